@@ -1,0 +1,1 @@
+//! Shared stream builders for the benchmarks.

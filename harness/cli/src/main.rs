@@ -1,0 +1,2 @@
+//! The `framecheck` command.
+fn main() {}

@@ -1,0 +1,177 @@
+//! Encoders: payloads in, wire bytes out, for every strategy.
+//!
+//! An encoder refuses what its decoder could not read back as the same
+//! message: a payload over `max` or too long for the length field, a fixed
+//! frame of the wrong length, a payload containing its delimiter, an unknown
+//! tag, or a head of the wrong length. On error `out` is left as it was.
+//!
+//! ```
+//! use framecheck_framing::{Encoder, Spec};
+//! // MQTT: a type byte, then a varint that counts the rest.
+//! let enc = Encoder::new(&"varint,offset=1".parse()?);
+//! let mut out = Vec::new();
+//! enc.encode(&[0xc0], &[], &mut out)?; // PINGREQ
+//! enc.encode(&[0x30], &[b'x'; 200], &mut out)?; // PUBLISH, 200-byte body
+//! assert_eq!(&out[..5], b"\xc0\x00\x30\xc8\x01");
+//! let crlf = Encoder::new(&"crlf".parse()?);
+//! assert!(crlf.encode(&[], b"a\r\nb", &mut out).is_err());
+//! # Ok::<(), framecheck_framing::Error>(())
+//! ```
+
+use memchr::memmem;
+
+use crate::Error;
+use crate::spec::{Kind, LenField, Spec, TagRule};
+
+/// Encodes payloads for one [`Spec`].
+#[derive(Debug, Clone)]
+pub struct Encoder {
+    spec: Spec,
+    finder: Option<memmem::Finder<'static>>,
+}
+
+impl Encoder {
+    /// An encoder for `spec`.
+    pub fn new(spec: &Spec) -> Encoder {
+        Encoder {
+            finder: spec
+                .delimiter()
+                .map(|d| memmem::Finder::new(d).into_owned()),
+            spec: spec.clone(),
+        }
+    }
+
+    /// The spec this encoder writes.
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    /// How many head bytes (before the length field) a message needs: the
+    /// `offset`, 1 for a tag, else 0.
+    pub fn head_len(&self) -> usize {
+        match self.spec.kind {
+            Kind::Len(_) => self.spec.offset,
+            Kind::Tagged(_) => 1,
+            _ => 0,
+        }
+    }
+
+    /// Append one framed message to `out`: `head` (see [`Encoder::head_len`])
+    /// then the length or delimiter, then `payload`.
+    pub fn encode(&self, head: &[u8], payload: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if head.len() != self.head_len() {
+            return Err(Error::unencodable(format!(
+                "{} needs a head of {} bytes before the length, got {}",
+                self.spec,
+                self.head_len(),
+                head.len()
+            )));
+        }
+        let max = self.spec.max();
+        if payload.len() > max {
+            return Err(Error::unencodable(format!(
+                "payload of {} bytes is over the maximum of {max}",
+                payload.len()
+            )));
+        }
+        let mark = out.len();
+        let result = self.write(head, payload, out);
+        if result.is_err() {
+            out.truncate(mark);
+        }
+        result
+    }
+
+    /// [`Encoder::encode`] for strategies without a head.
+    pub fn encode_payload(&self, payload: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        self.encode(&[], payload, out)
+    }
+
+    fn write(&self, head: &[u8], payload: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        match &self.spec.kind {
+            Kind::Fixed(n) => {
+                if payload.len() != *n {
+                    return Err(Error::unencodable(format!(
+                        "fixed:{n} needs exactly {n} bytes, got {}",
+                        payload.len()
+                    )));
+                }
+                out.extend_from_slice(payload);
+            }
+            Kind::Line | Kind::Crlf | Kind::Delim(_) => {
+                let delim = self.spec.delimiter().unwrap_or_default();
+                let start = out.len();
+                out.extend_from_slice(payload);
+                out.extend_from_slice(delim);
+                // The first delimiter on the wire must be the one we appended.
+                let first = self.finder.as_ref().and_then(|f| f.find(&out[start..]));
+                if first != Some(payload.len()) {
+                    return Err(Error::unencodable(format!(
+                        "payload contains its delimiter at byte {}",
+                        first.unwrap_or(0)
+                    )));
+                }
+            }
+            Kind::Len(field) => {
+                out.extend_from_slice(head);
+                write_len(*field, payload.len(), self.spec.adjust, out)?;
+                out.extend_from_slice(payload);
+            }
+            Kind::Tagged(entries) => {
+                let tag = head[0];
+                let rule = entries
+                    .iter()
+                    .find(|e| e.tag == tag)
+                    .map(|e| e.rule)
+                    .ok_or_else(|| {
+                        Error::unencodable(format!("tag 0x{tag:02x} is not in the spec"))
+                    })?;
+                out.push(tag);
+                match rule {
+                    TagRule::Fixed(n) if payload.len() != n => {
+                        return Err(Error::unencodable(format!(
+                            "tag 0x{tag:02x} takes exactly {n} bytes, got {}",
+                            payload.len()
+                        )));
+                    }
+                    TagRule::Fixed(_) => {}
+                    TagRule::Len(field) => write_len(field, payload.len(), self.spec.adjust, out)?,
+                }
+                out.extend_from_slice(payload);
+            }
+            Kind::Eof => out.extend_from_slice(payload),
+        }
+        Ok(())
+    }
+}
+
+/// Write the length field that makes a decoder read `payload` bytes.
+fn write_len(field: LenField, payload: usize, adjust: i64, out: &mut Vec<u8>) -> Result<(), Error> {
+    let declared = u64::try_from(i128::try_from(payload).unwrap_or(i128::MAX) - i128::from(adjust))
+        .ok()
+        .filter(|v| *v <= field.max_value())
+        .ok_or_else(|| {
+            Error::unencodable(format!(
+                "a {payload}-byte payload with adjust {adjust:+} does not fit a {field} length"
+            ))
+        })?;
+    // Each narrowing below is checked by `max_value` above.
+    match field {
+        LenField::U8 => out.push(declared as u8),
+        LenField::U16Be => out.extend_from_slice(&(declared as u16).to_be_bytes()),
+        LenField::U16Le => out.extend_from_slice(&(declared as u16).to_le_bytes()),
+        LenField::U32Be => out.extend_from_slice(&(declared as u32).to_be_bytes()),
+        LenField::U32Le => out.extend_from_slice(&(declared as u32).to_le_bytes()),
+        LenField::U64Be => out.extend_from_slice(&declared.to_be_bytes()),
+        LenField::U64Le => out.extend_from_slice(&declared.to_le_bytes()),
+        LenField::Varint => {
+            let mut v = declared;
+            while v >= 0x80 {
+                out.push((v & 0x7f) as u8 | 0x80);
+                v >>= 7;
+            }
+            out.push(v as u8);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! Sans-IO reference framing for framecheck.
+//!
+//! A TCP stream keeps no message boundaries, so every protocol frames its
+//! messages one of five ways. This crate has a decoder and an encoder for each,
+//! configured by a one-line [`Spec`]:
+//!
+//! | spec | wire layout | example protocols |
+//! |---|---|---|
+//! | `fixed:4` | `[b0 b1 b2 b3][b0 b1 b2 b3]…` | game ticks, sensor records |
+//! | `crlf`, `line`, `delim:BYTES` | `payload \r\n payload \r\n …` | Redis inline, SMTP |
+//! | `u16be`, `u32be,offset=1,adjust=-4`, `varint,offset=1` | `[type][len][payload]…` | DNS over TCP, PostgreSQL, MQTT |
+//! | `tagged:A=4/V=u16be` | `[tag][rule's bytes]…` | many binary RPCs |
+//! | `eof` | `payload` then FIN | HTTP/1.0 bodies |
+//!
+//! Fed any cutting of the same bytes, a [`Decoder`] yields the same frames,
+//! the same error and the same byte counts; it never reads a socket, a clock
+//! or a thread, and never holds more than `max + overhead` bytes.
+//!
+//! ```
+//! use framecheck_framing::{Spec, transcript};
+//! // PostgreSQL: a type byte, then a big-endian length that counts itself.
+//! let spec: Spec = "u32be,offset=1,adjust=-4".parse()?;
+//! let wire = b"Q\x00\x00\x00\x0bselect\0";
+//! let whole = transcript(&spec, [&wire[..]]);
+//! let bytewise = transcript(&spec, wire.chunks(1));
+//! assert_eq!(whole, bytewise);
+//! assert_eq!(whole.frames[0].head(), b"Q");
+//! assert_eq!(whole.frames[0].payload(), b"select\0");
+//! # Ok::<(), framecheck_framing::Error>(())
+//! ```
+
+pub mod decode;
+pub mod encode;
+mod error;
+mod frame;
+pub mod spec;
+mod transcript;
+
+pub use decode::Decoder;
+pub use encode::Encoder;
+pub use error::{Error, Stage};
+pub use frame::{Frame, FrameRef};
+pub use spec::{Kind, LenField, Spec, TagEntry, TagRule};
+pub use transcript::{Transcript, transcript};
+
+use std::fmt;
+
+/// Debug-prints bytes as an escaped byte string.
+pub(crate) struct Escaped<'a>(pub(crate) &'a [u8]);
+
+impl fmt::Debug for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "b\"{}\"", self.0.escape_ascii())
+    }
+}

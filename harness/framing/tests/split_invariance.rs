@@ -1,0 +1,388 @@
+//! Split invariance, tested the first two ways of STYLE.md: every prefix of
+//! a valid stream is "need more", and every labelled split plan of every
+//! scenario gives the transcript of whole delivery. (Proptest does the rest,
+//! in `properties.rs`.)
+
+use framecheck_framing::{Decoder, Error, Spec, Stage, Transcript, transcript};
+
+/// A stream and what whole delivery must give.
+struct Scenario {
+    name: &'static str,
+    spec: &'static str,
+    wire: &'static [u8],
+    /// Expected payloads.
+    payloads: &'static [&'static [u8]],
+    /// Expected end: `None` for a clean end.
+    end: Option<Error>,
+}
+
+const fn ok(
+    name: &'static str,
+    spec: &'static str,
+    wire: &'static [u8],
+    payloads: &'static [&'static [u8]],
+) -> Scenario {
+    Scenario {
+        name,
+        spec,
+        wire,
+        payloads,
+        end: None,
+    }
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let mut v = vec![
+        ok("fixed_two_records", "fixed:4", b"abcdwxyz", &[b"abcd", b"wxyz"]),
+        ok("fixed_one_byte_records", "fixed:1", b"abc", &[b"a", b"b", b"c"]),
+        ok("line_three", "line", b"a\nbb\n\n", &[b"a", b"bb", b""]),
+        ok("crlf_lone_cr_in_payload", "crlf", b"a\rb\r\n\r\r\n", &[b"a\rb", b"\r"]),
+        ok("crlf_split_across_reads", "crlf", b"PING\r\nPONG\r\n", &[b"PING", b"PONG"]),
+        ok("delim_http_headers", r"delim:\r\n\r\n", b"GET / HTTP/1.0\r\nA: b\r\n\r\nX\r\n\r\r\n\r\n", &[b"GET / HTTP/1.0\r\nA: b", b"X\r\n\r"]),
+        ok("delim_overlapping_prefix", "delim:aab", b"aaabxaab", &[b"a", b"x"]),
+        ok("delim_nul", r"delim:\0", b"one\0two\0", &[b"one", b"two"]),
+        ok("line_exactly_max", "line,max=3", b"abc\n", &[b"abc"]),
+        ok("crlf_exactly_max", "crlf,max=3", b"abc\r\n", &[b"abc"]),
+        ok("u8_frames", "u8", b"\x02hi\x00\x01z", &[b"hi", b"", b"z"]),
+        ok("u16be_frames", "u16be", b"\x00\x03abc\x00\x00", &[b"abc", b""]),
+        ok("u16le_frames", "u16le", b"\x03\x00abc", &[b"abc"]),
+        ok("u32be_frames", "u32be", b"\x00\x00\x00\x02hi\x00\x00\x00\x01!", &[b"hi", b"!"]),
+        ok("u32le_frames", "u32le", b"\x02\x00\x00\x00hi", &[b"hi"]),
+        ok("u64be_frames", "u64be", b"\x00\x00\x00\x00\x00\x00\x00\x01x", &[b"x"]),
+        ok("u64le_frames", "u64le", b"\x01\x00\x00\x00\x00\x00\x00\x00x", &[b"x"]),
+        ok("varint_one_byte", "varint", b"\x01a\x00\x02bc", &[b"a", b"", b"bc"]),
+        ok("varint_two_bytes", "varint", b"\x81\x01zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz", &[b"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"]),
+        ok("varint_non_minimal_zero", "varint", b"\x80\x00", &[b""]),
+        ok("mqtt_pingreq_connect", "varint,offset=1", b"\xc0\x00\x10\x02ab", &[b"", b"ab"]),
+        ok("postgres_query", "u32be,offset=1,adjust=-4", b"Q\x00\x00\x00\x06hiX\x00\x00\x00\x04", &[b"hi", b""]),
+        ok("tagged_fixed_and_len", "tagged:A=2/B=0/V=u16be", b"Axy\x42V\x00\x03abcA12", &[b"xy", b"", b"abc", b"12"]),
+        ok("tagged_hex_tag", "tagged:0x00=1/0xff=u8", b"\x00a\xff\x02bc", &[b"a", b"bc"]),
+        ok("eof_message", "eof", b"the whole body", &[b"the whole body"]),
+        ok("eof_empty", "eof", b"", &[b""]),
+        ok("empty_stream_len", "u32be", b"", &[]),
+        ok("empty_stream_line", "line", b"", &[]),
+    ];
+    fn err(
+        name: &'static str,
+        spec: &'static str,
+        wire: &'static [u8],
+        payloads: &'static [&'static [u8]],
+        e: Error,
+    ) -> Scenario {
+        Scenario {
+            name,
+            spec,
+            wire,
+            payloads,
+            end: Some(e),
+        }
+    }
+    v.extend([
+        err(
+            "u32be_trusts_no_huge_length",
+            "u32be,max=16",
+            b"\x00\x00\x00\x01x\xff\xff\xff\xffabc",
+            &[b"x"],
+            Error::TooLarge {
+                offset: 5,
+                len: 0xffff_ffff,
+                max: 16,
+            },
+        ),
+        err(
+            "u16be_one_over_max",
+            "u16be,max=2",
+            b"\x00\x03abc",
+            &[],
+            Error::TooLarge {
+                offset: 0,
+                len: 3,
+                max: 2,
+            },
+        ),
+        err(
+            "varint_overflow",
+            "varint",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02",
+            &[],
+            Error::VarintOverflow { offset: 0 },
+        ),
+        err(
+            "varint_ten_bytes_huge",
+            "varint",
+            b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
+            &[],
+            Error::TooLarge {
+                offset: 0,
+                len: u64::MAX,
+                max: 16 << 20,
+            },
+        ),
+        err(
+            "postgres_length_below_four",
+            "u32be,offset=1,adjust=-4",
+            b"Q\x00\x00\x00\x03",
+            &[],
+            Error::NegativeLength {
+                offset: 0,
+                declared: 3,
+                adjust: -4,
+            },
+        ),
+        err(
+            "tagged_unknown_tag",
+            "tagged:A=1",
+            b"AaZ",
+            &[b"a"],
+            Error::UnknownTag {
+                offset: 2,
+                tag: b'Z',
+            },
+        ),
+        err(
+            "tagged_fixed_over_max",
+            "tagged:A=9,max=4",
+            b"A",
+            &[],
+            Error::TooLarge {
+                offset: 0,
+                len: 9,
+                max: 4,
+            },
+        ),
+        err(
+            "line_too_long",
+            "line,max=3",
+            b"ok\nabcd\n",
+            &[b"ok"],
+            Error::Unterminated { offset: 3, max: 3 },
+        ),
+        err(
+            "crlf_too_long_no_cr",
+            "crlf,max=3",
+            b"abcdef",
+            &[],
+            Error::Unterminated { offset: 0, max: 3 },
+        ),
+        err(
+            "crlf_too_long_cr_at_max_plus_one",
+            "crlf,max=3",
+            b"abcd\r\n",
+            &[],
+            Error::Unterminated { offset: 0, max: 3 },
+        ),
+        err(
+            "eof_overflow",
+            "eof,max=4",
+            b"12345",
+            &[],
+            Error::Overflow { offset: 0, max: 4 },
+        ),
+        err(
+            "eof_mid_header",
+            "u32be",
+            b"\x00\x00\x00\x01a\x00\x00",
+            &[b"a"],
+            Error::Truncated {
+                offset: 5,
+                held: 2,
+                stage: Stage::Header,
+            },
+        ),
+        err(
+            "eof_mid_body",
+            "u16be",
+            b"\x00\x05abc",
+            &[],
+            Error::Truncated {
+                offset: 0,
+                held: 5,
+                stage: Stage::Body,
+            },
+        ),
+        err(
+            "eof_mid_line",
+            "crlf",
+            b"a\r\nb\r",
+            &[b"a"],
+            Error::Truncated {
+                offset: 3,
+                held: 2,
+                stage: Stage::Delimiter,
+            },
+        ),
+        err(
+            "eof_mid_fixed",
+            "fixed:3",
+            b"abcde",
+            &[b"abc"],
+            Error::Truncated {
+                offset: 3,
+                held: 2,
+                stage: Stage::Body,
+            },
+        ),
+        err(
+            "eof_after_tag",
+            "tagged:V=u16be",
+            b"V",
+            &[],
+            Error::Truncated {
+                offset: 0,
+                held: 1,
+                stage: Stage::Header,
+            },
+        ),
+    ]);
+    v
+}
+
+/// Labelled split plans: (label, cut positions).
+fn plans(len: usize) -> Vec<(String, Vec<usize>)> {
+    let mut plans = vec![
+        ("whole".to_owned(), vec![]),
+        ("byte_at_a_time".to_owned(), (1..len).collect()),
+        ("pairs".to_owned(), (2..len).step_by(2).collect()),
+        ("sevens".to_owned(), (7..len).step_by(7).collect()),
+    ];
+    for a in 1..len {
+        plans.push((format!("cut_at_{a}"), vec![a]));
+    }
+    if len <= 40 {
+        for a in 1..len {
+            for b in a + 1..len {
+                plans.push((format!("cuts_at_{a}_{b}"), vec![a, b]));
+            }
+        }
+    }
+    plans
+}
+
+fn deliver(spec: &Spec, wire: &[u8], cuts: &[usize]) -> Transcript {
+    let mut bounds = vec![0];
+    bounds.extend_from_slice(cuts);
+    bounds.push(wire.len());
+    // Empty chunks between the pieces must change nothing either.
+    let mut pieces: Vec<&[u8]> = Vec::new();
+    for w in bounds.windows(2) {
+        pieces.push(&wire[w[0]..w[1]]);
+        pieces.push(&[]);
+    }
+    transcript(spec, pieces)
+}
+
+#[test]
+fn every_split_plan_gives_the_whole_delivery_transcript() {
+    for s in scenarios() {
+        let spec: Spec = s.spec.parse().unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        let whole = transcript(&spec, [s.wire]);
+        let payloads: Vec<&[u8]> = whole.frames.iter().map(|f| f.payload()).collect();
+        assert_eq!(payloads, s.payloads, "{}: payloads", s.name);
+        assert_eq!(whole.end.clone().err(), s.end, "{}: end", s.name);
+        let framed: u64 = whole.frames.iter().map(|f| f.wire.len() as u64).sum();
+        assert_eq!(whole.consumed, framed, "{}: consumed", s.name);
+        for (label, cuts) in plans(s.wire.len()) {
+            let t = deliver(&spec, s.wire, &cuts);
+            assert_eq!(t, whole, "{} under split plan {label}", s.name);
+        }
+    }
+}
+
+#[test]
+fn every_prefix_of_a_valid_stream_is_need_more() {
+    for s in scenarios()
+        .iter()
+        .filter(|s| s.end.is_none() && s.spec != "eof")
+    {
+        let spec: Spec = s.spec.parse().unwrap();
+        let whole = transcript(&spec, [s.wire]);
+        let mut ends = vec![0u64];
+        ends.extend(whole.frames.iter().scan(0u64, |acc, f| {
+            *acc += f.wire.len() as u64;
+            Some(*acc)
+        }));
+        for cut in 0..=s.wire.len() {
+            let mut dec = Decoder::new(&spec);
+            let mut input = &s.wire[..cut];
+            let mut n = 0;
+            loop {
+                match dec.decode(&mut input) {
+                    Ok(Some(_)) => n += 1,
+                    Ok(None) => break,
+                    Err(e) => panic!("{}: prefix of {cut} bytes gave error {e}", s.name),
+                }
+            }
+            assert!(
+                input.is_empty(),
+                "{}: need-more must take the whole chunk",
+                s.name
+            );
+            let complete = ends.iter().filter(|&&e| e <= cut as u64).count() - 1;
+            assert_eq!(n, complete, "{}: frames in a {cut}-byte prefix", s.name);
+            assert_eq!(
+                dec.consumed() + dec.held() as u64,
+                cut as u64,
+                "{}: consumed + held",
+                s.name
+            );
+        }
+    }
+}
+
+#[test]
+fn held_bytes_never_exceed_max_plus_overhead() {
+    let hostile: &[(&str, &[u8])] = &[
+        ("crlf,max=8", b"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r"),
+        (
+            "crlf,max=8",
+            b"aaaaaaa\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r",
+        ),
+        (r"delim:\r\n\r\n,max=8", b"aaaaaaaa\r\n\r\r\n\r\r\n\r\n"),
+        ("u32be,max=8", b"\x00\x00\x00\x08abcdefg"),
+        ("u32be,max=8", b"\x7f\xff\xff\xffabcdefg"),
+        ("varint,offset=1,max=8", b"\x30\x88\x80\x80\x80"),
+        ("eof,max=8", b"0123456789abcdef"),
+    ];
+    for (text, wire) in hostile {
+        let spec: Spec = text.parse().unwrap();
+        for chunk in [1, 2, 3, 100] {
+            let mut dec = Decoder::new(&spec);
+            for piece in wire.chunks(chunk) {
+                let mut input = piece;
+                while let Ok(Some(_)) = dec.decode(&mut input) {}
+            }
+            assert!(
+                dec.peak_held() <= spec.max() + spec.overhead(),
+                "{text} in {chunk}-byte pieces held {} > {} + {}",
+                dec.peak_held(),
+                spec.max(),
+                spec.overhead()
+            );
+        }
+    }
+}
+
+#[test]
+fn a_failed_decoder_stays_failed_and_takes_nothing() {
+    let spec: Spec = "tagged:A=1".parse().unwrap();
+    let mut dec = Decoder::new(&spec);
+    let mut input: &[u8] = b"Z";
+    let first = dec.decode(&mut input).unwrap_err();
+    let mut more: &[u8] = b"Aa";
+    assert_eq!(dec.decode(&mut more).unwrap_err(), first);
+    assert_eq!(more, b"Aa");
+    assert_eq!(dec.finish().unwrap_err(), first);
+}
+
+#[test]
+fn frames_from_one_chunk_borrow_it() {
+    let spec: Spec = "u8".parse().unwrap();
+    let wire = b"\x01a\x01b";
+    let mut dec = Decoder::new(&spec);
+    let mut input = &wire[..];
+    let f = dec.decode(&mut input).unwrap().unwrap();
+    assert!(
+        std::ptr::eq(f.wire().as_ptr(), wire.as_ptr()),
+        "zero-copy when whole"
+    );
+}

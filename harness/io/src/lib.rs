@@ -1,0 +1,1 @@
+//! framecheck's I/O side: everything that touches a socket, a thread or a clock.
