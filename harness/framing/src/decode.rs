@@ -82,14 +82,18 @@ enum Phase {
 struct Head {
     /// Bytes before the length field (`offset`, or the tag).
     prefix: usize,
-    /// Bytes before the payload.
-    head_len: usize,
+    /// Where the payload starts: bytes before it.
+    body_start: usize,
     /// The whole frame.
     total: usize,
 }
 
 /// The immutable per-strategy configuration.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per decoder, never moved in a hot path"
+)]
 enum Rule {
     /// Fixed, length-prefixed and tagged frames: a header that says the length.
     Headed(HeadRule),
@@ -217,7 +221,6 @@ impl Decoder {
     pub fn finish(&mut self) -> Result<Option<FrameRef<'_>>, Error> {
         let stage = match (&self.phase, &self.rule) {
             (Phase::Failed(e), _) => return Err(e.clone()),
-            (Phase::Ended, _) => return Ok(None),
             (Phase::Idle | Phase::Partial, Rule::Eof { .. }) => {
                 if matches!(self.phase, Phase::Idle) {
                     self.held.buf.clear();
@@ -227,7 +230,7 @@ impl Decoder {
                 self.start += len64(len);
                 return Ok(Some(FrameRef::new(&self.held.buf, 0, 0..len)));
             }
-            (Phase::Idle, _) => return Ok(None),
+            (Phase::Ended | Phase::Idle, _) => return Ok(None),
             (Phase::Header, _) => Stage::Header,
             (Phase::Body(_), _) => Stage::Body,
             (Phase::Partial, _) => Stage::Delimiter,
@@ -258,7 +261,7 @@ impl Decoder {
                     let (wire, rest) = chunk.split_at(h.total);
                     *input = rest;
                     self.start += len64(h.total);
-                    return Ok(Some(FrameRef::new(wire, h.prefix, h.head_len..h.total)));
+                    return Ok(Some(FrameRef::new(wire, h.prefix, h.body_start..h.total)));
                 }
                 Some(h) => {
                     // Bounded: `parse` checked the payload against max.
@@ -310,7 +313,7 @@ impl Decoder {
         Ok(Some(FrameRef::new(
             &held.buf,
             h.prefix,
-            h.head_len..h.total,
+            h.body_start..h.total,
         )))
     }
 
@@ -336,11 +339,11 @@ impl Decoder {
         let mut end = None;
         if held > 0 && d > 1 {
             let tail = (d - 1).min(held);
-            let head = (d - 1).min(chunk.len());
+            let lead = (d - 1).min(chunk.len());
             self.scratch.clear();
             self.scratch
                 .extend_from_slice(&self.held.buf[held - tail..]);
-            self.scratch.extend_from_slice(&chunk[..head]);
+            self.scratch.extend_from_slice(&chunk[..lead]);
             if let Some(at) = finder.find(&self.scratch).filter(|at| *at < tail) {
                 if held - tail + at > max {
                     return Err(fail(&mut self.phase, unterminated));
@@ -481,7 +484,7 @@ impl HeadRule {
         match *self {
             HeadRule::Fixed(n) => Ok(Some(Head {
                 prefix: 0,
-                head_len: 0,
+                body_start: 0,
                 total: n,
             })),
             HeadRule::Len {
@@ -499,7 +502,7 @@ impl HeadRule {
                 let payload = payload_len(declared, adjust, max, offset)?;
                 Ok(Some(Head {
                     prefix,
-                    head_len: prefix + width,
+                    body_start: prefix + width,
                     total: prefix + width + payload,
                 }))
             }
@@ -523,7 +526,7 @@ impl HeadRule {
                         }
                         Ok(Some(Head {
                             prefix: 1,
-                            head_len: 1,
+                            body_start: 1,
                             total: 1 + n,
                         }))
                     }
@@ -534,7 +537,7 @@ impl HeadRule {
                         let payload = payload_len(declared, adjust, max, offset)?;
                         Ok(Some(Head {
                             prefix: 1,
-                            head_len: 1 + width,
+                            body_start: 1 + width,
                             total: 1 + width + payload,
                         }))
                     }

@@ -31,6 +31,23 @@ const fn ok(
     }
 }
 
+fn err(
+    name: &'static str,
+    spec: &'static str,
+    wire: &'static [u8],
+    payloads: &'static [&'static [u8]],
+    e: Error,
+) -> Scenario {
+    Scenario {
+        name,
+        spec,
+        wire,
+        payloads,
+        end: Some(e),
+    }
+}
+
+#[expect(clippy::too_many_lines, reason = "one table of scenarios")]
 fn scenarios() -> Vec<Scenario> {
     let mut v = vec![
         ok("fixed_two_records", "fixed:4", b"abcdwxyz", &[b"abcd", b"wxyz"]),
@@ -62,21 +79,6 @@ fn scenarios() -> Vec<Scenario> {
         ok("empty_stream_len", "u32be", b"", &[]),
         ok("empty_stream_line", "line", b"", &[]),
     ];
-    fn err(
-        name: &'static str,
-        spec: &'static str,
-        wire: &'static [u8],
-        payloads: &'static [&'static [u8]],
-        e: Error,
-    ) -> Scenario {
-        Scenario {
-            name,
-            spec,
-            wire,
-            payloads,
-            end: Some(e),
-        }
-    }
     v.extend([
         err(
             "u32be_trusts_no_huge_length",
@@ -276,7 +278,11 @@ fn every_split_plan_gives_the_whole_delivery_transcript() {
     for s in scenarios() {
         let spec: Spec = s.spec.parse().unwrap_or_else(|e| panic!("{}: {e}", s.name));
         let whole = transcript(&spec, [s.wire]);
-        let payloads: Vec<&[u8]> = whole.frames.iter().map(|f| f.payload()).collect();
+        let payloads: Vec<&[u8]> = whole
+            .frames
+            .iter()
+            .map(framecheck_framing::Frame::payload)
+            .collect();
         assert_eq!(payloads, s.payloads, "{}: payloads", s.name);
         assert_eq!(whole.end.clone().err(), s.end, "{}: end", s.name);
         let framed: u64 = whole.frames.iter().map(|f| f.wire.len() as u64).sum();
