@@ -34,6 +34,7 @@ pub mod encode;
 mod error;
 mod frame;
 pub mod schedule;
+pub mod simulate;
 pub mod spec;
 mod transcript;
 

@@ -71,6 +71,7 @@
 //! ```
 
 mod cutter;
+pub mod generate;
 mod parse;
 mod rng;
 
