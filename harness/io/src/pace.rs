@@ -250,7 +250,7 @@ mod tests {
             let mut reads = Vec::new();
             if let Ok((mut s, _)) = listener.accept() {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(20)));
-                let mut buf = [0u8; 65536];
+                let mut buf = vec![0u8; 65536];
                 while let Ok(n) = s.read(&mut buf) {
                     if n == 0 {
                         break;

@@ -341,9 +341,18 @@ mod tests {
     use super::*;
 
     /// (scenario, schedule, stream length, message ends, expected sizes, expected end)
+    type Row = (
+        &'static str,
+        &'static str,
+        usize,
+        &'static [usize],
+        &'static [usize],
+        Option<Step>,
+    );
+
     #[test]
     fn plans() {
-        let table: &[(&str, &str, usize, &[usize], &[usize], Option<Step>)] = &[
+        let table: &[Row] = &[
             ("whole", "whole", 5, &[], &[5], None),
             ("one_byte", "1", 3, &[], &[1, 1, 1], None),
             ("fixed_with_short_tail", "4", 10, &[], &[4, 4, 2], None),

@@ -329,9 +329,17 @@ mod tests {
         framing_cuts(&spec, wire)
     }
 
+    /// (scenario, spec, stream, expected labelled cuts)
+    type Row = (
+        &'static str,
+        &'static str,
+        &'static [u8],
+        &'static [(&'static str, usize)],
+    );
+
     #[test]
     fn framing_cuts_per_strategy() {
-        let table: &[(&str, &str, &[u8], &[(&str, usize)])] = &[
+        let table: &[Row] = &[
             (
                 "u16be_inside_field_and_header_payload",
                 "u16be",

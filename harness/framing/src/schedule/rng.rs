@@ -1,6 +1,6 @@
 //! A tiny seeded generator, so random schedules replay exactly everywhere.
 
-/// SplitMix64 (Steele, Lea and Flood, 2014): one 64-bit state, full period,
+/// `SplitMix64` (Steele, Lea and Flood, 2014): one 64-bit state, full period,
 /// good enough to spread piece sizes, and the same on every platform.
 ///
 /// ```

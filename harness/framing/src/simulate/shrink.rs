@@ -150,58 +150,58 @@ pub fn shrink<D: Push>(
     let _ = message_ends; // cuts are explicit from here on
     let plan = &failure.plan;
     let sent = plan.sent();
-    let mut c = Candidate {
+    let mut cand = Candidate {
         cuts: plan.cuts(),
         reset: None,
         prefix: stream.len(),
     };
     match plan.terminal() {
         // A FIN at N ends the stream at N: the same as a prefix of N bytes.
-        Some(Step::Fin) => c.prefix = sent,
+        Some(Step::Fin) => cand.prefix = sent,
         Some(Step::Reset) => {
-            c.reset = Some(sent);
-            c.prefix = sent;
+            cand.reset = Some(sent);
+            cand.prefix = sent;
         }
         _ => {}
     }
-    let mut s = Shrinker {
+    let mut shrinker = Shrinker {
         make,
         stream,
         checks: 0,
         _decoder: std::marker::PhantomData,
     };
-    if s.fails(&c) {
+    if shrinker.fails(&cand) {
         loop {
             // Prefix before cuts: a short prefix drops the cuts beyond it.
-            let a = s.earlier_reset(&mut c);
-            let b = s.shorter_prefix(&mut c);
-            let d = s.fewer_cuts(&mut c);
+            let a = shrinker.earlier_reset(&mut cand);
+            let b = shrinker.shorter_prefix(&mut cand);
+            let d = shrinker.fewer_cuts(&mut cand);
             if !(a || b || d) {
                 break;
             }
         }
     } else {
         // Cannot happen for a deterministic decoder; report the original.
-        c = Candidate {
+        cand = Candidate {
             cuts: plan.cuts(),
             reset: None,
             prefix: stream.len(),
         };
     }
-    let schedule = c.schedule();
-    let bytes = &stream[..c.prefix];
-    let (whole, split) = match check(&mut s.make, bytes, &[], &schedule) {
+    let schedule = cand.schedule();
+    let bytes = &stream[..cand.prefix];
+    let (whole, split) = match check(&mut shrinker.make, bytes, &[], &schedule) {
         Err(m) => (m.whole, m.split),
         Ok(_) => (failure.whole.clone(), failure.split.clone()),
     };
     Shrunk {
         found_by: failure.schedule.clone(),
         schedule,
-        prefix: c.prefix,
+        prefix: cand.prefix,
         stream: bytes.to_vec(),
         whole,
         split,
-        checks: s.checks,
+        checks: shrinker.checks,
     }
 }
 
