@@ -208,8 +208,13 @@ impl<'a> Conn<'a> {
         }
     }
 
-    /// Send FIN: the server will write nothing more.
+    /// Send FIN: the server will write nothing more. A leaking server only
+    /// closes its descriptor, which ends nothing while the leaked duplicate
+    /// keeps the socket open.
     pub(crate) fn shutdown_write(&mut self) {
+        if self.bug() == Some(Bug::LeaksDescriptor) {
+            return;
+        }
         // The peer may be gone already; the connection is ending either way.
         let _ = self.stream.shutdown(Shutdown::Write);
     }
