@@ -345,6 +345,25 @@ fn over_max_closes_promptly_without_a_reply() {
 }
 
 #[test]
+fn frames_before_a_framing_error_are_answered_then_fin() {
+    for_each_strategy(|s, server| {
+        let Some(over) = s.over_max else {
+            return Ok(());
+        };
+        let mut c = Client::connect(server.local_addr());
+        c.send(&[&s.messages[0][..], over].concat());
+        // More bytes after the server has seen the error (the rest of a
+        // body): closing with them unread would reset the connection and
+        // could destroy the reply.
+        thread::sleep(Duration::from_millis(30));
+        c.send(&[b'+'; 4096]);
+        let (got, end) = c.read_to_end(REPLY);
+        expect_eq("reply", &got, &s.messages[0])?;
+        check(end == End::Fin, || format!("ended with {end:?}, want Fin"))
+    });
+}
+
+#[test]
 fn eof_framing_replies_after_the_shutdown() {
     let server = start("eof,max=64", None);
     let mut c = Client::connect(server.local_addr());

@@ -33,6 +33,14 @@ const FLUSH_AT: usize = 16 * 1024;
 /// silent this long.
 const BATCH_WINDOW: Duration = Duration::from_millis(50);
 
+/// After a framing error the server reads and drops what the peer still
+/// sends for at most this long (and [`LINGER_BYTES`]) before closing, so that
+/// unread bytes do not turn the close into a reset that destroys the replies
+/// already sent. The FIN goes out before, at once.
+const LINGER: Duration = Duration::from_millis(100);
+/// See [`LINGER`].
+const LINGER_BYTES: usize = 256 * 1024;
+
 /// `ignores-short-writes` shrinks its send buffer to this (the kernel doubles it).
 const SHORT_SNDBUF: usize = 4096;
 
@@ -219,6 +227,20 @@ impl<'a> Conn<'a> {
         let _ = self.stream.shutdown(Shutdown::Write);
     }
 
+    /// Shut down, then read and drop the peer's bytes for a moment before
+    /// the close; see [`LINGER`].
+    fn linger_close(&mut self, buf: &mut [u8]) {
+        self.shutdown_write();
+        let deadline = Instant::now() + LINGER;
+        let mut drained = 0;
+        while drained < LINGER_BYTES {
+            match self.read(buf, deadline) {
+                Read::Data(n) => drained += n,
+                _ => return,
+            }
+        }
+    }
+
     /// Do nothing until `deadline` or until the server stops.
     fn park(&self, deadline: Instant) {
         while !self.shared.stopping() && Instant::now() < deadline {
@@ -273,7 +295,7 @@ fn echo(conn: &mut Conn<'_>) {
                     out.extend_from_slice(wire);
                 }
                 Ok(None) => break,
-                Err(e) => return on_framing_error(conn, &e, &out),
+                Err(e) => return on_framing_error(conn, &e, &out, &mut buf),
             }
         }
         if framer.done() {
@@ -322,7 +344,7 @@ fn on_eof(conn: &mut Conn<'_>, framer: &mut Framer, out: &mut Vec<u8>) {
 /// The peer broke the framing: reply to the frames before the error and
 /// close without reading further; `crashes-on-unknown-tag` takes the whole
 /// server down instead.
-fn on_framing_error(conn: &mut Conn<'_>, error: &FramingError, out: &[u8]) {
+fn on_framing_error(conn: &mut Conn<'_>, error: &FramingError, out: &[u8], buf: &mut [u8]) {
     if conn.bug() == Some(Bug::CrashesOnUnknownTag) {
         if let FramingError::UnknownTag { .. } = error {
             conn.shared.die(format!("crashed on {error}"));
@@ -330,6 +352,6 @@ fn on_framing_error(conn: &mut Conn<'_>, error: &FramingError, out: &[u8]) {
         }
     }
     if conn.send(out).is_ok() {
-        conn.shutdown_write();
+        conn.linger_close(buf);
     }
 }
