@@ -3,6 +3,7 @@
 
 mod exit;
 mod frames;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -20,6 +21,8 @@ struct Cli {
 enum Command {
     /// Decode a capture (file or stdin) with a framing spec: one JSON line per frame.
     Frames(frames::Args),
+    /// Run a reference echo server, correct or with one injected framing bug.
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Frames(args) => frames::run(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     ExitCode::from(code)
 }

@@ -1,1 +1,12 @@
 //! framecheck's I/O side: everything that touches a socket, a thread or a clock.
+//!
+//! * [`pace`]: a paced socket writer that makes each piece of a schedule
+//!   arrive as its own read, and says whether that was confirmed.
+//! * [`server`]: reference echo servers for every framing strategy, each
+//!   optionally carrying one classic framing [`Bug`](server::Bug).
+
+mod error;
+pub mod pace;
+pub mod server;
+
+pub use error::Error;
