@@ -22,6 +22,8 @@
 //! assert_eq!(ours.frames, 64);
 //! ```
 
+pub mod table;
+
 use std::hint::black_box;
 
 use bytes::BytesMut;
@@ -60,7 +62,7 @@ pub const STRATEGIES: [Strategy; 10] = [
 
 /// How a stream is delivered: in one piece or in pieces of one size (the
 /// last may be shorter).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Chunking {
     /// The whole stream in one chunk.
     Whole,
@@ -93,7 +95,7 @@ impl Chunking {
 }
 
 /// A framing strategy as benchmarked: the spec is built per frame size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Strategy {
     /// `fixed:N`, N the frame size.
     Fixed,

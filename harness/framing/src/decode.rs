@@ -34,8 +34,6 @@
 //! # Ok::<(), framecheck_framing::Error>(())
 //! ```
 
-use memchr::memmem;
-
 use crate::spec::{Kind, LenField, Spec, TagRule};
 use crate::{Error, FrameRef, Stage};
 
@@ -58,6 +56,8 @@ pub struct Decoder {
     start: u64,
     /// Where the parts of the frame last completed in `held` lie.
     lent: Parts,
+    /// The most header bytes a headed rule can need (0 for the others).
+    max_head: usize,
 }
 
 /// Where the decoder is within a frame.
@@ -117,16 +117,11 @@ struct Parts {
 
 /// The immutable per-strategy configuration.
 #[derive(Debug, Clone)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "one per decoder, never moved in a hot path"
-)]
 enum Rule {
     /// Fixed, length-prefixed and tagged frames: a header that says the length.
     Headed(HeadRule),
     Delimited {
         delim: Vec<u8>,
-        finder: memmem::Finder<'static>,
         max: usize,
     },
     Eof {
@@ -175,19 +170,19 @@ impl Decoder {
             }
             Kind::Line | Kind::Crlf | Kind::Delim(_) => {
                 let delim = spec.delimiter().unwrap_or(b"\n").to_vec();
-                Rule::Delimited {
-                    finder: memmem::Finder::new(&delim).into_owned(),
-                    delim,
-                    max,
-                }
+                Rule::Delimited { delim, max }
             }
             Kind::Eof => Rule::Eof { max },
         };
         Decoder {
-            rule,
             phase: Phase::Idle,
             held: Held::default(),
             start: 0,
+            max_head: match &rule {
+                Rule::Headed(r) => r.max_head(),
+                _ => 0,
+            },
+            rule,
             lent: Parts::default(),
         }
     }
@@ -248,20 +243,15 @@ impl Decoder {
                     }
                     // A cut frame or a bad header: the general path decides.
                 }
-                Rule::Delimited { delim, finder, max } => {
+                Rule::Delimited { delim, max, .. } => {
                     // The delimiter must end within max + d bytes of the
                     // frame start, so the scan stops there.
                     let d = delim.len();
                     let limit = (max + d).min(chunk.len());
-                    let found = if d == 1 {
-                        find_byte(delim[0], &chunk[..limit])
-                    } else {
-                        finder.find(&chunk[..limit])
-                    };
-                    if let Some(at) = found {
-                        *input = &chunk[at + d..];
-                        self.start += len64(at + d);
-                        return Ok(Some(FrameRef::new(&chunk[..at + d], 0, 0..at)));
+                    if let Some(end) = find_end(delim, &[], &chunk[..limit]) {
+                        *input = &chunk[end..];
+                        self.start += len64(end);
+                        return Ok(Some(FrameRef::new(&chunk[..end], 0, 0..end - d)));
                     }
                     // Each byte is scanned once: the rest of the chunk
                     // starts a partial frame without a second look.
@@ -289,28 +279,10 @@ impl Decoder {
                     h.body_start..h.total,
                 )));
             }
-            // More of a cut frame ended by one byte.
-            Phase::Partial => {
-                if let Rule::Delimited { ref delim, max, .. } = self.rule
-                    && let [byte] = delim[..]
-                {
-                    let held = self.held.buf.len();
-                    let limit = (max + 1).saturating_sub(held).min(chunk.len());
-                    if let Some(at) = find_byte(byte, &chunk[..limit]) {
-                        self.held.push(&chunk[..=at]);
-                        *input = &chunk[at + 1..];
-                        self.phase = Phase::Idle;
-                        let len = self.held.buf.len();
-                        self.start += len64(len);
-                        return Ok(Some(FrameRef::new(&self.held.buf, 0, 0..len - 1)));
-                    }
-                    if limit == chunk.len() && held + chunk.len() <= max {
-                        self.held.push(chunk);
-                        *input = &[];
-                        return Ok(None);
-                    }
-                    // Over the maximum: the general path fails it.
-                }
+            // More of a cut delimited frame.
+            Phase::Partial if matches!(self.rule, Rule::Delimited { .. }) => {
+                let step = self.step_delimited(input);
+                return self.outcome(step);
             }
             _ => {}
         }
@@ -406,7 +378,9 @@ impl Decoder {
         };
         let (phase, held) = (&mut self.phase, &mut self.held);
         let chunk: &[u8] = input;
-        match *phase {
+        // The frame's layout, kept in a local: read back from `phase` it
+        // would cost a store-to-load stall.
+        let h = match *phase {
             // The fast path takes frames that lie whole in the chunk, so
             // this one is cut (were it whole, the body step below would
             // still complete it, from the held buffer).
@@ -422,6 +396,7 @@ impl Decoder {
                     // more memory than the bytes it really sent.
                     held.buf.reserve(h.total.min(chunk.len() + RESERVE_STEP));
                     *phase = Phase::Body(h);
+                    h
                 }
                 Ok(None) => {
                     *phase = Phase::Header;
@@ -432,7 +407,7 @@ impl Decoder {
             },
             Phase::Header => {
                 let before = held.buf.len();
-                let take = rule.max_head().saturating_sub(before).min(chunk.len());
+                let take = self.max_head.saturating_sub(before).min(chunk.len());
                 held.push(&chunk[..take]);
                 match rule.parse(&held.buf, self.start) {
                     Err(e) => {
@@ -452,13 +427,12 @@ impl Decoder {
                         held.buf
                             .reserve((h.total - held.buf.len()).min(RESERVE_STEP));
                         *phase = Phase::Body(h);
+                        h
                     }
                 }
             }
-            _ => {}
-        }
-        let Phase::Body(h) = *phase else {
-            unreachable!("the header phase ends in the body phase")
+            Phase::Body(h) => h,
+            _ => unreachable!("step_headed runs at a boundary, in a header or in a body"),
         };
         let chunk: &[u8] = input;
         let take = (h.total - held.buf.len()).min(chunk.len());
@@ -477,52 +451,24 @@ impl Decoder {
         Step::Frame
     }
 
+    /// More of a delimited frame: complete it at the first delimiter that
+    /// ends in `input` (it may start in the held bytes), or hold `input`.
+    #[inline]
     fn step_delimited(&mut self, input: &mut &[u8]) -> Step {
-        let Rule::Delimited { delim, finder, max } = &self.rule else {
+        let Rule::Delimited { ref delim, max, .. } = self.rule else {
             unreachable!("step_delimited is only called for delimited rules")
         };
-        let (d, max) = (delim.len(), *max);
+        let d = delim.len();
         let chunk: &[u8] = input;
-        let held = if let Phase::Partial = self.phase {
-            self.held.buf.len()
+        let held: &[u8] = if let Phase::Partial = self.phase {
+            &self.held.buf
         } else {
-            0
+            &[]
         };
-        // 1. A delimiter that starts in the held bytes and ends in this
-        // chunk: k of its bytes held, the rest at the front of the chunk.
-        // The largest k is the earliest delimiter. (The held bytes hold no
-        // whole delimiter, or the frame would have ended there.)
-        let mut end = None;
-        if held > 0 && d > 1 {
-            let tail = &self.held.buf[held - (d - 1).min(held)..];
-            for k in (1..=tail.len()).rev() {
-                if tail.ends_with(&delim[..k]) && chunk.starts_with(&delim[k..]) {
-                    if held - k > max {
-                        let e = Error::Unterminated {
-                            offset: self.start,
-                            max,
-                        };
-                        fail(&mut self.phase, e);
-                        return Step::Failed;
-                    }
-                    end = Some(d - k);
-                    break;
-                }
-            }
-        }
-        // 2. A delimiter wholly inside the chunk. It must end within max + d
-        // bytes of the frame start, so the scan stops there.
-        let limit = (max + d).saturating_sub(held).min(chunk.len());
-        if end.is_none() {
-            let found = if d == 1 {
-                find_byte(delim[0], &chunk[..limit])
-            } else {
-                finder.find(&chunk[..limit])
-            };
-            end = found.map(|at| at + d);
-        }
-        // 3. No delimiter yet.
-        let Some(end) = end else {
+        // The delimiter must end within max + d bytes of the frame start,
+        // so the scan stops there.
+        let limit = (max + d).saturating_sub(held.len()).min(chunk.len());
+        let Some(end) = find_end(delim, held, &chunk[..limit]) else {
             return self.hold_partial(input, limit);
         };
         // (At a frame boundary the fast path lends the frame from the chunk;
@@ -543,11 +489,12 @@ impl Decoder {
     /// Hold all of `input`, in which no delimiter ends before `limit`, as
     /// (more of) a partial delimited frame; fail as soon as no delimiter can
     /// start within max.
-    #[inline(never)]
+    #[inline]
     fn hold_partial(&mut self, input: &mut &[u8], limit: usize) -> Step {
-        let Rule::Delimited { max, .. } = self.rule else {
+        let Rule::Delimited { ref delim, max } = self.rule else {
             unreachable!("hold_partial is only called for delimited rules")
         };
+        let d = delim.len();
         let chunk: &[u8] = input;
         let held = if let Phase::Partial = self.phase {
             self.held.buf.len()
@@ -556,13 +503,13 @@ impl Decoder {
             self.held.buf.clear();
             0
         };
-        if limit < chunk.len() || held + chunk.len() - self.pending_delimiter(chunk) > max {
-            let e = Error::Unterminated {
-                offset: self.start,
-                max,
-            };
-            fail(&mut self.phase, e);
-            return Step::Failed;
+        let pending = if d > 1 {
+            self.pending_delimiter(chunk)
+        } else {
+            0
+        };
+        if limit < chunk.len() || held + chunk.len() - pending > max {
+            return self.unterminated(max);
         }
         self.phase = Phase::Partial;
         self.held.push(chunk);
@@ -572,6 +519,7 @@ impl Decoder {
 
     /// The length of the longest suffix of (held bytes + `chunk`) that is a
     /// proper prefix of the delimiter: bytes that may yet start one.
+    #[inline]
     fn pending_delimiter(&self, chunk: &[u8]) -> usize {
         let Rule::Delimited { delim, .. } = &self.rule else {
             return 0;
@@ -581,18 +529,22 @@ impl Decoder {
         } else {
             &[]
         };
-        let total = held.len() + chunk.len();
-        let at = |i: usize| {
-            if i < held.len() {
-                held[i]
-            } else {
-                chunk[i - held.len()]
-            }
-        };
-        (1..delim.len().min(total + 1))
+        (1..delim.len().min(held.len() + chunk.len() + 1))
             .rev()
-            .find(|&k| (0..k).all(|j| at(total - k + j) == delim[j]))
+            .find(|&k| ends_with_joined(held, chunk, &delim[..k]))
             .unwrap_or(0)
+    }
+
+    /// Fail: no delimiter can end within max.
+    #[cold]
+    #[inline(never)]
+    fn unterminated(&mut self, max: usize) -> Step {
+        let e = Error::Unterminated {
+            offset: self.start,
+            max,
+        };
+        fail(&mut self.phase, e);
+        Step::Failed
     }
 
     fn step_eof(&mut self, input: &mut &[u8], max: usize) -> Step {
@@ -635,6 +587,38 @@ impl Held {
 fn fail(phase: &mut Phase, e: Error) -> Error {
     *phase = Phase::Failed(e.clone());
     e
+}
+
+/// Where the first `delim` that ends in `chunk` ends (an index into
+/// `chunk`), where the bytes before `chunk` are `held`, which holds no whole
+/// delimiter. Each hit of the delimiter's last byte is checked backwards,
+/// across into `held` if need be; hits ascend, so the first match is the
+/// leftmost delimiter. Linear: every byte is scanned once, and each hit
+/// costs at most `delim.len()` comparisons.
+#[inline]
+fn find_end(delim: &[u8], held: &[u8], chunk: &[u8]) -> Option<usize> {
+    let (&last, before) = delim.split_last()?;
+    if before.is_empty() {
+        return find_byte(last, chunk).map(|at| at + 1);
+    }
+    let mut from = 0;
+    while let Some(i) = find_byte(last, &chunk[from..]) {
+        let at = from + i;
+        if ends_with_joined(held, &chunk[..at], before) {
+            return Some(at + 1);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Whether `held` followed by `chunk` ends with `tail`.
+#[inline]
+fn ends_with_joined(held: &[u8], chunk: &[u8], tail: &[u8]) -> bool {
+    match tail.len().checked_sub(chunk.len()) {
+        None => chunk.ends_with(tail),
+        Some(in_held) => chunk == &tail[in_held..] && held.ends_with(&tail[..in_held]),
+    }
 }
 
 /// The first `byte` in `hay`: a plain loop for the few bytes of a small
