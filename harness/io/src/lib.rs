@@ -1,1 +1,4 @@
 //! framecheck's I/O side: everything that touches a socket, a thread or a clock.
+
+pub mod exit;
+pub mod runner;
