@@ -463,7 +463,7 @@ mod tests {
     fn ids_are_unique_and_applicability_follows_the_spec() {
         let table: &[(&str, &[&str], &[&str])] = &[
             (
-                "u16be",
+                "u16be,max=1KiB",
                 &[
                     "boundary/split-length-field/lockstep",
                     "limits/length-over-max",
