@@ -36,6 +36,7 @@ mod messages;
 mod rng;
 pub mod terminal;
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -300,7 +301,7 @@ pub fn replay_line(
         options.seed
     );
     if (options.time_scale - 1.0).abs() > f64::EPSILON {
-        line.push_str(&format!(" --time-scale {}", options.time_scale));
+        let _ = write!(line, " --time-scale {}", options.time_scale);
     }
     line.push_str(extra);
     line

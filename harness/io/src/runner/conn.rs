@@ -176,14 +176,14 @@ impl Conn {
     }
 
     /// Send `bytes` in `pieces` from a second thread while reading replies
-    /// until `want` frames arrived in total (or the wait ends otherwise), so
+    /// until `replies` frames arrived in total (or the wait ends otherwise), so
     /// neither side's socket buffer can fill and deadlock the exchange.
     pub(crate) fn send_while_reading(
         &mut self,
         bytes: &[u8],
         pieces: &Pieces,
         pause: Duration,
-        want: usize,
+        replies: usize,
         deadline: Instant,
         shutdown_after: bool,
     ) -> (Result<(), String>, Wait) {
@@ -200,7 +200,7 @@ impl Conn {
                 }
                 d
             });
-            let wait = self.read_frames(want, deadline);
+            let wait = self.read_frames(replies, deadline);
             if !matches!(wait, Wait::Done) {
                 // Unblock a writer stuck on a server that stopped reading.
                 let _ = writer.shutdown(Shutdown::Write);
@@ -235,10 +235,10 @@ impl Conn {
         self.log.received_total
     }
 
-    /// Read until `want` replies have been decoded in total.
-    pub(crate) fn read_frames(&mut self, want: usize, deadline: Instant) -> Wait {
+    /// Read until `replies` replies have been decoded in total.
+    pub(crate) fn read_frames(&mut self, replies: usize, deadline: Instant) -> Wait {
         loop {
-            if self.frame_count() >= want as u64 {
+            if self.frame_count() >= replies as u64 {
                 return Wait::Done;
             }
             if let Some(e) = &self.reply_error {
@@ -247,7 +247,7 @@ impl Conn {
             match self.read_once(deadline) {
                 Wait::Done => {}
                 // The final `eof` message arrives with the FIN.
-                Wait::Fin if self.frame_count() >= want as u64 => return Wait::Done,
+                Wait::Fin if self.frame_count() >= replies as u64 => return Wait::Done,
                 other => return other,
             }
         }

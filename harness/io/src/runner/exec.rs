@@ -4,6 +4,7 @@
 //! case's deadline and keeps each connection's timeline for the evidence. A
 //! server that misbehaves produces a [`Finding`] (a result, not an error).
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -40,7 +41,7 @@ pub struct Limits {
 impl Limits {
     /// The defaults, scaled by `scale` (1.0 for a local server).
     pub fn scaled(scale: f64) -> Limits {
-        let s = |ms: u64| Duration::from_secs_f64(ms as f64 / 1000.0 * scale);
+        let s = |ms: u32| Duration::from_secs_f64(f64::from(ms) / 1000.0 * scale);
         Limits {
             connect: s(1000),
             reply: s(1000),
@@ -231,7 +232,7 @@ pub(crate) fn run_case(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
         Action::EofMidDelimiter => {
             let m = ctx.maker.message(1, 16);
             let l = ctx.maker.layout(&m);
-            eof_after(ctx, &[], &m[..l.body_end + 1])
+            eof_after(ctx, &[], &m[..=l.body_end])
         }
         Action::HalfClosePending => half_close_pending(ctx),
         Action::HalfCloseMidMessage => half_close_mid_message(ctx),
@@ -412,7 +413,7 @@ fn session(ctx: &mut Ctx<'_>, label: &str, s: &Session, mode: Mode) -> Result<()
 fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Result<(), Finding> {
     let stream = s.stream();
     let pieces = s.pieces();
-    let want = s.msgs.len();
+    let count = s.msgs.len();
     let pause = ctx.limits.pause;
     if ctx.eof() {
         // The message ends at our shutdown; its reply, then the server's EOF.
@@ -457,7 +458,7 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
             let pacing = pause * u32::try_from(pieces.0.len()).unwrap_or(u32::MAX);
             let deadline = ctx.until(ctx.limits.reply + pacing);
             let (sent, wait) =
-                conn.send_while_reading(&stream, &pieces, pause, want, deadline, false);
+                conn.send_while_reading(&stream, &pieces, pause, count, deadline, false);
             if let Err(e) = sent {
                 ctx.note(format!("write failed: {e}"));
             }
@@ -496,13 +497,14 @@ fn compare(conn: &Conn, msgs: &[Vec<u8>], wait: &Wait) -> Result<(), Finding> {
             wait.describe()
         );
         if conn.partial_reply() > 0 {
-            observed.push_str(&format!(
+            let _ = write!(
+                observed,
                 " ({} bytes of a partial reply)",
                 conn.partial_reply()
-            ));
+            );
         }
         if let Some(e) = &conn.reply_error {
-            observed.push_str(&format!("; replies: {e}"));
+            let _ = write!(observed, "; replies: {e}");
         }
         let message = match wait {
             Wait::Timeout => format!("reply {} of {} never came", frames.len() + 1, msgs.len()),
@@ -553,15 +555,14 @@ fn random_schedules(ctx: &mut Ctx<'_>, mode: Mode) -> Result<(), Finding> {
         let count = if ctx.eof() { 1 } else { rng.range(1, 5) };
         let msgs = ctx.maker.batch(&mut rng, count, 40);
         let total: usize = msgs.iter().map(Vec::len).sum();
-        let pieces = match &ctx.replay {
-            Some(r) => r.pieces.clone(),
-            None => {
-                let n = rng.range(1, total.saturating_sub(1).min(12));
-                let cuts: Vec<usize> = (0..n)
-                    .map(|_| rng.range(1, total.saturating_sub(1).max(1)))
-                    .collect();
-                Pieces::from_cuts(total, &cuts)
-            }
+        let pieces = if let Some(r) = &ctx.replay {
+            r.pieces.clone()
+        } else {
+            let n = rng.range(1, total.saturating_sub(1).min(12));
+            let cuts: Vec<usize> = (0..n)
+                .map(|_| rng.range(1, total.saturating_sub(1).max(1)))
+                .collect();
+            Pieces::from_cuts(total, &cuts)
         };
         let Err(finding) = try_schedule(ctx, trial, &msgs, &pieces, mode) else {
             continue;

@@ -1,8 +1,8 @@
-//! A tiny seeded generator (SplitMix64): every random choice of a run derives
+//! A tiny seeded generator (`SplitMix64`): every random choice of a run derives
 //! from `--seed`, and each case gets its own stream so that selecting or
 //! skipping other cases does not change it.
 
-/// SplitMix64: fast, tiny, and good enough to pick cut points.
+/// `SplitMix64`: fast, tiny, and good enough to pick cut points.
 #[derive(Debug, Clone)]
 pub(crate) struct Rng(u64);
 
@@ -40,33 +40,21 @@ impl Rng {
 mod tests {
     use super::*;
 
+    fn stream(seed: u64, id: &str) -> Vec<u64> {
+        let mut rng = Rng::for_case(seed, id);
+        (0..4).map(|_| rng.next_u64()).collect()
+    }
+
     #[test]
     fn same_seed_and_id_same_stream_other_id_other_stream() {
-        let a: Vec<u64> = (0..4)
-            .map({
-                let mut r = Rng::for_case(7, "x");
-                move |_| r.next_u64()
-            })
-            .collect();
-        let b: Vec<u64> = (0..4)
-            .map({
-                let mut r = Rng::for_case(7, "x");
-                move |_| r.next_u64()
-            })
-            .collect();
-        let c: Vec<u64> = (0..4)
-            .map({
-                let mut r = Rng::for_case(7, "y");
-                move |_| r.next_u64()
-            })
-            .collect();
-        assert_eq!(a, b);
-        assert_ne!(a, c);
-        let mut r = Rng::for_case(1, "z");
+        assert_eq!(stream(7, "x"), stream(7, "x"));
+        assert_ne!(stream(7, "x"), stream(7, "y"));
+        assert_ne!(stream(7, "x"), stream(8, "x"));
+        let mut rng = Rng::for_case(1, "z");
         for _ in 0..1000 {
-            let v = r.range(3, 9);
+            let v = rng.range(3, 9);
             assert!((3..=9).contains(&v));
         }
-        assert_eq!(r.range(5, 5), 5);
+        assert_eq!(rng.range(5, 5), 5);
     }
 }
