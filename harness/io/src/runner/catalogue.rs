@@ -40,6 +40,7 @@ pub(crate) enum Action {
     Straddle,
     RandomSchedules,
     LargeMessage,
+    SlowReader,
     EmptyPayload,
     EofAfterConnect,
     EofAfterMessages,
@@ -216,6 +217,14 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
             big >= 64 * 1024,
             "the framing's maximum is too small to outgrow the socket buffers",
         ),
+    );
+    add(
+        "boundary",
+        "slow-reader",
+        Mode::Single,
+        Action::SlowReader,
+        "replies to a client that reads slowly arrive whole: the server finishes every partial write".into(),
+        not(!eof, "eof framing carries one message per connection"),
     );
     for mode in both {
         add(

@@ -215,6 +215,38 @@ impl Conn {
         (self.log_delivery(at, bytes, pieces, &delivery), wait)
     }
 
+    /// Like [`Conn::send_while_reading`], but reading starts only `delay`
+    /// after writing began (a slow reader).
+    pub(crate) fn send_then_read_late(
+        &mut self,
+        bytes: &[u8],
+        pieces: &Pieces,
+        delay: Duration,
+        replies: usize,
+        deadline: Instant,
+    ) -> (Result<(), String>, Wait) {
+        let at = self.t0.elapsed();
+        let writer = match self.stream.try_clone() {
+            Ok(w) => w,
+            Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
+        };
+        let (delivery, wait) = std::thread::scope(|s| {
+            let handle = s.spawn(|| send_pieces(&writer, bytes, pieces, Duration::ZERO, deadline));
+            std::thread::sleep(delay.min(deadline.saturating_duration_since(Instant::now())));
+            let wait = self.read_frames(replies, deadline);
+            if !matches!(wait, Wait::Done) {
+                let _ = writer.shutdown(Shutdown::Write);
+            }
+            let delivery = handle.join().unwrap_or_else(|_| Delivery {
+                boundaries: Boundaries::NotGuaranteed,
+                written: 0,
+                error: Some(std::io::Error::other("writer thread panicked")),
+            });
+            (delivery, wait)
+        });
+        (self.log_delivery(at, bytes, pieces, &delivery), wait)
+    }
+
     /// Decoded replies so far (up to [`MAX_KEPT`] bytes of them).
     pub(crate) fn frames(&self) -> &[Frame] {
         &self.frames

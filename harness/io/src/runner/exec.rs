@@ -210,6 +210,7 @@ pub(crate) fn run_case(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
         }
         Action::RandomSchedules => random_schedules(ctx, case.mode),
         Action::LargeMessage => large_message(ctx),
+        Action::SlowReader => slow_reader(ctx),
         Action::EofAfterConnect => eof_after(ctx, &[], &[]),
         Action::EofAfterMessages => {
             let msgs = ctx.maker.batch(&mut ctx.rng, 2, 16);
@@ -682,6 +683,38 @@ fn large_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     ctx.keep(conn.close());
     result
 }
+
+/// About 1 MiB of messages in flight while the client waits before
+/// reading: the server's writes go short or block, and every reply must
+/// still arrive whole.
+fn slow_reader(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
+    let m = ctx.maker.message(0, 16 * 1024);
+    let count = (SLOW_READER_BYTES / m.len()).clamp(1, 65536);
+    let msgs: Vec<Vec<u8>> = (0..count)
+        .map(|i| ctx.maker.message(i, 16 * 1024))
+        .collect();
+    let stream = msgs.concat();
+    let mut conn = ctx.connect("slow client")?;
+    conn.small_receive_buffer();
+    let pieces = Pieces::whole(stream.len());
+    let deadline = ctx.until(ctx.limits.reply * 3);
+    let pause = ctx.limits.pause * 200;
+    let (sent, wait) = conn.send_then_read_late(&stream, &pieces, pause, count, deadline);
+    if let Err(e) = sent {
+        ctx.note(format!("write failed: {e}"));
+    }
+    ctx.note(format!(
+        "{count} messages, {} bytes; reading began {} after writing",
+        stream.len(),
+        Ms(pause)
+    ));
+    let result = compare(&conn, &msgs, &wait);
+    ctx.keep(conn.close());
+    result
+}
+
+/// Bytes in flight in `boundary/slow-reader`.
+const SLOW_READER_BYTES: usize = 1024 * 1024;
 
 /// Send complete `msgs` lockstep, then `partial` bytes, then shut down our
 /// side: the server must close promptly with no reply to the partial bytes.
