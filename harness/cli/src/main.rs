@@ -1,2 +1,43 @@
-//! The `framecheck` command.
-fn main() {}
+//! The `framecheck` command: parses arguments, calls the library, maps the
+//! result to a documented exit code (see [`exit`]).
+
+mod exit;
+mod frames;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Find message-framing bugs in code that talks over stream sockets.
+#[derive(Debug, Parser)]
+#[command(name = "framecheck", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Decode a capture (file or stdin) with a framing spec: one JSON line per frame.
+    Frames(frames::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version are not errors.
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let code = match cli.command {
+        Command::Frames(args) => frames::run(&args),
+    };
+    ExitCode::from(code)
+}

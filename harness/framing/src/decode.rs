@@ -42,6 +42,9 @@ use crate::{Error, FrameRef, Stage};
 /// The most bytes a LEB128 varint length may take.
 pub const VARINT_MAX_BYTES: usize = 10;
 
+/// The most the held buffer grows ahead of the bytes that have arrived.
+const RESERVE_STEP: usize = 64 * 1024;
+
 /// A sans-IO decoder for one [`Spec`]; see the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct Decoder {
@@ -82,14 +85,18 @@ enum Phase {
 struct Head {
     /// Bytes before the length field (`offset`, or the tag).
     prefix: usize,
-    /// Bytes before the payload.
-    head_len: usize,
+    /// Where the payload starts: bytes before it.
+    body_start: usize,
     /// The whole frame.
     total: usize,
 }
 
 /// The immutable per-strategy configuration.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per decoder, never moved in a hot path"
+)]
 enum Rule {
     /// Fixed, length-prefixed and tagged frames: a header that says the length.
     Headed(HeadRule),
@@ -175,6 +182,11 @@ impl Decoder {
         }
     }
 
+    /// Bytes allocated for the held buffer: what this decoder costs in memory.
+    pub fn held_capacity(&self) -> usize {
+        self.held.buf.capacity()
+    }
+
     /// The most bytes ever held at once.
     pub fn peak_held(&self) -> usize {
         self.held.peak
@@ -217,7 +229,6 @@ impl Decoder {
     pub fn finish(&mut self) -> Result<Option<FrameRef<'_>>, Error> {
         let stage = match (&self.phase, &self.rule) {
             (Phase::Failed(e), _) => return Err(e.clone()),
-            (Phase::Ended, _) => return Ok(None),
             (Phase::Idle | Phase::Partial, Rule::Eof { .. }) => {
                 if matches!(self.phase, Phase::Idle) {
                     self.held.buf.clear();
@@ -227,7 +238,7 @@ impl Decoder {
                 self.start += len64(len);
                 return Ok(Some(FrameRef::new(&self.held.buf, 0, 0..len)));
             }
-            (Phase::Idle, _) => return Ok(None),
+            (Phase::Ended | Phase::Idle, _) => return Ok(None),
             (Phase::Header, _) => Stage::Header,
             (Phase::Body(_), _) => Stage::Body,
             (Phase::Partial, _) => Stage::Delimiter,
@@ -258,11 +269,16 @@ impl Decoder {
                     let (wire, rest) = chunk.split_at(h.total);
                     *input = rest;
                     self.start += len64(h.total);
-                    return Ok(Some(FrameRef::new(wire, h.prefix, h.head_len..h.total)));
+                    return Ok(Some(FrameRef::new(wire, h.prefix, h.body_start..h.total)));
                 }
                 Some(h) => {
-                    // Bounded: `parse` checked the payload against max.
-                    self.held.buf.reserve(h.total);
+                    // `parse` checked the payload against max; even so, reserve
+                    // no more than has arrived plus one step, so a header that
+                    // claims the max and then stops costs no more memory than
+                    // the bytes it really sent.
+                    self.held
+                        .buf
+                        .reserve(h.total.min(chunk.len() + RESERVE_STEP));
                     *phase = Phase::Body(h);
                 }
                 None => *phase = Phase::Header,
@@ -293,7 +309,8 @@ impl Decoder {
                     let kept = take - held.buf.len().saturating_sub(h.total);
                     held.buf.truncate(before + kept);
                     *input = &chunk[kept..];
-                    held.buf.reserve(h.total - held.buf.len());
+                    held.buf
+                        .reserve((h.total - held.buf.len()).min(RESERVE_STEP));
                     *phase = Phase::Body(h);
                 }
             }
@@ -313,7 +330,7 @@ impl Decoder {
         Ok(Some(FrameRef::new(
             &held.buf,
             h.prefix,
-            h.head_len..h.total,
+            h.body_start..h.total,
         )))
     }
 
@@ -339,11 +356,11 @@ impl Decoder {
         let mut end = None;
         if held > 0 && d > 1 {
             let tail = (d - 1).min(held);
-            let head = (d - 1).min(chunk.len());
+            let lead = (d - 1).min(chunk.len());
             self.scratch.clear();
             self.scratch
                 .extend_from_slice(&self.held.buf[held - tail..]);
-            self.scratch.extend_from_slice(&chunk[..head]);
+            self.scratch.extend_from_slice(&chunk[..lead]);
             if let Some(at) = finder.find(&self.scratch).filter(|at| *at < tail) {
                 if held - tail + at > max {
                     return Err(fail(&mut self.phase, unterminated));
@@ -484,7 +501,7 @@ impl HeadRule {
         match *self {
             HeadRule::Fixed(n) => Ok(Some(Head {
                 prefix: 0,
-                head_len: 0,
+                body_start: 0,
                 total: n,
             })),
             HeadRule::Len {
@@ -502,7 +519,7 @@ impl HeadRule {
                 let payload = payload_len(declared, adjust, max, offset)?;
                 Ok(Some(Head {
                     prefix,
-                    head_len: prefix + width,
+                    body_start: prefix + width,
                     total: prefix + width + payload,
                 }))
             }
@@ -526,7 +543,7 @@ impl HeadRule {
                         }
                         Ok(Some(Head {
                             prefix: 1,
-                            head_len: 1,
+                            body_start: 1,
                             total: 1 + n,
                         }))
                     }
@@ -537,7 +554,7 @@ impl HeadRule {
                         let payload = payload_len(declared, adjust, max, offset)?;
                         Ok(Some(Head {
                             prefix: 1,
-                            head_len: 1 + width,
+                            body_start: 1 + width,
                             total: 1 + width + payload,
                         }))
                     }

@@ -146,6 +146,10 @@ impl Encoder {
 }
 
 /// Write the length field that makes a decoder read `payload` bytes.
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "each narrowing is checked against max_value first"
+)]
 fn write_len(field: LenField, payload: usize, adjust: i64, out: &mut Vec<u8>) -> Result<(), Error> {
     let declared = u64::try_from(i128::try_from(payload).unwrap_or(i128::MAX) - i128::from(adjust))
         .ok()

@@ -18,7 +18,8 @@
 //! |---|---|
 //! | `fixed:N` | N (a larger `max` is allowed, a smaller one is an error) |
 //! | `line`, `crlf`, `delim:` | 64 KiB ([`DEFAULT_LINE_MAX`]) |
-//! | length prefix, `tagged:` | 16 MiB ([`DEFAULT_LEN_MAX`]) |
+//! | length prefix | 16 MiB ([`DEFAULT_LEN_MAX`]), or less if the field cannot express it (`u8`: 255, `u16be`: 65535) |
+//! | `tagged:` | 16 MiB ([`DEFAULT_LEN_MAX`]) |
 //! | `eof` | 16 MiB ([`DEFAULT_EOF_MAX`]) |
 //!
 //! No `max` may exceed 1 GiB ([`MAX_LIMIT`]). `offset` is allowed with a length
@@ -214,7 +215,12 @@ impl Spec {
         match &self.kind {
             Kind::Fixed(n) => *n,
             Kind::Line | Kind::Crlf | Kind::Delim(_) => DEFAULT_LINE_MAX,
-            Kind::Len(_) | Kind::Tagged(_) => DEFAULT_LEN_MAX,
+            // A narrow field caps the default at what it can express.
+            Kind::Len(field) => {
+                let widest = i128::from(field.max_value()) + i128::from(self.adjust);
+                usize::try_from(widest.clamp(1, DEFAULT_LEN_MAX as i128)).unwrap_or(DEFAULT_LEN_MAX)
+            }
+            Kind::Tagged(_) => DEFAULT_LEN_MAX,
             Kind::Eof => DEFAULT_EOF_MAX,
         }
     }

@@ -31,6 +31,23 @@ const fn ok(
     }
 }
 
+fn err(
+    name: &'static str,
+    spec: &'static str,
+    wire: &'static [u8],
+    payloads: &'static [&'static [u8]],
+    e: Error,
+) -> Scenario {
+    Scenario {
+        name,
+        spec,
+        wire,
+        payloads,
+        end: Some(e),
+    }
+}
+
+#[expect(clippy::too_many_lines, reason = "one table of scenarios")]
 fn scenarios() -> Vec<Scenario> {
     let mut v = vec![
         ok("fixed_two_records", "fixed:4", b"abcdwxyz", &[b"abcd", b"wxyz"]),
@@ -62,21 +79,6 @@ fn scenarios() -> Vec<Scenario> {
         ok("empty_stream_len", "u32be", b"", &[]),
         ok("empty_stream_line", "line", b"", &[]),
     ];
-    fn err(
-        name: &'static str,
-        spec: &'static str,
-        wire: &'static [u8],
-        payloads: &'static [&'static [u8]],
-        e: Error,
-    ) -> Scenario {
-        Scenario {
-            name,
-            spec,
-            wire,
-            payloads,
-            end: Some(e),
-        }
-    }
     v.extend([
         err(
             "u32be_trusts_no_huge_length",
@@ -276,7 +278,11 @@ fn every_split_plan_gives_the_whole_delivery_transcript() {
     for s in scenarios() {
         let spec: Spec = s.spec.parse().unwrap_or_else(|e| panic!("{}: {e}", s.name));
         let whole = transcript(&spec, [s.wire]);
-        let payloads: Vec<&[u8]> = whole.frames.iter().map(|f| f.payload()).collect();
+        let payloads: Vec<&[u8]> = whole
+            .frames
+            .iter()
+            .map(framecheck_framing::Frame::payload)
+            .collect();
         assert_eq!(payloads, s.payloads, "{}: payloads", s.name);
         assert_eq!(whole.end.clone().err(), s.end, "{}: end", s.name);
         let framed: u64 = whole.frames.iter().map(|f| f.wire.len() as u64).sum();
@@ -384,5 +390,27 @@ fn frames_from_one_chunk_borrow_it() {
     assert!(
         std::ptr::eq(f.wire().as_ptr(), wire.as_ptr()),
         "zero-copy when whole"
+    );
+}
+
+#[test]
+fn a_header_claiming_the_max_reserves_only_what_arrived() {
+    let spec: Spec = "u32be,max=1GiB".parse().unwrap();
+    let mut dec = Decoder::new(&spec);
+    let mut input: &[u8] = b"\x3f\xff\xff\xffabc";
+    assert_eq!(dec.decode(&mut input).unwrap(), None);
+    assert_eq!(dec.held(), 7);
+    assert!(
+        dec.held_capacity() <= 128 * 1024,
+        "reserved {} for 7 bytes",
+        dec.held_capacity()
+    );
+    assert_eq!(
+        dec.finish().unwrap_err(),
+        Error::Truncated {
+            offset: 0,
+            held: 7,
+            stage: Stage::Body
+        }
     );
 }

@@ -1,0 +1,186 @@
+//! Split invariance and bounds by proptest: the third way of STYLE.md, for
+//! everything the tables in `split_invariance.rs` do not enumerate.
+
+use framecheck_framing::{
+    Decoder, Encoder, Kind, LenField, Spec, TagEntry, TagRule, Transcript, transcript,
+};
+use proptest::prelude::*;
+
+fn len_field() -> impl Strategy<Value = LenField> {
+    prop::sample::select(LenField::ALL.to_vec())
+}
+
+/// Specs with small maxima and a small alphabet, so limits and delimiters are hit often.
+fn spec() -> impl Strategy<Value = Spec> {
+    let kind = prop_oneof![
+        (1usize..8).prop_map(Kind::Fixed),
+        Just(Kind::Line),
+        Just(Kind::Crlf),
+        prop::collection::vec(prop::sample::select(b"ab\r\n".to_vec()), 1..4).prop_map(Kind::Delim),
+        len_field().prop_map(Kind::Len),
+        prop::collection::btree_map(
+            prop::sample::select(b"ABC\0".to_vec()),
+            prop_oneof![
+                (0usize..6).prop_map(TagRule::Fixed),
+                len_field().prop_map(TagRule::Len)
+            ],
+            1..4
+        )
+        .prop_map(|m| Kind::Tagged(
+            m.into_iter()
+                .map(|(tag, rule)| TagEntry { tag, rule })
+                .collect()
+        )),
+        Just(Kind::Eof),
+    ];
+    (kind, prop::option::of(8usize..64), 0usize..3, -4i64..4).prop_map(
+        |(kind, max, offset, adjust)| {
+            let mut spec = Spec::new(kind);
+            if let Kind::Fixed(n) = spec.kind {
+                spec.max = max.map(|m| m.max(n));
+            } else {
+                spec.max = max;
+            }
+            if matches!(spec.kind, Kind::Len(_)) {
+                spec.offset = offset;
+            }
+            if matches!(spec.kind, Kind::Len(_) | Kind::Tagged(_)) {
+                spec.adjust = adjust;
+            }
+            spec
+        },
+    )
+}
+
+/// Cut `wire` at the given fractions of its length.
+fn cut<'a>(wire: &'a [u8], cuts: &[prop::sample::Index]) -> Vec<&'a [u8]> {
+    let mut at: Vec<usize> = cuts.iter().map(|i| i.index(wire.len() + 1)).collect();
+    at.sort_unstable();
+    let mut pieces = Vec::new();
+    let mut last = 0;
+    for a in at {
+        pieces.push(&wire[last..a]);
+        last = a;
+    }
+    pieces.push(&wire[last..]);
+    pieces
+}
+
+fn check_bounds(spec: &Spec, pieces: &[&[u8]]) -> Result<(), TestCaseError> {
+    let mut dec = Decoder::new(spec);
+    let mut given = 0u64;
+    for piece in pieces {
+        given += piece.len() as u64;
+        let mut input = *piece;
+        loop {
+            match dec.decode(&mut input) {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => return Ok(()),
+            }
+        }
+        prop_assert_eq!(
+            dec.consumed() + dec.held() as u64,
+            given,
+            "consumed + held = input"
+        );
+        prop_assert!(
+            dec.peak_held() <= spec.max() + spec.overhead(),
+            "held {} > {}",
+            dec.peak_held(),
+            spec.max() + spec.overhead()
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_bytes_any_cuts_same_transcript(
+        spec in spec(),
+        wire in prop::collection::vec(prop::sample::select(b"\x00\x01\x02\x03\x80\xffABCab\r\n".to_vec()), 0..96),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
+    ) {
+        let whole = transcript(&spec, [&wire[..]]);
+        let pieces = cut(&wire, &cuts);
+        prop_assert_eq!(&transcript(&spec, pieces.iter().copied()), &whole, "spec {}", spec);
+        prop_assert_eq!(&transcript(&spec, wire.chunks(1)), &whole, "spec {} byte at a time", spec);
+        check_bounds(&spec, &pieces)?;
+    }
+
+    #[test]
+    fn encoded_payloads_decode_back_however_cut(
+        spec in spec(),
+        messages in prop::collection::vec((any::<u8>(), prop::collection::vec(any::<u8>(), 0..80)), 0..6),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
+    ) {
+        let enc = Encoder::new(&spec);
+        let mut wire = Vec::new();
+        let mut sent: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        for (tag, payload) in messages {
+            let head: Vec<u8> = match &spec.kind {
+                Kind::Tagged(entries) => vec![entries[usize::from(tag) % entries.len()].tag],
+                _ => vec![tag; enc.head_len()],
+            };
+            let payload = match spec.kind {
+                Kind::Fixed(n) => payload.iter().copied().cycle().take(n).collect::<Vec<u8>>(),
+                _ => payload,
+            };
+            let before = wire.len();
+            if enc.encode(&head, &payload, &mut wire).is_ok() {
+                sent.push((head, payload));
+            } else {
+                prop_assert_eq!(wire.len(), before, "a refused payload leaves out untouched");
+            }
+            if spec.kind == Kind::Eof {
+                break;
+            }
+        }
+        if spec.kind == Kind::Eof && sent.is_empty() {
+            sent.push((Vec::new(), Vec::new()));
+        }
+        let t: Transcript = transcript(&spec, cut(&wire, &cuts));
+        prop_assert_eq!(&t.end, &Ok(()), "spec {}", spec);
+        let got: Vec<(Vec<u8>, Vec<u8>)> = t.frames.iter().map(|f| (f.head().to_vec(), f.payload().to_vec())).collect();
+        prop_assert_eq!(got, sent, "spec {}", spec);
+        prop_assert_eq!(t.consumed, wire.len() as u64);
+    }
+
+    #[test]
+    fn max_size_payloads_round_trip(spec in spec(), fill in any::<u8>()) {
+        // The encoder's own maximum-size frame must decode (a classic
+        // asymmetry: the encoder writes what the decoder rejects).
+        let enc = Encoder::new(&spec);
+        let head: Vec<u8> = match &spec.kind {
+            Kind::Tagged(entries) => vec![entries[0].tag],
+            _ => vec![fill; enc.head_len()],
+        };
+        let len = match &spec.kind {
+            Kind::Tagged(entries) => match entries[0].rule { TagRule::Fixed(n) => n, TagRule::Len(_) => spec.max() },
+            Kind::Fixed(n) => *n,
+            _ => spec.max(),
+        };
+        let payload = vec![if spec.delimiter().is_some() { b'x' } else { fill }; len];
+        let mut wire = Vec::new();
+        if enc.encode(&head, &payload, &mut wire).is_ok() {
+            let t = transcript(&spec, [&wire[..]]);
+            prop_assert_eq!(t.end, Ok(()), "spec {}", spec);
+            prop_assert_eq!(t.frames.len(), 1);
+            prop_assert_eq!(t.frames[0].payload(), &payload[..]);
+        } else {
+            // Only a length field too narrow for max (with adjust) may refuse it.
+            let refusable = matches!(spec.kind, Kind::Tagged(_)) || spec.adjust > 0;
+            prop_assert!(refusable, "spec {} refused its own max-size payload", spec);
+        }
+    }
+
+    #[test]
+    fn display_round_trips(spec in spec()) {
+        let text = spec.to_string();
+        let back: Spec = text.parse().map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+        prop_assert_eq!(&back, &spec);
+        prop_assert_eq!(back.to_string(), text);
+    }
+}
