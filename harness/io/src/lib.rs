@@ -1,1 +1,3 @@
 //! framecheck's I/O side: everything that touches a socket, a thread or a clock.
+
+pub mod profile;
