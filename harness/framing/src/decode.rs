@@ -42,6 +42,9 @@ use crate::{Error, FrameRef, Stage};
 /// The most bytes a LEB128 varint length may take.
 pub const VARINT_MAX_BYTES: usize = 10;
 
+/// The most the held buffer grows ahead of the bytes that have arrived.
+const RESERVE_STEP: usize = 64 * 1024;
+
 /// A sans-IO decoder for one [`Spec`]; see the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct Decoder {
@@ -179,6 +182,11 @@ impl Decoder {
         }
     }
 
+    /// Bytes allocated for the held buffer: what this decoder costs in memory.
+    pub fn held_capacity(&self) -> usize {
+        self.held.buf.capacity()
+    }
+
     /// The most bytes ever held at once.
     pub fn peak_held(&self) -> usize {
         self.held.peak
@@ -264,8 +272,13 @@ impl Decoder {
                     return Ok(Some(FrameRef::new(wire, h.prefix, h.body_start..h.total)));
                 }
                 Some(h) => {
-                    // Bounded: `parse` checked the payload against max.
-                    self.held.buf.reserve(h.total);
+                    // `parse` checked the payload against max; even so, reserve
+                    // no more than has arrived plus one step, so a header that
+                    // claims the max and then stops costs no more memory than
+                    // the bytes it really sent.
+                    self.held
+                        .buf
+                        .reserve(h.total.min(chunk.len() + RESERVE_STEP));
                     *phase = Phase::Body(h);
                 }
                 None => *phase = Phase::Header,
@@ -293,7 +306,8 @@ impl Decoder {
                     let kept = take - held.buf.len().saturating_sub(h.total);
                     held.buf.truncate(before + kept);
                     *input = &chunk[kept..];
-                    held.buf.reserve(h.total - held.buf.len());
+                    held.buf
+                        .reserve((h.total - held.buf.len()).min(RESERVE_STEP));
                     *phase = Phase::Body(h);
                 }
             }

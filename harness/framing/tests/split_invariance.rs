@@ -392,3 +392,25 @@ fn frames_from_one_chunk_borrow_it() {
         "zero-copy when whole"
     );
 }
+
+#[test]
+fn a_header_claiming_the_max_reserves_only_what_arrived() {
+    let spec: Spec = "u32be,max=1GiB".parse().unwrap();
+    let mut dec = Decoder::new(&spec);
+    let mut input: &[u8] = b"\x3f\xff\xff\xffabc";
+    assert_eq!(dec.decode(&mut input).unwrap(), None);
+    assert_eq!(dec.held(), 7);
+    assert!(
+        dec.held_capacity() <= 128 * 1024,
+        "reserved {} for 7 bytes",
+        dec.held_capacity()
+    );
+    assert_eq!(
+        dec.finish().unwrap_err(),
+        Error::Truncated {
+            offset: 0,
+            held: 7,
+            stage: Stage::Body
+        }
+    );
+}
