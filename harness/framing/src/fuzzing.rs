@@ -452,9 +452,10 @@ fn read_eof(u: &mut Unstructured<'_>) -> Spec {
 // ---------------------------------------------------------------------------
 // Round trip
 
-/// The largest payload a round trip builds, so that a default 16 MiB `max`
-/// does not make every run allocate 16 MiB.
-pub const ROUND_TRIP_CAP: usize = 1 << 16;
+/// The largest payload a round trip builds, so that a default `max` (64 KiB
+/// or 16 MiB) does not make every run allocate that much: max-size payloads
+/// are exact for a `max` up to 1 KiB, which the input chooses.
+pub const ROUND_TRIP_CAP: usize = 1 << 10;
 
 /// Arbitrary spec and messages → [`Encoder`] → arbitrary cutting → [`Decoder`]:
 /// every accepted message comes back with its head, nothing else arrives, and
