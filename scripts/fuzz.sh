@@ -70,6 +70,9 @@ echo "fuzz.sh: building ${#targets[@]} target(s) with $tcname, AddressSanitizer"
 for t in "${targets[@]}"; do
     (cd fuzz && cargo "${toolchain[@]}" fuzz build --release "$t") >&2
 done
+# Run the built binaries directly, so that edits made while a long run goes
+# on cannot rebuild the targets under it.
+bindir=$root/fuzz/target/$(rustc "${toolchain[@]}" -vV | sed -n 's/^host: //p')/release
 
 tsv=reports/fuzz-runs.tsv
 mkdir -p reports fuzz/artifacts
@@ -88,7 +91,7 @@ for t in "${targets[@]}"; do
     echo "fuzz.sh: $t for ${seconds}s, jobs $jobs" >&2
     start=$(date +%s)
     set +e
-    (cd fuzz && cargo "${toolchain[@]}" fuzz run --release "$t" "$work/new" "$root/$corpus" -- "${args[@]}" "${extra[@]}") >"$log" 2>&1
+    "$bindir/$t" "${args[@]}" "${extra[@]}" "$work/new" "$root/$corpus" >"$log" 2>&1
     rc=$?
     set -e
     elapsed=$(( $(date +%s) - start ))
@@ -112,8 +115,8 @@ for t in "${targets[@]}"; do
         tail -40 "$log" >&2
     fi
     if [ $merge -eq 1 ] && [ -n "$(ls -A "$work/new")" ]; then
-        (cd fuzz && cargo "${toolchain[@]}" fuzz run --release "$t" "$root/$corpus" "$work/new" -- -merge=1 \
-            -artifact_prefix="$root/fuzz/artifacts/$t/") >"$work/merge.log" 2>&1 \
+        "$bindir/$t" -merge=1 -max_len="$max_len" -artifact_prefix="$root/fuzz/artifacts/$t/" \
+            "$root/$corpus" "$work/new" >"$work/merge.log" 2>&1 \
             || echo "fuzz.sh: merge for $t failed, see $work/merge.log" >&2
     fi
     files=$(find "$corpus" -type f | wc -l)
