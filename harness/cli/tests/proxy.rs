@@ -55,9 +55,12 @@ impl Drop for Running {
     }
 }
 
+/// Each read's bytes, and whether the stream ended with a clean EOF.
+type Seen = (Vec<Vec<u8>>, bool);
+
 /// A one-connection server: records each read's bytes; echoes them if
 /// `echo`; shuts down its write side at EOF. Sends (reads, saw EOF).
-fn server(echo: bool) -> (SocketAddr, mpsc::Receiver<(Vec<Vec<u8>>, bool)>) {
+fn server(echo: bool) -> (SocketAddr, mpsc::Receiver<Seen>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = mpsc::channel();
