@@ -3,6 +3,7 @@
 
 mod exit;
 mod frames;
+mod proxy;
 mod run;
 mod serve;
 
@@ -28,6 +29,11 @@ enum Command {
     Replay(run::ReplayArgs),
     /// Run a reference echo server, correct or with one injected framing bug.
     Serve(serve::Args),
+    /// Relay TCP connections, re-cutting each direction by a delivery schedule.
+    Proxy(proxy::Args),
+    /// Print the delivery schedule grammar (also `framecheck help schedules`).
+    #[command(long_about = proxy::schedules_long_help())]
+    Schedules(proxy::SchedulesArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +55,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Replay(args) => run::replay(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Proxy(args) => proxy::run(&args),
+        Command::Schedules(args) => proxy::schedules(&args),
     };
     ExitCode::from(code)
 }
