@@ -484,7 +484,7 @@ fn settings_that_cannot_work_are_refused() {
     let tunes: [(&str, Tune); 3] = [
         ("idle_timeout", |c| c.idle_timeout = Duration::ZERO),
         ("keepalive_timeout", |c| {
-            c.keepalive_timeout = Duration::ZERO
+            c.keepalive_timeout = Duration::ZERO;
         }),
         ("max_connections", |c| c.max_connections = 0),
     ];
