@@ -3,6 +3,7 @@
 
 mod exit;
 mod frames;
+mod run;
 mod serve;
 
 use std::process::ExitCode;
@@ -21,6 +22,10 @@ struct Cli {
 enum Command {
     /// Decode a capture (file or stdin) with a framing spec: one JSON line per frame.
     Frames(frames::Args),
+    /// Check a server's framing: boundaries, EOF, half-close, resets, limits, concurrency.
+    Run(run::RunArgs),
+    /// Rerun exactly one case, as printed on its failure.
+    Replay(run::ReplayArgs),
     /// Run a reference echo server, correct or with one injected framing bug.
     Serve(serve::Args),
 }
@@ -41,6 +46,8 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Frames(args) => frames::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Replay(args) => run::replay(&args),
         Command::Serve(args) => serve::run(&args),
     };
     ExitCode::from(code)
