@@ -255,17 +255,16 @@ fn length_delimited(r: &mut Reader<'_>) {
     {
         let k = theirs.frames.len();
         let at: usize = ours.frames[..k.min(n)].iter().map(|f| f.wire.len()).sum();
-        if let Some(raw) = raw_field(stream.get(at + offset..).unwrap_or_default(), field) {
-            if raw > clip {
-                assert!(k <= n, "D6: tokio framed past ours: {}", ctx());
-                assert_eq!(
-                    &ours_frames[..k],
-                    &theirs.frames[..],
-                    "D6 frames: {}",
-                    ctx()
-                );
-                return;
-            }
+        let raw = raw_field(stream.get(at + offset..).unwrap_or_default(), field);
+        if raw.is_some_and(|raw| raw > clip) {
+            assert!(k <= n, "D6: tokio framed past ours: {}", ctx());
+            assert_eq!(
+                &ours_frames[..k],
+                &theirs.frames[..],
+                "D6 frames: {}",
+                ctx()
+            );
+            return;
         }
     }
     assert!(
