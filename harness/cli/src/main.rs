@@ -1,6 +1,7 @@
 //! The `framecheck` command: parses arguments, calls the library, maps the
 //! result to a documented exit code (see [`exit`]).
 
+mod demo;
 mod exit;
 mod frames;
 mod run;
@@ -28,6 +29,8 @@ enum Command {
     Replay(run::ReplayArgs),
     /// Run a reference echo server, correct or with one injected framing bug.
     Serve(serve::Args),
+    /// See it work: check a correct server and a buggy one, show the difference.
+    Demo(demo::Args),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Replay(args) => run::replay(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Demo(args) => demo::run(&args),
     };
     ExitCode::from(code)
 }

@@ -184,7 +184,10 @@ impl<'a> Ctx<'a> {
     }
 
     fn note(&mut self, note: String) {
-        self.extra.notes.push(note);
+        // Bounded, and without repeats.
+        if self.extra.notes.len() < 16 && !self.extra.notes.contains(&note) {
+            self.extra.notes.push(note);
+        }
     }
 }
 
@@ -488,7 +491,10 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
                     pause,
                     ctx.until(ctx.limits.reply),
                 ) {
+                    // The server closed or reset: read what it sent, stop sending.
                     ctx.note(format!("write failed: {e}"));
+                    let wait = conn.read_frames(s.msgs.len(), ctx.until(ctx.limits.reply));
+                    return compare(conn, &s.msgs, &wait);
                 }
                 pos += size;
                 let complete = ends.iter().filter(|&&e| e <= pos).count();
@@ -520,11 +526,10 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
 /// Check the replies against the messages: same frames, same order, nothing more.
 fn compare(conn: &Conn, msgs: &[Vec<u8>], wait: &Wait) -> Result<(), Finding> {
     let frames = conn.frames();
-    let expected = format!(
-        "{} replies echoing the {} messages, in order",
-        msgs.len(),
-        msgs.len()
-    );
+    let expected = match msgs.len() {
+        1 => "one reply echoing the message".to_owned(),
+        n => format!("{n} replies echoing the {n} messages, in order"),
+    };
     for (i, (got, want)) in frames.iter().zip(msgs).enumerate() {
         if got.wire != *want {
             return Err(Finding::fail(
@@ -664,10 +669,11 @@ fn try_schedule(
 
 /// Greedy shrinking against the live server: drop trailing messages, then
 /// merge adjacent pieces, keeping each change that still fails. At most 60
-/// attempts, within the case deadline.
+/// attempts, within twice the reply deadline.
 fn shrink(ctx: &mut Ctx<'_>, trial: usize, msgs: &[Vec<u8>], pieces: Pieces, mode: Mode) -> Pieces {
     let mut best = pieces;
     let mut attempts = 0;
+    let budget = (Instant::now() + ctx.limits.reply * 2).min(ctx.deadline);
     let fails = |ctx: &mut Ctx<'_>, p: &Pieces, attempts: &mut usize| {
         *attempts += 1;
         let before = ctx.conns.len();
@@ -678,7 +684,7 @@ fn shrink(ctx: &mut Ctx<'_>, trial: usize, msgs: &[Vec<u8>], pieces: Pieces, mod
     // Fewer messages: the schedule cut at each earlier message boundary.
     let bounds = ends(msgs);
     for &end in &bounds[..bounds.len().saturating_sub(1)] {
-        if attempts >= 60 || Instant::now() >= ctx.deadline {
+        if attempts >= 60 || Instant::now() >= budget {
             break;
         }
         let cuts: Vec<usize> = best.cuts().into_iter().filter(|&c| c < end).collect();
@@ -690,7 +696,7 @@ fn shrink(ctx: &mut Ctx<'_>, trial: usize, msgs: &[Vec<u8>], pieces: Pieces, mod
     }
     // Fewer cuts.
     let mut i = 0;
-    while i < best.cuts().len() && attempts < 60 && Instant::now() < ctx.deadline {
+    while i < best.cuts().len() && attempts < 60 && Instant::now() < budget {
         let mut cuts = best.cuts();
         cuts.remove(i);
         let candidate = Pieces::from_cuts(best.total(), &cuts);
@@ -807,7 +813,7 @@ fn eof_after_on(
     let expected = format!(
         "no reply to the {} partial bytes, and the server's EOF within {}",
         partial.len(),
-        Ms(ctx.limits.close)
+        Ms(ctx.limits.prompt)
     );
     if extra > 0 && !eof_reply_ok {
         return Err(Finding::fail(
