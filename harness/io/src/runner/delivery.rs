@@ -4,7 +4,7 @@
 //! piece but the last, waits until it has landed before writing the next:
 //! with `TCP_NODELAY` each write leaves at once, but the kernel merges
 //! pieces that the server has not read yet. The wait is the
-//! [`Pacer`](crate::pace::Pacer)'s: every byte acknowledged and, for a
+//! [`Pacer`]'s: every byte acknowledged and, for a
 //! server on this machine, its receive queue drained (read from
 //! `/proc/net/tcp`). The evidence then says [`Boundaries::Confirmed`]; when
 //! the server's queue cannot be seen, [`Boundaries::Likely`] (acknowledged,
