@@ -4,6 +4,7 @@
 mod demo;
 mod exit;
 mod frames;
+mod proxy;
 mod run;
 mod serve;
 
@@ -31,6 +32,11 @@ enum Command {
     Serve(serve::Args),
     /// See it work: check a correct server and a buggy one, show the difference.
     Demo(demo::Args),
+    /// Relay TCP connections, re-cutting each direction by a delivery schedule.
+    Proxy(proxy::Args),
+    /// Print the delivery schedule grammar (also `framecheck help schedules`).
+    #[command(long_about = proxy::schedules_long_help())]
+    Schedules(proxy::SchedulesArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +59,8 @@ fn main() -> ExitCode {
         Command::Replay(args) => run::replay(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Demo(args) => demo::run(&args),
+        Command::Proxy(args) => proxy::run(&args),
+        Command::Schedules(args) => proxy::schedules(&args),
     };
     ExitCode::from(code)
 }
