@@ -1,8 +1,11 @@
 //! The `framecheck` command: parses arguments, calls the library, maps the
 //! result to a documented exit code (see [`exit`]).
 
+mod demo;
 mod exit;
 mod frames;
+mod proxy;
+mod run;
 mod serve;
 
 use std::process::ExitCode;
@@ -21,8 +24,19 @@ struct Cli {
 enum Command {
     /// Decode a capture (file or stdin) with a framing spec: one JSON line per frame.
     Frames(frames::Args),
+    /// Check a server's framing: boundaries, EOF, half-close, resets, limits, concurrency.
+    Run(run::RunArgs),
+    /// Rerun exactly one case, as printed on its failure.
+    Replay(run::ReplayArgs),
     /// Run a reference echo server, correct or with one injected framing bug.
     Serve(serve::Args),
+    /// See it work: check a correct server and a buggy one, show the difference.
+    Demo(demo::Args),
+    /// Relay TCP connections, re-cutting each direction by a delivery schedule.
+    Proxy(proxy::Args),
+    /// Print the delivery schedule grammar (also `framecheck help schedules`).
+    #[command(long_about = proxy::schedules_long_help())]
+    Schedules(proxy::SchedulesArgs),
 }
 
 fn main() -> ExitCode {
@@ -41,7 +55,12 @@ fn main() -> ExitCode {
     };
     let code = match cli.command {
         Command::Frames(args) => frames::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Replay(args) => run::replay(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Demo(args) => demo::run(&args),
+        Command::Proxy(args) => proxy::run(&args),
+        Command::Schedules(args) => proxy::schedules(&args),
     };
     ExitCode::from(code)
 }

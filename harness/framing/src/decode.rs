@@ -417,6 +417,10 @@ impl Decoder {
                 held.push(&chunk[..take]);
                 match rule.parse(&held.buf, self.start) {
                     Err(e) => {
+                        // The bytes just pushed are held now: take them from
+                        // the chunk so that consumed + held + unread stays
+                        // the input.
+                        *input = &chunk[take..];
                         fail(phase, e);
                         return Step::Failed;
                     }

@@ -33,6 +33,9 @@ pub mod decode;
 pub mod encode;
 mod error;
 mod frame;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod schedule;
 pub mod simulate;
 pub mod spec;

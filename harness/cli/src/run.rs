@@ -1,0 +1,205 @@
+//! `framecheck run` and `framecheck replay`: the conformance runner.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use framecheck_framing::Spec;
+use framecheck_io::runner::{self, Options, Pieces, ReplaySchedule, Terminal};
+
+use crate::exit;
+
+/// Arguments of `framecheck run`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Exit status: 0 conformant (warnings allowed), 1 non-conformant, 2 usage or
+configuration error or unreachable target, 4 no case selected.
+
+Every failure prints its requirement, what was expected and observed, and a
+one-line `framecheck replay ...` command that reruns exactly that case.
+
+Examples:
+  framecheck run 127.0.0.1:6379 --framing crlf
+  framecheck run 127.0.0.1:5432 --framing u32be,offset=1,adjust=-4 --cases 'boundary/*'
+  framecheck run 127.0.0.1:4000 --framing u16be --list")]
+pub(crate) struct RunArgs {
+    /// The server, HOST:PORT on loopback (127.0.0.1 or localhost).
+    addr: String,
+    /// Framing spec, e.g. `u32be,max=1MiB`, `crlf`, `varint,offset=1`.
+    #[arg(long, short = 'f')]
+    framing: String,
+    /// Print the selected cases with their requirements, run nothing.
+    #[arg(long)]
+    list: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Arguments of `framecheck replay`.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Reruns exactly one case, as printed on its failure: the same seed gives the
+same messages and cut points; --trial and --schedule rerun one (shrunk)
+random schedule, a `+`-separated list of piece sizes.")]
+pub(crate) struct ReplayArgs {
+    /// The server, HOST:PORT on loopback.
+    addr: String,
+    /// Framing spec.
+    #[arg(long, short = 'f')]
+    framing: String,
+    /// The case id.
+    #[arg(long)]
+    case: String,
+    /// The trial of a random-schedules case.
+    #[arg(long, requires = "schedule")]
+    trial: Option<usize>,
+    /// The piece sizes of that trial, e.g. `5+1+12`.
+    #[arg(long)]
+    schedule: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Options shared by `run` and `replay`.
+#[derive(Debug, clap::Args)]
+struct Common {
+    /// Select cases by id glob (`*` any run of characters, `?` one); a bare
+    /// group name selects the group. Repeatable.
+    #[arg(long = "cases", value_name = "GLOB")]
+    cases: Vec<String>,
+    /// Leave out cases matching this glob. Repeatable.
+    #[arg(long = "skip", value_name = "GLOB")]
+    skip: Vec<String>,
+    /// Seed for every random choice (default: from the clock, printed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Multiply every deadline by this (e.g. 3 on a slow machine).
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// Trials of the random-schedule cases.
+    #[arg(long, default_value_t = 12)]
+    trials: usize,
+    /// Connect/exchange/close cycles of churn/connect-cycles.
+    #[arg(long, default_value_t = 2000)]
+    churn: usize,
+    /// Print the connection timelines of failures.
+    #[arg(long, short = 'v')]
+    verbose: bool,
+}
+
+impl Common {
+    fn options(&self) -> Options {
+        Options {
+            seed: self.seed.unwrap_or_else(clock_seed),
+            time_scale: self.time_scale,
+            cases: self.cases.clone(),
+            skip: self.skip.clone(),
+            trials: self.trials,
+            churn_cycles: self.churn,
+            ..Options::default()
+        }
+    }
+}
+
+/// A seed from the clock, for runs that did not fix one.
+fn clock_seed() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() ^ u64::from(d.subsec_nanos()))
+        % 1_000_000
+}
+
+/// `framecheck run`.
+pub(crate) fn run(args: &RunArgs) -> u8 {
+    let Some(spec) = parse_spec("run", &args.framing) else {
+        return exit::USAGE;
+    };
+    let options = args.common.options();
+    if args.list {
+        let cases = runner::select(&spec, &options);
+        for c in &cases {
+            match &c.skip {
+                None => println!("{:<40} {}", c.id, c.requirement),
+                Some(why) => println!("{:<40} {} [skip: {why}]", c.id, c.requirement),
+            }
+        }
+        return if cases.is_empty() {
+            code(framecheck_io::exit::NO_CASE_SELECTED)
+        } else {
+            exit::OK
+        };
+    }
+    let Some(addr) = resolve("run", &args.addr) else {
+        return exit::USAGE;
+    };
+    execute("run", addr, &spec, &options, args.common.verbose)
+}
+
+/// `framecheck replay`.
+pub(crate) fn replay(args: &ReplayArgs) -> u8 {
+    let Some(spec) = parse_spec("replay", &args.framing) else {
+        return exit::USAGE;
+    };
+    let mut options = args.common.options();
+    options.cases = vec![args.case.clone()];
+    if let Some(text) = &args.schedule {
+        match text.parse::<Pieces>() {
+            Ok(pieces) => {
+                options.replay = Some(ReplaySchedule {
+                    trial: args.trial.unwrap_or(0),
+                    pieces,
+                });
+            }
+            Err(e) => {
+                eprintln!("framecheck replay: {e}");
+                return exit::USAGE;
+            }
+        }
+    }
+    let Some(addr) = resolve("replay", &args.addr) else {
+        return exit::USAGE;
+    };
+    execute("replay", addr, &spec, &options, true)
+}
+
+fn execute(cmd: &str, addr: SocketAddr, spec: &Spec, options: &Options, verbose: bool) -> u8 {
+    let mut terminal = Terminal::stdout().verbose(verbose);
+    match runner::run(addr, spec, options, &mut terminal) {
+        Ok(summary) => code(summary.exit_code),
+        Err(e) => {
+            eprintln!("framecheck {cmd}: {e}");
+            exit::USAGE
+        }
+    }
+}
+
+fn parse_spec(cmd: &str, text: &str) -> Option<Spec> {
+    match text.parse() {
+        Ok(spec) => Some(spec),
+        Err(e) => {
+            eprintln!("framecheck {cmd}: {e}");
+            None
+        }
+    }
+}
+
+/// Resolve HOST:PORT to a loopback address.
+fn resolve(cmd: &str, text: &str) -> Option<SocketAddr> {
+    let addrs: Vec<SocketAddr> = match text.to_socket_addrs() {
+        Ok(a) => a.collect(),
+        Err(e) => {
+            eprintln!("framecheck {cmd}: cannot resolve {text:?} (want HOST:PORT): {e}");
+            return None;
+        }
+    };
+    let found = addrs.iter().find(|a| a.ip().is_loopback()).copied();
+    if found.is_none() {
+        eprintln!(
+            "framecheck {cmd}: {text} is not a loopback address: framecheck only tests servers on 127.0.0.1 or ::1"
+        );
+    }
+    found
+}
+
+/// An io exit code as the process's.
+pub(crate) fn code(c: i32) -> u8 {
+    u8::try_from(c).unwrap_or(exit::USAGE)
+}

@@ -1,0 +1,284 @@
+//! What a reply frame must look like.
+
+use std::fmt;
+
+use super::bytes::show;
+
+/// A check on one reply frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expect {
+    /// Which bytes of the frame the rule looks at.
+    pub part: Part,
+    /// The rule.
+    pub rule: Rule,
+}
+
+/// Which bytes of a reply frame an [`Expect`] looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    /// The whole frame as on the wire: head, length field, payload, delimiter.
+    #[default]
+    Wire,
+    /// The payload only.
+    Payload,
+}
+
+/// The forms of expected reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rule {
+    /// Any complete frame.
+    Any,
+    /// Exactly these bytes.
+    Exact(Vec<u8>),
+    /// Starts with these bytes.
+    Prefix(Vec<u8>),
+    /// These bytes at these offsets.
+    Offsets(Vec<At>),
+}
+
+/// Bytes expected at an offset, optionally under a mask.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct At {
+    /// Offset into the part.
+    pub at: usize,
+    /// The expected bytes (after masking).
+    pub bytes: Vec<u8>,
+    /// `AND`-ed with the observed bytes before comparing; as long as `bytes`.
+    pub mask: Option<Vec<u8>>,
+}
+
+/// A reply that failed its [`Expect`]: both sides, ready to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// What the profile asked for.
+    pub expected: String,
+    /// What the frame held there.
+    pub observed: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "expected {}, observed {}", self.expected, self.observed)
+    }
+}
+
+impl Expect {
+    /// Any complete frame.
+    pub const ANY: Expect = Expect {
+        part: Part::Wire,
+        rule: Rule::Any,
+    };
+
+    /// Check a reply frame, given as its wire bytes and its payload.
+    pub fn check(&self, wire: &[u8], payload: &[u8]) -> Result<(), Mismatch> {
+        let part = match self.part {
+            Part::Wire => wire,
+            Part::Payload => payload,
+        };
+        let fail = |observed: String| {
+            Err(Mismatch {
+                expected: self.to_string(),
+                observed,
+            })
+        };
+        match &self.rule {
+            Rule::Any => Ok(()),
+            Rule::Exact(want) if part == &want[..] => Ok(()),
+            Rule::Exact(_) => fail(format!("{} {}", self.part, show(part))),
+            Rule::Prefix(want) if part.starts_with(want) => Ok(()),
+            Rule::Prefix(want) => fail(format!(
+                "{} starting {}",
+                self.part,
+                show(&part[..part.len().min(want.len().max(16))])
+            )),
+            Rule::Offsets(list) => {
+                for at in list {
+                    let end = at.at.saturating_add(at.bytes.len());
+                    let Some(got) = part.get(at.at..end) else {
+                        return fail(format!(
+                            "{} of {} bytes, too short for offset {}",
+                            self.part,
+                            part.len(),
+                            at.at
+                        ));
+                    };
+                    let masked: Vec<u8> = match &at.mask {
+                        Some(mask) => got.iter().zip(mask).map(|(g, m)| g & m).collect(),
+                        None => got.to_vec(),
+                    };
+                    if masked != at.bytes {
+                        return fail(format!("{} at {}", show(got), at.at));
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Part::Wire => "frame",
+            Part::Payload => "payload",
+        })
+    }
+}
+
+impl fmt::Display for Expect {
+    /// `frame "+PONG\r\n"`, `payload starting "+"`, `payload with "\x80"&"\x80" at 2`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.rule {
+            Rule::Any => f.write_str("any complete frame"),
+            Rule::Exact(b) => write!(f, "{} {}", self.part, show(b)),
+            Rule::Prefix(b) => write!(f, "{} starting {}", self.part, show(b)),
+            Rule::Offsets(list) => {
+                write!(f, "{} with ", self.part)?;
+                for (i, at) in list.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    match &at.mask {
+                        Some(m) => write!(f, "{} under mask {}", show(&at.bytes), show(m))?,
+                        None => f.write_str(&show(&at.bytes))?,
+                    }
+                    write!(f, " at {}", at.at)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(at: usize, bytes: &[u8], mask: Option<&[u8]>) -> At {
+        At {
+            at,
+            bytes: bytes.to_vec(),
+            mask: mask.map(<[u8]>::to_vec),
+        }
+    }
+
+    #[test]
+    #[expect(
+        clippy::type_complexity,
+        reason = "a scenario table reads best as tuples"
+    )]
+    fn check_table() {
+        let dns_flags = Rule::Offsets(vec![
+            at(0, b"fc", None),
+            at(2, b"\x80", Some(b"\x80")),
+            at(3, b"\x00", Some(b"\x0f")),
+        ]);
+        let cases: [(&str, Part, Rule, &[u8], &[u8], Result<(), &str>); 11] = [
+            ("any", Part::Wire, Rule::Any, b"x\n", b"x", Ok(())),
+            (
+                "exact_wire",
+                Part::Wire,
+                Rule::Exact(b"+PONG\r\n".to_vec()),
+                b"+PONG\r\n",
+                b"+PONG",
+                Ok(()),
+            ),
+            (
+                "exact_wire_payload_only",
+                Part::Wire,
+                Rule::Exact(b"+PONG".to_vec()),
+                b"+PONG\r\n",
+                b"+PONG",
+                Err("observed frame \"+PONG\\r\\n\""),
+            ),
+            (
+                "exact_payload",
+                Part::Payload,
+                Rule::Exact(b"+PONG".to_vec()),
+                b"+PONG\r\n",
+                b"+PONG",
+                Ok(()),
+            ),
+            (
+                "prefix_hit",
+                Part::Wire,
+                Rule::Prefix(b":".to_vec()),
+                b":0\r\n",
+                b":0",
+                Ok(()),
+            ),
+            (
+                "prefix_miss",
+                Part::Wire,
+                Rule::Prefix(b":".to_vec()),
+                b"-ERR unknown command\r\n",
+                b"",
+                Err("starting \"-ERR unknown com\""),
+            ),
+            (
+                "prefix_longer_than_frame",
+                Part::Wire,
+                Rule::Prefix(b"+PONG".to_vec()),
+                b"+\r\n",
+                b"+",
+                Err("frame starting \"+\\r\\n\""),
+            ),
+            (
+                "offsets_hit",
+                Part::Payload,
+                dns_flags.clone(),
+                b"",
+                b"fc\x81\x80",
+                Ok(()),
+            ),
+            (
+                "offsets_qr_clear",
+                Part::Payload,
+                dns_flags.clone(),
+                b"",
+                b"fc\x01\x00",
+                Err("\"\\x01\" at 2"),
+            ),
+            (
+                "offsets_rcode_refused",
+                Part::Payload,
+                dns_flags.clone(),
+                b"",
+                b"fc\x81\x85",
+                Err("\"\\x85\" at 3"),
+            ),
+            (
+                "offsets_short",
+                Part::Payload,
+                dns_flags,
+                b"",
+                b"fc",
+                Err("payload of 2 bytes, too short for offset 2"),
+            ),
+        ];
+        for (scenario, part, rule, wire, payload, want) in cases {
+            let got = Expect { part, rule }.check(wire, payload);
+            match (got, want) {
+                (Ok(()), Ok(())) => {}
+                (Err(m), Err(want)) => {
+                    assert!(m.to_string().contains(want), "{scenario}: {m}");
+                }
+                (got, want) => panic!("{scenario}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn display_names_the_rule() {
+        let e = Expect {
+            part: Part::Payload,
+            rule: Rule::Offsets(vec![at(0, b"fc", None), at(2, b"\x80", Some(b"\x80"))]),
+        };
+        assert_eq!(
+            e.to_string(),
+            "payload with \"fc\" at 0, \"\\x80\" under mask \"\\x80\" at 2"
+        );
+        assert_eq!(Expect::ANY.to_string(), "any complete frame");
+    }
+}

@@ -1,0 +1,558 @@
+//! The profile file: TOML into raw serde structs, then checked into a
+//! [`Profile`], with every complaint placed at a line, a column and a field.
+
+use std::ops::Range;
+
+use framecheck_framing::{Spec, transcript};
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::bytes::parse_hex;
+use super::expect::{At, Expect, Part, Rule};
+use super::{Exchange, MAX_EXCHANGES, Profile, ProfileError};
+
+/// The only profile format version.
+const VERSION: u32 = 1;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    version: Option<Spanned<u32>>,
+    name: Option<String>,
+    about: Option<String>,
+    framing: RawFraming,
+    opener: Option<RawExchange>,
+    #[serde(default)]
+    exchange: Vec<RawExchange>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFraming {
+    request: Spanned<String>,
+    reply: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExchange {
+    name: Option<Spanned<String>>,
+    send: Spanned<RawBytes>,
+    expect: Option<Spanned<RawExpect>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBytes {
+    text: Option<Spanned<String>>,
+    hex: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    part: Option<Part>,
+    any: Option<Spanned<bool>>,
+    exact: Option<Spanned<RawBytes>>,
+    prefix: Option<Spanned<RawBytes>>,
+    offsets: Option<Spanned<Vec<Spanned<RawAt>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAt {
+    at: usize,
+    text: Option<Spanned<String>>,
+    hex: Option<Spanned<String>>,
+    mask: Option<Spanned<String>>,
+}
+
+/// Turns spans into `origin:line:column: field: problem` errors.
+struct Placer<'a> {
+    text: &'a str,
+    origin: &'a str,
+}
+
+impl Placer<'_> {
+    fn err(&self, span: Range<usize>, field: &str, problem: impl Into<String>) -> ProfileError {
+        let start = span.start.min(self.text.len());
+        let before = self.text.get(..start).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rfind('\n')
+            .map_or(before, |nl| &before[nl + 1..])
+            .chars()
+            .count()
+            + 1;
+        ProfileError::Invalid {
+            origin: self.origin.to_owned(),
+            line,
+            column,
+            field: field.to_owned(),
+            problem: problem.into(),
+        }
+    }
+
+    fn bytes(&self, raw: &Spanned<RawBytes>, field: &str) -> Result<Vec<u8>, ProfileError> {
+        self.text_or_hex(
+            raw.span(),
+            raw.get_ref().text.as_ref(),
+            raw.get_ref().hex.as_ref(),
+            field,
+        )
+    }
+
+    fn text_or_hex(
+        &self,
+        span: Range<usize>,
+        text: Option<&Spanned<String>>,
+        hex: Option<&Spanned<String>>,
+        field: &str,
+    ) -> Result<Vec<u8>, ProfileError> {
+        match (text, hex) {
+            (Some(t), None) => Ok(t.get_ref().as_bytes().to_vec()),
+            (None, Some(h)) => {
+                parse_hex(h.get_ref()).map_err(|e| self.err(h.span(), &format!("{field}.hex"), e))
+            }
+            (Some(t), Some(_)) => {
+                Err(self.err(t.span(), field, "both text and hex given; give exactly one"))
+            }
+            (None, None) => Err(self.err(
+                span,
+                field,
+                "no bytes given; write { text = \"...\" } or { hex = \"..\" }",
+            )),
+        }
+    }
+
+    fn spec(&self, raw: &Spanned<String>, field: &str) -> Result<Spec, ProfileError> {
+        raw.get_ref()
+            .parse()
+            .map_err(|e: framecheck_framing::Error| self.err(raw.span(), field, e.to_string()))
+    }
+}
+
+/// Parse and check a profile.
+pub(super) fn parse(text: &str, origin: &str) -> Result<Profile, ProfileError> {
+    let placer = Placer { text, origin };
+    let raw: RawProfile = toml::from_str(text).map_err(|e| {
+        placer.err(
+            e.span().unwrap_or(0..0),
+            "toml",
+            e.message().trim_end().to_owned(),
+        )
+    })?;
+    if let Some(v) = &raw.version {
+        if *v.get_ref() != VERSION {
+            return Err(placer.err(
+                v.span(),
+                "version",
+                format!(
+                    "version {} is not known; the only version is {VERSION}",
+                    v.get_ref()
+                ),
+            ));
+        }
+    }
+    let request = placer.spec(&raw.framing.request, "framing.request")?;
+    let reply = placer.spec(&raw.framing.reply, "framing.reply")?;
+    if raw.exchange.is_empty() {
+        return Err(placer.err(
+            0..0,
+            "exchange",
+            "no [[exchange]]; a profile needs at least one",
+        ));
+    }
+    if raw.exchange.len() > MAX_EXCHANGES {
+        let span = raw.exchange[MAX_EXCHANGES].send.span();
+        return Err(placer.err(
+            span,
+            "exchange",
+            format!("more than {MAX_EXCHANGES} exchanges"),
+        ));
+    }
+    let check = Check {
+        placer: &placer,
+        request: &request,
+        reply: &reply,
+    };
+    let opener = raw
+        .opener
+        .as_ref()
+        .map(|o| check.exchange(o, "opener", "opener"))
+        .transpose()?;
+    let mut exchanges: Vec<Exchange> = Vec::with_capacity(raw.exchange.len());
+    for (i, ex) in raw.exchange.iter().enumerate() {
+        let field = format!("exchange[{}]", i + 1);
+        let checked = check.exchange(ex, &field, &format!("exchange-{}", i + 1))?;
+        if checked.name == "opener" || exchanges.iter().any(|e| e.name == checked.name) {
+            let span = ex.name.as_ref().map_or(0..0, Spanned::span);
+            return Err(placer.err(
+                span,
+                &format!("{field}.name"),
+                format!("name {:?} is used twice (or is \"opener\")", checked.name),
+            ));
+        }
+        exchanges.push(checked);
+    }
+    Ok(Profile {
+        name: raw.name.unwrap_or_default(),
+        about: raw.about.unwrap_or_default(),
+        request,
+        reply,
+        opener,
+        exchanges,
+    })
+}
+
+/// Checks exchanges against the profile's framings.
+struct Check<'a> {
+    placer: &'a Placer<'a>,
+    request: &'a Spec,
+    reply: &'a Spec,
+}
+
+impl Check<'_> {
+    fn exchange(
+        &self,
+        raw: &RawExchange,
+        field: &str,
+        default_name: &str,
+    ) -> Result<Exchange, ProfileError> {
+        let p = self.placer;
+        let name = match &raw.name {
+            Some(n) => {
+                let ok = !n.get_ref().is_empty()
+                    && n.get_ref().len() <= 64
+                    && n.get_ref()
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                if !ok {
+                    return Err(p.err(
+                        n.span(),
+                        &format!("{field}.name"),
+                        "a name is 1 to 64 of a-z, A-Z, 0-9, - and _ (it becomes part of case ids)",
+                    ));
+                }
+                n.get_ref().clone()
+            }
+            None => default_name.to_owned(),
+        };
+        let send_field = format!("{field}.send");
+        let send = p.bytes(&raw.send, &send_field)?;
+        one_frame(self.request, &send).map_err(|problem| {
+            p.err(
+                raw.send.span(),
+                &send_field,
+                format!(
+                    "not one complete request frame ({}): {problem}",
+                    self.request
+                ),
+            )
+        })?;
+        let expect = match &raw.expect {
+            None => Expect::ANY,
+            Some(e) => self.expect(e, &format!("{field}.expect"))?,
+        };
+        Ok(Exchange { name, send, expect })
+    }
+
+    fn expect(&self, raw: &Spanned<RawExpect>, field: &str) -> Result<Expect, ProfileError> {
+        let placer = self.placer;
+        let fields = raw.get_ref();
+        let part = fields.part.unwrap_or_default();
+        let given = [
+            fields.any.is_some(),
+            fields.exact.is_some(),
+            fields.prefix.is_some(),
+            fields.offsets.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(placer.err(raw.span(), field, "give one of any, exact, prefix, offsets"));
+        }
+        let rule = if let Some(any) = &fields.any {
+            if !*any.get_ref() {
+                return Err(placer.err(
+                    any.span(),
+                    &format!("{field}.any"),
+                    "any = false means nothing; leave it out or give exact, prefix or offsets",
+                ));
+            }
+            Rule::Any
+        } else if let Some(exact) = &fields.exact {
+            let sub = format!("{field}.exact");
+            let bytes = placer.bytes(exact, &sub)?;
+            if part == Part::Wire {
+                one_frame(self.reply, &bytes).map_err(|problem| {
+                    placer.err(
+                        exact.span(),
+                        &sub,
+                        format!(
+                            "not one complete reply frame ({}), so no reply could match: {problem}",
+                            self.reply
+                        ),
+                    )
+                })?;
+            } else {
+                self.fits(part, exact.span(), &sub, bytes.len())?;
+            }
+            Rule::Exact(bytes)
+        } else if let Some(prefix) = &fields.prefix {
+            let sub = format!("{field}.prefix");
+            let bytes = placer.bytes(prefix, &sub)?;
+            if bytes.is_empty() {
+                return Err(placer.err(prefix.span(), &sub, "an empty prefix; write any = true"));
+            }
+            self.fits(part, prefix.span(), &sub, bytes.len())?;
+            Rule::Prefix(bytes)
+        } else if let Some(offsets) = &fields.offsets {
+            Rule::Offsets(self.offsets(part, offsets, field)?)
+        } else {
+            Rule::Any
+        };
+        Ok(Expect { part, rule })
+    }
+
+    /// Refuse a check that reaches past the largest possible reply part.
+    fn fits(
+        &self,
+        part: Part,
+        span: Range<usize>,
+        field: &str,
+        end: usize,
+    ) -> Result<(), ProfileError> {
+        let limit = match part {
+            Part::Wire => self.reply.max().saturating_add(self.reply.overhead()),
+            Part::Payload => self.reply.max(),
+        };
+        if end <= limit {
+            return Ok(());
+        }
+        Err(self.placer.err(
+            span,
+            field,
+            format!(
+                "reaches byte {end}, past the largest reply {part} of {limit} bytes ({})",
+                self.reply
+            ),
+        ))
+    }
+
+    fn offsets(
+        &self,
+        part: Part,
+        offsets: &Spanned<Vec<Spanned<RawAt>>>,
+        field: &str,
+    ) -> Result<Vec<At>, ProfileError> {
+        let placer = self.placer;
+        if offsets.get_ref().is_empty() {
+            return Err(placer.err(
+                offsets.span(),
+                &format!("{field}.offsets"),
+                "an empty list; write any = true",
+            ));
+        }
+        let mut list = Vec::with_capacity(offsets.get_ref().len());
+        for (i, raw_at) in offsets.get_ref().iter().enumerate() {
+            let sub = format!("{field}.offsets[{}]", i + 1);
+            let fields = raw_at.get_ref();
+            let bytes = placer.text_or_hex(
+                raw_at.span(),
+                fields.text.as_ref(),
+                fields.hex.as_ref(),
+                &sub,
+            )?;
+            if bytes.is_empty() {
+                return Err(placer.err(raw_at.span(), &sub, "no bytes to compare"));
+            }
+            let mask = match &fields.mask {
+                None => None,
+                Some(raw_mask) => Some(placer.mask(raw_mask, &bytes, &format!("{sub}.mask"))?),
+            };
+            self.fits(
+                part,
+                raw_at.span(),
+                &sub,
+                fields.at.saturating_add(bytes.len()),
+            )?;
+            list.push(At {
+                at: fields.at,
+                bytes,
+                mask,
+            });
+        }
+        Ok(list)
+    }
+}
+
+impl Placer<'_> {
+    fn mask(
+        &self,
+        raw: &Spanned<String>,
+        bytes: &[u8],
+        field: &str,
+    ) -> Result<Vec<u8>, ProfileError> {
+        let mask = parse_hex(raw.get_ref()).map_err(|err| self.err(raw.span(), field, err))?;
+        if mask.len() != bytes.len() {
+            return Err(self.err(
+                raw.span(),
+                field,
+                format!(
+                    "mask of {} bytes for {} expected bytes; make them the same length",
+                    mask.len(),
+                    bytes.len()
+                ),
+            ));
+        }
+        if bytes.iter().zip(&mask).any(|(b, m)| b & !m != 0) {
+            return Err(self.err(
+                raw.span(),
+                field,
+                "an expected bit lies outside the mask, so no reply could match",
+            ));
+        }
+        Ok(mask)
+    }
+}
+
+/// `Ok` when `bytes` decode as exactly one complete frame of `spec`.
+fn one_frame(spec: &Spec, bytes: &[u8]) -> Result<(), String> {
+    let t = transcript(spec, [bytes]);
+    if let Err(e) = t.end {
+        return Err(e.to_string());
+    }
+    match t.frames.len() {
+        1 => Ok(()),
+        0 => Err("no frame at all".to_owned()),
+        n => Err(format!(
+            "{n} frames; an exchange sends one (the first ends at byte {})",
+            t.frames[0].wire.len()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "[framing]\nrequest = \"crlf\"\nreply = \"u16be\"\n";
+
+    #[test]
+    fn errors_name_line_column_and_field() {
+        let cases: [(&str, &str, &str); 17] = [
+            ("toml_syntax", "[framing\n", "t:1:"),
+            (
+                "unknown_key",
+                "[framing]\nrequest = \"crlf\"\nreply = \"crlf\"\ncolour = 1\n",
+                "t:4:1: toml: unknown field `colour`",
+            ),
+            (
+                "missing_reply",
+                "[framing]\nrequest = \"crlf\"\n",
+                "missing field `reply`",
+            ),
+            (
+                "bad_spec",
+                "[framing]\nrequest = \"crlf\"\nreply = \"u33be\"\n",
+                "t:3:9: framing.reply: bad framing spec \"u33be\"",
+            ),
+            ("no_exchange", HEAD, "exchange: no [[exchange]]"),
+            (
+                "bad_version",
+                "version = 2\n[framing]\nrequest = \"crlf\"\nreply = \"crlf\"\n",
+                "t:1:11: version: version 2 is not known",
+            ),
+            (
+                "odd_hex",
+                "[[exchange]]\nsend.hex = \"abc\"\n",
+                "t:5:12: exchange[1].send.hex: 3 hex digits is an odd number",
+            ),
+            (
+                "no_bytes",
+                "[[exchange]]\nsend = {}\n",
+                "exchange[1].send: no bytes given",
+            ),
+            (
+                "both_text_and_hex",
+                "[[exchange]]\nsend = { text = \"a\\r\\n\", hex = \"00\" }\n",
+                "exchange[1].send: both text and hex",
+            ),
+            (
+                "send_not_a_frame",
+                "[[exchange]]\nsend.text = \"PING\"\n",
+                "t:5:",
+            ),
+            (
+                "send_two_frames",
+                "[[exchange]]\nsend.text = \"A\\r\\nB\\r\\n\"\n",
+                "2 frames; an exchange sends one (the first ends at byte 3)",
+            ),
+            (
+                "two_rules",
+                "[[exchange]]\nsend.text = \"A\\r\\n\"\nexpect = { any = true, prefix.hex = \"00\" }\n",
+                "exchange[1].expect: give one of any",
+            ),
+            (
+                "exact_not_a_frame",
+                "[[exchange]]\nsend.text = \"A\\r\\n\"\nexpect.exact.hex = \"0005 ab\"\n",
+                "not one complete reply frame (u16be)",
+            ),
+            (
+                "mask_length",
+                "[[exchange]]\nsend.text = \"A\\r\\n\"\nexpect.offsets = [{ at = 0, hex = \"00\", mask = \"ffff\" }]\n",
+                "exchange[1].expect.offsets[1].mask: mask of 2 bytes for 1",
+            ),
+            (
+                "bit_outside_mask",
+                "[[exchange]]\nsend.text = \"A\\r\\n\"\nexpect.offsets = [{ at = 0, hex = \"81\", mask = \"80\" }]\n",
+                "outside the mask",
+            ),
+            (
+                "offset_past_max",
+                "[[exchange]]\nsend.text = \"A\\r\\n\"\nexpect.offsets = [{ at = 65536, hex = \"0000\" }]\n",
+                "reaches byte 65538, past the largest reply frame of 65537 bytes",
+            ),
+            (
+                "duplicate_name",
+                "[[exchange]]\nname = \"a\"\nsend.text = \"A\\r\\n\"\n[[exchange]]\nname = \"a\"\nsend.text = \"B\\r\\n\"\n",
+                "t:8:8: exchange[2].name: name \"a\" is used twice",
+            ),
+        ];
+        for (scenario, body, want) in cases {
+            let text = if body.starts_with("[[") {
+                format!("{HEAD}{body}")
+            } else {
+                body.to_owned()
+            };
+            let err = parse(&text, "t").expect_err(scenario).to_string();
+            assert!(err.contains(want), "{scenario}: {err}");
+            assert!(err.starts_with("t:"), "{scenario}: no place in {err}");
+        }
+    }
+
+    #[test]
+    fn offset_past_max_is_refused_but_at_max_is_fine() {
+        // u16be: largest frame 2 + 65535 bytes, so offset 65535 + 2 bytes is the last fit.
+        let ok = format!(
+            "{HEAD}[[exchange]]\nsend.text = \"A\\r\\n\"\nexpect.offsets = [{{ at = 65535, hex = \"00 00\" }}]\n"
+        );
+        assert!(parse(&ok, "t").is_ok());
+    }
+
+    #[test]
+    fn a_full_profile_parses_every_form() {
+        let text = format!(
+            "{HEAD}[opener]\nsend.hex = \"48 49 0d 0a\"\nexpect.exact.hex = \"0001 2a\"\n\
+             [[exchange]]\nname = \"p\"\nsend.text = \"P\\r\\n\"\nexpect = {{ part = \"payload\", prefix.text = \"ok\" }}\n\
+             [[exchange]]\nsend.text = \"Q\\r\\n\"\n"
+        );
+        let p = parse(&text, "t").expect("parses");
+        let opener = p.opener.expect("opener");
+        assert_eq!(opener.send, b"HI\r\n");
+        assert_eq!(opener.expect.rule, Rule::Exact(b"\x00\x01*".to_vec()));
+        assert_eq!(p.exchanges[0].expect.part, Part::Payload);
+        assert_eq!(p.exchanges[0].expect.rule, Rule::Prefix(b"ok".to_vec()));
+        assert_eq!(p.exchanges[1].name, "exchange-2");
+        assert_eq!(p.exchanges[1].expect, Expect::ANY);
+    }
+}

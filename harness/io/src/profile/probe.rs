@@ -1,0 +1,327 @@
+//! A profile's conversation held once over one connection, in lockstep: the
+//! opener, then each exchange, each reply read with a deadline and checked.
+//! The liveness probe for a profile target, and a quick way to see that a
+//! profile fits a real server.
+
+use std::io::{self, Read as _, Write as _};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use framecheck_framing::Decoder;
+
+use super::{Exchange, Profile};
+
+/// Bytes asked of the socket per read.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Why a probe could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ProbeError {
+    /// framecheck only talks to loopback addresses.
+    #[error("{addr} is not a loopback address; framecheck connects to 127.0.0.0/8 and ::1 only")]
+    NotLoopback {
+        /// The address given.
+        addr: SocketAddr,
+    },
+    /// The TCP connect failed or timed out.
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        /// The address given.
+        addr: SocketAddr,
+        /// The I/O error.
+        source: io::Error,
+    },
+}
+
+/// How the wait for one reply ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProbeEnd {
+    /// A complete reply frame arrived (`extra` bytes came after it).
+    Frame {
+        /// Bytes received after the frame, in the same reads.
+        extra: usize,
+    },
+    /// The server closed (FIN) before a whole frame.
+    Eof,
+    /// The connection was reset.
+    Reset,
+    /// No whole frame before the deadline.
+    Timeout,
+    /// The reply broke the reply framing.
+    Malformed(String),
+    /// Another socket error.
+    Io(String),
+}
+
+/// One request sent and what came back.
+#[derive(Debug, Clone)]
+pub struct ProbeStep {
+    /// The exchange's name (`opener` for the opener).
+    pub name: String,
+    /// What was sent.
+    pub sent: Vec<u8>,
+    /// Everything received while waiting (at most the reply limit plus one read).
+    pub received: Vec<u8>,
+    /// From the write to the end of the wait.
+    pub elapsed: Duration,
+    /// How the wait ended.
+    pub end: ProbeEnd,
+    /// `Ok` when a frame arrived alone and passed its expectation, else why not.
+    pub verdict: Result<(), String>,
+}
+
+/// Hold `profile`'s conversation with `addr` over one connection; each
+/// connect and each reply waits at most `timeout`. Stops at the first step
+/// that fails. Returns the steps taken.
+pub fn probe(
+    addr: SocketAddr,
+    profile: &Profile,
+    timeout: Duration,
+) -> Result<Vec<ProbeStep>, ProbeError> {
+    if !addr.ip().is_loopback() {
+        return Err(ProbeError::NotLoopback { addr });
+    }
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|source| ProbeError::Connect { addr, source })?;
+    let _ = stream.set_nodelay(true);
+    let mut steps = Vec::new();
+    for ex in profile.steps() {
+        let step = exchange(&mut stream, profile, ex, timeout);
+        let ok = step.verdict.is_ok();
+        steps.push(step);
+        if !ok {
+            break;
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Both);
+    Ok(steps)
+}
+
+fn exchange(
+    stream: &mut TcpStream,
+    profile: &Profile,
+    ex: &Exchange,
+    timeout: Duration,
+) -> ProbeStep {
+    let start = Instant::now();
+    let mut received = Vec::new();
+    let end = match stream.write_all(&ex.send) {
+        Ok(()) => read_reply(stream, profile, start + timeout, &mut received),
+        Err(e) => end_of(&e),
+    };
+    let verdict = match &end {
+        ProbeEnd::Frame { extra: 0 } => {
+            let mut dec = Decoder::new(&profile.reply);
+            let mut input = &received[..];
+            match dec.decode(&mut input) {
+                Ok(Some(frame)) => ex
+                    .expect
+                    .check(frame.wire(), frame.payload())
+                    .map_err(|m| m.to_string()),
+                // read_reply saw this frame; decoding the same bytes again cannot differ.
+                other => Err(format!("internal: reply decoded differently: {other:?}")),
+            }
+        }
+        ProbeEnd::Frame { extra } => Err(format!(
+            "{extra} bytes more than one reply frame arrived; the exchange's reply must be a single frame"
+        )),
+        ProbeEnd::Eof => Err("the server closed before a whole reply frame".to_owned()),
+        ProbeEnd::Reset => Err("the connection was reset".to_owned()),
+        ProbeEnd::Timeout => Err(format!("no whole reply frame within {timeout:?}")),
+        ProbeEnd::Malformed(e) => Err(format!("the reply breaks the reply framing: {e}")),
+        ProbeEnd::Io(e) => Err(format!("socket error: {e}")),
+    };
+    ProbeStep {
+        name: ex.name.clone(),
+        sent: ex.send.clone(),
+        received,
+        elapsed: start.elapsed(),
+        end,
+        verdict,
+    }
+}
+
+/// Read until one reply frame is complete, the deadline, EOF or an error.
+/// `received` is bounded by the reply limit plus one read.
+fn read_reply(
+    stream: &mut TcpStream,
+    profile: &Profile,
+    deadline: Instant,
+    received: &mut Vec<u8>,
+) -> ProbeEnd {
+    let mut dec = Decoder::new(&profile.reply);
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return ProbeEnd::Timeout;
+        }
+        if let Err(e) = stream.set_read_timeout(Some(left)) {
+            return end_of(&e);
+        }
+        let n = match stream.read(&mut buf) {
+            Ok(0) => return ProbeEnd::Eof,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return end_of(&e),
+        };
+        received.extend_from_slice(&buf[..n]);
+        let mut chunk = &buf[..n];
+        match dec.decode(&mut chunk) {
+            Ok(Some(_)) => {
+                return ProbeEnd::Frame { extra: chunk.len() };
+            }
+            Ok(None) => {}
+            Err(e) => return ProbeEnd::Malformed(e.to_string()),
+        }
+    }
+}
+
+fn end_of(e: &io::Error) -> ProbeEnd {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => ProbeEnd::Timeout,
+        io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted => ProbeEnd::Reset,
+        io::ErrorKind::BrokenPipe => ProbeEnd::Eof,
+        _ => ProbeEnd::Io(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+    use std::thread;
+
+    use super::*;
+
+    const TIMEOUT: Duration = Duration::from_secs(2);
+
+    /// A one-connection server on 127.0.0.1:0 that answers each read with `answer(read)`.
+    fn serve(answer: fn(&[u8]) -> Option<Vec<u8>>) -> (SocketAddr, thread::JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let handle = thread::spawn(move || {
+            let (mut s, _) = listener.accept().expect("accept");
+            s.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+            let mut buf = [0u8; 1024];
+            while let Ok(n) = s.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                match answer(&buf[..n]) {
+                    Some(reply) => {
+                        if s.write_all(&reply).is_err() {
+                            break;
+                        }
+                    }
+                    None => break,
+                }
+            }
+        });
+        (addr, handle)
+    }
+
+    fn profile() -> Profile {
+        Profile::parse(
+            "[framing]\nrequest = \"crlf\"\nreply = \"crlf,max=64\"\n\
+             [opener]\nsend.text = \"HELLO\\r\\n\"\nexpect.exact.text = \"+HI\\r\\n\"\n\
+             [[exchange]]\nname = \"ping\"\nsend.text = \"PING\\r\\n\"\nexpect.prefix.text = \"+PONG\"\n",
+            "t",
+        )
+        .expect("profile")
+    }
+
+    #[test]
+    #[expect(
+        clippy::type_complexity,
+        reason = "a scenario table reads best as tuples"
+    )]
+    fn probe_table() {
+        type Answer = fn(&[u8]) -> Option<Vec<u8>>;
+        let cases: [(&str, Answer, usize, Result<(), &str>, ProbeEnd); 6] = [
+            (
+                "good_server",
+                |r| {
+                    Some(if r.starts_with(b"HELLO") {
+                        b"+HI\r\n".to_vec()
+                    } else {
+                        b"+PONG\r\n".to_vec()
+                    })
+                },
+                2,
+                Ok(()),
+                ProbeEnd::Frame { extra: 0 },
+            ),
+            (
+                "wrong_opener_reply",
+                |_| Some(b"-NO\r\n".to_vec()),
+                1,
+                Err("expected frame \"+HI\\r\\n\", observed frame \"-NO\\r\\n\""),
+                ProbeEnd::Frame { extra: 0 },
+            ),
+            (
+                "two_frames",
+                |_| Some(b"+HI\r\n+HI\r\n".to_vec()),
+                1,
+                Err("5 bytes more than one reply frame"),
+                ProbeEnd::Frame { extra: 5 },
+            ),
+            (
+                "closes",
+                |_| None,
+                1,
+                Err("closed before a whole reply frame"),
+                ProbeEnd::Eof,
+            ),
+            (
+                "silent_after_partial",
+                |_| Some(b"+H".to_vec()),
+                1,
+                Err("no whole reply frame within"),
+                ProbeEnd::Timeout,
+            ),
+            (
+                "over_long_line",
+                |_| Some(vec![b'x'; 200]),
+                1,
+                Err("breaks the reply framing"),
+                ProbeEnd::Malformed(
+                    "frame at offset 0 has no delimiter within the maximum of 64 bytes".into(),
+                ),
+            ),
+        ];
+        for (scenario, answer, n_steps, want, want_end) in cases {
+            let (addr, server) = serve(answer);
+            let steps = probe(addr, &profile(), Duration::from_millis(300)).expect(scenario);
+            assert_eq!(steps.len(), n_steps, "{scenario}");
+            let last = steps.last().expect("a step");
+            assert_eq!(last.end, want_end, "{scenario}");
+            match (&last.verdict, want) {
+                (Ok(()), Ok(())) => {}
+                (Err(got), Err(want)) => assert!(got.contains(want), "{scenario}: {got}"),
+                (got, want) => panic!("{scenario}: got {got:?}, want {want:?}"),
+            }
+            assert!(
+                last.received.len() <= profile().reply_limit() + READ_CHUNK,
+                "{scenario}"
+            );
+            server.join().expect("server thread");
+        }
+    }
+
+    #[test]
+    fn refuses_non_loopback_and_reports_refused_connects() {
+        let far: SocketAddr = "192.0.2.1:6379".parse().expect("addr");
+        assert!(matches!(
+            probe(far, &profile(), TIMEOUT),
+            Err(ProbeError::NotLoopback { .. })
+        ));
+        // A port that was just free: nothing listens there.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port");
+        assert!(matches!(
+            probe(port, &profile(), TIMEOUT),
+            Err(ProbeError::Connect { .. })
+        ));
+    }
+}

@@ -1,0 +1,581 @@
+//! The case catalogue: stable semantic ids, a requirement sentence each, and
+//! whether the case applies to the framing, all generated from the spec.
+//!
+//! | group | what it checks |
+//! |---|---|
+//! | `boundary` | replies are right however the messages are cut, lockstep and pipelined |
+//! | `eof` | a 0-byte read ends the connection promptly, with no partial reply |
+//! | `half-close` | `shutdown(SHUT_WR)` still gets every pending reply, then EOF |
+//! | `reset` | a client's RST does not take the server down |
+//! | `limits` | over-long frames and unknown tags are refused at once; idle clients time out |
+//! | `concurrency` | one client cannot delay another; many clients at once |
+//! | `churn` | thousands of short connections leave the server serving |
+
+use framecheck_framing::{Kind, Spec, TagRule};
+
+use super::messages::Maker;
+
+/// How messages are paced on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Wait for each reply before sending past its message: an echo of
+    /// concatenated bytes hides a merged boundary, lockstep does not.
+    Lockstep,
+    /// Everything in flight at once; replies must come in order.
+    Pipelined,
+    /// The case has one way of running.
+    Single,
+}
+
+/// What a case does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    Whole,
+    ByteAtATime,
+    SplitEveryPoint,
+    SplitLengthField,
+    SplitDelimiter,
+    SplitAfterTag,
+    Coalesced,
+    Straddle,
+    RandomSchedules,
+    LargeMessage,
+    SlowReader,
+    EmptyPayload,
+    EofAfterConnect,
+    EofAfterMessages,
+    EofMidHeader,
+    EofMidPayload,
+    EofMidDelimiter,
+    HalfClosePending,
+    HalfCloseMidMessage,
+    HalfCloseEofMessage,
+    ResetMidMessage,
+    ResetWhileWriting,
+    LengthOverMax,
+    OverLongFrame,
+    UnknownTag,
+    IdleTimeout,
+    StalledClient,
+    ManyClients,
+    ChurnCycles,
+}
+
+/// One case of the catalogue.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Stable id, `group/name[/mode]`.
+    pub id: String,
+    /// The group (first id segment).
+    pub group: &'static str,
+    /// The requirement the case checks.
+    pub requirement: String,
+    /// Lockstep, pipelined or single.
+    pub mode: Mode,
+    /// Why the case does not apply to this framing, if it does not.
+    pub skip: Option<String>,
+    pub(crate) action: Action,
+}
+
+/// Every case for `spec`, in run order (ids are stable across versions).
+#[expect(
+    clippy::too_many_lines,
+    reason = "one entry per case reads best as one list"
+)]
+pub fn catalogue(spec: &Spec) -> Vec<Case> {
+    let maker = Maker::new(spec);
+    let eof = spec.kind == Kind::Eof;
+    let tagged = matches!(spec.kind, Kind::Tagged(_));
+    let delim_len = spec.delimiter().map_or(0, <[u8]>::len);
+    let has_len_field = matches!(spec.kind, Kind::Len(_))
+        || matches!(&spec.kind, Kind::Tagged(e) if e.iter().any(|e| matches!(e.rule, TagRule::Len(_))));
+    let mut out = Vec::new();
+    let mut add = |group: &'static str,
+                   name: &str,
+                   mode: Mode,
+                   action: Action,
+                   req: String,
+                   skip: Option<String>| {
+        let id = match mode {
+            Mode::Lockstep => format!("{group}/{name}/lockstep"),
+            Mode::Pipelined => format!("{group}/{name}/pipelined"),
+            Mode::Single => format!("{group}/{name}"),
+        };
+        let skip = skip.or_else(|| {
+            (eof && mode == Mode::Pipelined)
+                .then(|| "eof framing carries one message per connection".to_owned())
+        });
+        out.push(Case {
+            id,
+            group,
+            requirement: req,
+            mode,
+            skip,
+            action,
+        });
+    };
+    let not = |cond: bool, why: &str| (!cond).then(|| why.to_owned());
+    let both = [Mode::Lockstep, Mode::Pipelined];
+
+    // boundary
+    for mode in both {
+        add(
+            "boundary",
+            "whole",
+            mode,
+            Action::Whole,
+            "each message written whole is echoed back as the same message".into(),
+            None,
+        );
+    }
+    for mode in both {
+        add(
+            "boundary",
+            "byte-at-a-time",
+            mode,
+            Action::ByteAtATime,
+            "a message that arrives one byte per read is echoed back whole".into(),
+            None,
+        );
+    }
+    for mode in both {
+        add(
+            "boundary",
+            "split-every-point",
+            mode,
+            Action::SplitEveryPoint,
+            "a short message cut in two at every possible point is echoed back whole each time"
+                .into(),
+            None,
+        );
+    }
+    let wide = maker.message_with_wide_length().is_some();
+    for mode in both {
+        add("boundary", "split-length-field", mode, Action::SplitLengthField,
+            "a message whose length field (or the bytes before it) is cut across reads is echoed back whole".into(),
+            not(wide, "no length field of two bytes or more"));
+    }
+    for mode in both {
+        add(
+            "boundary",
+            "split-delimiter",
+            mode,
+            Action::SplitDelimiter,
+            "a message whose multi-byte delimiter is cut across reads is echoed back whole".into(),
+            not(delim_len >= 2, "no multi-byte delimiter"),
+        );
+    }
+    for mode in both {
+        add(
+            "boundary",
+            "split-after-tag",
+            mode,
+            Action::SplitAfterTag,
+            "a message cut right after its tag byte is echoed back whole, for every tag".into(),
+            not(tagged, "not a tagged framing"),
+        );
+    }
+    add(
+        "boundary",
+        "coalesced",
+        Mode::Single,
+        Action::Coalesced,
+        "several messages in one write are each echoed back, in order".into(),
+        not(!eof, "eof framing carries one message per connection"),
+    );
+    for mode in both {
+        add(
+            "boundary",
+            "straddle",
+            mode,
+            Action::Straddle,
+            "writes that end inside the next message still get every message echoed back, in order"
+                .into(),
+            not(!eof, "eof framing carries one message per connection"),
+        );
+    }
+    for mode in both {
+        add(
+            "boundary",
+            "random-schedules",
+            mode,
+            Action::RandomSchedules,
+            "messages cut at seeded random points are echoed back whole, in order".into(),
+            None,
+        );
+    }
+    let big = maker.max_payload().min(LARGE);
+    add(
+        "boundary",
+        "large-message",
+        Mode::Single,
+        Action::LargeMessage,
+        format!(
+            "a {big}-byte message, larger than the socket buffers, is echoed back whole while it is still being sent"
+        ),
+        not(
+            big >= 64 * 1024,
+            "the framing's maximum is too small to outgrow the socket buffers",
+        ),
+    );
+    add(
+        "boundary",
+        "slow-reader",
+        Mode::Single,
+        Action::SlowReader,
+        "replies to a client that reads slowly arrive whole: the server finishes every partial write".into(),
+        not(!eof, "eof framing carries one message per connection"),
+    );
+    for mode in both {
+        add(
+            "boundary",
+            "empty-payload",
+            mode,
+            Action::EmptyPayload,
+            "a message with an empty payload is echoed back as such".into(),
+            not(empty_allowed(spec), "the framing has no empty payload"),
+        );
+    }
+
+    // eof
+    add(
+        "eof",
+        "after-connect",
+        Mode::Single,
+        Action::EofAfterConnect,
+        "a client that sends nothing and shuts down its side gets the server's EOF promptly".into(),
+        None,
+    );
+    add("eof", "after-messages", Mode::Single, Action::EofAfterMessages,
+        "after complete messages and the client's EOF, the server sends its EOF promptly and nothing more".into(),
+        not(!eof, "covered by half-close/eof-message for eof framing"));
+    let header_cut =
+        matches!(spec.kind, Kind::Len(_) | Kind::Tagged(_)) && (has_len_field || spec.offset > 0);
+    add(
+        "eof",
+        "mid-header",
+        Mode::Single,
+        Action::EofMidHeader,
+        "EOF inside a header gets no reply (never a partial frame) and the server's EOF promptly"
+            .into(),
+        not(
+            header_cut && header_cut_point(spec).is_some(),
+            "no header of two bytes or more",
+        ),
+    );
+    add(
+        "eof",
+        "mid-payload",
+        Mode::Single,
+        Action::EofMidPayload,
+        "EOF inside a payload gets no reply (never a partial frame) and the server's EOF promptly"
+            .into(),
+        not(!eof, "in eof framing the EOF ends the message"),
+    );
+    add(
+        "eof",
+        "mid-delimiter",
+        Mode::Single,
+        Action::EofMidDelimiter,
+        "EOF inside a multi-byte delimiter gets no reply and the server's EOF promptly".into(),
+        not(delim_len >= 2, "no multi-byte delimiter"),
+    );
+
+    // half-close
+    add("half-close", "pending-replies", Mode::Single, Action::HalfClosePending,
+        "messages followed at once by shutdown(SHUT_WR) all get their replies, then the server's EOF".into(),
+        not(!eof, "see half-close/eof-message"));
+    add("half-close", "mid-message", Mode::Single, Action::HalfCloseMidMessage,
+        "a half-close inside a message gets the replies to the complete messages only, then the server's EOF".into(),
+        not(!eof, "in eof framing the EOF ends the message"));
+    add("half-close", "eof-message", Mode::Single, Action::HalfCloseEofMessage,
+        "the message ends at the client's shutdown(SHUT_WR); its reply follows, then the server's EOF".into(),
+        not(eof, "only eof framing ends a message at shutdown"));
+
+    // reset
+    add(
+        "reset",
+        "mid-message",
+        Mode::Single,
+        Action::ResetMidMessage,
+        "a client that resets (RST) in the middle of a message does not disturb the server".into(),
+        None,
+    );
+    add("reset", "while-server-writes", Mode::Single, Action::ResetWhileWriting,
+        "a client that resets while the server is blocked writing replies to it does not take the server down".into(), None);
+
+    // limits
+    add(
+        "limits",
+        "length-over-max",
+        Mode::Single,
+        Action::LengthOverMax,
+        format!(
+            "a header declaring more than the maximum ({}) makes the server close at once, without waiting for the body",
+            spec.max()
+        ),
+        over_max_header(spec).err(),
+    );
+    add(
+        "limits",
+        "over-long-frame",
+        Mode::Single,
+        Action::OverLongFrame,
+        format!(
+            "a frame with no delimiter within the maximum ({}) makes the server close at once",
+            spec.max()
+        ),
+        not(delim_len > 0, "not a delimited framing").or_else(|| {
+            not(
+                spec.max() <= MAX_OVERLONG,
+                "the maximum is too large to exceed quickly",
+            )
+        }),
+    );
+    add(
+        "limits",
+        "unknown-tag",
+        Mode::Single,
+        Action::UnknownTag,
+        "a frame with an unknown tag makes the server close that connection, and only that one"
+            .into(),
+        not(tagged, "not a tagged framing"),
+    );
+    add(
+        "limits",
+        "idle-timeout",
+        Mode::Single,
+        Action::IdleTimeout,
+        "a client that sends part of a message and goes silent is eventually disconnected (SHOULD)"
+            .into(),
+        None,
+    );
+
+    // concurrency and churn
+    add(
+        "concurrency",
+        "stalled-client",
+        Mode::Single,
+        Action::StalledClient,
+        "a client stalled in the middle of a message does not delay other clients".into(),
+        None,
+    );
+    add(
+        "concurrency",
+        "many-clients",
+        Mode::Single,
+        Action::ManyClients,
+        format!("{CLIENTS} clients exchanging messages in lockstep at once all get their replies"),
+        None,
+    );
+    add("churn", "connect-cycles", Mode::Single, Action::ChurnCycles,
+        "after thousands of connect, exchange, close cycles the server still serves (no descriptor leak)".into(), None);
+    out
+}
+
+/// Payload size of `boundary/large-message` (capped by the framing's maximum).
+pub(crate) const LARGE: usize = 4 * 1024 * 1024;
+/// Largest `max` that `limits/over-long-frame` will exceed.
+pub(crate) const MAX_OVERLONG: usize = 16 * 1024 * 1024;
+/// Clients of `concurrency/many-clients`.
+pub(crate) const CLIENTS: usize = 16;
+
+fn empty_allowed(spec: &Spec) -> bool {
+    match &spec.kind {
+        Kind::Fixed(_) => false,
+        Kind::Tagged(e) => e
+            .iter()
+            .any(|e| matches!(e.rule, TagRule::Len(_) | TagRule::Fixed(0))),
+        Kind::Len(_) => spec.adjust <= 0,
+        _ => true,
+    }
+}
+
+/// Where to cut a message to stop inside its header: after the prefix and
+/// one byte of a multi-byte length field, or after the prefix alone.
+pub(crate) fn header_cut_point(spec: &Spec) -> Option<(Vec<u8>, usize)> {
+    let maker = Maker::new(spec);
+    if let Some(m) = maker.message_with_wide_length() {
+        let l = maker.layout(&m);
+        return Some((m, l.prefix + 1));
+    }
+    // A one-byte field after a prefix, or a tag with a length rule.
+    let m = match &spec.kind {
+        Kind::Tagged(e) => {
+            let k = e.iter().position(|e| matches!(e.rule, TagRule::Len(_)))?;
+            maker.message_with(0, 5, Some(k))
+        }
+        Kind::Len(_) if spec.offset > 0 => maker.message(0, 5),
+        _ => return None,
+    };
+    let l = maker.layout(&m);
+    (l.head >= 2).then_some((m, l.head - 1))
+}
+
+/// The header of a frame declaring one byte more than the maximum, or why
+/// none can be written.
+pub(crate) fn over_max_header(spec: &Spec) -> Result<Vec<u8>, String> {
+    let (prefix, field) = match &spec.kind {
+        Kind::Len(f) => (vec![b'Q'; spec.offset], *f),
+        Kind::Tagged(e) => {
+            let Some((tag, f)) = e.iter().find_map(|e| match e.rule {
+                TagRule::Len(f) => Some((e.tag, f)),
+                TagRule::Fixed(_) => None,
+            }) else {
+                return Err("no length field".to_owned());
+            };
+            (vec![tag], f)
+        }
+        _ => return Err("no length field".to_owned()),
+    };
+    let declared = i128::try_from(spec.max()).unwrap_or(i128::MAX) + 1 - i128::from(spec.adjust);
+    let Ok(declared) = u64::try_from(declared) else {
+        return Err("the length field cannot declare more than the maximum".to_owned());
+    };
+    if declared > field.max_value() {
+        return Err("the length field cannot declare more than the maximum".to_owned());
+    }
+    let mut out = prefix;
+    out.extend_from_slice(&encode_len(field, declared));
+    Ok(out)
+}
+
+/// A length field holding `v` (which fits the field).
+fn encode_len(field: framecheck_framing::LenField, v: u64) -> Vec<u8> {
+    use framecheck_framing::LenField as L;
+    let be = v.to_be_bytes();
+    let le = v.to_le_bytes();
+    match field {
+        L::U8 => be[7..].to_vec(),
+        L::U16Be => be[6..].to_vec(),
+        L::U16Le => le[..2].to_vec(),
+        L::U32Be => be[4..].to_vec(),
+        L::U32Le => le[..4].to_vec(),
+        L::U64Be => be.to_vec(),
+        L::U64Le => le.to_vec(),
+        L::Varint => {
+            let mut out = Vec::new();
+            let mut v = v;
+            while v >= 0x80 {
+                out.push(u8::try_from(v & 0x7f).unwrap_or(0) | 0x80);
+                v >>= 7;
+            }
+            out.push(u8::try_from(v).unwrap_or(0));
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use framecheck_framing::{Decoder, Error};
+
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_applicability_follows_the_spec() {
+        let table: &[(&str, &[&str], &[&str])] = &[
+            (
+                "u16be,max=1KiB",
+                &[
+                    "boundary/split-length-field/lockstep",
+                    "limits/length-over-max",
+                    "eof/mid-header",
+                ],
+                &[
+                    "boundary/split-delimiter/lockstep",
+                    "limits/unknown-tag",
+                    "half-close/eof-message",
+                ],
+            ),
+            (
+                "crlf",
+                &[
+                    "boundary/split-delimiter/pipelined",
+                    "limits/over-long-frame",
+                    "eof/mid-delimiter",
+                ],
+                &[
+                    "boundary/split-length-field/lockstep",
+                    "limits/length-over-max",
+                    "eof/mid-header",
+                ],
+            ),
+            (
+                "eof",
+                &[
+                    "half-close/eof-message",
+                    "boundary/whole/lockstep",
+                    "boundary/large-message",
+                ],
+                &[
+                    "boundary/whole/pipelined",
+                    "boundary/coalesced",
+                    "eof/mid-payload",
+                ],
+            ),
+            (
+                "tagged:A=4/V=u16be",
+                &[
+                    "limits/unknown-tag",
+                    "boundary/split-after-tag/lockstep",
+                    "eof/mid-header",
+                ],
+                &["limits/over-long-frame"],
+            ),
+            (
+                "fixed:8",
+                &["boundary/whole/lockstep", "eof/mid-payload"],
+                &[
+                    "boundary/empty-payload/lockstep",
+                    "eof/mid-header",
+                    "limits/length-over-max",
+                ],
+            ),
+            (
+                "u8",
+                &["boundary/whole/lockstep"],
+                &["limits/length-over-max", "eof/mid-header"],
+            ),
+        ];
+        for (spec, applies, skipped) in table {
+            let cases = catalogue(&spec.parse().expect("spec"));
+            let mut ids: Vec<&str> = cases.iter().map(|c| c.id.as_str()).collect();
+            ids.sort_unstable();
+            let before = ids.len();
+            ids.dedup();
+            assert_eq!(before, ids.len(), "{spec}: duplicate ids");
+            let find = |id: &str| {
+                cases
+                    .iter()
+                    .find(|c| c.id == id)
+                    .unwrap_or_else(|| panic!("{spec}: no {id}"))
+            };
+            for id in *applies {
+                assert_eq!(find(id).skip, None, "{spec}: {id} should apply");
+            }
+            for id in *skipped {
+                assert!(find(id).skip.is_some(), "{spec}: {id} should be skipped");
+            }
+        }
+    }
+
+    #[test]
+    fn over_max_headers_are_refused_by_the_reference_decoder() {
+        for spec in [
+            "u16be,max=100",
+            "u32be,offset=1,adjust=-4",
+            "varint",
+            "tagged:A=4/V=u32le,max=1KiB",
+        ] {
+            let spec: Spec = spec.parse().expect("spec");
+            let header = over_max_header(&spec).expect("header");
+            let mut dec = Decoder::new(&spec);
+            let mut input = &header[..];
+            assert!(
+                matches!(dec.decode(&mut input), Err(Error::TooLarge { .. })),
+                "{spec}"
+            );
+        }
+    }
+}

@@ -1,0 +1,468 @@
+//! One client connection of a case: deadlines on every wait, a timeline of
+//! everything sent and received, and the replies decoded with the reference
+//! decoder.
+//!
+//! Memory is bounded whatever the server does: each read goes through a
+//! fixed 64 KiB buffer, the timeline keeps at most [`MAX_STEPS`] steps of at
+//! most [`Bytes::KEEP`] bytes each, decoded replies are kept up to
+//! [`MAX_KEPT`] bytes and only counted beyond, and the decoder itself never
+//! holds more than the spec's `max + overhead`.
+
+use std::io::{ErrorKind, Read};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use framecheck_framing::{Decoder, Error as FrameError, Frame, Spec};
+use socket2::SockRef;
+
+use super::delivery::{Delivery, Pacing, Pieces, send_pieces};
+use super::event::{Boundaries, Bytes, ConnEnd, ConnLog, Step};
+
+/// Most timeline steps kept per connection (later ones are only counted).
+pub(crate) const MAX_STEPS: usize = 400;
+/// Most reply bytes kept as decoded frames per connection.
+pub(crate) const MAX_KEPT: usize = 32 * 1024 * 1024;
+
+/// How a wait ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// What was waited for happened.
+    Done,
+    /// The server closed its side (0-byte read).
+    Fin,
+    /// The server reset the connection.
+    Rst,
+    /// The deadline passed.
+    Timeout,
+    /// The replies broke the framing.
+    Garbled(FrameError),
+    /// Another socket error.
+    Io(String),
+}
+
+impl Wait {
+    /// A short description for messages.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Wait::Done => "done".to_owned(),
+            Wait::Fin => "the server closed the connection (FIN)".to_owned(),
+            Wait::Rst => "the server reset the connection (RST)".to_owned(),
+            Wait::Timeout => "timeout".to_owned(),
+            Wait::Garbled(e) => format!("the replies break the framing: {e}"),
+            Wait::Io(e) => format!("socket error: {e}"),
+        }
+    }
+}
+
+/// A client connection under test.
+pub(crate) struct Conn {
+    stream: TcpStream,
+    t0: Instant,
+    log: ConnLog,
+    dec: Decoder,
+    frames: Vec<Frame>,
+    kept: usize,
+    uncounted_frames: u64,
+    /// The error the replies ended with: a framing error, or the stream
+    /// ending inside a reply.
+    pub(crate) reply_error: Option<FrameError>,
+    buf: Box<[u8]>,
+    pacing: Pacing,
+}
+
+impl Conn {
+    /// Connect to `addr` before `deadline`; times in the timeline count from `t0`.
+    pub(crate) fn connect(
+        addr: SocketAddr,
+        label: &str,
+        spec: &Spec,
+        t0: Instant,
+        deadline: Instant,
+        pause: Duration,
+        confirm: bool,
+    ) -> std::io::Result<Conn> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(
+                ErrorKind::TimedOut,
+                "connect deadline passed",
+            ));
+        }
+        let stream = TcpStream::connect_timeout(&addr, left)?;
+        stream.set_nodelay(true)?;
+        let mut log = ConnLog {
+            label: label.to_owned(),
+            steps: Vec::new(),
+            end: ConnEnd::StillOpen,
+            boundaries: Boundaries::NotApplicable,
+            received_total: 0,
+            sent_total: 0,
+        };
+        log.steps.push(Step::Connected { at: t0.elapsed() });
+        Ok(Conn {
+            t0,
+            log,
+            dec: Decoder::new(spec),
+            frames: Vec::new(),
+            kept: 0,
+            uncounted_frames: 0,
+            reply_error: None,
+            buf: vec![0; 64 * 1024].into_boxed_slice(),
+            pacing: Pacing::new(&stream, pause, confirm),
+            stream,
+        })
+    }
+
+    /// A connection log for a connection that could not be made.
+    pub(crate) fn failed_log(label: &str) -> ConnLog {
+        ConnLog {
+            label: label.to_owned(),
+            steps: Vec::new(),
+            end: ConnEnd::NotConnected,
+            boundaries: Boundaries::NotApplicable,
+            received_total: 0,
+            sent_total: 0,
+        }
+    }
+
+    fn push_step(&mut self, step: Step) {
+        if self.log.steps.len() < MAX_STEPS {
+            self.log.steps.push(step);
+        }
+    }
+
+    /// Shrink the socket's receive buffer (to make the server's writes block sooner).
+    pub(crate) fn small_receive_buffer(&self) {
+        // Best effort: the kernel rounds and clamps the size.
+        let _ = SockRef::from(&self.stream).set_recv_buffer_size(4096);
+    }
+
+    /// Send `bytes` in `pieces`, logging the delivery. Pieces are paced
+    /// (each lands before the next) unless `pause` is zero.
+    pub(crate) fn send(
+        &mut self,
+        bytes: &[u8],
+        pieces: &Pieces,
+        pause: Duration,
+        deadline: Instant,
+    ) -> Result<(), String> {
+        let at = self.t0.elapsed();
+        let d = if pause.is_zero() {
+            send_pieces(&self.stream, bytes, pieces, &mut Pacing::none(), deadline)
+        } else {
+            send_pieces(&self.stream, bytes, pieces, &mut self.pacing, deadline)
+        };
+        self.log_delivery(at, bytes, pieces, &d)
+    }
+
+    /// Wait until everything sent has landed at the server (a piece
+    /// boundary between two sends), and record how sure that is.
+    pub(crate) fn settle(&mut self, deadline: Instant) {
+        let b = self.pacing.settle(deadline);
+        self.log.boundaries = self.log.boundaries.weakest(b);
+    }
+
+    /// A reply to the bytes sent so far proves the server read them: the
+    /// boundary before the next send is confirmed.
+    pub(crate) fn boundary_confirmed_by_reply(&mut self) {
+        self.log.boundaries = self.log.boundaries.weakest(Boundaries::Confirmed);
+    }
+
+    fn log_delivery(
+        &mut self,
+        at: Duration,
+        bytes: &[u8],
+        pieces: &Pieces,
+        d: &Delivery,
+    ) -> Result<(), String> {
+        self.push_step(Step::Sent {
+            at,
+            bytes: Bytes::new(bytes),
+            schedule: pieces.to_string(),
+            boundaries: d.boundaries,
+        });
+        self.log.boundaries = self.log.boundaries.weakest(d.boundaries);
+        self.log.sent_total += d.written as u64;
+        match &d.error {
+            None => Ok(()),
+            Some(e) => {
+                let error = e.to_string();
+                self.push_step(Step::WriteFailed {
+                    at: self.t0.elapsed(),
+                    written: d.written as u64,
+                    error: error.clone(),
+                });
+                Err(error)
+            }
+        }
+    }
+
+    /// Send `bytes` in `pieces` from a second thread while reading replies
+    /// until `replies` frames arrived in total (or the wait ends otherwise), so
+    /// neither side's socket buffer can fill and deadlock the exchange.
+    pub(crate) fn send_while_reading(
+        &mut self,
+        bytes: &[u8],
+        pieces: &Pieces,
+        pause: Duration,
+        replies: usize,
+        deadline: Instant,
+        shutdown_after: bool,
+    ) -> (Result<(), String>, Wait) {
+        let at = self.t0.elapsed();
+        let writer = match self.stream.try_clone() {
+            Ok(w) => w,
+            Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
+        };
+        let mut pacing = if pause.is_zero() {
+            Pacing::none()
+        } else {
+            std::mem::replace(&mut self.pacing, Pacing::none())
+        };
+        let (delivery, wait) = std::thread::scope(|s| {
+            let pacing = &mut pacing;
+            let writer = &writer;
+            let handle = s.spawn(move || {
+                let d = send_pieces(writer, bytes, pieces, pacing, deadline);
+                if shutdown_after {
+                    let _ = writer.shutdown(Shutdown::Write);
+                }
+                d
+            });
+            let wait = self.read_frames(replies, deadline);
+            if !matches!(wait, Wait::Done) {
+                // Unblock a writer stuck on a server that stopped reading.
+                let _ = writer.shutdown(Shutdown::Write);
+            }
+            let delivery = handle.join().unwrap_or_else(|_| Delivery {
+                boundaries: Boundaries::NotGuaranteed,
+                written: 0,
+                error: Some(std::io::Error::other("writer thread panicked")),
+            });
+            (delivery, wait)
+        });
+        if !pause.is_zero() {
+            self.pacing = pacing;
+        }
+        (self.log_delivery(at, bytes, pieces, &delivery), wait)
+    }
+
+    /// Like [`Conn::send_while_reading`], but reading starts only `delay`
+    /// after writing began (a slow reader).
+    pub(crate) fn send_then_read_late(
+        &mut self,
+        bytes: &[u8],
+        pieces: &Pieces,
+        delay: Duration,
+        replies: usize,
+        deadline: Instant,
+    ) -> (Result<(), String>, Wait) {
+        let at = self.t0.elapsed();
+        let writer = match self.stream.try_clone() {
+            Ok(w) => w,
+            Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
+        };
+        let (delivery, wait) = std::thread::scope(|s| {
+            let handle =
+                s.spawn(|| send_pieces(&writer, bytes, pieces, &mut Pacing::none(), deadline));
+            std::thread::sleep(delay.min(deadline.saturating_duration_since(Instant::now())));
+            let wait = self.read_frames(replies, deadline);
+            if !matches!(wait, Wait::Done) {
+                let _ = writer.shutdown(Shutdown::Write);
+            }
+            let delivery = handle.join().unwrap_or_else(|_| Delivery {
+                boundaries: Boundaries::NotGuaranteed,
+                written: 0,
+                error: Some(std::io::Error::other("writer thread panicked")),
+            });
+            (delivery, wait)
+        });
+        (self.log_delivery(at, bytes, pieces, &delivery), wait)
+    }
+
+    /// Decoded replies so far (up to [`MAX_KEPT`] bytes of them).
+    pub(crate) fn frames(&self) -> &[Frame] {
+        &self.frames
+    }
+
+    /// Replies decoded in total, kept or not.
+    pub(crate) fn frame_count(&self) -> u64 {
+        self.frames.len() as u64 + self.uncounted_frames
+    }
+
+    /// Bytes of a partial reply held by the decoder.
+    pub(crate) fn partial_reply(&self) -> usize {
+        self.dec.held()
+    }
+
+    /// Bytes received in total.
+    pub(crate) fn received_total(&self) -> u64 {
+        self.log.received_total
+    }
+
+    /// Read until `replies` replies have been decoded in total.
+    pub(crate) fn read_frames(&mut self, replies: usize, deadline: Instant) -> Wait {
+        loop {
+            if self.frame_count() >= replies as u64 {
+                return Wait::Done;
+            }
+            if let Some(e) = &self.reply_error {
+                return Wait::Garbled(e.clone());
+            }
+            match self.read_once(deadline) {
+                Wait::Done => {}
+                // The final `eof` message arrives with the FIN.
+                Wait::Fin if self.frame_count() >= replies as u64 => return Wait::Done,
+                other => return other,
+            }
+        }
+    }
+
+    /// Bytes sent in total.
+    pub(crate) fn sent_total(&self) -> u64 {
+        self.log.sent_total
+    }
+
+    /// One read: wait until some bytes arrive (or the connection ends).
+    pub(crate) fn read_some(&mut self, deadline: Instant) -> Wait {
+        self.read_once(deadline)
+    }
+
+    /// Read until the server ends the connection (FIN or RST) or the deadline.
+    pub(crate) fn read_to_end(&mut self, deadline: Instant) -> Wait {
+        if let ConnEnd::Fin { .. } = self.log.end {
+            return Wait::Fin;
+        }
+        if let ConnEnd::Rst { .. } = self.log.end {
+            return Wait::Rst;
+        }
+        loop {
+            match self.read_once(deadline) {
+                Wait::Done | Wait::Garbled(_) => {}
+                other => return other,
+            }
+        }
+    }
+
+    /// One read, before `deadline`. `Done` means bytes arrived.
+    fn read_once(&mut self, deadline: Instant) -> Wait {
+        match self.log.end {
+            ConnEnd::Fin { .. } => return Wait::Fin,
+            ConnEnd::Rst { .. } => return Wait::Rst,
+            _ => {}
+        }
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.log.end = ConnEnd::Timeout {
+                    at: self.t0.elapsed(),
+                };
+                return Wait::Timeout;
+            }
+            if let Err(e) = self.stream.set_read_timeout(Some(left)) {
+                return Wait::Io(e.to_string());
+            }
+            match self.stream.read(&mut self.buf) {
+                Ok(0) => {
+                    self.log.end = ConnEnd::Fin {
+                        at: self.t0.elapsed(),
+                    };
+                    self.end_of_replies();
+                    return Wait::Fin;
+                }
+                Ok(n) => {
+                    self.accept(n);
+                    return Wait::Done;
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                    ) =>
+                {
+                    self.log.end = ConnEnd::Rst {
+                        at: self.t0.elapsed(),
+                    };
+                    return Wait::Rst;
+                }
+                Err(e) => return Wait::Io(e.to_string()),
+            }
+        }
+    }
+
+    /// Record and decode `n` bytes just read into `buf`.
+    fn accept(&mut self, n: usize) {
+        let at = self.t0.elapsed();
+        self.log.received_total += n as u64;
+        if self.log.steps.len() < MAX_STEPS {
+            self.log.steps.push(Step::Received {
+                at,
+                bytes: Bytes::new(&self.buf[..n]),
+            });
+        }
+        if self.reply_error.is_some() {
+            return;
+        }
+        let mut input: &[u8] = &self.buf[..n];
+        loop {
+            match self.dec.decode(&mut input) {
+                Ok(Some(frame)) => {
+                    if self.kept + frame.wire().len() <= MAX_KEPT {
+                        self.kept += frame.wire().len();
+                        self.frames.push(frame.to_owned_frame());
+                    } else {
+                        self.uncounted_frames += 1;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    self.reply_error = Some(e);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The server's stream ended: take the final `eof` message or note a
+    /// reply cut short.
+    fn end_of_replies(&mut self) {
+        if self.reply_error.is_some() {
+            return;
+        }
+        match self.dec.finish() {
+            Ok(Some(frame)) => {
+                let frame = frame.to_owned_frame();
+                self.frames.push(frame);
+            }
+            Ok(None) => {}
+            Err(e) => self.reply_error = Some(e),
+        }
+    }
+
+    /// `shutdown(SHUT_WR)`: tell the server no more bytes will come.
+    pub(crate) fn shutdown_write(&mut self) {
+        let _ = self.stream.shutdown(Shutdown::Write);
+        self.push_step(Step::ShutdownWrite {
+            at: self.t0.elapsed(),
+        });
+    }
+
+    /// Abort with RST (`SO_LINGER` 0, then close) and hand back the timeline.
+    pub(crate) fn reset(mut self) -> ConnLog {
+        let _ = SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
+        self.push_step(Step::Reset {
+            at: self.t0.elapsed(),
+        });
+        self.log
+    }
+
+    /// Close normally and hand back the timeline.
+    pub(crate) fn close(mut self) -> ConnLog {
+        self.push_step(Step::Closed {
+            at: self.t0.elapsed(),
+        });
+        self.log
+    }
+}
