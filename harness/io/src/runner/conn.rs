@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use framecheck_framing::{Decoder, Error as FrameError, Frame, Spec};
 use socket2::SockRef;
 
-use super::delivery::{Delivery, Pieces, send_pieces};
+use super::delivery::{Delivery, Pacing, Pieces, send_pieces};
 use super::event::{Boundaries, Bytes, ConnEnd, ConnLog, Step};
 
 /// Most timeline steps kept per connection (later ones are only counted).
@@ -67,6 +67,7 @@ pub(crate) struct Conn {
     /// ending inside a reply.
     pub(crate) reply_error: Option<FrameError>,
     buf: Box<[u8]>,
+    pacing: Pacing,
 }
 
 impl Conn {
@@ -77,6 +78,8 @@ impl Conn {
         spec: &Spec,
         t0: Instant,
         deadline: Instant,
+        pause: Duration,
+        confirm: bool,
     ) -> std::io::Result<Conn> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -97,7 +100,6 @@ impl Conn {
         };
         log.steps.push(Step::Connected { at: t0.elapsed() });
         Ok(Conn {
-            stream,
             t0,
             log,
             dec: Decoder::new(spec),
@@ -106,6 +108,8 @@ impl Conn {
             uncounted_frames: 0,
             reply_error: None,
             buf: vec![0; 64 * 1024].into_boxed_slice(),
+            pacing: Pacing::new(&stream, pause, confirm),
+            stream,
         })
     }
 
@@ -133,7 +137,8 @@ impl Conn {
         let _ = SockRef::from(&self.stream).set_recv_buffer_size(4096);
     }
 
-    /// Send `bytes` in `pieces`, logging the delivery.
+    /// Send `bytes` in `pieces`, logging the delivery. Pieces are paced
+    /// (each lands before the next) unless `pause` is zero.
     pub(crate) fn send(
         &mut self,
         bytes: &[u8],
@@ -142,8 +147,25 @@ impl Conn {
         deadline: Instant,
     ) -> Result<(), String> {
         let at = self.t0.elapsed();
-        let d = send_pieces(&self.stream, bytes, pieces, pause, deadline);
+        let d = if pause.is_zero() {
+            send_pieces(&self.stream, bytes, pieces, &mut Pacing::none(), deadline)
+        } else {
+            send_pieces(&self.stream, bytes, pieces, &mut self.pacing, deadline)
+        };
         self.log_delivery(at, bytes, pieces, &d)
+    }
+
+    /// Wait until everything sent has landed at the server (a piece
+    /// boundary between two sends), and record how sure that is.
+    pub(crate) fn settle(&mut self, deadline: Instant) {
+        let b = self.pacing.settle(deadline);
+        self.log.boundaries = self.log.boundaries.weakest(b);
+    }
+
+    /// A reply to the bytes sent so far proves the server read them: the
+    /// boundary before the next send is confirmed.
+    pub(crate) fn boundary_confirmed_by_reply(&mut self) {
+        self.log.boundaries = self.log.boundaries.weakest(Boundaries::Confirmed);
     }
 
     fn log_delivery(
@@ -192,9 +214,16 @@ impl Conn {
             Ok(w) => w,
             Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
         };
+        let mut pacing = if pause.is_zero() {
+            Pacing::none()
+        } else {
+            std::mem::replace(&mut self.pacing, Pacing::none())
+        };
         let (delivery, wait) = std::thread::scope(|s| {
-            let handle = s.spawn(|| {
-                let d = send_pieces(&writer, bytes, pieces, pause, deadline);
+            let pacing = &mut pacing;
+            let writer = &writer;
+            let handle = s.spawn(move || {
+                let d = send_pieces(writer, bytes, pieces, pacing, deadline);
                 if shutdown_after {
                     let _ = writer.shutdown(Shutdown::Write);
                 }
@@ -212,6 +241,9 @@ impl Conn {
             });
             (delivery, wait)
         });
+        if !pause.is_zero() {
+            self.pacing = pacing;
+        }
         (self.log_delivery(at, bytes, pieces, &delivery), wait)
     }
 
@@ -231,7 +263,8 @@ impl Conn {
             Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
         };
         let (delivery, wait) = std::thread::scope(|s| {
-            let handle = s.spawn(|| send_pieces(&writer, bytes, pieces, Duration::ZERO, deadline));
+            let handle =
+                s.spawn(|| send_pieces(&writer, bytes, pieces, &mut Pacing::none(), deadline));
             std::thread::sleep(delay.min(deadline.saturating_duration_since(Instant::now())));
             let wait = self.read_frames(replies, deadline);
             if !matches!(wait, Wait::Done) {
@@ -288,6 +321,11 @@ impl Conn {
     /// Bytes sent in total.
     pub(crate) fn sent_total(&self) -> u64 {
         self.log.sent_total
+    }
+
+    /// One read: wait until some bytes arrive (or the connection ends).
+    pub(crate) fn read_some(&mut self, deadline: Instant) -> Wait {
+        self.read_once(deadline)
     }
 
     /// Read until the server ends the connection (FIN or RST) or the deadline.

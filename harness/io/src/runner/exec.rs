@@ -26,6 +26,10 @@ pub struct Limits {
     pub reply: Duration,
     /// Waiting for the server to close after an EOF or a refused frame.
     pub close: Duration,
+    /// What "promptly" means: a server that needs longer to close after an
+    /// EOF or a refused frame, or to answer a client while another stalls,
+    /// is waiting for something else (an idle timeout).
+    pub prompt: Duration,
     /// How long `limits/idle-timeout` waits for the server to give up.
     pub idle: Duration,
     /// One case.
@@ -34,8 +38,12 @@ pub struct Limits {
     pub churn_case: Duration,
     /// The whole run.
     pub run: Duration,
-    /// The pause between pieces of a cut message.
+    /// The pause between pieces of a cut message when a boundary cannot be
+    /// confirmed.
     pub pause: Duration,
+    /// Whether to confirm that each piece arrived as its own read (see
+    /// [`delivery::confirmation_is_cheap`](super::delivery::confirmation_is_cheap)).
+    pub confirm: bool,
 }
 
 impl Limits {
@@ -46,11 +54,13 @@ impl Limits {
             connect: s(1000),
             reply: s(1000),
             close: s(1000),
+            prompt: s(250),
             idle: s(1500),
             case: s(5000),
             churn_case: s(15000),
             run: s(120_000),
             pause: Duration::from_millis(1),
+            confirm: true,
         }
     }
 }
@@ -115,7 +125,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) extra: Extra,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// `now + d`, but never past the case deadline.
     pub(crate) fn until(&self, d: Duration) -> Instant {
         (Instant::now() + d).min(self.deadline)
@@ -127,7 +137,16 @@ impl Ctx<'_> {
 
     fn connect(&mut self, label: &str) -> Result<Conn, Finding> {
         let deadline = self.until(self.limits.connect);
-        Conn::connect(self.addr, label, self.spec, self.t0, deadline).map_err(|e| {
+        Conn::connect(
+            self.addr,
+            label,
+            self.spec,
+            self.t0,
+            deadline,
+            self.limits.pause,
+            self.limits.confirm,
+        )
+        .map_err(|e| {
             self.conns.push(Conn::failed_log(label));
             Finding::fail(
                 format!("could not connect: {e}"),
@@ -135,6 +154,26 @@ impl Ctx<'_> {
                 format!("connect failed: {e}"),
             )
         })
+    }
+
+    /// A context for a helper thread of this case: same target, limits and
+    /// deadline, its own evidence.
+    fn sub(&self, what: &str) -> Ctx<'a> {
+        Ctx {
+            addr: self.addr,
+            spec: self.spec,
+            maker: Maker::new(self.spec),
+            rng: Rng::for_case(self.seed, what),
+            seed: self.seed,
+            t0: self.t0,
+            deadline: self.deadline,
+            limits: self.limits,
+            trials: 0,
+            churn: 0,
+            replay: None,
+            conns: Vec::new(),
+            extra: Extra::default(),
+        }
     }
 
     fn keep(&mut self, log: ConnLog) {
@@ -145,7 +184,10 @@ impl Ctx<'_> {
     }
 
     fn note(&mut self, note: String) {
-        self.extra.notes.push(note);
+        // Bounded, and without repeats.
+        if self.extra.notes.len() < 16 && !self.extra.notes.contains(&note) {
+            self.extra.notes.push(note);
+        }
     }
 }
 
@@ -430,10 +472,18 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
         Mode::Lockstep => {
             let ends = ends(&s.msgs);
             let (mut pos, mut done) = (0, 0);
+            let mut replied = true;
             for (i, size) in pieces.0.iter().enumerate() {
-                if i > 0 && !pause.is_zero() {
-                    std::thread::sleep(pause);
+                // A piece boundary: a reply proved the server read what came
+                // before; otherwise let the last piece land first.
+                if i > 0 {
+                    if replied {
+                        conn.boundary_confirmed_by_reply();
+                    } else {
+                        conn.settle(ctx.until(ctx.limits.reply));
+                    }
                 }
+                replied = false;
                 let piece = &stream[pos..pos + size];
                 if let Err(e) = conn.send(
                     piece,
@@ -441,7 +491,10 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
                     pause,
                     ctx.until(ctx.limits.reply),
                 ) {
+                    // The server closed or reset: read what it sent, stop sending.
                     ctx.note(format!("write failed: {e}"));
+                    let wait = conn.read_frames(s.msgs.len(), ctx.until(ctx.limits.reply));
+                    return compare(conn, &s.msgs, &wait);
                 }
                 pos += size;
                 let complete = ends.iter().filter(|&&e| e <= pos).count();
@@ -451,13 +504,15 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
                         return compare(conn, &s.msgs[..complete], &wait);
                     }
                     done = complete;
+                    replied = true;
                 }
             }
             compare(conn, &s.msgs, &Wait::Done)
         }
         Mode::Pipelined | Mode::Single => {
-            let pacing = pause * u32::try_from(pieces.0.len()).unwrap_or(u32::MAX);
-            let deadline = ctx.until(ctx.limits.reply + pacing);
+            let settle =
+                super::delivery::SETTLE * u32::try_from(pieces.0.len()).unwrap_or(u32::MAX);
+            let deadline = ctx.until(ctx.limits.reply + settle);
             let (sent, wait) =
                 conn.send_while_reading(&stream, &pieces, pause, count, deadline, false);
             if let Err(e) = sent {
@@ -471,11 +526,10 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
 /// Check the replies against the messages: same frames, same order, nothing more.
 fn compare(conn: &Conn, msgs: &[Vec<u8>], wait: &Wait) -> Result<(), Finding> {
     let frames = conn.frames();
-    let expected = format!(
-        "{} replies echoing the {} messages, in order",
-        msgs.len(),
-        msgs.len()
-    );
+    let expected = match msgs.len() {
+        1 => "one reply echoing the message".to_owned(),
+        n => format!("{n} replies echoing the {n} messages, in order"),
+    };
     for (i, (got, want)) in frames.iter().zip(msgs).enumerate() {
         if got.wire != *want {
             return Err(Finding::fail(
@@ -615,10 +669,11 @@ fn try_schedule(
 
 /// Greedy shrinking against the live server: drop trailing messages, then
 /// merge adjacent pieces, keeping each change that still fails. At most 60
-/// attempts, within the case deadline.
+/// attempts, within twice the reply deadline.
 fn shrink(ctx: &mut Ctx<'_>, trial: usize, msgs: &[Vec<u8>], pieces: Pieces, mode: Mode) -> Pieces {
     let mut best = pieces;
     let mut attempts = 0;
+    let budget = (Instant::now() + ctx.limits.reply * 2).min(ctx.deadline);
     let fails = |ctx: &mut Ctx<'_>, p: &Pieces, attempts: &mut usize| {
         *attempts += 1;
         let before = ctx.conns.len();
@@ -629,7 +684,7 @@ fn shrink(ctx: &mut Ctx<'_>, trial: usize, msgs: &[Vec<u8>], pieces: Pieces, mod
     // Fewer messages: the schedule cut at each earlier message boundary.
     let bounds = ends(msgs);
     for &end in &bounds[..bounds.len().saturating_sub(1)] {
-        if attempts >= 60 || Instant::now() >= ctx.deadline {
+        if attempts >= 60 || Instant::now() >= budget {
             break;
         }
         let cuts: Vec<usize> = best.cuts().into_iter().filter(|&c| c < end).collect();
@@ -641,7 +696,7 @@ fn shrink(ctx: &mut Ctx<'_>, trial: usize, msgs: &[Vec<u8>], pieces: Pieces, mod
     }
     // Fewer cuts.
     let mut i = 0;
-    while i < best.cuts().len() && attempts < 60 && Instant::now() < ctx.deadline {
+    while i < best.cuts().len() && attempts < 60 && Instant::now() < budget {
         let mut cuts = best.cuts();
         cuts.remove(i);
         let candidate = Pieces::from_cuts(best.total(), &cuts);
@@ -659,7 +714,7 @@ fn shrink(ctx: &mut Ctx<'_>, trial: usize, msgs: &[Vec<u8>], pieces: Pieces, mod
 
 fn large_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let size = ctx.maker.max_payload().min(super::catalogue::LARGE);
-    let m = ctx.maker.message(0, size);
+    let m = ctx.maker.largest_message(0, size);
     let mut conn = ctx.connect("client")?;
     let len = m.len();
     // 64 KiB pieces, written while the replies are read.
@@ -688,14 +743,13 @@ fn large_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
 /// reading: the server's writes go short or block, and every reply must
 /// still arrive whole.
 fn slow_reader(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
-    let m = ctx.maker.message(0, 16 * 1024);
+    let m = ctx.maker.largest_message(0, 16 * 1024);
     let count = (SLOW_READER_BYTES / m.len()).clamp(1, 65536);
     let msgs: Vec<Vec<u8>> = (0..count)
-        .map(|i| ctx.maker.message(i, 16 * 1024))
+        .map(|i| ctx.maker.largest_message(i, 16 * 1024))
         .collect();
     let stream = msgs.concat();
     let mut conn = ctx.connect("slow client")?;
-    conn.small_receive_buffer();
     let pieces = Pieces::whole(stream.len());
     let deadline = ctx.until(ctx.limits.reply * 3);
     let pause = ctx.limits.pause * 200;
@@ -759,7 +813,7 @@ fn eof_after_on(
     let expected = format!(
         "no reply to the {} partial bytes, and the server's EOF within {}",
         partial.len(),
-        Ms(ctx.limits.close)
+        Ms(ctx.limits.prompt)
     );
     if extra > 0 && !eof_reply_ok {
         return Err(Finding::fail(
@@ -771,6 +825,15 @@ fn eof_after_on(
         ));
     }
     match wait {
+        Wait::Fin | Wait::Rst if took > ctx.limits.prompt => Err(Finding::fail(
+            format!("the server closed only {} after the client's EOF", Ms(took)),
+            expected,
+            format!(
+                "{} after {} (an idle timeout, not the EOF?)",
+                wait.describe(),
+                Ms(took)
+            ),
+        )),
         Wait::Fin => {
             ctx.note(format!(
                 "the server closed {} after the client's EOF",
@@ -880,26 +943,53 @@ fn reset_mid_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     std::thread::sleep(ctx.limits.pause * 5);
     ctx.keep(conn.reset());
     ctx.note("the liveness probe after this case checks that the server survived".to_owned());
+    // Give a busy server time to meet the reset before the probe.
+    std::thread::sleep(ctx.limits.prompt / 2);
     Ok(())
 }
+
+/// The most `reset/while-server-writes` sends before its writes block.
+const RESET_FLOOD: usize = 32 * 1024 * 1024;
 
 fn reset_while_writing(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let mut conn = ctx.connect("client")?;
     conn.small_receive_buffer();
-    // Messages without reading replies, until our writes block (the server
-    // stopped reading because its replies to us are stuck) or 8 MiB.
-    let m = ctx.maker.message(0, 4096);
-    let count = (8 * 1024 * 1024 / m.len()).max(1);
-    let stream = m.repeat(if ctx.eof() { 1 } else { count });
+    // Messages without reading the replies, until our writes block (the
+    // server stopped reading because its replies to us are stuck);
+    // for `eof` framing one large message, then our EOF so the server
+    // starts writing its reply.
+    let (stream, wait) = if ctx.eof() {
+        let m = ctx
+            .maker
+            .message(0, ctx.maker.max_payload().min(super::catalogue::LARGE));
+        (m, ctx.limits.prompt)
+    } else {
+        let m = ctx.maker.largest_message(0, 64 * 1024);
+        let count = (RESET_FLOOD / m.len()).max(1);
+        (m.repeat(count), ctx.limits.prompt)
+    };
     let started = Instant::now();
     let result = conn.send(
         &stream,
         &Pieces::whole(stream.len()),
         Duration::ZERO,
-        ctx.until(ctx.limits.close / 2),
+        ctx.until(wait),
     );
+    if ctx.eof() {
+        conn.shutdown_write();
+    }
+    // Wait until replies flow (the server is writing), then let it fill the
+    // buffers again and block in a write.
+    let flowing = conn.read_some(ctx.until(ctx.limits.reply));
+    std::thread::sleep(ctx.limits.pause * 20);
+    if flowing != Wait::Done {
+        ctx.note(format!(
+            "no reply arrived before the reset: {}",
+            flowing.describe()
+        ));
+    }
     ctx.note(format!(
-        "{} bytes written in {} before {}",
+        "{} bytes written in {}, then {}; then RST",
         conn.sent_total(),
         Ms(started.elapsed()),
         result
@@ -907,6 +997,8 @@ fn reset_while_writing(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
             .unwrap_or_else(|| "all were accepted".to_owned())
     ));
     ctx.keep(conn.reset());
+    // Give a busy server time to meet the reset before the probe.
+    std::thread::sleep(ctx.limits.prompt / 2);
     Ok(())
 }
 
@@ -924,22 +1016,48 @@ fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
         deadline,
         false,
     );
-    let wait = conn.read_to_end(deadline);
+    // Keep trickling bytes so that an idle timeout cannot pass for a refusal.
+    let mut trickled = 0;
+    let wait = loop {
+        let step = ctx.until(TRICKLE).min(deadline);
+        match conn.read_to_end(step) {
+            Wait::Timeout if Instant::now() < deadline => {
+                if conn
+                    .send(b"a", &Pieces::whole(1), Duration::ZERO, deadline)
+                    .is_ok()
+                {
+                    trickled += 1;
+                }
+            }
+            other => break other,
+        }
+    };
     let took = started.elapsed();
     let received = conn.received_total();
     if let Err(e) = sent {
         ctx.note(format!("write stopped: {e}"));
     }
+    if trickled > 0 {
+        ctx.note(format!(
+            "{trickled} more bytes trickled, one per {}, to keep the connection busy",
+            Ms(TRICKLE)
+        ));
+    }
     ctx.keep(conn.close());
     let expected = format!(
         "the server closes within {} of {what}, replying nothing",
-        Ms(ctx.limits.close)
+        Ms(ctx.limits.prompt)
     );
     match wait {
-        Wait::Fin | Wait::Rst if received == 0 => {
+        Wait::Fin | Wait::Rst if received == 0 && took <= ctx.limits.prompt => {
             ctx.note(format!("the server closed {} after {what}", Ms(took)));
             Ok(())
         }
+        Wait::Fin | Wait::Rst if received == 0 => Err(Finding::fail(
+            format!("the server closed only {} after {what}", Ms(took)),
+            expected,
+            format!("{} after {}", wait.describe(), Ms(took)),
+        )),
         Wait::Fin | Wait::Rst => Err(Finding {
             verdict: Verdict::Warn,
             message: format!("the server replied {received} bytes before closing after {what}"),
@@ -949,10 +1067,17 @@ fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
         other => Err(Finding::fail(
             format!("the server kept the connection open after {what}"),
             expected,
-            format!("{}, {received} bytes received", other.describe()),
+            format!(
+                "{} after {}, {received} bytes received",
+                other.describe(),
+                Ms(took)
+            ),
         )),
     }
 }
+
+/// How often `refused` sends one more byte while it waits.
+const TRICKLE: Duration = Duration::from_millis(40);
 
 fn idle_timeout(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let m = ctx.maker.body_message(0, 16);
@@ -1006,9 +1131,14 @@ fn stalled_client(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     } else {
         vec![Session::each_whole(msgs)]
     };
+    // The others must be answered promptly, before any idle timeout could
+    // have freed a server that serves one client at a time.
+    let saved = ctx.limits;
+    ctx.limits.reply = ctx.limits.prompt;
     let mut result = Ok(());
     for (i, s) in sessions.iter().enumerate() {
-        if let Err(mut f) = session(ctx, &format!("other client {}", i + 1), s, Mode::Lockstep) {
+        let r = session(ctx, &format!("other client {}", i + 1), s, Mode::Lockstep);
+        if let Err(mut f) = r {
             f.message = format!(
                 "another client was delayed while one stalled mid-message: {}",
                 f.message
@@ -1017,6 +1147,7 @@ fn stalled_client(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
             break;
         }
     }
+    ctx.limits = saved;
     ctx.keep(stalled.close());
     result
 }
@@ -1102,38 +1233,107 @@ fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     }
 }
 
+/// Threads that share the churn cycles.
+const CHURN_THREADS: usize = 4;
+
 fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let started = Instant::now();
     let m = ctx.maker.message(0, 8);
-    for cycle in 0..ctx.churn {
-        let mut conn = ctx.connect(&format!("cycle {}", cycle + 1))?;
-        let s = Session::each_whole(vec![m.clone()]);
-        let r = session_on(ctx, &mut conn, &s, Mode::Lockstep);
-        let log = conn.close();
-        if let Err(mut f) = r {
-            ctx.keep(log);
-            f.message = format!("cycle {} of {}: {}", cycle + 1, ctx.churn, f.message);
-            return Err(f);
-        }
-        if Instant::now() >= ctx.deadline {
-            ctx.note(format!("case deadline reached after {} cycles", cycle + 1));
-            break;
+    let total = ctx.churn;
+    let per_thread = total.div_ceil(CHURN_THREADS);
+    let outcomes: Vec<(Result<usize, Finding>, Vec<ConnLog>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..CHURN_THREADS)
+            .map(|t| {
+                let mut sub = ctx.sub("churn");
+                let m = m.clone();
+                s.spawn(move || {
+                    let mut done = 0;
+                    let cycles = per_thread.min(total.saturating_sub(t * per_thread));
+                    for cycle in 0..cycles {
+                        let label = format!("cycle {}", t * per_thread + cycle + 1);
+                        let mut conn = match sub.connect(&label) {
+                            Ok(c) => c,
+                            Err(f) => return (Err(f), sub.conns),
+                        };
+                        let r = session_on(
+                            &mut sub,
+                            &mut conn,
+                            &Session::each_whole(vec![m.clone()]),
+                            Mode::Lockstep,
+                        );
+                        let log = conn.close();
+                        if let Err(mut f) = r {
+                            sub.conns.push(log);
+                            f.message = format!("{label} of {total}: {}", f.message);
+                            return (Err(f), sub.conns);
+                        }
+                        done += 1;
+                        if Instant::now() >= sub.deadline {
+                            break;
+                        }
+                    }
+                    (Ok(done), Vec::new())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    (
+                        Err(Finding::fail("churn thread panicked", "", "")),
+                        Vec::new(),
+                    )
+                })
+            })
+            .collect()
+    });
+    let mut done = 0;
+    for (r, logs) in outcomes {
+        match r {
+            Ok(n) => done += n,
+            Err(f) => {
+                for log in logs {
+                    ctx.keep(log);
+                }
+                return Err(f);
+            }
         }
     }
     ctx.note(format!(
-        "{} connect/exchange/close cycles in {}",
-        ctx.churn,
+        "{done} of {total} connect/exchange/close cycles ({CHURN_THREADS} at a time) in {}",
         Ms(started.elapsed())
     ));
+    if done < total {
+        ctx.note("the case deadline passed before every cycle ran".to_owned());
+    }
     Ok(())
 }
 
+/// Why a liveness probe failed.
+#[derive(Debug)]
+pub(crate) enum ProbeError {
+    /// No connection could be made.
+    Unreachable(String),
+    /// Connected, but the exchange went wrong.
+    Failed {
+        /// What went wrong.
+        why: String,
+        /// The probe connection's timeline.
+        log: ConnLog,
+    },
+}
+
+impl ProbeError {
+    pub(crate) fn why(&self) -> &str {
+        match self {
+            ProbeError::Unreachable(why) | ProbeError::Failed { why, .. } => why,
+        }
+    }
+}
+
 /// The liveness probe: a fresh connection and one valid exchange.
-pub(crate) fn probe(
-    addr: SocketAddr,
-    spec: &Spec,
-    limits: Limits,
-) -> Result<(), (String, ConnLog)> {
+pub(crate) fn probe(addr: SocketAddr, spec: &Spec, limits: Limits) -> Result<(), ProbeError> {
     let t0 = Instant::now();
     let mut ctx = Ctx {
         addr,
@@ -1160,6 +1360,12 @@ pub(crate) fn probe(
     let log = ctx.conns.pop().unwrap_or_else(|| Conn::failed_log("probe"));
     match r {
         Ok(()) => Ok(()),
-        Err(f) => Err((format!("{}: {}", f.message, f.observed), log)),
+        Err(f) if log.end == super::event::ConnEnd::NotConnected => {
+            Err(ProbeError::Unreachable(f.message))
+        }
+        Err(f) => Err(ProbeError::Failed {
+            why: format!("{}: {}", f.message, f.observed),
+            log,
+        }),
     }
 }

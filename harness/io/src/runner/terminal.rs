@@ -26,6 +26,8 @@ pub struct Terminal<W: Write> {
     color: bool,
     verbose: bool,
     group: String,
+    /// Whether a "running …" line is on screen, to be overwritten.
+    progress: bool,
     error: Option<std::io::Error>,
 }
 
@@ -46,6 +48,7 @@ impl<W: Write> Terminal<W> {
             color,
             verbose: false,
             group: String::new(),
+            progress: false,
             error: None,
         }
     }
@@ -105,6 +108,13 @@ impl<W: Write> Terminal<W> {
                 "{} {target} --framing {framing} --seed {seed}   ({cases} cases)",
                 self.paint("1", "framecheck run")
             ),
+            // Live progress on a terminal: the running case, overwritten
+            // by its result.
+            RunEvent::CaseStarted { id } if self.color => {
+                self.progress = true;
+                write!(self.out, "{}", self.paint("2", &format!("  … {id}")))?;
+                self.out.flush()
+            }
             RunEvent::CaseStarted { .. } => Ok(()),
             RunEvent::CaseFinished(result) => self.write_case(result),
             RunEvent::RunFinished { summary, duration } => {
@@ -138,6 +148,9 @@ impl<W: Write> Terminal<W> {
     }
 
     fn write_case(&mut self, r: &CaseResult) -> std::io::Result<()> {
+        if std::mem::take(&mut self.progress) {
+            write!(self.out, "\r\x1b[K")?;
+        }
         if r.group != self.group {
             self.group.clone_from(&r.group);
             writeln!(self.out, "{}", self.paint("1", &r.group))?;
@@ -276,5 +289,25 @@ mod tests {
             assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
         }
         assert!(!text.contains('\x1b'), "no color codes without color");
+    }
+
+    #[test]
+    fn color_and_live_progress_on_a_terminal() {
+        let mut t = Terminal::new(Vec::new(), true);
+        t.event(&RunEvent::CaseStarted {
+            id: "eof/mid-body".to_owned(),
+        });
+        t.event(&RunEvent::CaseFinished(case("eof/mid-body", Verdict::Fail)));
+        let text = String::from_utf8(t.into_inner()).expect("utf8");
+        assert!(text.contains("… eof/mid-body"), "{text:?}");
+        assert!(
+            text.contains("\r\x1b[K"),
+            "the progress line is cleared: {text:?}"
+        );
+        assert!(text.contains("\x1b[1;31m✗ FAIL"), "{text:?}");
+        assert!(
+            !Terminal::<Vec<u8>>::color_wanted(false),
+            "never color off a terminal"
+        );
     }
 }
