@@ -33,9 +33,11 @@ pub enum Bug {
     /// Reads a fixed-width header with one `recv` and zero-fills what that
     /// read did not return.
     HeaderInOneRecv,
-    /// Believes the declared length: no maximum, waits for the whole body.
+    /// Believes the declared length: no maximum, waits for the whole body
+    /// (buffering at most 64 MiB of it, a safety valve).
     TrustsLength,
-    /// Buffers a line until its delimiter comes, however long it grows.
+    /// Buffers a line until its delimiter comes, however long it grows (up to
+    /// a 64 MiB safety valve).
     NoLineLimit,
     /// Never closes after the peer's EOF (a 0-byte `recv`).
     IgnoresEof,
