@@ -2,4 +2,5 @@
 
 pub mod exit;
 pub mod profile;
+pub mod report;
 pub mod runner;
