@@ -4,6 +4,7 @@
 mod exit;
 mod frames;
 mod run;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -25,6 +26,8 @@ enum Command {
     Run(run::RunArgs),
     /// Rerun exactly one case, as printed on its failure.
     Replay(run::ReplayArgs),
+    /// Run a reference echo server, correct or with one injected framing bug.
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Command::Frames(args) => frames::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Replay(args) => run::replay(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     ExitCode::from(code)
 }

@@ -292,10 +292,13 @@ impl Decoder {
             let before = held.buf.len();
             let take = rule.max_head().saturating_sub(before).min(chunk.len());
             held.push(&chunk[..take]);
-            match rule
-                .parse(&held.buf, self.start)
-                .map_err(|e| fail(phase, e))?
-            {
+            let parsed = rule.parse(&held.buf, self.start).map_err(|e| {
+                // The bytes just pushed are held now: take them from the
+                // chunk so that consumed + held + unread stays the input.
+                *input = &chunk[take..];
+                fail(phase, e)
+            })?;
+            match parsed {
                 None => {
                     *input = &chunk[take..];
                     return Ok(None);

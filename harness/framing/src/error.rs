@@ -44,6 +44,20 @@ pub enum Error {
         /// What would have been accepted there.
         expected: String,
     },
+    /// A delivery schedule could not be parsed.
+    #[error("bad schedule {schedule:?}: {problem} at byte {pos} ({token:?}); expected {expected}")]
+    Schedule {
+        /// The whole schedule text.
+        schedule: String,
+        /// Byte position of the bad token in `schedule`.
+        pos: usize,
+        /// The bad token itself.
+        token: String,
+        /// What is wrong with it.
+        problem: String,
+        /// What would have been accepted there.
+        expected: String,
+    },
     /// A declared length (after `adjust`) is above the configured maximum.
     #[error("frame at offset {offset} declares a {len}-byte payload, over the maximum of {max}")]
     TooLarge {
@@ -127,7 +141,7 @@ impl Error {
             | Error::VarintOverflow { offset }
             | Error::UnknownTag { offset, .. }
             | Error::Truncated { offset, .. } => Some(offset),
-            Error::Spec { .. } | Error::Unencodable { .. } => None,
+            Error::Spec { .. } | Error::Schedule { .. } | Error::Unencodable { .. } => None,
         }
     }
 

@@ -33,6 +33,11 @@ pub mod decode;
 pub mod encode;
 mod error;
 mod frame;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod schedule;
+pub mod simulate;
 pub mod spec;
 mod transcript;
 
@@ -40,6 +45,7 @@ pub use decode::Decoder;
 pub use encode::Encoder;
 pub use error::{Error, Stage};
 pub use frame::{Frame, FrameRef};
+pub use schedule::Schedule;
 pub use spec::{Kind, LenField, Spec, TagEntry, TagRule};
 pub use transcript::{Transcript, transcript};
 

@@ -1,0 +1,75 @@
+//! Replays `corpus/differential/*` and `corpus/regressions/differential/*`
+//! through the differential body on stable Rust (`cd fuzz && cargo test`).
+
+use std::fs;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+fn corpus_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus")
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut v: Vec<PathBuf> = entries
+        .map(|e| e.expect("readable corpus directory").path())
+        .filter(|p| p.is_file())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_differential_input_replays_clean() {
+    let root = corpus_root();
+    let mut ran = 0;
+    let mut failures = Vec::new();
+    for dir in [
+        root.join("differential"),
+        root.join("regressions/differential"),
+    ] {
+        for path in files(&dir) {
+            let data = fs::read(&path).expect("readable corpus file");
+            ran += 1;
+            if let Err(panic) =
+                catch_unwind(AssertUnwindSafe(|| framecheck_fuzz::differential(&data)))
+            {
+                let msg = panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("(non-text panic)");
+                failures.push(format!(
+                    "{}: {msg}\n  reproduce: cd fuzz && cargo +nightly fuzz run differential {}",
+                    path.display(),
+                    path.display()
+                ));
+            }
+        }
+    }
+    assert!(ran > 0, "no differential corpus under {}", root.display());
+    assert!(
+        failures.is_empty(),
+        "{} inputs fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_seed_is_committed() {
+    let dir = corpus_root().join("differential");
+    for seed in framecheck_fuzz::seeds() {
+        let path = dir.join(format!("seed-{}", seed.name));
+        let on_disk = fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}; run scripts/gen-corpus.sh", path.display()));
+        assert_eq!(
+            on_disk,
+            seed.data,
+            "{} is stale; run scripts/gen-corpus.sh",
+            path.display()
+        );
+    }
+}

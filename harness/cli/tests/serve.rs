@@ -1,0 +1,142 @@
+//! `framecheck serve` end to end: the address line, an echo, the bug list,
+//! and exit 2 for what cannot be served.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use framecheck_io::server::Bug;
+
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+fn framecheck(args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_framecheck"));
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// A running `framecheck serve`, killed on drop.
+struct Served {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Served {
+    fn start(args: &[&str]) -> Served {
+        let mut child = framecheck(args).spawn().expect("spawn framecheck");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx.recv_timeout(TIMEOUT).expect("an address line in time");
+        let addr = line
+            .trim_end()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line {line:?}"))
+            .parse()
+            .expect("an address");
+        Served { child, addr }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serves_an_echo_and_prints_its_address_first() {
+    let served = Served::start(&["serve", "--framing", "crlf"]);
+    assert!(served.addr.ip().is_loopback(), "{}", served.addr);
+    let mut c = TcpStream::connect_timeout(&served.addr, TIMEOUT).expect("connect");
+    c.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    c.write_all(b"PING\r\nPONG\r\n").expect("send");
+    let mut reply = [0u8; 12];
+    c.read_exact(&mut reply).expect("reply");
+    assert_eq!(&reply, b"PING\r\nPONG\r\n");
+}
+
+#[test]
+fn a_buggy_server_shows_its_bug() {
+    let served = Served::start(&["serve", "--framing", "u16be", "--bug", "recv-is-message"]);
+    let mut c = TcpStream::connect_timeout(&served.addr, TIMEOUT).expect("connect");
+    c.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    c.write_all(b"\x00\x01a\x00\x01b").expect("send");
+    let mut reply = [0u8; 3];
+    c.read_exact(&mut reply).expect("first reply");
+    assert_eq!(&reply, b"\x00\x01a");
+    c.set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("timeout");
+    let mut more = [0u8; 3];
+    assert!(
+        c.read(&mut more).is_err(),
+        "the second frame of the read must be lost"
+    );
+}
+
+#[test]
+fn list_bugs_prints_one_name_per_line() {
+    let out = framecheck(&["serve", "--list-bugs"])
+        .output()
+        .expect("run framecheck");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let names: Vec<&str> = text
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .collect();
+    let want: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+    assert_eq!(names, want);
+    assert!(
+        text.lines().all(|l| l.split_whitespace().count() > 2),
+        "{text}"
+    );
+}
+
+#[test]
+fn what_cannot_be_served_exits_2_with_a_reason() {
+    let table: &[(&str, &[&str], &str)] = &[
+        (
+            "bug_not_applicable",
+            &["--framing", "line", "--bug", "trusts-length"],
+            "does not apply",
+        ),
+        (
+            "unknown_bug",
+            &["--framing", "line", "--bug", "eats-bytes"],
+            "leaks-descriptor",
+        ),
+        ("bad_spec", &["--framing", "u33be"], "u32be"),
+        ("no_framing", &[], "--framing"),
+        (
+            "negative_idle_timeout",
+            &["--framing", "line", "--idle-timeout=-1"],
+            "positive number of seconds",
+        ),
+        (
+            "zero_idle_timeout",
+            &["--framing", "line", "--idle-timeout", "0"],
+            "positive number of seconds",
+        ),
+    ];
+    for (name, args, needle) in table {
+        let out = framecheck(&[&["serve"], *args].concat())
+            .output()
+            .expect("run framecheck");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(needle), "{name}: {stderr}");
+        assert!(out.stdout.is_empty(), "{name}: nothing on stdout");
+    }
+}

@@ -1,0 +1,1622 @@
+//! Fuzz target bodies, shared by the cargo-fuzz shims in `fuzz/` and the
+//! stable corpus replay test (`tests/corpus_replay.rs`). Hidden: not part of
+//! the crate's API.
+//!
+//! Every body asserts invariants, not just "no panic":
+//!
+//! | body | asserts |
+//! |---|---|
+//! | [`decode_fixed`], [`decode_delimited`], [`decode_len`], [`decode_tagged`], [`decode_eof`] | an arbitrary cutting gives the frames, end and consumed count of whole delivery; frames tile the stream; consumed + held = input; held never above `max + overhead`; errors are sticky and carry the frame's offset |
+//! | [`round_trip`] | arbitrary spec + payloads → [`Encoder`] → arbitrary cutting → [`Decoder`] gives every head and payload back (max-size ones too); the encoder refuses exactly what cannot be framed |
+//! | [`spec_text`] | the parser never panics, `parse(display(x)) == x`, display is canonical, error positions point at their token; a spec built in code either prints to text that parses back to it or breaks a documented rule |
+//!
+//! # Input layouts
+//!
+//! Inputs are read front to back with [`arbitrary::Unstructured`], one byte
+//! per choice, so that the seed generator ([`seeds`]) can write them and a
+//! corpus file can be read by eye. Missing bytes read as zero.
+//!
+//! ```text
+//! CUTS        := n:u8 size:u8{n % 16}     one piece per size (0 is an empty read), then the rest
+//! decode_fixed     := n:u8 CUTS stream    fixed:(1 + n)
+//! decode_delimited := DELIM CUTS stream
+//! DELIM       := k:u8 max:u16le [dlen:u8 byte{1 + dlen % 4}]   k % 3: line, crlf, delim: (bytes only then)
+//! decode_len       := LEN CUTS stream
+//! LEN         := field:u8 offset:u8 adjust:i8 max:u16le      field % 8 in spec order, offset % 9
+//! decode_tagged    := TAGGED CUTS stream
+//! TAGGED      := n:u8 (tag:u8 rule:u8){1 + n % 4} adjust:i8 max:u16le   rule < 8: a length field, else fixed:(rule - 8)
+//! decode_eof       := max:u16le CUTS stream
+//! max:u16le        0 is the kind's default, anything else the max itself
+//! round_trip       := k:u8 SPEC CUTS MESSAGE*      k % 5: fixed, delimited, len, tagged, eof
+//! MESSAGE     := mode:u8 head body                 see `read_message`
+//! spec_text        := bytes                         parsed as text, and as a spec built in code
+//! ```
+
+use arbitrary::Unstructured;
+use memchr::memmem;
+
+use crate::spec::{Kind, LenField, MAX_LIMIT, MAX_OFFSET, Spec, TagEntry, TagRule};
+use crate::{Decoder, Encoder, Error, Stage};
+
+/// The names of the targets whose bodies live here, in corpus order.
+pub const TARGETS: [&str; 7] = [
+    "decode_fixed",
+    "decode_delimited",
+    "decode_len",
+    "decode_tagged",
+    "decode_eof",
+    "round_trip",
+    "spec_text",
+];
+
+/// Run the body of the named target on one input; `false` if no target has
+/// that name here.
+pub fn run(target: &str, data: &[u8]) -> bool {
+    match target {
+        "decode_fixed" => decode_fixed(data),
+        "decode_delimited" => decode_delimited(data),
+        "decode_len" => decode_len(data),
+        "decode_tagged" => decode_tagged(data),
+        "decode_eof" => decode_eof(data),
+        "round_trip" => round_trip(data),
+        "spec_text" => spec_text(data),
+        _ => return false,
+    }
+    true
+}
+
+// ---------------------------------------------------------------------------
+// Decode targets
+
+/// `fixed:N` under an arbitrary cutting.
+pub fn decode_fixed(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let spec = read_fixed(&mut u);
+    check_decode(&spec, &mut u);
+}
+
+/// `line`, `crlf` and `delim:` under an arbitrary cutting.
+pub fn decode_delimited(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let spec = read_delimited(&mut u);
+    check_decode(&spec, &mut u);
+}
+
+/// Length prefixes (every field, offset, adjust, max) under an arbitrary cutting.
+pub fn decode_len(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let spec = read_len(&mut u);
+    check_decode(&spec, &mut u);
+}
+
+/// `tagged:` under an arbitrary cutting.
+pub fn decode_tagged(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let spec = read_tagged(&mut u);
+    check_decode(&spec, &mut u);
+}
+
+/// `eof` under an arbitrary cutting.
+pub fn decode_eof(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let spec = read_eof(&mut u);
+    check_decode(&spec, &mut u);
+}
+
+fn check_decode(spec: &Spec, u: &mut Unstructured<'_>) {
+    let cuts = read_cuts(u);
+    let stream = u.bytes(u.len()).unwrap_or_default();
+    check_split(spec, stream, cuts);
+}
+
+/// Decode `stream` whole and cut into `cuts`-sized pieces, check every
+/// invariant of each run, and assert that both runs agree.
+pub fn check_split(spec: &Spec, stream: &[u8], cuts: &[u8]) {
+    let whole = observe(spec, stream, Pieces::new(stream, &[]));
+    let cut = observe(spec, stream, Pieces::new(stream, cuts));
+    assert_eq!(
+        whole, cut,
+        "{spec}: cutting {cuts:?} changed the result of {stream:?}"
+    );
+}
+
+/// What a decoder said about a stream, as positions in it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Observed {
+    /// Each frame as (start, head length, payload range start, payload range end, wire length).
+    pub frames: Vec<[usize; 5]>,
+    /// How the stream ended.
+    pub end: Result<(), Error>,
+    /// Bytes in complete frames.
+    pub consumed: u64,
+}
+
+/// Feed `pieces` (which concatenate to `stream`) to a decoder, asserting the
+/// per-call invariants, and record what it said.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one assertion per outcome, in stream order"
+)]
+pub fn observe<'a>(spec: &Spec, stream: &[u8], pieces: impl Iterator<Item = &'a [u8]>) -> Observed {
+    let bound = spec.max() + spec.overhead();
+    let mut dec = Decoder::new(spec);
+    let mut frames = Vec::new();
+    let mut given = 0usize;
+    let mut end = Ok(());
+    'feed: for piece in pieces {
+        let mut input = piece;
+        given += piece.len();
+        loop {
+            let before = dec.consumed();
+            let left_before = input.len();
+            let res = dec.decode(&mut input);
+            match res {
+                Ok(Some(frame)) => {
+                    let start = to_usize(before);
+                    let rec = check_frame(spec, stream, start, &frame);
+                    frames.push(rec);
+                    assert_eq!(
+                        to_usize(dec.consumed()),
+                        start + rec[4],
+                        "{spec}: consumed must advance by the frame"
+                    );
+                }
+                Ok(None) => {
+                    assert!(input.is_empty(), "{spec}: None must take the whole chunk");
+                    assert_eq!(
+                        to_usize(dec.consumed()) + dec.held(),
+                        given,
+                        "{spec}: consumed + held must be the input"
+                    );
+                    break;
+                }
+                Err(e) => {
+                    assert_eq!(
+                        e.offset(),
+                        Some(dec.consumed()),
+                        "{spec}: {e} must name the failing frame's offset"
+                    );
+                    assert!(input.len() <= left_before, "{spec}: input grew");
+                    assert_eq!(
+                        to_usize(dec.consumed()) + dec.held() + input.len(),
+                        given,
+                        "{spec}: at an error, consumed + held + unread must be the input"
+                    );
+                    let mut more: &[u8] = b"x";
+                    assert_eq!(
+                        dec.decode(&mut more).err(),
+                        Some(e.clone()),
+                        "{spec}: sticky"
+                    );
+                    assert_eq!(dec.finish().err(), Some(e.clone()), "{spec}: sticky finish");
+                    end = Err(e);
+                    break 'feed;
+                }
+            }
+            assert!(dec.held() <= bound, "{spec}: held {} > {bound}", dec.held());
+        }
+        assert!(dec.held() <= bound, "{spec}: held {} > {bound}", dec.held());
+    }
+    if end.is_ok() {
+        assert_eq!(given, stream.len(), "{spec}: pieces must cover the stream");
+        let before = dec.consumed();
+        let held = dec.held();
+        match dec.finish() {
+            Ok(Some(frame)) => {
+                assert!(
+                    matches!(spec.kind, Kind::Eof),
+                    "{spec}: only eof frames at finish"
+                );
+                let rec = check_frame(spec, stream, to_usize(before), &frame);
+                frames.push(rec);
+                assert_eq!(
+                    to_usize(dec.consumed()),
+                    stream.len(),
+                    "{spec}: eof takes all"
+                );
+            }
+            Ok(None) => {
+                assert_eq!(held, 0, "{spec}: a clean end holds nothing");
+                assert_eq!(to_usize(dec.consumed()), stream.len(), "{spec}: clean end");
+            }
+            Err(e) => {
+                let Error::Truncated {
+                    offset,
+                    held: h,
+                    stage,
+                } = e
+                else {
+                    panic!("{spec}: finish may only report truncation, got {e}");
+                };
+                assert_eq!(offset, before, "{spec}: truncation offset");
+                assert_eq!(h, held, "{spec}: truncation counts the held bytes");
+                assert_eq!(
+                    to_usize(offset) + h,
+                    stream.len(),
+                    "{spec}: consumed + held"
+                );
+                assert!(h > 0, "{spec}: truncated with nothing held");
+                if matches!(stage, Stage::Delimiter) {
+                    assert!(spec.delimiter().is_some(), "{spec}: delimiter stage");
+                }
+                end = Err(e);
+            }
+        }
+        // Finishing twice says the same.
+        let again = dec.finish().map(|f| f.map(|f| f.wire().len()));
+        match &end {
+            Err(e) => assert_eq!(again, Err(e.clone()), "{spec}: finish is sticky"),
+            Ok(()) => assert_eq!(again, Ok(None), "{spec}: finish twice"),
+        }
+    }
+    assert!(
+        dec.peak_held() <= bound,
+        "{spec}: peak held {} > {bound}",
+        dec.peak_held()
+    );
+    Observed {
+        frames,
+        end,
+        consumed: dec.consumed(),
+    }
+}
+
+/// Check one frame against the stream and the spec; return its record.
+fn check_frame(
+    spec: &Spec,
+    stream: &[u8],
+    start: usize,
+    frame: &crate::FrameRef<'_>,
+) -> [usize; 5] {
+    let wire = frame.wire();
+    assert_eq!(
+        stream.get(start..start + wire.len()),
+        Some(wire),
+        "{spec}: frame at {start} is not the stream's bytes"
+    );
+    let payload = frame.payload_range();
+    assert!(payload.len() <= spec.max(), "{spec}: payload over max");
+    assert!(
+        wire.len() <= spec.max() + spec.overhead(),
+        "{spec}: frame over max + overhead"
+    );
+    let head = frame.head().len();
+    match &spec.kind {
+        Kind::Fixed(n) => assert_eq!((wire.len(), head, payload.start), (*n, 0, 0)),
+        Kind::Line | Kind::Crlf | Kind::Delim(_) => {
+            let d = spec.delimiter().unwrap_or_default();
+            assert_eq!((head, payload.start), (0, 0));
+            assert_eq!(
+                &wire[payload.end..],
+                d,
+                "{spec}: frame must end with its delimiter"
+            );
+            assert!(
+                memmem::find(&wire[..wire.len() - 1], d).is_none(),
+                "{spec}: frame holds an earlier delimiter"
+            );
+        }
+        Kind::Len(_) => {
+            assert_eq!((head, payload.end), (spec.offset, wire.len()));
+        }
+        Kind::Tagged(entries) => {
+            assert_eq!((head, payload.end), (1, wire.len()));
+            assert!(
+                entries.iter().any(|e| e.tag == wire[0]),
+                "{spec}: unknown tag framed"
+            );
+        }
+        Kind::Eof => assert_eq!((head, payload.start, payload.end), (0, 0, wire.len())),
+    }
+    [start, head, payload.start, payload.end, wire.len()]
+}
+
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).expect("stream offsets in a fuzz input fit usize")
+}
+
+/// A cutting of a stream: one piece per entry of `sizes` (0 is an empty
+/// read), then the rest as one piece. At most 16 pieces, so that a run costs
+/// about the same however the input is cut: the exhaustive byte-at-a-time
+/// cuttings are in `tests/split_invariance.rs`, and the fuzzer places up to
+/// 15 cuts anywhere in the first 3825 bytes.
+pub struct Pieces<'a> {
+    rest: &'a [u8],
+    sizes: std::slice::Iter<'a, u8>,
+    started: bool,
+    done: bool,
+}
+
+impl<'a> Pieces<'a> {
+    /// Cut `stream` by `sizes`.
+    pub fn new(stream: &'a [u8], sizes: &'a [u8]) -> Self {
+        Pieces {
+            rest: stream,
+            sizes: sizes.iter(),
+            started: false,
+            done: false,
+        }
+    }
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.done {
+            return None;
+        }
+        match self.sizes.next() {
+            Some(&n) if !self.rest.is_empty() => {
+                self.started = true;
+                let (piece, rest) = self.rest.split_at(usize::from(n).min(self.rest.len()));
+                self.rest = rest;
+                Some(piece)
+            }
+            _ => {
+                self.done = true;
+                // The rest, unless the sizes took it all (an empty stream
+                // still makes one empty piece).
+                (!self.rest.is_empty() || !self.started).then(|| std::mem::take(&mut self.rest))
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Input readers (see the module docs for the layouts)
+
+fn byte(u: &mut Unstructured<'_>) -> u8 {
+    u.arbitrary().unwrap_or(0)
+}
+
+fn read_max(u: &mut Unstructured<'_>) -> Option<usize> {
+    let max = u16::from_le_bytes([byte(u), byte(u)]);
+    (max != 0).then_some(usize::from(max))
+}
+
+fn read_adjust(u: &mut Unstructured<'_>) -> i64 {
+    i64::from(i8::from_ne_bytes([byte(u)]))
+}
+
+fn read_cuts<'a>(u: &mut Unstructured<'a>) -> &'a [u8] {
+    let n = usize::from(byte(u) % 16).min(u.len());
+    u.bytes(n).unwrap_or_default()
+}
+
+fn read_fixed(u: &mut Unstructured<'_>) -> Spec {
+    Spec::new(Kind::Fixed(1 + usize::from(byte(u))))
+}
+
+fn read_delimited(u: &mut Unstructured<'_>) -> Spec {
+    let k = byte(u) % 3;
+    let max = read_max(u);
+    let kind = match k {
+        0 => Kind::Line,
+        1 => Kind::Crlf,
+        _ => {
+            let n = 1 + usize::from(byte(u) % 4);
+            Kind::Delim((0..n).map(|_| byte(u)).collect())
+        }
+    };
+    Spec {
+        max,
+        ..Spec::new(kind)
+    }
+}
+
+fn read_len(u: &mut Unstructured<'_>) -> Spec {
+    let field = LenField::ALL[usize::from(byte(u) % 8)];
+    let offset = usize::from(byte(u) % 9);
+    let adjust = read_adjust(u);
+    let max = read_max(u);
+    Spec {
+        max,
+        offset,
+        adjust,
+        ..Spec::new(Kind::Len(field))
+    }
+}
+
+fn read_tagged(u: &mut Unstructured<'_>) -> Spec {
+    let n = 1 + usize::from(byte(u) % 4);
+    let mut entries: Vec<TagEntry> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let tag = byte(u);
+        let r = byte(u);
+        let rule = if r < 8 {
+            TagRule::Len(LenField::ALL[usize::from(r)])
+        } else {
+            TagRule::Fixed(usize::from(r - 8))
+        };
+        if entries.iter().all(|e| e.tag != tag) {
+            entries.push(TagEntry { tag, rule });
+        }
+    }
+    let adjust = read_adjust(u);
+    let max = read_max(u);
+    Spec {
+        max,
+        adjust,
+        ..Spec::new(Kind::Tagged(entries))
+    }
+}
+
+fn read_eof(u: &mut Unstructured<'_>) -> Spec {
+    Spec {
+        max: read_max(u),
+        ..Spec::new(Kind::Eof)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Round trip
+
+/// The largest payload a round trip builds, so that a default 16 MiB `max`
+/// does not make every run allocate 16 MiB.
+pub const ROUND_TRIP_CAP: usize = 1 << 16;
+
+/// Arbitrary spec and messages → [`Encoder`] → arbitrary cutting → [`Decoder`]:
+/// every accepted message comes back with its head, nothing else arrives, and
+/// the encoder refuses exactly the messages [`refusal`] names.
+pub fn round_trip(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let spec = match byte(&mut u) % 5 {
+        0 => read_fixed(&mut u),
+        1 => read_delimited(&mut u),
+        2 => read_len(&mut u),
+        3 => read_tagged(&mut u),
+        _ => read_eof(&mut u),
+    };
+    let cuts = read_cuts(&mut u);
+    let enc = Encoder::new(&spec);
+    let mut wire = Vec::new();
+    let mut sent: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    while !u.is_empty() {
+        let (head, payload) = read_message(&spec, &mut u);
+        let expected = refusal(&spec, &head, &payload);
+        let before = wire.len();
+        match enc.encode(&head, &payload, &mut wire) {
+            Ok(()) => {
+                assert_eq!(
+                    expected, None,
+                    "{spec}: encoder took an unframeable message"
+                );
+                sent.push((head, payload));
+            }
+            Err(e) => {
+                assert!(matches!(e, Error::Unencodable { .. }), "{spec}: {e}");
+                assert!(
+                    expected.is_some(),
+                    "{spec}: refused a frameable message: {e}"
+                );
+                assert_eq!(
+                    wire.len(),
+                    before,
+                    "{spec}: a refusal must leave out as it was"
+                );
+            }
+        }
+        if matches!(spec.kind, Kind::Eof) && !sent.is_empty() {
+            break; // one message per stream
+        }
+    }
+    if matches!(spec.kind, Kind::Eof) && sent.is_empty() {
+        sent.push((Vec::new(), Vec::new())); // an empty stream is one empty message
+    }
+    let seen = observe(&spec, &wire, Pieces::new(&wire, cuts));
+    assert_eq!(seen.end, Ok(()), "{spec}: encoded stream must end cleanly");
+    assert_eq!(to_usize(seen.consumed), wire.len());
+    assert_eq!(seen.frames.len(), sent.len(), "{spec}: frame count");
+    for (rec, (head, payload)) in seen.frames.iter().zip(&sent) {
+        let [start, head_len, p0, p1, _] = *rec;
+        assert_eq!(&wire[start..start + head_len], &head[..], "{spec}: head");
+        assert_eq!(
+            &wire[start + p0..start + p1],
+            &payload[..],
+            "{spec}: payload"
+        );
+    }
+}
+
+/// One message of a round trip. `mode % 4`: 0 a payload of `len:u8` bytes
+/// from the input; 1 a max-size payload (capped at [`ROUND_TRIP_CAP`]) of
+/// one repeated byte; 2 the same one byte longer; 3 a payload of `len:u16le`
+/// bytes. The head comes first: `offset` bytes for a length prefix, a tag
+/// (`t < 0xf0` picks entry `t % n`, else `t` itself) for `tagged:`.
+fn read_message(spec: &Spec, u: &mut Unstructured<'_>) -> (Vec<u8>, Vec<u8>) {
+    let mode = byte(u) % 4;
+    let head: Vec<u8> = match &spec.kind {
+        Kind::Len(_) => (0..spec.offset).map(|_| byte(u)).collect(),
+        Kind::Tagged(entries) => {
+            let t = byte(u);
+            let tag = if t < 0xf0 {
+                entries[usize::from(t) % entries.len()].tag
+            } else {
+                t
+            };
+            vec![tag]
+        }
+        _ => Vec::new(),
+    };
+    let full = spec.max().min(ROUND_TRIP_CAP);
+    let payload = match mode {
+        0 => {
+            let n = usize::from(byte(u)).min(u.len());
+            u.bytes(n).unwrap_or_default().to_vec()
+        }
+        1 => vec![byte(u); full],
+        2 => vec![byte(u); full + 1],
+        _ => {
+            let n = usize::from(u16::from_le_bytes([byte(u), byte(u)])).min(u.len());
+            u.bytes(n).unwrap_or_default().to_vec()
+        }
+    };
+    (head, payload)
+}
+
+/// Why `spec` cannot frame this message so that its decoder reads it back,
+/// worked out independently of the encoder; `None` if it can.
+pub fn refusal(spec: &Spec, head: &[u8], payload: &[u8]) -> Option<&'static str> {
+    let head_len = match spec.kind {
+        Kind::Len(_) => spec.offset,
+        Kind::Tagged(_) => 1,
+        _ => 0,
+    };
+    if head.len() != head_len {
+        return Some("wrong head length");
+    }
+    if payload.len() > spec.max() {
+        return Some("over max");
+    }
+    let len_fits = |field: LenField| {
+        let declared = i128::try_from(payload.len()).unwrap_or(i128::MAX) - i128::from(spec.adjust);
+        declared >= 0 && declared <= i128::from(field.max_value())
+    };
+    match &spec.kind {
+        Kind::Fixed(n) => (payload.len() != *n).then_some("wrong fixed length"),
+        Kind::Line | Kind::Crlf | Kind::Delim(_) => {
+            let d = spec.delimiter().unwrap_or_default();
+            let mut framed = payload.to_vec();
+            framed.extend_from_slice(d);
+            // The first place the delimiter occurs, by a plain window scan.
+            let first = framed.windows(d.len()).position(|w| w == d);
+            (first != Some(payload.len())).then_some("contains its delimiter")
+        }
+        Kind::Len(field) => (!len_fits(*field)).then_some("length does not fit the field"),
+        Kind::Tagged(entries) => match entries.iter().find(|e| e.tag == head[0]) {
+            None => Some("unknown tag"),
+            Some(TagEntry {
+                rule: TagRule::Fixed(n),
+                ..
+            }) => (payload.len() != *n).then_some("wrong fixed length for the tag"),
+            Some(TagEntry {
+                rule: TagRule::Len(field),
+                ..
+            }) => (!len_fits(*field)).then_some("length does not fit the field"),
+        },
+        Kind::Eof => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Spec text
+
+/// The spec parser on arbitrary text, and the printer on arbitrary specs.
+pub fn spec_text(data: &[u8]) {
+    if let Ok(text) = std::str::from_utf8(data) {
+        check_spec_text(text);
+    }
+    let mut u = Unstructured::new(data);
+    check_spec_value(&arbitrary_spec(&mut u));
+}
+
+/// Parse `text`: a spec prints canonically and parses back to itself; an
+/// error points at its token.
+pub fn check_spec_text(text: &str) {
+    match text.parse::<Spec>() {
+        Ok(spec) => {
+            let printed = spec.to_string();
+            let back: Spec = printed
+                .parse()
+                .unwrap_or_else(|e| panic!("{text:?} printed as {printed:?}, which fails: {e}"));
+            assert_eq!(back, spec, "{text:?} printed as {printed:?}");
+            assert_eq!(back.to_string(), printed, "display is not canonical");
+            assert!(
+                (1..=MAX_LIMIT).contains(&spec.max()),
+                "{text:?}: max out of range"
+            );
+            assert!(spec.offset <= MAX_OFFSET);
+            // Building a decoder and encoder for any parsed spec is fine.
+            let _ = (Decoder::new(&spec), Encoder::new(&spec));
+        }
+        Err(Error::Spec {
+            spec,
+            pos,
+            token,
+            problem,
+            expected,
+        }) => {
+            assert_eq!(spec, text);
+            assert!(
+                text.get(pos..).is_some_and(|rest| rest.starts_with(&token)),
+                "{text:?}: error token {token:?} is not at {pos}"
+            );
+            assert!(!problem.is_empty() && !expected.is_empty());
+        }
+        Err(e) => panic!("{text:?}: parse gave a non-spec error {e}"),
+    }
+}
+
+/// A spec built in code either prints to text that parses back to it, or
+/// breaks one of the documented rules ([`spec_rule_broken`]).
+pub fn check_spec_value(spec: &Spec) {
+    let printed = spec.to_string();
+    let broken = spec_rule_broken(spec);
+    match printed.parse::<Spec>() {
+        Ok(back) => {
+            assert_eq!(
+                broken, None,
+                "{spec:?} breaks a rule but {printed:?} parses"
+            );
+            assert_eq!(&back, spec, "{spec:?} printed as {printed:?}");
+            assert_eq!(spec.validate(), Ok(()));
+        }
+        Err(e) => {
+            assert!(
+                broken.is_some(),
+                "{spec:?} printed as {printed:?}, which fails: {e}"
+            );
+            assert!(spec.validate().is_err());
+        }
+    }
+}
+
+/// The documented rule a spec breaks (see the [`spec`](crate::spec) module
+/// docs), if any.
+pub fn spec_rule_broken(spec: &Spec) -> Option<&'static str> {
+    let is_len = matches!(spec.kind, Kind::Len(_));
+    let takes_adjust = is_len || matches!(spec.kind, Kind::Tagged(_));
+    if let Some(max) = spec.max {
+        if max == 0 || max > MAX_LIMIT {
+            return Some("max out of range");
+        }
+    }
+    if spec.offset != 0 && !is_len {
+        return Some("offset on a kind without a length prefix");
+    }
+    if spec.offset > MAX_OFFSET {
+        return Some("offset above 64");
+    }
+    if spec.adjust != 0 && !takes_adjust {
+        return Some("adjust without a length field");
+    }
+    if spec.adjust.unsigned_abs() > u64::from(u32::MAX) {
+        return Some("adjust out of range");
+    }
+    match &spec.kind {
+        Kind::Fixed(n) if *n == 0 || *n > MAX_LIMIT => Some("fixed length out of range"),
+        Kind::Fixed(n) if spec.max.is_some_and(|m| m < *n) => Some("max below fixed length"),
+        Kind::Delim(d) if d.is_empty() => Some("empty delimiter"),
+        Kind::Tagged(entries) if entries.is_empty() => Some("no tags"),
+        Kind::Tagged(entries) => {
+            for (i, e) in entries.iter().enumerate() {
+                if entries[..i].iter().any(|f| f.tag == e.tag) {
+                    return Some("tag listed twice");
+                }
+                if matches!(e.rule, TagRule::Fixed(n) if n > MAX_LIMIT) {
+                    return Some("tag length above 1GiB");
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// A spec built from bytes, valid or not, with edge values likely.
+fn arbitrary_spec(u: &mut Unstructured<'_>) -> Spec {
+    fn size(u: &mut Unstructured<'_>) -> usize {
+        match byte(u) % 8 {
+            0 => 0,
+            1 => MAX_LIMIT,
+            2 => MAX_LIMIT + 1,
+            3 => usize::MAX,
+            4 => 1 << (byte(u) % 40),
+            5 => usize::from(u16::from_le_bytes([byte(u), byte(u)])) << 10,
+            _ => usize::from(byte(u)),
+        }
+    }
+    let kind = match byte(u) % 7 {
+        0 => Kind::Fixed(size(u)),
+        1 => Kind::Line,
+        2 => Kind::Crlf,
+        3 => {
+            let n = usize::from(byte(u) % 5);
+            Kind::Delim((0..n).map(|_| byte(u)).collect())
+        }
+        4 => Kind::Len(LenField::ALL[usize::from(byte(u) % 8)]),
+        5 => {
+            let n = usize::from(byte(u) % 5);
+            Kind::Tagged(
+                (0..n)
+                    .map(|_| {
+                        let tag = byte(u);
+                        let r = byte(u);
+                        let rule = if r < 8 {
+                            TagRule::Len(LenField::ALL[usize::from(r)])
+                        } else {
+                            TagRule::Fixed(size(u))
+                        };
+                        TagEntry { tag, rule }
+                    })
+                    .collect(),
+            )
+        }
+        _ => Kind::Eof,
+    };
+    let flags = byte(u);
+    let max = (flags & 1 != 0).then(|| size(u));
+    let offset = if flags & 2 != 0 {
+        usize::from(byte(u) % 80)
+    } else {
+        0
+    };
+    let adjust = match (flags >> 2) & 3 {
+        0 => 0,
+        1 => read_adjust(u),
+        2 => i64::from(u32::MAX),
+        _ => -i64::from(u32::MAX) - i64::from(byte(u) & 1),
+    };
+    Spec {
+        kind,
+        max,
+        offset,
+        adjust,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Seeds
+
+/// One committed seed: which target, a name saying what it covers, the bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seed {
+    /// The target's name (a directory under `corpus/`).
+    pub target: &'static str,
+    /// What the seed exercises; the file is `corpus/<target>/seed-<name>`.
+    pub name: String,
+    /// The input.
+    pub data: Vec<u8>,
+}
+
+/// Writers for the input layouts of the module docs.
+pub mod write {
+    use crate::spec::LenField;
+
+    /// `CUTS` then the stream.
+    pub fn cuts_and(out: &mut Vec<u8>, cuts: &[u8], stream: &[u8]) {
+        assert!(cuts.len() < 16, "at most 15 cut sizes");
+        out.push(u8::try_from(cuts.len()).unwrap_or(0));
+        out.extend_from_slice(cuts);
+        out.extend_from_slice(stream);
+    }
+
+    /// `max:u16le`, 0 for the default.
+    pub fn max(out: &mut Vec<u8>, max: u16) {
+        out.extend_from_slice(&max.to_le_bytes());
+    }
+
+    /// The `decode_fixed` spec: `fixed:n`, `1 <= n <= 256`.
+    pub fn fixed(n: usize) -> Vec<u8> {
+        vec![u8::try_from(n - 1).expect("fixed length 1..=256")]
+    }
+
+    /// The `DELIM` spec: `None` for `line`, `Some(b"\r\n")` for `crlf`,
+    /// anything else (1 to 4 bytes) for `delim:`.
+    pub fn delimited(delim: Option<&[u8]>, max_: u16) -> Vec<u8> {
+        let mut out = Vec::new();
+        match delim {
+            None => {
+                out.push(0);
+                max(&mut out, max_);
+            }
+            Some(b"\r\n") => {
+                out.push(1);
+                max(&mut out, max_);
+            }
+            Some(d) => {
+                out.push(2);
+                max(&mut out, max_);
+                out.push(u8::try_from(d.len() - 1).expect("1 to 4 delimiter bytes"));
+                out.extend_from_slice(d);
+            }
+        }
+        out
+    }
+
+    /// The `LEN` spec.
+    pub fn len(field: LenField, offset: u8, adjust: i8, max_: u16) -> Vec<u8> {
+        let idx = LenField::ALL.iter().position(|f| *f == field).unwrap_or(0);
+        let mut out = vec![
+            u8::try_from(idx).unwrap_or(0),
+            offset,
+            adjust.to_ne_bytes()[0],
+        ];
+        max(&mut out, max_);
+        out
+    }
+
+    /// The `TAGGED` spec from `(tag, rule byte)` pairs (rule < 8: a length
+    /// field in spec order, else `fixed:(rule - 8)`).
+    pub fn tagged(entries: &[(u8, u8)], adjust: i8, max_: u16) -> Vec<u8> {
+        assert!((1..=4).contains(&entries.len()));
+        let mut out = vec![u8::try_from(entries.len() - 1).unwrap_or(0)];
+        for (t, r) in entries {
+            out.extend_from_slice(&[*t, *r]);
+        }
+        out.push(adjust.to_ne_bytes()[0]);
+        max(&mut out, max_);
+        out
+    }
+
+    /// The `decode_eof` spec.
+    pub fn eof(max_: u16) -> Vec<u8> {
+        max_.to_le_bytes().to_vec()
+    }
+}
+
+/// Every committed seed, hand-picked edge cases first, then generated ones
+/// from a fixed-seed generator. Deterministic: the same list on every run.
+pub fn seeds() -> Vec<Seed> {
+    let mut out = Vec::new();
+    hand_picked(&mut out);
+    generated(&mut out);
+    out
+}
+
+fn seed(
+    out: &mut Vec<Seed>,
+    target: &'static str,
+    name: &str,
+    spec: Vec<u8>,
+    cuts: &[u8],
+    stream: &[u8],
+) {
+    let mut data = spec;
+    write::cuts_and(&mut data, cuts, stream);
+    out.push(Seed {
+        target,
+        name: name.to_owned(),
+        data,
+    });
+}
+
+#[expect(clippy::too_many_lines, reason = "a flat table of seeds")]
+fn hand_picked(out: &mut Vec<Seed>) {
+    use LenField::{U8, U16Be, U16Le, U32Be, U32Le, U64Be, U64Le, Varint};
+    const BYTEWISE: &[u8] = &[1; 15];
+    // decode_fixed
+    seed(
+        out,
+        "decode_fixed",
+        "one_byte_records_bytewise",
+        write::fixed(1),
+        BYTEWISE,
+        b"abc",
+    );
+    seed(
+        out,
+        "decode_fixed",
+        "sixteen_with_tail",
+        write::fixed(16),
+        &[3, 0, 7],
+        &[7; 40],
+    );
+    seed(
+        out,
+        "decode_fixed",
+        "max_size_256",
+        write::fixed(256),
+        &[255, 2],
+        &[0xaa; 512],
+    );
+    seed(
+        out,
+        "decode_fixed",
+        "empty_stream",
+        write::fixed(4),
+        &[],
+        b"",
+    );
+    // decode_delimited
+    let line = write::delimited(None, 0);
+    let crlf = write::delimited(Some(b"\r\n"), 0);
+    seed(
+        out,
+        "decode_delimited",
+        "line_empty_frames",
+        line.clone(),
+        &[],
+        b"\n\n\n",
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "line_bytewise",
+        line.clone(),
+        BYTEWISE,
+        b"a\nbb\nccc\n",
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "crlf_cr_run",
+        crlf.clone(),
+        &[2, 1],
+        &[b'\r'; 64],
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "crlf_cr_run_then_lf",
+        crlf.clone(),
+        BYTEWISE,
+        b"\r\r\r\r\r\r\r\n",
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "crlf_split_between_cr_lf",
+        crlf.clone(),
+        &[5],
+        b"PING\r\nPONG\r\n",
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "crlf_lone_cr",
+        crlf,
+        &[1, 2],
+        b"a\rb\r\n\r\r\n",
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "line_exactly_max",
+        write::delimited(None, 3),
+        &[2],
+        b"abc\nabcd\n",
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "crlf_max_cr_at_boundary",
+        write::delimited(Some(b"\r\n"), 3),
+        &[3, 1],
+        b"abc\r\nabcd\r\n",
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "http_headers",
+        write::delimited(Some(b"\r\n\r\n"), 0),
+        &[3, 1],
+        b"GET / HTTP/1.0\r\nA: b\r\n\r\nX\r\n\r\r\n\r\n",
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "overlapping_delimiter",
+        write::delimited(Some(b"aab"), 0),
+        BYTEWISE,
+        b"aaabxaab",
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "nul_delimiter",
+        write::delimited(Some(b"\0"), 0),
+        &[2],
+        b"one\0two\0",
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "line_no_delimiter_ever",
+        write::delimited(None, 8),
+        &[4],
+        &[b'x'; 20],
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "line_default_max_exact",
+        line.clone(),
+        &[255, 255, 255],
+        &{
+            let mut v = vec![b'y'; crate::spec::DEFAULT_LINE_MAX];
+            v.push(b'\n');
+            v
+        },
+    );
+    seed(
+        out,
+        "decode_delimited",
+        "line_truncated",
+        line,
+        &[],
+        b"tail",
+    );
+    // decode_len
+    seed(
+        out,
+        "decode_len",
+        "u8_empty_frames",
+        write::len(U8, 0, 0, 0),
+        &[],
+        b"\x00\x00\x00\x02hi",
+    );
+    seed(
+        out,
+        "decode_len",
+        "u16be_bytewise",
+        write::len(U16Be, 0, 0, 0),
+        BYTEWISE,
+        b"\x00\x03abc\x00\x00",
+    );
+    seed(
+        out,
+        "decode_len",
+        "u16le",
+        write::len(U16Le, 0, 0, 0),
+        &[1, 3],
+        b"\x03\x00abc",
+    );
+    seed(
+        out,
+        "decode_len",
+        "u32be_claims_max_then_stops",
+        write::len(U32Be, 0, 0, 0),
+        &[2],
+        b"\x01\x00\x00\x00abc",
+    );
+    seed(
+        out,
+        "decode_len",
+        "u32be_over_max",
+        write::len(U32Be, 0, 0, 16),
+        &[],
+        b"\x00\x00\x00\x01x\xff\xff\xff\xffabc",
+    );
+    seed(
+        out,
+        "decode_len",
+        "u32le_max_size",
+        write::len(U32Le, 0, 0, 8),
+        &[5, 1],
+        b"\x08\x00\x00\x0012345678\x09\x00\x00\x00",
+    );
+    seed(
+        out,
+        "decode_len",
+        "u64be",
+        write::len(U64Be, 0, 0, 0),
+        &[4],
+        b"\x00\x00\x00\x00\x00\x00\x00\x01x",
+    );
+    seed(
+        out,
+        "decode_len",
+        "u64le_huge",
+        write::len(U64Le, 0, 0, 0),
+        &[],
+        &[0xff; 8],
+    );
+    seed(
+        out,
+        "decode_len",
+        "varint_ten_bytes",
+        write::len(Varint, 0, 0, 0),
+        BYTEWISE,
+        b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01",
+    );
+    seed(
+        out,
+        "decode_len",
+        "varint_overflow",
+        write::len(Varint, 0, 0, 0),
+        BYTEWISE,
+        b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02",
+    );
+    seed(
+        out,
+        "decode_len",
+        "varint_non_minimal_zero",
+        write::len(Varint, 0, 0, 0),
+        BYTEWISE,
+        b"\x80\x80\x80\x00\x80\x00",
+    );
+    seed(
+        out,
+        "decode_len",
+        "varint_empty_frames",
+        write::len(Varint, 0, 0, 0),
+        &[3],
+        &[0; 32],
+    );
+    seed(
+        out,
+        "decode_len",
+        "mqtt",
+        write::len(Varint, 1, 0, 0),
+        &[1, 2],
+        b"\xc0\x00\x10\x02ab\x30\xc8\x01",
+    );
+    seed(
+        out,
+        "decode_len",
+        "postgres",
+        write::len(U32Be, 1, -4, 0),
+        &[2],
+        b"Q\x00\x00\x00\x06hiX\x00\x00\x00\x04",
+    );
+    seed(
+        out,
+        "decode_len",
+        "postgres_below_four",
+        write::len(U32Be, 1, -4, 0),
+        &[],
+        b"Q\x00\x00\x00\x03",
+    );
+    seed(
+        out,
+        "decode_len",
+        "varint_claims_max_then_stops",
+        write::len(Varint, 0, 0, 0x1000),
+        &[1],
+        b"\x80\x20abc",
+    );
+    seed(
+        out,
+        "decode_len",
+        "offset_eight_bytewise",
+        write::len(U16Be, 8, 2, 0),
+        BYTEWISE,
+        b"12345678\x00\x01abc",
+    );
+    // decode_tagged
+    let tagged = write::tagged(&[(b'A', 8 + 2), (b'B', 8), (b'V', 1)], 0, 0);
+    seed(
+        out,
+        "decode_tagged",
+        "fixed_and_len",
+        tagged.clone(),
+        BYTEWISE,
+        b"Axy\x42V\x00\x03abcA12",
+    );
+    seed(
+        out,
+        "decode_tagged",
+        "unknown_tag",
+        tagged.clone(),
+        &[],
+        b"AxyZ",
+    );
+    seed(
+        out,
+        "decode_tagged",
+        "truncated_len",
+        tagged,
+        &[2],
+        b"V\x00",
+    );
+    seed(
+        out,
+        "decode_tagged",
+        "varint_and_u64",
+        write::tagged(&[(0, 7), (0xff, 5)], 0, 0),
+        &[1, 3],
+        b"\x00\x81\x01\xff\x01\x00\x00\x00\x00\x00\x00\x00",
+    );
+    seed(
+        out,
+        "decode_tagged",
+        "fixed_over_max",
+        write::tagged(&[(b'A', 8 + 9)], 0, 4),
+        &[],
+        b"A",
+    );
+    seed(
+        out,
+        "decode_tagged",
+        "adjust_negative",
+        write::tagged(&[(b'P', 3)], -4, 0),
+        &[1],
+        b"P\x00\x00\x00\x06hiP\x00\x00\x00\x02",
+    );
+    // decode_eof
+    seed(out, "decode_eof", "empty", write::eof(0), &[], b"");
+    seed(
+        out,
+        "decode_eof",
+        "exactly_max",
+        write::eof(4),
+        BYTEWISE,
+        b"1234",
+    );
+    seed(out, "decode_eof", "over_max", write::eof(4), &[2], b"12345");
+    seed(
+        out,
+        "decode_eof",
+        "empty_reads",
+        write::eof(0),
+        &[0, 1],
+        b"the whole body",
+    );
+    // round_trip: k, spec, cuts, messages.
+    let rt = |k: u8, spec: Vec<u8>| {
+        let mut v = vec![k];
+        v.extend(spec);
+        v
+    };
+    seed(
+        out,
+        "round_trip",
+        "fixed_max_size",
+        rt(0, write::fixed(8)),
+        BYTEWISE,
+        &[1, b'z', 1, b'q', 0, 3, b'a', b'b', b'c'],
+    );
+    seed(
+        out,
+        "round_trip",
+        "line_max_size_and_over",
+        rt(1, write::delimited(None, 16)),
+        &[3],
+        &[1, b'x', 2, b'y', 0, 0, 0, 2, b'a', b'\n'],
+    );
+    seed(
+        out,
+        "round_trip",
+        "crlf_cr_payloads",
+        rt(1, write::delimited(Some(b"\r\n"), 0)),
+        BYTEWISE,
+        &[0, 3, b'\r', b'\r', b'\r', 0, 2, b'a', b'\r', 0, 0],
+    );
+    seed(
+        out,
+        "round_trip",
+        "u16be_max_size",
+        rt(2, write::len(U16Be, 0, 0, 300)),
+        &[7],
+        &[1, 0xab, 2, 0xab, 0, 0],
+    );
+    seed(
+        out,
+        "round_trip",
+        "postgres",
+        rt(2, write::len(U32Be, 1, -4, 0)),
+        &[1],
+        &[0, b'Q', 3, b's', b'e', b'l', 0, b'X', 0],
+    );
+    seed(
+        out,
+        "round_trip",
+        "varint_max_size",
+        rt(2, write::len(Varint, 1, 0, 200)),
+        &[2],
+        &[1, 0x30, 0x55, 0, 0xc0, 0],
+    );
+    seed(
+        out,
+        "round_trip",
+        "u8_adjust_overflow",
+        rt(2, write::len(U8, 0, -1, 0)),
+        &[],
+        &[0, 255, 1, 0, 0],
+    );
+    seed(
+        out,
+        "round_trip",
+        "tagged",
+        rt(3, write::tagged(&[(b'A', 8 + 2), (b'V', 1)], 0, 0)),
+        &[1],
+        &[0, 0, 2, b'x', b'y', 0, 1, 3, b'a', b'b', b'c', 0, 0xff, 0],
+    );
+    seed(
+        out,
+        "round_trip",
+        "eof_max_size",
+        rt(4, write::eof(32)),
+        &[5],
+        &[1, b'e'],
+    );
+    seed(
+        out,
+        "round_trip",
+        "eof_empty",
+        rt(4, write::eof(0)),
+        &[],
+        &[],
+    );
+    // spec_text
+    for text in [
+        "fixed:16",
+        "line",
+        "crlf",
+        r"delim:\r\n\r\n",
+        r"delim:END\x2c",
+        "u32be,max=1MiB",
+        "varint,offset=1",
+        "u32be,offset=1,adjust=-4",
+        "tagged:A=4/B=16/V=u16be,max=4KiB",
+        "tagged:0x00=4/0xff=varint",
+        "tagged:/=1/,=u8/0x41=2",
+        "eof,max=1MiB",
+        "line,max=1024",
+        "u16be,adjust=+2",
+        "u64le,max=1GiB",
+        "fixed:1GiB",
+        "line,max=1025KiB",
+        "u8,max=1,max=2",
+        "tagged:A=4/A=5",
+        r"delim:\x4",
+        "fixed:16,max=8",
+        "u16be,offset=65",
+        "u32be,adjust=-4294967296",
+    ] {
+        out.push(Seed {
+            target: "spec_text",
+            name: format!("text_{}", sanitize(text)),
+            data: text.as_bytes().to_vec(),
+        });
+    }
+}
+
+/// A file-name-safe form of a spec text.
+fn sanitize(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                char::from(b)
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A small fixed-seed generator (splitmix64), so the generated seeds are the
+/// same on every machine without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        // n is small; the modulo bias does not matter for seeds.
+        usize::try_from(self.next() % u64::try_from(n).unwrap_or(1)).unwrap_or(0)
+    }
+
+    fn bytes(&mut self, n: usize, alphabet: &[u8]) -> Vec<u8> {
+        (0..n)
+            .map(|_| alphabet[self.below(alphabet.len())])
+            .collect()
+    }
+}
+
+/// Generated seeds: valid streams made by the encoder for random specs and
+/// payloads (the shape of the proptest strategies), each with a random
+/// cutting, for every decode target and the round trip.
+fn generated(out: &mut Vec<Seed>) {
+    let mut rng = Rng(0x00f4_a3ec_4ec4);
+    for i in 0..8 {
+        for (k, target) in [
+            "decode_fixed",
+            "decode_delimited",
+            "decode_len",
+            "decode_tagged",
+            "decode_eof",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let params: Vec<u8> = rng.bytes(
+                12,
+                &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 16, 0x41, 0x80, 0xff],
+            );
+            let spec = {
+                let mut u = Unstructured::new(&params);
+                let spec = match k {
+                    0 => read_fixed(&mut u),
+                    1 => read_delimited(&mut u),
+                    2 => read_len(&mut u),
+                    3 => read_tagged(&mut u),
+                    _ => read_eof(&mut u),
+                };
+                let used = params.len() - u.len();
+                (spec, params[..used].to_vec())
+            };
+            let (spec, spec_bytes) = spec;
+            let stream = encoded_stream(&mut rng, &spec);
+            let ncuts = rng.below(6);
+            let cuts = rng.bytes(ncuts, &[0, 1, 2, 3, 5, 8, 13, 64]);
+            seed(
+                out,
+                target,
+                &format!("gen_{i}"),
+                spec_bytes.clone(),
+                &cuts,
+                &stream,
+            );
+            // The same spec through the round trip: k, spec, cuts, messages.
+            let mut rt = vec![u8::try_from(k).unwrap_or(0)];
+            rt.extend(spec_bytes);
+            write::cuts_and(
+                &mut rt,
+                &cuts,
+                &rng.bytes(24, &[0, 1, 2, 3, b'\r', b'\n', b'a', 0xff]),
+            );
+            out.push(Seed {
+                target: "round_trip",
+                name: format!("gen_{target}_{i}"),
+                data: rt,
+            });
+        }
+    }
+}
+
+/// A stream of a few random messages that `spec` can frame, sometimes with
+/// a broken tail.
+fn encoded_stream(rng: &mut Rng, spec: &Spec) -> Vec<u8> {
+    let enc = Encoder::new(spec);
+    let mut wire = Vec::new();
+    for _ in 0..=rng.below(6) {
+        let head: Vec<u8> = match &spec.kind {
+            Kind::Tagged(entries) => vec![entries[rng.below(entries.len())].tag],
+            _ => rng.bytes(enc.head_len(), b"QX\x10\x30\xc0"),
+        };
+        let n = match spec.kind {
+            Kind::Fixed(n) => n,
+            Kind::Tagged(ref entries) => match entries.iter().find(|e| e.tag == head[0]) {
+                Some(TagEntry {
+                    rule: TagRule::Fixed(n),
+                    ..
+                }) => *n,
+                _ => rng.below(40),
+            },
+            _ => rng.below(40).min(spec.max()),
+        };
+        let payload = rng.bytes(n, b"ab\r\n\x00\xff");
+        let _ = enc.encode(&head, &payload, &mut wire);
+        if matches!(spec.kind, Kind::Eof) {
+            break;
+        }
+    }
+    if rng.below(4) == 0 {
+        let n = 1 + rng.below(4);
+        wire.extend(rng.bytes(n, &[0, 0x80, 0xff, b'\r']));
+    }
+    wire
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_have_unique_names_and_run_clean() {
+        let seeds = seeds();
+        for (i, s) in seeds.iter().enumerate() {
+            assert!(TARGETS.contains(&s.target), "{}", s.target);
+            assert!(
+                seeds[..i]
+                    .iter()
+                    .all(|t| (t.target, &t.name) != (s.target, &s.name)),
+                "duplicate seed {}/{}",
+                s.target,
+                s.name
+            );
+            assert!(run(s.target, &s.data), "{}", s.target);
+        }
+    }
+
+    #[test]
+    fn writers_match_readers() {
+        let table: &[(&str, Vec<u8>, &str)] = &[
+            ("fixed_16", write::fixed(16), "fixed:16"),
+            ("line", write::delimited(None, 0), "line"),
+            ("crlf_max", write::delimited(Some(b"\r\n"), 3), "crlf,max=3"),
+            ("delim", write::delimited(Some(b"aab"), 0), "delim:aab"),
+            (
+                "postgres",
+                write::len(LenField::U32Be, 1, -4, 0),
+                "u32be,offset=1,adjust=-4",
+            ),
+            (
+                "tagged",
+                write::tagged(&[(b'A', 10), (b'V', 1)], 0, 1024),
+                "tagged:A=2/V=u16be,max=1KiB",
+            ),
+            ("eof", write::eof(4), "eof,max=4"),
+        ];
+        for (name, bytes, text) in table {
+            let mut u = Unstructured::new(bytes);
+            let spec = match *name {
+                "fixed_16" => read_fixed(&mut u),
+                "line" | "crlf_max" | "delim" => read_delimited(&mut u),
+                "postgres" => read_len(&mut u),
+                "tagged" => read_tagged(&mut u),
+                _ => read_eof(&mut u),
+            };
+            assert_eq!(spec.to_string(), *text, "{name}");
+            assert!(
+                u.is_empty(),
+                "{name}: writer wrote more than the reader read"
+            );
+        }
+    }
+
+    #[test]
+    fn pieces_cover_the_stream() {
+        let stream: Vec<u8> = (0..50).collect();
+        for (name, cuts) in [
+            ("whole", &[][..]),
+            ("bytewise", &[1][..]),
+            ("zeros_only", &[0, 0][..]),
+            ("mixed", &[0, 3, 7][..]),
+            ("huge", &[255][..]),
+            ("more_sizes_than_bytes", &[20, 20, 20, 20][..]),
+        ] {
+            let joined: Vec<u8> = Pieces::new(&stream, cuts).flatten().copied().collect();
+            assert_eq!(joined, stream, "{name}");
+        }
+        let sizes: Vec<usize> = Pieces::new(&stream, &[1, 0, 2]).map(<[u8]>::len).collect();
+        assert_eq!(sizes, [1, 0, 2, 47]);
+        assert_eq!(Pieces::new(&stream, &[20, 20, 20, 20]).count(), 3);
+        assert_eq!(Pieces::new(&[], &[]).count(), 1);
+    }
+
+    #[test]
+    fn refusal_matches_the_spec_rules() {
+        type Row = (
+            &'static str,
+            &'static str,
+            &'static [u8],
+            &'static [u8],
+            bool,
+        );
+        let table: &[Row] = &[
+            ("fixed_exact", "fixed:2", b"", b"ab", false),
+            ("fixed_short", "fixed:2", b"", b"a", true),
+            ("crlf_lone_cr", "crlf", b"", b"a\rb", false),
+            ("crlf_trailing_cr", "crlf", b"", b"a\r", false),
+            ("crlf_ends_in_delimiter", "crlf", b"", b"a\r\n", true),
+            ("delim_prefix_tail", "delim:aba", b"", b"ab", true),
+            ("line_over_max", "line,max=2", b"", b"abc", true),
+            ("u8_255", "u8", b"", &[0; 255], false),
+            ("u8_256", "u8", b"", &[0; 256], true),
+            (
+                "postgres_fits",
+                "u32be,offset=1,adjust=-4",
+                b"Q",
+                b"",
+                false,
+            ),
+            ("adjust_makes_negative", "u8,adjust=+1", b"", b"", true),
+            ("tag_unknown", "tagged:A=1", b"B", b"x", true),
+            ("wrong_head", "u8,offset=1", b"", b"x", true),
+        ];
+        for (name, spec, head, payload, refused) in table {
+            let spec: Spec = spec.parse().expect(name);
+            assert_eq!(refusal(&spec, head, payload).is_some(), *refused, "{name}");
+        }
+    }
+}

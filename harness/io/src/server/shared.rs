@@ -1,0 +1,62 @@
+//! State shared by a server's threads: the stop flag, the cause of death,
+//! and the descriptors leaked by `leaks-descriptor`.
+
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+/// Shared by the handle, the accept thread and every connection thread.
+#[derive(Debug, Default)]
+pub(crate) struct Shared {
+    stop: AtomicBool,
+    death: Mutex<Option<String>>,
+    leaked: Mutex<Vec<TcpStream>>,
+}
+
+impl Shared {
+    /// Whether every thread should wind down.
+    pub(crate) fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    /// Ask every thread to wind down.
+    pub(crate) fn stop(&self) {
+        self.stop.store(true, Ordering::Release);
+    }
+
+    /// Die of an injected bug: record why and stop everything, as a crashed
+    /// process whose sockets the kernel closes.
+    pub(crate) fn die(&self, cause: String) {
+        lock(&self.death).get_or_insert(cause);
+        self.stop();
+    }
+
+    /// Why the server died, if it did.
+    pub(crate) fn death(&self) -> Option<String> {
+        lock(&self.death).clone()
+    }
+
+    /// Keep a descriptor open forever (until the server stops); returns how
+    /// many are leaked now.
+    pub(crate) fn leak(&self, stream: TcpStream) -> usize {
+        let mut leaked = lock(&self.leaked);
+        leaked.push(stream);
+        leaked.len()
+    }
+
+    /// How many descriptors are leaked.
+    pub(crate) fn leaked(&self) -> usize {
+        lock(&self.leaked).len()
+    }
+
+    /// Close every leaked descriptor, as process exit would.
+    pub(crate) fn release_leaked(&self) {
+        lock(&self.leaked).clear();
+    }
+}
+
+/// Lock a mutex, ignoring poisoning: the data stays meaningful after a
+/// panicking connection thread.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
