@@ -38,9 +38,12 @@ pub mod terminal;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use framecheck_framing::Spec;
+
+use crate::profile::Profile;
 
 pub use catalogue::{Case, Mode, catalogue};
 pub use delivery::Pieces;
@@ -70,6 +73,11 @@ pub struct Options {
     pub replay: Option<ReplaySchedule>,
     /// How the replay line names the program (`framecheck`).
     pub program: String,
+    /// Talk the profile's protocol instead of expecting an echo: messages
+    /// are its exchanges, replies are checked against its expectations, and
+    /// its opener starts every connection. The `spec` given to [`run`] must
+    /// then be the profile's request framing.
+    pub profile: Option<Arc<Profile>>,
 }
 
 impl Default for Options {
@@ -83,6 +91,7 @@ impl Default for Options {
             churn_cycles: 2000,
             replay: None,
             program: "framecheck".to_owned(),
+            profile: None,
         }
     }
 }
@@ -104,12 +113,21 @@ pub enum RunError {
 pub fn select(spec: &Spec, options: &Options) -> Vec<Case> {
     catalogue(spec)
         .into_iter()
+        .map(|mut c| {
+            if options.profile.is_some() && c.skip.is_none() && PROFILE_SKIPS.iter().any(|g| glob::matches(g, &c.id)) {
+                c.skip = Some("needs synthesized payloads; a profile's messages are its exchanges".to_owned());
+            }
+            c
+        })
         .filter(|c| {
             options.cases.is_empty() || options.cases.iter().any(|g| glob::matches(g, &c.id))
         })
         .filter(|c| !options.skip.iter().any(|g| glob::matches(g, &c.id)))
         .collect()
 }
+
+/// Cases that need payloads of a chosen size, which a profile cannot give.
+const PROFILE_SKIPS: [&str; 2] = ["boundary/large-message", "boundary/empty-payload/*"];
 
 /// Run the selected cases against the server at `addr`, reporting every
 /// event to `reporter`, and return the summary.
@@ -131,14 +149,17 @@ pub fn run(
     let run_deadline = started + limits.run;
     reporter.event(&RunEvent::RunStarted {
         target: addr.to_string(),
-        framing: spec.to_string(),
+        framing: match &options.profile {
+            Some(p) => format!("profile {} ({} / {})", p.name, p.request, p.reply),
+            None => spec.to_string(),
+        },
         seed: options.seed,
         cases: cases.len(),
     });
     let mut summary = Summary::default();
     let mut stop: Option<String> = None;
     if !cases.is_empty() {
-        if let Err((why, _)) = exec::probe(addr, spec, limits) {
+        if let Err((why, _)) = exec::probe(addr, spec, options.profile.as_ref(), limits) {
             let why = format!(
                 "the target at {addr} did not answer the liveness probe before the suite: {why}"
             );
@@ -196,7 +217,7 @@ fn run_one(
     let mut ctx = exec::Ctx {
         addr,
         spec,
-        maker: messages::Maker::new(spec),
+        maker: messages::Maker::with(spec, options.profile.as_ref()),
         rng: rng::Rng::for_case(options.seed, &case.id),
         seed: options.seed,
         t0,
@@ -221,7 +242,7 @@ fn run_one(
     }
     let mut extra = std::mem::take(&mut ctx.extra);
     let mut conns = std::mem::take(&mut ctx.conns);
-    if let Err((why, log)) = exec::probe(addr, spec, limits) {
+    if let Err((why, log)) = exec::probe(addr, spec, options.profile.as_ref(), limits) {
         let before = if verdict == Verdict::Pass {
             String::new()
         } else {
@@ -294,11 +315,13 @@ pub fn replay_line(
     id: &str,
     extra: &str,
 ) -> String {
+    let framing = match &options.profile {
+        Some(p) => format!("--profile {}", shell_quote(&p.origin)),
+        None => format!("--framing {}", shell_quote(&spec.to_string())),
+    };
     let mut line = format!(
-        "{} replay {addr} --framing {} --case {id} --seed {}",
-        options.program,
-        shell_quote(&spec.to_string()),
-        options.seed
+        "{} replay {addr} {framing} --case {id} --seed {}",
+        options.program, options.seed
     );
     if (options.time_scale - 1.0).abs() > f64::EPSILON {
         let _ = write!(line, " --time-scale {}", options.time_scale);

@@ -13,7 +13,7 @@ use framecheck_framing::{Kind, Spec};
 use super::catalogue::{Action, CLIENTS, Case, Mode, header_cut_point, over_max_header};
 use super::conn::{Conn, Wait};
 use super::delivery::Pieces;
-use super::event::{Bytes, ConnLog, Ms, Verdict};
+use super::event::{ConnLog, Ms, Verdict};
 use super::messages::Maker;
 use super::rng::Rng;
 
@@ -127,14 +127,28 @@ impl Ctx<'_> {
 
     fn connect(&mut self, label: &str) -> Result<Conn, Finding> {
         let deadline = self.until(self.limits.connect);
-        Conn::connect(self.addr, label, self.spec, self.t0, deadline).map_err(|e| {
+        let profile = self.maker.profile().cloned();
+        let reply_spec = profile.as_ref().map_or(self.spec, |p| &p.reply);
+        let mut conn = Conn::connect(self.addr, label, reply_spec, self.t0, deadline).map_err(|e| {
             self.conns.push(Conn::failed_log(label));
             Finding::fail(
                 format!("could not connect: {e}"),
                 "the server accepts a new connection",
                 format!("connect failed: {e}"),
             )
-        })
+        })?;
+        if let Some(profile) = &profile {
+            let deadline = self.until(self.limits.reply);
+            if let Err(why) = conn.open_session(profile, deadline) {
+                self.keep(conn.close());
+                return Err(Finding::fail(
+                    format!("session opener refused: {why}"),
+                    "the server accepts the profile's session opener",
+                    why,
+                ));
+            }
+        }
+        Ok(conn)
     }
 
     fn keep(&mut self, log: ConnLog) {
@@ -471,22 +485,28 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
 /// Check the replies against the messages: same frames, same order, nothing more.
 fn compare(conn: &Conn, msgs: &[Vec<u8>], wait: &Wait) -> Result<(), Finding> {
     let frames = conn.frames();
-    let expected = format!(
-        "{} replies echoing the {} messages, in order",
-        msgs.len(),
-        msgs.len()
-    );
+    let expected = if conn.has_profile() {
+        format!(
+            "{} replies meeting the profile's expectations, in order",
+            msgs.len()
+        )
+    } else {
+        format!(
+            "{} replies echoing the {} messages, in order",
+            msgs.len(),
+            msgs.len()
+        )
+    };
     for (i, (got, want)) in frames.iter().zip(msgs).enumerate() {
-        if got.wire != *want {
+        if let Err(why) = conn.reply_matches(got, want) {
             return Err(Finding::fail(
-                format!("reply {} of {} differs from its message", i + 1, msgs.len()),
+                if conn.has_profile() {
+                    format!("reply {} of {} does not answer its message", i + 1, msgs.len())
+                } else {
+                    format!("reply {} of {} differs from its message", i + 1, msgs.len())
+                },
                 expected,
-                format!(
-                    "reply {}: {} instead of {}",
-                    i + 1,
-                    Bytes::new(&got.wire),
-                    Bytes::new(want)
-                ),
+                format!("reply {}: {why}", i + 1),
             ));
         }
     }
@@ -1039,6 +1059,7 @@ fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
         })
         .collect();
     let (addr, spec, t0, deadline, limits) = (ctx.addr, ctx.spec, ctx.t0, ctx.deadline, ctx.limits);
+    let maker = &ctx.maker;
     let outcomes: Vec<(Result<(), Finding>, Vec<ConnLog>)> = std::thread::scope(|s| {
         let handles: Vec<_> = plans
             .into_iter()
@@ -1048,7 +1069,7 @@ fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
                     let mut sub = Ctx {
                         addr,
                         spec,
-                        maker: Maker::new(spec),
+                        maker: maker.clone(),
                         rng: Rng::for_case(0, "client"),
                         seed: 0,
                         t0,
@@ -1132,13 +1153,14 @@ fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
 pub(crate) fn probe(
     addr: SocketAddr,
     spec: &Spec,
+    profile: Option<&std::sync::Arc<crate::profile::Profile>>,
     limits: Limits,
 ) -> Result<(), (String, ConnLog)> {
     let t0 = Instant::now();
     let mut ctx = Ctx {
         addr,
         spec,
-        maker: Maker::new(spec),
+        maker: Maker::with(spec, profile),
         rng: Rng::for_case(0, "probe"),
         seed: 0,
         t0,
