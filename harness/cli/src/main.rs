@@ -3,6 +3,7 @@
 
 mod exit;
 mod frames;
+mod reports;
 mod run;
 mod serve;
 

@@ -24,10 +24,12 @@
 //! assert!(text.contains("\"seed\": 7"));
 //! ```
 
+pub mod expectations;
 pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod progress;
 
 use std::io;
 use std::path::{Path, PathBuf};

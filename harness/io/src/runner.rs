@@ -114,8 +114,13 @@ pub fn select(spec: &Spec, options: &Options) -> Vec<Case> {
     catalogue(spec)
         .into_iter()
         .map(|mut c| {
-            if options.profile.is_some() && c.skip.is_none() && PROFILE_SKIPS.iter().any(|g| glob::matches(g, &c.id)) {
-                c.skip = Some("needs synthesized payloads; a profile's messages are its exchanges".to_owned());
+            if options.profile.is_some()
+                && c.skip.is_none()
+                && PROFILE_SKIPS.iter().any(|g| glob::matches(g, &c.id))
+            {
+                c.skip = Some(
+                    "needs synthesized payloads; a profile's messages are its exchanges".to_owned(),
+                );
             }
             c
         })
@@ -127,7 +132,11 @@ pub fn select(spec: &Spec, options: &Options) -> Vec<Case> {
 }
 
 /// Cases that need payloads of a chosen size, which a profile cannot give.
-const PROFILE_SKIPS: [&str; 2] = ["boundary/large-message", "boundary/empty-payload/*"];
+const PROFILE_SKIPS: [&str; 3] = [
+    "boundary/large-message",
+    "boundary/slow-reader",
+    "boundary/empty-payload/*",
+];
 
 /// Run the selected cases against the server at `addr`, reporting every
 /// event to `reporter`, and return the summary.

@@ -72,6 +72,8 @@ pub(crate) struct Conn {
     /// With a profile, replies are checked against its expectations instead
     /// of being compared with the message (echo).
     oracle: Option<Arc<Profile>>,
+    /// Bytes received in answer to the session opener (not the case's).
+    opener_received: u64,
 }
 
 impl Conn {
@@ -112,6 +114,7 @@ impl Conn {
             reply_error: None,
             buf: vec![0; 64 * 1024].into_boxed_slice(),
             oracle: None,
+            opener_received: 0,
         })
     }
 
@@ -136,7 +139,10 @@ impl Conn {
         .map_err(|e| format!("writing the session opener failed: {e}"))?;
         let wait = self.read_frames(1, deadline);
         if wait != Wait::Done {
-            return Err(format!("no reply to the session opener: {}", wait.describe()));
+            return Err(format!(
+                "no reply to the session opener: {}",
+                wait.describe()
+            ));
         }
         let reply = &self.frames[0];
         opener
@@ -148,6 +154,7 @@ impl Conn {
         }
         self.frames.clear();
         self.kept = 0;
+        self.opener_received = self.log.received_total;
         Ok(())
     }
 
@@ -156,12 +163,20 @@ impl Conn {
     pub(crate) fn reply_matches(&self, got: &Frame, sent: &[u8]) -> Result<(), String> {
         match &self.oracle {
             None if got.wire == sent => Ok(()),
-            None => Err(format!("{} instead of {}", Bytes::new(&got.wire), Bytes::new(sent))),
+            None => Err(format!(
+                "{} instead of {}",
+                Bytes::new(&got.wire),
+                Bytes::new(sent)
+            )),
             Some(p) => match p.exchanges.iter().find(|e| e.send == sent) {
-                Some(ex) => ex.expect.check(&got.wire, got.payload()).map_err(|m| {
-                    format!("{} to exchange {}: {m}", Bytes::new(&got.wire), ex.name)
-                }),
-                None => Err(format!("internal: {} is not one of the profile's messages", Bytes::new(sent))),
+                Some(ex) => ex
+                    .expect
+                    .check(&got.wire, got.payload())
+                    .map_err(|m| format!("{} to exchange {}: {m}", Bytes::new(&got.wire), ex.name)),
+                None => Err(format!(
+                    "internal: {} is not one of the profile's messages",
+                    Bytes::new(sent)
+                )),
             },
         }
     }
@@ -324,9 +339,9 @@ impl Conn {
         self.dec.held()
     }
 
-    /// Bytes received in total.
+    /// Bytes received in total, after the reply to a profile's session opener.
     pub(crate) fn received_total(&self) -> u64 {
-        self.log.received_total
+        self.log.received_total - self.opener_received
     }
 
     /// Read until `replies` replies have been decoded in total.

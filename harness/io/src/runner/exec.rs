@@ -129,14 +129,15 @@ impl Ctx<'_> {
         let deadline = self.until(self.limits.connect);
         let profile = self.maker.profile().cloned();
         let reply_spec = profile.as_ref().map_or(self.spec, |p| &p.reply);
-        let mut conn = Conn::connect(self.addr, label, reply_spec, self.t0, deadline).map_err(|e| {
-            self.conns.push(Conn::failed_log(label));
-            Finding::fail(
-                format!("could not connect: {e}"),
-                "the server accepts a new connection",
-                format!("connect failed: {e}"),
-            )
-        })?;
+        let mut conn =
+            Conn::connect(self.addr, label, reply_spec, self.t0, deadline).map_err(|e| {
+                self.conns.push(Conn::failed_log(label));
+                Finding::fail(
+                    format!("could not connect: {e}"),
+                    "the server accepts a new connection",
+                    format!("connect failed: {e}"),
+                )
+            })?;
         if let Some(profile) = &profile {
             let deadline = self.until(self.limits.reply);
             if let Err(why) = conn.open_session(profile, deadline) {
@@ -501,7 +502,11 @@ fn compare(conn: &Conn, msgs: &[Vec<u8>], wait: &Wait) -> Result<(), Finding> {
         if let Err(why) = conn.reply_matches(got, want) {
             return Err(Finding::fail(
                 if conn.has_profile() {
-                    format!("reply {} of {} does not answer its message", i + 1, msgs.len())
+                    format!(
+                        "reply {} of {} does not answer its message",
+                        i + 1,
+                        msgs.len()
+                    )
                 } else {
                     format!("reply {} of {} differs from its message", i + 1, msgs.len())
                 },

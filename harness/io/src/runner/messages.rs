@@ -49,7 +49,7 @@ impl Maker {
     }
 
     /// A maker whose messages are `profile`'s exchanges (its request framing).
-    pub(crate) fn for_profile(profile: Arc<Profile>) -> Maker {
+    pub(crate) fn for_profile(profile: &Arc<Profile>) -> Maker {
         Maker {
             profile: Some(profile.clone()),
             ..Maker::new(&profile.request)
@@ -58,7 +58,7 @@ impl Maker {
 
     /// A maker for `spec`, or for the profile when there is one.
     pub(crate) fn with(spec: &Spec, profile: Option<&Arc<Profile>>) -> Maker {
-        profile.map_or_else(|| Maker::new(spec), |p| Maker::for_profile(p.clone()))
+        profile.map_or_else(|| Maker::new(spec), Maker::for_profile)
     }
 
     /// The profile the messages come from, if any.

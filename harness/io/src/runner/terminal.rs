@@ -100,11 +100,19 @@ impl<W: Write> Terminal<W> {
                 framing,
                 seed,
                 cases,
-            } => writeln!(
-                self.out,
-                "{} {target} --framing {framing} --seed {seed}   ({cases} cases)",
-                self.paint("1", "framecheck run")
-            ),
+            } => {
+                // A profile run says "profile NAME (...)" instead of a spec.
+                let flag = if framing.starts_with("profile ") {
+                    ""
+                } else {
+                    "--framing "
+                };
+                writeln!(
+                    self.out,
+                    "{} {target} {flag}{framing} --seed {seed}   ({cases} cases)",
+                    self.paint("1", "framecheck run")
+                )
+            }
             RunEvent::CaseStarted { .. } => Ok(()),
             RunEvent::CaseFinished(result) => self.write_case(result),
             RunEvent::RunFinished { summary, duration } => {
