@@ -168,7 +168,11 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             ..Options::default()
         },
     );
-    let expectations = match args.reports.expectations(all.iter().map(|c| c.id.as_str())) {
+    let ids = all
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain([runner::BEFORE_SUITE]);
+    let expectations = match args.reports.expectations(ids) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("framecheck run: {e}");

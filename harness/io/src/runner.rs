@@ -168,12 +168,24 @@ pub fn run(
     let mut summary = Summary::default();
     let mut stop: Option<String> = None;
     if !cases.is_empty() {
-        if let Err((why, _)) = exec::probe(addr, spec, options.profile.as_ref(), limits) {
-            let why = format!(
-                "the target at {addr} did not answer the liveness probe before the suite: {why}"
-            );
-            summary.aborted = Some(why.clone());
-            stop = Some(why);
+        match exec::probe(addr, spec, options.profile.as_ref(), limits) {
+            Ok(()) => {}
+            Err(exec::ProbeError::Unreachable(why)) => {
+                let why = format!("the target at {addr} is unreachable: {why}");
+                summary.aborted = Some(why.clone());
+                stop = Some(why);
+            }
+            Err(exec::ProbeError::Failed { why, log }) => {
+                // The server takes connections but fails one plain exchange:
+                // that is a finding, reported as its own case.
+                let result = before_suite(addr, spec, options, &why, log);
+                summary.count(result.verdict);
+                reporter.event(&RunEvent::CaseStarted {
+                    id: result.id.clone(),
+                });
+                reporter.event(&RunEvent::CaseFinished(result));
+                stop = Some("the server failed the liveness probe before the suite".to_owned());
+            }
         }
     }
     for case in &cases {
@@ -251,7 +263,8 @@ fn run_one(
     }
     let mut extra = std::mem::take(&mut ctx.extra);
     let mut conns = std::mem::take(&mut ctx.conns);
-    if let Err((why, log)) = exec::probe(addr, spec, options.profile.as_ref(), limits) {
+    if let Err(e) = exec::probe(addr, spec, options.profile.as_ref(), limits) {
+        let why = e.why().to_owned();
         let before = if verdict == Verdict::Pass {
             String::new()
         } else {
@@ -262,7 +275,9 @@ fn run_one(
         extra
             .notes
             .push(format!("liveness probe after the case: {why}"));
-        conns.push(log);
+        if let exec::ProbeError::Failed { log, .. } = e {
+            conns.push(log);
+        }
     }
     let evidence = Evidence {
         seed: options.seed,
@@ -282,6 +297,44 @@ fn run_one(
         evidence,
         replay: replay_line(options, addr, spec, &case.id, &extra.replay_args),
         duration: t0.elapsed(),
+    }
+}
+
+/// The id of the liveness probe before the suite, reported only when it fails.
+pub const BEFORE_SUITE: &str = "liveness/before-suite";
+
+fn before_suite(
+    addr: SocketAddr,
+    spec: &Spec,
+    options: &Options,
+    why: &str,
+    log: ConnLog,
+) -> CaseResult {
+    CaseResult {
+        id: BEFORE_SUITE.to_owned(),
+        group: "liveness".to_owned(),
+        requirement: if options.profile.is_some() {
+            "a fresh connection gets one valid exchange answered (the liveness probe)"
+        } else {
+            "a fresh connection gets one valid message echoed back (the liveness probe)"
+        }
+        .to_owned(),
+        verdict: Verdict::Fail,
+        message: format!("the server failed the liveness probe before the suite: {why}"),
+        evidence: Evidence {
+            seed: options.seed,
+            expected: if options.profile.is_some() {
+                "one reply meeting the profile's expectation"
+            } else {
+                "one reply echoing the message"
+            }
+            .to_owned(),
+            observed: why.to_owned(),
+            connections: vec![log],
+            ..Evidence::default()
+        },
+        replay: replay_line(options, addr, spec, "boundary/whole/lockstep", ""),
+        duration: std::time::Duration::ZERO,
     }
 }
 

@@ -1,5 +1,6 @@
-//! The runner against a correct echo server: every applicable case passes,
-//! on every strategy, within the 5 s budget.
+//! The runner against a tiny correct echo server (test-only, in
+//! `support/`): every applicable case passes, on every strategy, and the
+//! full default suite fits the 5 s budget.
 
 mod support;
 
@@ -7,58 +8,73 @@ use std::time::{Duration, Instant};
 
 use framecheck_io::runner::{self, Collect, Options, Verdict};
 
+const SPECS: [&str; 10] = [
+    "fixed:16",
+    "line",
+    "crlf",
+    r"delim:\r\n\r\n",
+    "u8",
+    "u16be",
+    "u32be,offset=1,adjust=-4",
+    "varint,offset=1",
+    "tagged:A=4/B=0/V=u16be",
+    "eof",
+];
+
+/// Run the default suite against a fresh echo server: the problems, the
+/// number of passes and the wall time.
+fn suite(text: &str) -> (Vec<String>, usize, Duration) {
+    let spec = text.parse().expect("spec");
+    let server = support::echo(&spec, Duration::from_millis(300));
+    let mut events = Collect::default();
+    let started = Instant::now();
+    let summary = runner::run(server.addr, &spec, &Options::default(), &mut events).expect("run");
+    let took = started.elapsed();
+    let mut bad: Vec<String> = events
+        .results()
+        .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Skip))
+        .map(|r| {
+            format!(
+                "{text}: {} {}: {} | {}",
+                r.verdict, r.id, r.message, r.evidence.observed
+            )
+        })
+        .collect();
+    if !summary.conformant() {
+        bad.push(format!("{text}: not conformant: {summary:?}"));
+    }
+    (bad, summary.passed, took)
+}
+
 #[test]
 fn correct_echo_server_passes_every_case_on_every_strategy() {
-    let specs = [
-        "fixed:16",
-        "line",
-        "crlf",
-        r"delim:\r\n\r\n",
-        "u8",
-        "u16be",
-        "u32be,offset=1,adjust=-4",
-        "varint,offset=1",
-        "tagged:A=4/B=0/V=u16be",
-        "eof",
-    ];
-    for text in specs {
-        let spec = text.parse().expect("spec");
-        let server = support::echo(&spec, Duration::from_millis(300));
-        let mut events = Collect::default();
-        let started = Instant::now();
-        let summary =
-            runner::run(server.addr, &spec, &Options::default(), &mut events).expect("run");
-        let took = started.elapsed();
-        let bad: Vec<String> = events
-            .results()
-            .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Skip))
-            .map(|r| {
-                format!(
-                    "{} {}: {} | {} | {}",
-                    r.verdict,
-                    r.id,
-                    r.message,
-                    r.evidence.observed,
-                    r.evidence.notes.join("; ")
-                )
+    let bad: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = SPECS
+            .iter()
+            .map(|text| {
+                s.spawn(move || {
+                    let (mut bad, passed, _) = suite(text);
+                    if passed < 12 {
+                        bad.push(format!("{text}: only {passed} cases passed"));
+                    }
+                    bad
+                })
             })
             .collect();
-        assert!(bad.is_empty(), "{text}: {bad:#?}");
-        assert!(summary.conformant(), "{text}: {summary:?}");
-        assert!(
-            summary.passed >= 12,
-            "{text}: only {} cases passed",
-            summary.passed
-        );
-        eprintln!(
-            "{text}: {} passed, {} skipped in {:.2} s",
-            summary.passed,
-            summary.skipped,
-            took.as_secs_f64()
-        );
-        assert!(
-            took < Duration::from_secs(5),
-            "{text}: the suite took {took:?}"
-        );
-    }
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("join"))
+            .collect()
+    });
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+#[test]
+fn full_default_suite_fits_the_five_second_budget() {
+    // One run at a time is what the budget is about; a loaded machine may
+    // still be slow, so this is the generous bound of the issue, not a benchmark.
+    let (bad, passed, took) = suite("u32be,offset=1,adjust=-4");
+    assert!(bad.is_empty(), "{bad:#?}");
+    eprintln!("{passed} cases passed in {:.2} s", took.as_secs_f64());
+    assert!(took < Duration::from_secs(5), "the suite took {took:?}");
 }

@@ -26,6 +26,10 @@ pub struct Limits {
     pub reply: Duration,
     /// Waiting for the server to close after an EOF or a refused frame.
     pub close: Duration,
+    /// What "promptly" means: a server that needs longer to close after an
+    /// EOF or a refused frame, or to answer a client while another stalls,
+    /// is waiting for something else (an idle timeout).
+    pub prompt: Duration,
     /// How long `limits/idle-timeout` waits for the server to give up.
     pub idle: Duration,
     /// One case.
@@ -46,6 +50,7 @@ impl Limits {
             connect: s(1000),
             reply: s(1000),
             close: s(1000),
+            prompt: s(250),
             idle: s(1500),
             case: s(5000),
             churn_case: s(15000),
@@ -684,7 +689,7 @@ fn shrink(ctx: &mut Ctx<'_>, trial: usize, msgs: &[Vec<u8>], pieces: Pieces, mod
 
 fn large_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let size = ctx.maker.max_payload().min(super::catalogue::LARGE);
-    let m = ctx.maker.message(0, size);
+    let m = ctx.maker.largest_message(0, size);
     let mut conn = ctx.connect("client")?;
     let len = m.len();
     // 64 KiB pieces, written while the replies are read.
@@ -713,14 +718,13 @@ fn large_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
 /// reading: the server's writes go short or block, and every reply must
 /// still arrive whole.
 fn slow_reader(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
-    let m = ctx.maker.message(0, 16 * 1024);
+    let m = ctx.maker.largest_message(0, 16 * 1024);
     let count = (SLOW_READER_BYTES / m.len()).clamp(1, 65536);
     let msgs: Vec<Vec<u8>> = (0..count)
-        .map(|i| ctx.maker.message(i, 16 * 1024))
+        .map(|i| ctx.maker.largest_message(i, 16 * 1024))
         .collect();
     let stream = msgs.concat();
     let mut conn = ctx.connect("slow client")?;
-    conn.small_receive_buffer();
     let pieces = Pieces::whole(stream.len());
     let deadline = ctx.until(ctx.limits.reply * 3);
     let pause = ctx.limits.pause * 200;
@@ -796,6 +800,15 @@ fn eof_after_on(
         ));
     }
     match wait {
+        Wait::Fin | Wait::Rst if took > ctx.limits.prompt => Err(Finding::fail(
+            format!("the server closed only {} after the client's EOF", Ms(took)),
+            expected,
+            format!(
+                "{} after {} (an idle timeout, not the EOF?)",
+                wait.describe(),
+                Ms(took)
+            ),
+        )),
         Wait::Fin => {
             ctx.note(format!(
                 "the server closed {} after the client's EOF",
@@ -908,23 +921,40 @@ fn reset_mid_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     Ok(())
 }
 
+/// The most `reset/while-server-writes` sends before its writes block.
+const RESET_FLOOD: usize = 32 * 1024 * 1024;
+
 fn reset_while_writing(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let mut conn = ctx.connect("client")?;
     conn.small_receive_buffer();
-    // Messages without reading replies, until our writes block (the server
-    // stopped reading because its replies to us are stuck) or 8 MiB.
-    let m = ctx.maker.message(0, 4096);
-    let count = (8 * 1024 * 1024 / m.len()).max(1);
-    let stream = m.repeat(if ctx.eof() { 1 } else { count });
+    // Messages without reading the replies, until our writes block (the
+    // server stopped reading because its replies to us are stuck);
+    // for `eof` framing one large message, then our EOF so the server
+    // starts writing its reply.
+    let (stream, wait) = if ctx.eof() {
+        let m = ctx
+            .maker
+            .message(0, ctx.maker.max_payload().min(super::catalogue::LARGE));
+        (m, ctx.limits.prompt)
+    } else {
+        let m = ctx.maker.largest_message(0, 64 * 1024);
+        let count = (RESET_FLOOD / m.len()).max(1);
+        (m.repeat(count), ctx.limits.prompt)
+    };
     let started = Instant::now();
     let result = conn.send(
         &stream,
         &Pieces::whole(stream.len()),
         Duration::ZERO,
-        ctx.until(ctx.limits.close / 2),
+        ctx.until(wait),
     );
+    if ctx.eof() {
+        conn.shutdown_write();
+    }
+    // Let the server fill its send buffer and block in a write.
+    std::thread::sleep(ctx.limits.pause * 20);
     ctx.note(format!(
-        "{} bytes written in {} before {}",
+        "{} bytes written in {}, then {}; then RST",
         conn.sent_total(),
         Ms(started.elapsed()),
         result
@@ -949,22 +979,48 @@ fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
         deadline,
         false,
     );
-    let wait = conn.read_to_end(deadline);
+    // Keep trickling bytes so that an idle timeout cannot pass for a refusal.
+    let mut trickled = 0;
+    let wait = loop {
+        let step = ctx.until(TRICKLE).min(deadline);
+        match conn.read_to_end(step) {
+            Wait::Timeout if Instant::now() < deadline => {
+                if conn
+                    .send(b"a", &Pieces::whole(1), Duration::ZERO, deadline)
+                    .is_ok()
+                {
+                    trickled += 1;
+                }
+            }
+            other => break other,
+        }
+    };
     let took = started.elapsed();
     let received = conn.received_total();
     if let Err(e) = sent {
         ctx.note(format!("write stopped: {e}"));
     }
+    if trickled > 0 {
+        ctx.note(format!(
+            "{trickled} more bytes trickled, one per {}, to keep the connection busy",
+            Ms(TRICKLE)
+        ));
+    }
     ctx.keep(conn.close());
     let expected = format!(
         "the server closes within {} of {what}, replying nothing",
-        Ms(ctx.limits.close)
+        Ms(ctx.limits.prompt)
     );
     match wait {
-        Wait::Fin | Wait::Rst if received == 0 => {
+        Wait::Fin | Wait::Rst if received == 0 && took <= ctx.limits.prompt => {
             ctx.note(format!("the server closed {} after {what}", Ms(took)));
             Ok(())
         }
+        Wait::Fin | Wait::Rst if received == 0 => Err(Finding::fail(
+            format!("the server closed only {} after {what}", Ms(took)),
+            expected,
+            format!("{} after {}", wait.describe(), Ms(took)),
+        )),
         Wait::Fin | Wait::Rst => Err(Finding {
             verdict: Verdict::Warn,
             message: format!("the server replied {received} bytes before closing after {what}"),
@@ -974,10 +1030,17 @@ fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
         other => Err(Finding::fail(
             format!("the server kept the connection open after {what}"),
             expected,
-            format!("{}, {received} bytes received", other.describe()),
+            format!(
+                "{} after {}, {received} bytes received",
+                other.describe(),
+                Ms(took)
+            ),
         )),
     }
 }
+
+/// How often `refused` sends one more byte while it waits.
+const TRICKLE: Duration = Duration::from_millis(40);
 
 fn idle_timeout(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let m = ctx.maker.body_message(0, 16);
@@ -1031,9 +1094,14 @@ fn stalled_client(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     } else {
         vec![Session::each_whole(msgs)]
     };
+    // The others must be answered promptly, before any idle timeout could
+    // have freed a server that serves one client at a time.
+    let saved = ctx.limits;
+    ctx.limits.reply = ctx.limits.prompt;
     let mut result = Ok(());
     for (i, s) in sessions.iter().enumerate() {
-        if let Err(mut f) = session(ctx, &format!("other client {}", i + 1), s, Mode::Lockstep) {
+        let r = session(ctx, &format!("other client {}", i + 1), s, Mode::Lockstep);
+        if let Err(mut f) = r {
             f.message = format!(
                 "another client was delayed while one stalled mid-message: {}",
                 f.message
@@ -1042,6 +1110,7 @@ fn stalled_client(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
             break;
         }
     }
+    ctx.limits = saved;
     ctx.keep(stalled.close());
     result
 }
@@ -1154,13 +1223,35 @@ fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     Ok(())
 }
 
+/// Why a liveness probe failed.
+#[derive(Debug)]
+pub(crate) enum ProbeError {
+    /// No connection could be made.
+    Unreachable(String),
+    /// Connected, but the exchange went wrong.
+    Failed {
+        /// What went wrong.
+        why: String,
+        /// The probe connection's timeline.
+        log: ConnLog,
+    },
+}
+
+impl ProbeError {
+    pub(crate) fn why(&self) -> &str {
+        match self {
+            ProbeError::Unreachable(why) | ProbeError::Failed { why, .. } => why,
+        }
+    }
+}
+
 /// The liveness probe: a fresh connection and one valid exchange.
 pub(crate) fn probe(
     addr: SocketAddr,
     spec: &Spec,
     profile: Option<&std::sync::Arc<crate::profile::Profile>>,
     limits: Limits,
-) -> Result<(), (String, ConnLog)> {
+) -> Result<(), ProbeError> {
     let t0 = Instant::now();
     let mut ctx = Ctx {
         addr,
@@ -1187,6 +1278,12 @@ pub(crate) fn probe(
     let log = ctx.conns.pop().unwrap_or_else(|| Conn::failed_log("probe"));
     match r {
         Ok(()) => Ok(()),
-        Err(f) => Err((format!("{}: {}", f.message, f.observed), log)),
+        Err(f) if log.end == super::event::ConnEnd::NotConnected => {
+            Err(ProbeError::Unreachable(f.message))
+        }
+        Err(f) => Err(ProbeError::Failed {
+            why: format!("{}: {}", f.message, f.observed),
+            log,
+        }),
     }
 }

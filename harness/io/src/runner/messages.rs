@@ -193,6 +193,22 @@ impl Maker {
         }
     }
 
+    /// Message `i` with a payload of about `len` bytes, for tagged specs with
+    /// the tag that allows the largest payload.
+    pub(crate) fn largest_message(&self, i: usize, len: usize) -> Vec<u8> {
+        let max = self.spec.max();
+        let tag = self
+            .entries()
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, (_, r))| match r {
+                TagRule::Fixed(n) => (*n).min(len),
+                TagRule::Len(_) => max.min(len),
+            })
+            .map(|(k, _)| k);
+        self.message_with(i, len, tag)
+    }
+
     /// Message `i` with a payload of at least two bytes (for tagged specs,
     /// of the first tag that allows one), so it can be cut inside its body.
     pub(crate) fn body_message(&self, i: usize, len: usize) -> Vec<u8> {
