@@ -48,15 +48,41 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A TCP port on 127.0.0.1 that nothing listens on (checked by connecting).
+# A TCP port on 127.0.0.1 that nothing listens on (checked by connecting),
+# below the kernel's ephemeral range, so that the thousands of client
+# connections the suite makes (and their TIME_WAIT) never hold it.
 free_port() {
-    local port
+    local port low=32768
+    if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then
+        read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+    fi
+    ((low > 12000)) || low=32768
     for _ in $(seq 1 50); do
-        port=$((20000 + RANDOM % 40000))
+        port=$((10000 + RANDOM % (low - 10000)))
         if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             echo "$port"
             return 0
         fi
+    done
+    return 1
+}
+
+# start NAME LOG COMMAND...: start a server whose command line holds the
+# word PORT (replaced by a free port), up to 3 tries; sets PORT on success.
+start() {
+    local name=$1 logfile=$2 pid
+    shift 2
+    for _ in 1 2 3; do
+        PORT=$(free_port) || return 1
+        "${@//PORT/$PORT}" >"$logfile" 2>&1 &
+        pid=$!
+        PIDS+=("$pid")
+        if wait_port "$PORT" 10 "$pid"; then
+            return 0
+        fi
+        kill "$pid" 2>/dev/null
+        echo "conformance: $name did not start on port $PORT:" >&2
+        tail -3 "$logfile" >&2
     done
     return 1
 }
@@ -104,10 +130,12 @@ fi
 mkdir -p "$OUT"
 
 log "reference echo server, every strategy"
-for spec in 'fixed:16' 'line' 'crlf' 'u16be' 'u32be,offset=1,adjust=-4' 'varint,offset=1' \
-    'tagged:A=4/B=16/V=u16be' 'eof,max=1MiB'; do
-    name="reference-$(printf '%s' "${spec%%,*}" | tr -c 'a-z0-9\n' '-' | sed 's/-*$//')"
-    "$BIN" serve --framing "$spec" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+for target in fixed=fixed:16 line=line crlf=crlf u16be=u16be postgres='u32be,offset=1,adjust=-4' \
+    mqtt-like='varint,offset=1' tagged='tagged:A=4/B=16/V=u16be' eof='eof,max=1MiB'; do
+    name="reference-${target%%=*}"
+    spec=${target#*=}
+    # A 1 s idle timeout: the suite waits 1.5 s for one (limits/idle-timeout).
+    "$BIN" serve --framing "$spec" --idle-timeout 1 >"$WORK/$name.out" 2>"$WORK/$name.err" &
     pid=$!
     PIDS+=("$pid")
     addr=
@@ -149,62 +177,47 @@ else
         # default ports); this job does not use them and leaves them alone.
     fi
 
-    # redis-server: no persistence, loopback only.
-    if command -v redis-server >/dev/null; then
-        port=$(free_port)
-        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
-            --dir "$WORK" --daemonize no --logfile "$WORK/redis.log" &
-        PIDS+=($!)
-        if wait_port "$port" 10 "$!"; then
-            echo "-- redis $(redis-server --version | awk '{print $3}') at 127.0.0.1:$port"
-            run_suite redis "127.0.0.1:$port" --profile redis
-        else
-            echo "conformance: redis-server did not start:" >&2
-            tail -5 "$WORK/redis.log" >&2
-            FAILED+=("redis (did not start)")
-        fi
-    else
+    # redis-server: no persistence, loopback only, default limits.
+    if ! command -v redis-server >/dev/null; then
         SUMMARY_ROWS+=("| redis | skipped: not installed |")
+    elif start redis-server "$WORK/redis.err" redis-server --port PORT --bind 127.0.0.1 \
+        --save '' --appendonly no --dir "$WORK" --daemonize no --logfile ''; then
+        echo "-- redis $(redis-server --version | awk '{print $3}') at 127.0.0.1:$PORT"
+        run_suite redis "127.0.0.1:$PORT" --profile redis
+    else
+        FAILED+=("redis (did not start)")
     fi
 
     # mosquitto 2.x: anonymous clients on one loopback listener.
-    if command -v mosquitto >/dev/null; then
-        port=$(free_port)
-        printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n' \
-            "$port" >"$WORK/mosquitto.conf"
-        mosquitto -c "$WORK/mosquitto.conf" 2>"$WORK/mosquitto.log" &
-        PIDS+=($!)
-        if wait_port "$port" 10 "$!"; then
-            echo "-- mosquitto $(mosquitto -h 2>&1 | sed -n 's/^mosquitto version //p') at 127.0.0.1:$port"
-            run_suite mqtt "127.0.0.1:$port" --profile mqtt
+    if ! command -v mosquitto >/dev/null; then
+        SUMMARY_ROWS+=("| mqtt | skipped: not installed |")
+    else
+        printf 'listener PORT 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n' \
+            >"$WORK/mosquitto.conf.in"
+        # The config file names the port, so write it per try.
+        mosquitto_on() {
+            sed "s/PORT/$1/" "$WORK/mosquitto.conf.in" >"$WORK/mosquitto.conf"
+            exec mosquitto -c "$WORK/mosquitto.conf"
+        }
+        if start mosquitto "$WORK/mosquitto.err" mosquitto_on PORT; then
+            echo "-- mosquitto $(mosquitto -h 2>&1 | sed -n 's/^mosquitto version //p') at 127.0.0.1:$PORT"
+            run_suite mqtt "127.0.0.1:$PORT" --profile mqtt
         else
-            echo "conformance: mosquitto did not start:" >&2
-            tail -5 "$WORK/mosquitto.log" >&2
             FAILED+=("mqtt (did not start)")
         fi
-    else
-        SUMMARY_ROWS+=("| mqtt | skipped: not installed |")
     fi
 
     # dnsmasq: answers framecheck.test itself; no upstream, no /etc/hosts,
     # no config file, loopback only, in the foreground.
-    if command -v dnsmasq >/dev/null; then
-        port=$(free_port)
-        dnsmasq --keep-in-foreground --conf-file=/dev/null --port="$port" \
-            --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
-            --address=/framecheck.test/127.0.0.1 --pid-file= --log-facility=- \
-            2>"$WORK/dnsmasq.log" &
-        PIDS+=($!)
-        if wait_port "$port" 10 "$!"; then
-            echo "-- dnsmasq $(dnsmasq --version | awk 'NR==1{print $3}') at 127.0.0.1:$port"
-            run_suite dns "127.0.0.1:$port" --profile dns
-        else
-            echo "conformance: dnsmasq did not start:" >&2
-            tail -5 "$WORK/dnsmasq.log" >&2
-            FAILED+=("dns (did not start)")
-        fi
-    else
+    if ! command -v dnsmasq >/dev/null; then
         SUMMARY_ROWS+=("| dns | skipped: not installed |")
+    elif start dnsmasq "$WORK/dnsmasq.err" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+        --port=PORT --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
+        --address=/framecheck.test/127.0.0.1 --pid-file= --log-facility=-; then
+        echo "-- dnsmasq $(dnsmasq --version | awk 'NR==1{print $3}') at 127.0.0.1:$PORT"
+        run_suite dns "127.0.0.1:$PORT" --profile dns
+    else
+        FAILED+=("dns (did not start)")
     fi
 fi
 
