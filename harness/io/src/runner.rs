@@ -114,13 +114,11 @@ pub fn select(spec: &Spec, options: &Options) -> Vec<Case> {
     catalogue(spec)
         .into_iter()
         .map(|mut c| {
-            if options.profile.is_some()
-                && c.skip.is_none()
-                && PROFILE_SKIPS.iter().any(|g| glob::matches(g, &c.id))
-            {
-                c.skip = Some(
-                    "needs synthesized payloads; a profile's messages are its exchanges".to_owned(),
-                );
+            if options.profile.is_some() && c.skip.is_none() {
+                if let Some((_, why)) = PROFILE_SKIPS.iter().find(|(g, _)| glob::matches(g, &c.id))
+                {
+                    c.skip = Some((*why).to_owned());
+                }
             }
             c
         })
@@ -131,11 +129,21 @@ pub fn select(spec: &Spec, options: &Options) -> Vec<Case> {
         .collect()
 }
 
-/// Cases that need payloads of a chosen size, which a profile cannot give.
-const PROFILE_SKIPS: [&str; 3] = [
-    "boundary/large-message",
-    "boundary/slow-reader",
-    "boundary/empty-payload/*",
+/// Cases a profile cannot run, and why: they need payloads of a chosen size,
+/// and a profile's messages are its exchanges, with short replies.
+const PROFILE_SKIPS: [(&str, &str); 3] = [
+    (
+        "boundary/large-message",
+        "needs a message larger than the socket buffers; a profile's messages are its exchanges",
+    ),
+    (
+        "boundary/slow-reader",
+        "needs replies larger than the socket buffers; a profile's replies are short",
+    ),
+    (
+        "boundary/empty-payload/*",
+        "needs an empty payload; a profile's messages are its exchanges",
+    ),
 ];
 
 /// Run the selected cases against the server at `addr`, reporting every
