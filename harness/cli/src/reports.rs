@@ -121,6 +121,9 @@ impl ReportArgs {
                 summary.not_run,
                 summary.exit_code
             );
+            if let Some(why) = &summary.aborted {
+                println!("run aborted: {why}");
+            }
         }
         if failed.is_empty() {
             Ok(summary)

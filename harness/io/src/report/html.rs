@@ -25,8 +25,8 @@ h1{font-size:1.4em}table{border-collapse:collapse;margin:1em 0}\
 td,th{border:1px solid #ccc;padding:2px 8px;text-align:left;vertical-align:top}\
 th{background:#f4f4f4}code,pre,.mono{font-family:ui-monospace,monospace;font-size:13px}\
 pre{white-space:pre-wrap;word-break:break-all;background:#f8f8f8;padding:6px;margin:4px 0}\
-.pass{background:#d9f2d9}.fail{background:#f8d0d0}.warn{background:#fbeec1}\
-.skip,.not-run{background:#eee}.error{background:#e6d5f5}td.mark{text-align:center}\
+.v{padding:0 4px}.v.pass{background:#d9f2d9}.v.fail{background:#f8d0d0}.v.warn{background:#fbeec1}\
+.v.skip,.v.not-run{background:#eee}.v.error{background:#e6d5f5}td.mark{text-align:center}\
 details{margin:6px 0;border-left:4px solid #ccc;padding-left:8px}\
 details.fail{border-color:#d33}details.warn{border-color:#c90}details.error{border-color:#85c}\
 summary{cursor:pointer}.bytes{word-break:break-all}";
@@ -72,7 +72,11 @@ impl Render for Html {
             summary.exit_code
         );
         if let Some(why) = &summary.aborted {
-            let _ = writeln!(h, "<p class=\"error\">aborted: {}</p>", esc(why));
+            let _ = writeln!(
+                h,
+                "<p><span class=\"v error\">aborted</span> {}</p>",
+                esc(why)
+            );
         }
         matrix(&mut h, record);
         h.push_str("<h2>Cases</h2>\n");
@@ -107,7 +111,7 @@ fn matrix(h: &mut String, record: &Record) {
             );
             for v in Verdict::ALL {
                 if v == case.verdict {
-                    let _ = write!(h, "<td class=\"mark {v}\">●</td>");
+                    let _ = write!(h, "<td class=\"mark v {v}\">●</td>");
                 } else {
                     h.push_str("<td class=\"mark\"></td>");
                 }
@@ -127,7 +131,7 @@ fn case_details(h: &mut String, case: &CaseResult) {
     };
     let _ = writeln!(
         h,
-        "<details id=\"{}\" class=\"{v}\"{open}><summary><span class=\"{v}\">{v}</span> \
+        "<details id=\"{}\" class=\"{v}\"{open}><summary><span class=\"v {v}\">{v}</span> \
          <code>{}</code> {}</summary>",
         anchor(&case.id),
         esc(&case.id),
@@ -183,7 +187,11 @@ fn timeline(h: &mut String, conn: &ConnLog) {
         conn.boundaries,
         esc(&conn.end.to_string())
     );
-    for step in &conn.steps {
+    // In time order: a writer thread's pieces are logged after the reads
+    // that happened while it wrote.
+    let mut steps: Vec<&Step> = conn.steps.iter().collect();
+    steps.sort_by_key(|s| step_at(s));
+    for step in steps {
         let (at, what, bytes) = match step {
             Step::Connected { at } => (at, "connected".to_owned(), String::new()),
             Step::Sent {
@@ -221,6 +229,19 @@ fn timeline(h: &mut String, conn: &ConnLog) {
         "<tr><td></td><td>end</td><td>{}</td></tr></table>",
         esc(&conn.end.to_string())
     );
+}
+
+/// When a step happened, since the case started.
+fn step_at(step: &Step) -> std::time::Duration {
+    match step {
+        Step::Connected { at }
+        | Step::Sent { at, .. }
+        | Step::Received { at, .. }
+        | Step::ShutdownWrite { at }
+        | Step::Reset { at }
+        | Step::Closed { at }
+        | Step::WriteFailed { at, .. } => *at,
+    }
 }
 
 /// HTML-escape text for element content and quoted attributes.
@@ -303,7 +324,7 @@ mod tests {
     fn matrix_marks_every_case_once_and_details_link_to_it() {
         let record = fixture::record();
         let page = Html.render(&record);
-        assert_eq!(page.matches("class=\"mark ").count(), record.cases.len());
+        assert_eq!(page.matches("class=\"mark v ").count(), record.cases.len());
         for case in &record.cases {
             let id = anchor(&case.id);
             assert!(page.contains(&format!("href=\"#{id}\"")), "{id}");
@@ -312,6 +333,37 @@ mod tests {
         }
         assert!(page.contains("NON-CONFORMANT"));
         assert!(page.contains("ended FIN at 2.0 ms"));
+    }
+
+    #[test]
+    fn timeline_rows_are_in_time_order() {
+        use std::time::Duration;
+
+        use crate::runner::{Boundaries, Bytes, ConnEnd};
+        let conn = ConnLog {
+            label: "client".to_owned(),
+            steps: vec![
+                Step::Received {
+                    at: Duration::from_millis(5),
+                    bytes: Bytes::new(b"late-logged read"),
+                },
+                Step::Sent {
+                    at: Duration::from_millis(1),
+                    bytes: Bytes::new(b"first write"),
+                    schedule: "11".to_owned(),
+                    boundaries: Boundaries::Likely,
+                },
+            ],
+            end: ConnEnd::StillOpen,
+            boundaries: Boundaries::Likely,
+            received_total: 16,
+            sent_total: 11,
+        };
+        let mut h = String::new();
+        timeline(&mut h, &conn);
+        let sent = h.find("first write").expect("sent row");
+        let received = h.find("late-logged read").expect("received row");
+        assert!(sent < received, "{h}");
     }
 
     #[test]
