@@ -37,9 +37,16 @@ cargo test --workspace --all-features --locked --doc
 step "docs -D warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --locked
 
-step "fuzz targets compile"
+step "fuzz targets compile; the differential corpus replays (the others replay in the framing crate's tests)"
 if [ -f fuzz/Cargo.toml ]; then
-    (cd fuzz && cargo check --locked --bins)
+    (cd fuzz && cargo check --locked --bins && cargo test --locked)
+fi
+
+# Optional: a ~20 s libFuzzer smoke run per target when a fuzzing toolchain
+# is available (skips cleanly otherwise). Set FUZZ_SMOKE=1 to run it here.
+if [ "${FUZZ_SMOKE:-0}" = 1 ]; then
+    step "fuzz smoke run"
+    scripts/fuzz-smoke.sh
 fi
 
 echo

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Fuzz framecheck's targets with cargo-fuzz (libFuzzer + AddressSanitizer).
 #
-#   scripts/fuzz.sh [--seconds N] [--jobs N] [--no-merge] [TARGET...] [-- LIBFUZZER_ARGS...]
+#   scripts/fuzz.sh [--seconds N] [--jobs N] [--max-len N] [--no-merge] [TARGET...] [-- LIBFUZZER_ARGS...]
 #
 # Runs every target (or the named ones) for N seconds each (default 60) with
 # corpus/<target> as its corpus. --jobs N > 1 uses libFuzzer's fork mode with
-# N workers. New inputs that add coverage are merged back into
+# N workers. --max-len caps input size (default 4096 bytes; longer corpus
+# files are read truncated while fuzzing, and replay whole in cargo test).
+# New inputs that add coverage are merged back into
 # corpus/<target> (unless --no-merge). Each run is appended to
 # reports/fuzz-runs.tsv and reports/fuzz.md is rewritten from it: the latest
 # run per target and the totals over all runs.
@@ -20,6 +22,7 @@ root=$PWD
 
 seconds=60
 jobs=1
+max_len=4096
 merge=1
 targets=()
 extra=()
@@ -27,14 +30,15 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
         --jobs) jobs=${2:?--jobs needs a number}; shift 2 ;;
+        --max-len) max_len=${2:?--max-len needs a number}; shift 2 ;;
         --no-merge) merge=0; shift ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
         --) shift; extra=("$@"); break ;;
         -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
         *) targets+=("$1"); shift ;;
     esac
 done
-case "$seconds$jobs" in *[!0-9]*) echo "fuzz.sh: --seconds and --jobs take whole numbers" >&2; exit 2 ;; esac
+case "$seconds$jobs$max_len" in *[!0-9]*) echo "fuzz.sh: --seconds and --jobs take whole numbers" >&2; exit 2 ;; esac
 
 all_targets() { sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^framecheck-fuzz$'; }
 if [ ${#targets[@]} -eq 0 ]; then
@@ -66,6 +70,9 @@ echo "fuzz.sh: building ${#targets[@]} target(s) with $tcname, AddressSanitizer"
 for t in "${targets[@]}"; do
     (cd fuzz && cargo "${toolchain[@]}" fuzz build --release "$t") >&2
 done
+# Run the built binaries directly, so that edits made while a long run goes
+# on cannot rebuild the targets under it.
+bindir=$root/fuzz/target/$(rustc "${toolchain[@]}" -vV | sed -n 's/^host: //p')/release
 
 tsv=reports/fuzz-runs.tsv
 mkdir -p reports fuzz/artifacts
@@ -79,12 +86,12 @@ for t in "${targets[@]}"; do
     work=$(mktemp -d)
     mkdir -p "$work/new"
     log=$work/log
-    args=(-max_total_time="$seconds" -print_final_stats=1 -artifact_prefix="$root/fuzz/artifacts/$t/")
+    args=(-max_total_time="$seconds" -max_len="$max_len" -print_final_stats=1 -artifact_prefix="$root/fuzz/artifacts/$t/")
     if [ "$jobs" -gt 1 ]; then args+=(-fork="$jobs"); fi
     echo "fuzz.sh: $t for ${seconds}s, jobs $jobs" >&2
     start=$(date +%s)
     set +e
-    (cd fuzz && cargo "${toolchain[@]}" fuzz run --release "$t" "$work/new" "$root/$corpus" -- "${args[@]}" "${extra[@]}") >"$log" 2>&1
+    "$bindir/$t" "${args[@]}" "${extra[@]}" "$work/new" "$root/$corpus" >"$log" 2>&1
     rc=$?
     set -e
     elapsed=$(( $(date +%s) - start ))
@@ -108,8 +115,8 @@ for t in "${targets[@]}"; do
         tail -40 "$log" >&2
     fi
     if [ $merge -eq 1 ] && [ -n "$(ls -A "$work/new")" ]; then
-        (cd fuzz && cargo "${toolchain[@]}" fuzz run --release "$t" "$root/$corpus" "$work/new" -- -merge=1 \
-            -artifact_prefix="$root/fuzz/artifacts/$t/") >"$work/merge.log" 2>&1 \
+        "$bindir/$t" -merge=1 -max_len="$max_len" -artifact_prefix="$root/fuzz/artifacts/$t/" \
+            "$root/$corpus" "$work/new" >"$work/merge.log" 2>&1 \
             || echo "fuzz.sh: merge for $t failed, see $work/merge.log" >&2
     fi
     files=$(find "$corpus" -type f | wc -l)

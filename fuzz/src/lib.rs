@@ -40,10 +40,18 @@
 //!   tokio drops the byte and ends cleanly.
 //! * D4: lines, a line that is not UTF-8: tokio fails (its items are
 //!   `String`), we return the bytes.
+//! * D5: payload mode (`num_skip` = header), the stream ends right after a
+//!   complete header: we report `Truncated`; tokio has already dropped the
+//!   header from its buffer, finds it empty at EOF and ends cleanly, so the
+//!   cut-off frame vanishes without an error.
+//! * D6: a negative adjustment: tokio clips its maximum to (largest field
+//!   value + adjustment) but compares the raw field with it, so it rejects
+//!   frames whose field lies above the clip ("frame size too big"), even the
+//!   ones its own encoder writes.
 
 use bytes::BytesMut;
 use framecheck_framing::fuzzing::Pieces;
-use framecheck_framing::{Error, Kind, LenField, Spec, Transcript, transcript};
+use framecheck_framing::{Error, Kind, LenField, Spec, Stage, Transcript, transcript};
 use tokio_util::codec::{LengthDelimitedCodec, LinesCodec};
 
 /// How tokio-util's decoder ended.
@@ -175,7 +183,10 @@ where
     }
 }
 
-#[expect(clippy::too_many_lines, reason = "the mapping, then one arm per outcome")]
+#[expect(
+    clippy::too_many_lines,
+    reason = "the mapping, then one arm per outcome"
+)]
 fn length_delimited(r: &mut Reader<'_>) {
     let field = FIELDS[usize::from(r.byte() % 7)];
     let offset = usize::from(r.byte() % 5);
@@ -234,6 +245,28 @@ fn length_delimited(r: &mut Reader<'_>) {
         .collect();
     let n = ours_frames.len();
     let ctx = || format!("{spec} whole={whole_frame}: ours {ours:?}\ntheirs {theirs:?}");
+    // D6: tokio clips its maximum to (largest field value + adjustment) but
+    // compares the raw field against it, so with a negative adjustment it
+    // rejects fields above the clip that both sides can frame.
+    let tokio_adjust = if whole_frame { adjust + head_i } else { adjust };
+    let clip = field.max_value().saturating_add_signed(tokio_adjust);
+    if clip < u64::try_from(tokio_max).unwrap_or(u64::MAX)
+        && matches!(&theirs.end, TokioEnd::Error(e) if e.contains("frame size too big"))
+    {
+        let k = theirs.frames.len();
+        let at: usize = ours.frames[..k.min(n)].iter().map(|f| f.wire.len()).sum();
+        let raw = raw_field(stream.get(at + offset..).unwrap_or_default(), field);
+        if raw.is_some_and(|raw| raw > clip) {
+            assert!(k <= n, "D6: tokio framed past ours: {}", ctx());
+            assert_eq!(
+                &ours_frames[..k],
+                &theirs.frames[..],
+                "D6 frames: {}",
+                ctx()
+            );
+            return;
+        }
+    }
     assert!(
         theirs.frames.len() >= n,
         "tokio gave fewer frames: {}",
@@ -269,6 +302,21 @@ fn length_delimited(r: &mut Reader<'_>) {
                 assert_eq!(theirs.end, TokioEnd::Runaway, "D1 zero: {}", ctx());
             }
         }
+        Err(Error::Truncated {
+            held,
+            stage: Stage::Body,
+            ..
+        }) if !whole_frame && *held == head => {
+            // D5: the stream ends right after a header. tokio has already
+            // skipped the header out of its buffer, finds it empty at EOF
+            // and ends cleanly, losing the frame.
+            assert_eq!(
+                (theirs.frames.len(), &theirs.end),
+                (n, &TokioEnd::Clean),
+                "D5 not as documented: {}",
+                ctx()
+            );
+        }
         Err(Error::TooLarge { .. } | Error::NegativeLength { .. } | Error::Truncated { .. }) => {
             assert_eq!(
                 theirs.frames.len(),
@@ -287,6 +335,22 @@ fn length_delimited(r: &mut Reader<'_>) {
             ctx()
         ),
     }
+}
+
+/// The raw value of a fixed-width length field at the start of `bytes`.
+fn raw_field(bytes: &[u8], field: LenField) -> Option<u64> {
+    let width = field.width()?;
+    let b = bytes.get(..width)?;
+    let big = matches!(
+        field,
+        LenField::U8 | LenField::U16Be | LenField::U32Be | LenField::U64Be
+    );
+    let fold = |acc: u64, x: &u8| (acc << 8) | u64::from(*x);
+    Some(if big {
+        b.iter().fold(0, fold)
+    } else {
+        b.iter().rev().fold(0, fold)
+    })
 }
 
 fn to_isize(v: i64) -> isize {
@@ -463,6 +527,14 @@ pub fn seeds() -> Vec<Seed> {
         Seed {
             name: "u8_truncated",
             data: ld(0, 2, 1, 0, false, &[1], b"ab\x05xy"),
+        },
+        Seed {
+            name: "d6_u16_adjust_minus_two_max_field",
+            data: ld(1, 0, -2, 0, false, &[], b"\xff\xfe"),
+        },
+        Seed {
+            name: "d5_eof_after_header",
+            data: ld(1, 0, 0, 0, false, &[], b"\x00\x05"),
         },
         Seed {
             name: "lines",

@@ -1,6 +1,7 @@
 //! The report flags of `framecheck run` (`--json`, `--junit`, `--html`,
 //! `--markdown`, `--expect`, `--quiet`) and the reporters they attach.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use framecheck_io::report::expectations::Expectations;
@@ -58,7 +59,14 @@ impl ReportArgs {
         expectations: Option<&Expectations>,
         run: impl FnOnce(&mut dyn Reporter) -> Result<Summary, E>,
     ) -> Result<Summary, String> {
-        let mut progress = Progress::stderr();
+        // On a terminal the terminal reporter draws its own progress line;
+        // with standard output redirected, standard error carries it (if a
+        // terminal), so a long run still shows it is alive.
+        let mut progress = if std::io::stdout().is_terminal() && !self.quiet {
+            Progress::new(None)
+        } else {
+            Progress::stderr()
+        };
         let mut terminal = Terminal::stdout().verbose(verbose);
         let mut json = self.json.as_ref().map(|p| JsonReport::new(Json, p));
         let mut junit = self.junit.as_ref().map(|p| JunitReport::new(Junit, p));

@@ -34,8 +34,6 @@
 //! # Ok::<(), framecheck_framing::Error>(())
 //! ```
 
-use memchr::memmem;
-
 use crate::spec::{Kind, LenField, Spec, TagRule};
 use crate::{Error, FrameRef, Stage};
 
@@ -56,8 +54,10 @@ pub struct Decoder {
     /// Stream offset of the current frame's first byte: the bytes consumed
     /// by complete frames.
     start: u64,
-    /// Reused for delimiters cut across chunks.
-    scratch: Vec<u8>,
+    /// Where the parts of the frame last completed in `held` lie.
+    lent: Parts,
+    /// The most header bytes a headed rule can need (0 for the others).
+    max_head: usize,
 }
 
 /// Where the decoder is within a frame.
@@ -91,18 +91,37 @@ struct Head {
     total: usize,
 }
 
+/// What the general path of [`Decoder::decode`] did. A frame is left in
+/// `held`, laid out as `lent` says, and an error in `Phase::Failed`, so the
+/// step itself fits in a register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// A frame is complete in `held`.
+    Frame,
+    /// All of the input is taken; more is needed.
+    More,
+    /// The decoder failed.
+    Failed,
+}
+
+/// Where a frame's parts lie within its wire bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Parts {
+    /// Bytes before the length field.
+    prefix: usize,
+    /// Where the payload starts.
+    payload_start: usize,
+    /// Where the payload ends.
+    payload_end: usize,
+}
+
 /// The immutable per-strategy configuration.
 #[derive(Debug, Clone)]
-#[expect(
-    clippy::large_enum_variant,
-    reason = "one per decoder, never moved in a hot path"
-)]
 enum Rule {
     /// Fixed, length-prefixed and tagged frames: a header that says the length.
     Headed(HeadRule),
     Delimited {
         delim: Vec<u8>,
-        finder: memmem::Finder<'static>,
         max: usize,
     },
     Eof {
@@ -151,20 +170,20 @@ impl Decoder {
             }
             Kind::Line | Kind::Crlf | Kind::Delim(_) => {
                 let delim = spec.delimiter().unwrap_or(b"\n").to_vec();
-                Rule::Delimited {
-                    finder: memmem::Finder::new(&delim).into_owned(),
-                    delim,
-                    max,
-                }
+                Rule::Delimited { delim, max }
             }
             Kind::Eof => Rule::Eof { max },
         };
         Decoder {
-            rule,
             phase: Phase::Idle,
             held: Held::default(),
             start: 0,
-            scratch: Vec::new(),
+            max_head: match &rule {
+                Rule::Headed(r) => r.max_head(),
+                _ => 0,
+            },
+            rule,
+            lent: Parts::default(),
         }
     }
 
@@ -202,25 +221,108 @@ impl Decoder {
 
     /// Take bytes from the front of `input` and return the next complete
     /// frame, `None` once all of `input` is taken, or the stream's error.
+    #[inline(always)]
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: with #[inline] LLVM keeps it out of line in the CLI's read loop, and each frame returns through memory"
+    )]
     pub fn decode<'s, 'i: 's>(
         &'s mut self,
         input: &mut &'i [u8],
     ) -> Result<Option<FrameRef<'s>>, Error> {
+        // The fast paths, inlined into the caller's loop.
+        let chunk: &'i [u8] = input;
         match self.phase {
-            Phase::Failed(ref e) => return Err(e.clone()),
-            Phase::Idle | Phase::Ended => {
-                if input.is_empty() {
+            // At a frame boundary: a headed frame that lies whole in the
+            // chunk, or a delimited frame.
+            Phase::Idle if !chunk.is_empty() => match &self.rule {
+                Rule::Headed(rule) => {
+                    if let Ok(Some(h)) = rule.parse(chunk, self.start)
+                        && chunk.len() >= h.total
+                    {
+                        let (wire, rest) = chunk.split_at(h.total);
+                        *input = rest;
+                        self.start += len64(h.total);
+                        return Ok(Some(FrameRef::new(wire, h.prefix, h.body_start..h.total)));
+                    }
+                    // A cut frame or a bad header: the general path decides.
+                }
+                Rule::Delimited { delim, max } => {
+                    // The delimiter must end within max + d bytes of the
+                    // frame start, so the scan stops there.
+                    let d = delim.len();
+                    let limit = (max + d).min(chunk.len());
+                    if let Some(end) = find_end(delim, &[], &chunk[..limit]) {
+                        *input = &chunk[end..];
+                        self.start += len64(end);
+                        return Ok(Some(FrameRef::new(&chunk[..end], 0, 0..end - d)));
+                    }
+                    // Each byte is scanned once: the rest of the chunk
+                    // starts a partial frame without a second look.
+                    let step = self.hold_partial(input, limit);
+                    return self.outcome(step);
+                }
+                Rule::Eof { .. } => {}
+            },
+            // The body of a cut headed frame (the header checked and whole).
+            Phase::Body(h) => {
+                let held = &mut self.held;
+                let need = h.total - held.buf.len();
+                if chunk.len() < need {
+                    held.push(chunk);
+                    *input = &[];
                     return Ok(None);
                 }
-                self.held.buf.clear();
+                held.push(&chunk[..need]);
+                *input = &chunk[need..];
                 self.phase = Phase::Idle;
+                self.start += len64(h.total);
+                return Ok(Some(FrameRef::new(
+                    &held.buf,
+                    h.prefix,
+                    h.body_start..h.total,
+                )));
+            }
+            // More of a cut delimited frame.
+            Phase::Partial if matches!(self.rule, Rule::Delimited { .. }) => {
+                let step = self.step_delimited(input);
+                return self.outcome(step);
             }
             _ => {}
         }
-        match self.rule {
-            Rule::Headed(_) => self.decode_headed(input),
-            Rule::Delimited { .. } => self.decode_delimited(input),
-            Rule::Eof { max } => self.decode_eof(input, max).map(|()| None),
+        let step = self.step(input);
+        self.outcome(step)
+    }
+
+    /// [`Decoder::decode`]'s result for what the general path did. The
+    /// frame is rebuilt here, from `held` and `lent`, rather than returned
+    /// through memory: this keeps the fast path's frames in registers.
+    #[inline]
+    fn outcome(&self, step: Step) -> Result<Option<FrameRef<'_>>, Error> {
+        match step {
+            Step::More => Ok(None),
+            Step::Frame => {
+                let Parts {
+                    prefix,
+                    payload_start,
+                    payload_end,
+                } = self.lent;
+                Ok(Some(FrameRef::new(
+                    &self.held.buf,
+                    prefix,
+                    payload_start..payload_end,
+                )))
+            }
+            Step::Failed => Err(self.error()),
+        }
+    }
+
+    /// The error of a failed decoder.
+    #[cold]
+    fn error(&self) -> Error {
+        match &self.phase {
+            Phase::Failed(e) => e.clone(),
+            _ => unreachable!("Step::Failed leaves the decoder failed"),
         }
     }
 
@@ -253,159 +355,176 @@ impl Decoder {
         ))
     }
 
-    fn decode_headed<'s, 'i: 's>(
-        &'s mut self,
-        input: &mut &'i [u8],
-    ) -> Result<Option<FrameRef<'s>>, Error> {
+    /// The general path of [`Decoder::decode`]: anything the fast path did
+    /// not take.
+    fn step(&mut self, input: &mut &[u8]) -> Step {
+        match self.phase {
+            Phase::Failed(_) => return Step::Failed,
+            Phase::Idle | Phase::Ended => {
+                if input.is_empty() {
+                    return Step::More;
+                }
+                self.held.buf.clear();
+                self.phase = Phase::Idle;
+            }
+            _ => {}
+        }
+        match self.rule {
+            Rule::Headed(_) => self.step_headed(input),
+            Rule::Delimited { .. } => self.step_delimited(input),
+            Rule::Eof { max } => self.step_eof(input, max),
+        }
+    }
+
+    fn step_headed(&mut self, input: &mut &[u8]) -> Step {
         let Rule::Headed(rule) = &self.rule else {
-            unreachable!("decode_headed is only called for headed rules")
+            unreachable!("step_headed is only called for headed rules")
         };
-        let chunk: &'i [u8] = input;
-        let phase = &mut self.phase;
-        if let Phase::Idle = phase {
-            // Fast path: parse the header straight from the chunk.
-            match rule.parse(chunk, self.start).map_err(|e| fail(phase, e))? {
-                Some(h) if chunk.len() >= h.total => {
-                    let (wire, rest) = chunk.split_at(h.total);
-                    *input = rest;
-                    self.start += len64(h.total);
-                    return Ok(Some(FrameRef::new(wire, h.prefix, h.body_start..h.total)));
+        let (phase, held) = (&mut self.phase, &mut self.held);
+        let chunk: &[u8] = input;
+        // The frame's layout, kept in a local: read back from `phase` it
+        // would cost a store-to-load stall.
+        let h = match *phase {
+            // The fast path takes frames that lie whole in the chunk, so
+            // this one is cut (were it whole, the body step below would
+            // still complete it, from the held buffer).
+            Phase::Idle => match rule.parse(chunk, self.start) {
+                Err(e) => {
+                    fail(phase, e);
+                    return Step::Failed;
                 }
-                Some(h) => {
-                    // `parse` checked the payload against max; even so, reserve
-                    // no more than has arrived plus one step, so a header that
-                    // claims the max and then stops costs no more memory than
-                    // the bytes it really sent.
-                    self.held
-                        .buf
-                        .reserve(h.total.min(chunk.len() + RESERVE_STEP));
+                Ok(Some(h)) => {
+                    // `parse` checked the payload against max; even so,
+                    // reserve no more than has arrived plus one step, so a
+                    // header that claims the max and then stops costs no
+                    // more memory than the bytes it really sent.
+                    held.buf.reserve(h.total.min(chunk.len() + RESERVE_STEP));
                     *phase = Phase::Body(h);
+                    h
                 }
-                None => *phase = Phase::Header,
+                Ok(None) => {
+                    *phase = Phase::Header;
+                    held.push(chunk);
+                    *input = &[];
+                    return Step::More;
+                }
+            },
+            Phase::Header => {
+                let before = held.buf.len();
+                let take = self.max_head.saturating_sub(before).min(chunk.len());
+                held.push(&chunk[..take]);
+                match rule.parse(&held.buf, self.start) {
+                    Err(e) => {
+                        // The bytes just pushed are held now: take them from
+                        // the chunk so that consumed + held + unread stays
+                        // the input.
+                        *input = &chunk[take..];
+                        fail(phase, e);
+                        return Step::Failed;
+                    }
+                    Ok(None) => {
+                        *input = &chunk[take..];
+                        return Step::More;
+                    }
+                    Ok(Some(h)) => {
+                        // Give back to the chunk what lies beyond this frame
+                        // (after a short varint or an empty body).
+                        let kept = take - held.buf.len().saturating_sub(h.total);
+                        held.buf.truncate(before + kept);
+                        *input = &chunk[kept..];
+                        held.buf
+                            .reserve((h.total - held.buf.len()).min(RESERVE_STEP));
+                        *phase = Phase::Body(h);
+                        h
+                    }
+                }
             }
-            self.held.push(chunk);
-            *input = &[];
-            return Ok(None);
-        }
-        let held = &mut self.held;
-        if let Phase::Header = phase {
-            let before = held.buf.len();
-            let take = rule.max_head().saturating_sub(before).min(chunk.len());
-            held.push(&chunk[..take]);
-            let parsed = rule.parse(&held.buf, self.start).map_err(|e| {
-                // The bytes just pushed are held now: take them from the
-                // chunk so that consumed + held + unread stays the input.
-                *input = &chunk[take..];
-                fail(phase, e)
-            })?;
-            match parsed {
-                None => {
-                    *input = &chunk[take..];
-                    return Ok(None);
-                }
-                Some(h) => {
-                    // Give back to the chunk what lies beyond this frame (after
-                    // a short varint or an empty body).
-                    let kept = take - held.buf.len().saturating_sub(h.total);
-                    held.buf.truncate(before + kept);
-                    *input = &chunk[kept..];
-                    held.buf
-                        .reserve((h.total - held.buf.len()).min(RESERVE_STEP));
-                    *phase = Phase::Body(h);
-                }
-            }
-        }
-        let Phase::Body(h) = *phase else {
-            unreachable!("the header phase ends in the body phase")
+            Phase::Body(h) => h,
+            _ => unreachable!("step_headed runs at a boundary, in a header or in a body"),
         };
-        let chunk: &'i [u8] = input;
+        let chunk: &[u8] = input;
         let take = (h.total - held.buf.len()).min(chunk.len());
         held.push(&chunk[..take]);
         *input = &chunk[take..];
         if held.buf.len() < h.total {
-            return Ok(None);
+            return Step::More;
         }
         *phase = Phase::Idle;
         self.start += len64(h.total);
-        Ok(Some(FrameRef::new(
-            &held.buf,
-            h.prefix,
-            h.body_start..h.total,
-        )))
+        self.lent = Parts {
+            prefix: h.prefix,
+            payload_start: h.body_start,
+            payload_end: h.total,
+        };
+        Step::Frame
     }
 
-    fn decode_delimited<'s, 'i: 's>(
-        &'s mut self,
-        input: &mut &'i [u8],
-    ) -> Result<Option<FrameRef<'s>>, Error> {
-        let Rule::Delimited { delim, finder, max } = &self.rule else {
-            unreachable!("decode_delimited is only called for delimited rules")
+    /// More of a delimited frame: complete it at the first delimiter that
+    /// ends in `input` (it may start in the held bytes), or hold `input`.
+    #[inline]
+    fn step_delimited(&mut self, input: &mut &[u8]) -> Step {
+        let Rule::Delimited { ref delim, max, .. } = self.rule else {
+            unreachable!("step_delimited is only called for delimited rules")
         };
-        let (d, max) = (delim.len(), *max);
-        let chunk: &'i [u8] = input;
+        let d = delim.len();
+        let chunk: &[u8] = input;
+        let held: &[u8] = if let Phase::Partial = self.phase {
+            &self.held.buf
+        } else {
+            &[]
+        };
+        // The delimiter must end within max + d bytes of the frame start,
+        // so the scan stops there.
+        let limit = (max + d).saturating_sub(held.len()).min(chunk.len());
+        let Some(end) = find_end(delim, held, &chunk[..limit]) else {
+            return self.hold_partial(input, limit);
+        };
+        // (At a frame boundary the fast path lends the frame from the chunk;
+        // were this reached there, the frame would be copied, still right.)
+        self.held.push(&chunk[..end]);
+        *input = &chunk[end..];
+        self.phase = Phase::Idle;
+        let len = self.held.buf.len();
+        self.start += len64(len);
+        self.lent = Parts {
+            prefix: 0,
+            payload_start: 0,
+            payload_end: len - d,
+        };
+        Step::Frame
+    }
+
+    /// Hold all of `input`, in which no delimiter ends before `limit`, as
+    /// (more of) a partial delimited frame; fail as soon as no delimiter can
+    /// start within max.
+    #[inline]
+    fn hold_partial(&mut self, input: &mut &[u8], limit: usize) -> Step {
+        let Rule::Delimited { max, .. } = self.rule else {
+            unreachable!("hold_partial is only called for delimited rules")
+        };
+        let chunk: &[u8] = input;
         let held = if let Phase::Partial = self.phase {
             self.held.buf.len()
         } else {
+            // At a frame boundary the buffer may hold the frame lent last.
+            self.held.buf.clear();
             0
         };
-        let unterminated = Error::Unterminated {
-            offset: self.start,
-            max,
-        };
-        // 1. A delimiter that starts in the held bytes and ends in this chunk.
-        let mut end = None;
-        if held > 0 && d > 1 {
-            let tail = (d - 1).min(held);
-            let lead = (d - 1).min(chunk.len());
-            self.scratch.clear();
-            self.scratch
-                .extend_from_slice(&self.held.buf[held - tail..]);
-            self.scratch.extend_from_slice(&chunk[..lead]);
-            if let Some(at) = finder.find(&self.scratch).filter(|at| *at < tail) {
-                if held - tail + at > max {
-                    return Err(fail(&mut self.phase, unterminated));
-                }
-                end = Some(at + d - tail);
-            }
-        }
-        // 2. A delimiter wholly inside the chunk. It must end within max + d
-        // bytes of the frame start, so the scan stops there.
-        let limit = (max + d).saturating_sub(held).min(chunk.len());
-        if end.is_none() {
-            let found = if d == 1 {
-                memchr::memchr(delim[0], &chunk[..limit])
-            } else {
-                finder.find(&chunk[..limit])
-            };
-            if let Some(at) = found {
-                if held == 0 {
-                    *input = &chunk[at + d..];
-                    self.start += len64(at + d);
-                    return Ok(Some(FrameRef::new(&chunk[..at + d], 0, 0..at)));
-                }
-                end = Some(at + d);
-            }
-        }
-        if let Some(end) = end {
-            self.held.push(&chunk[..end]);
-            *input = &chunk[end..];
-            self.phase = Phase::Idle;
-            let len = self.held.buf.len();
-            self.start += len64(len);
-            return Ok(Some(FrameRef::new(&self.held.buf, 0, 0..len - d)));
-        }
-        // 3. No delimiter yet: fail as soon as none can start within max.
-        if limit < chunk.len() || held + chunk.len() - self.pending_delimiter(chunk) > max {
-            return Err(fail(&mut self.phase, unterminated));
+        // Bytes past max are allowed only as the start of a delimiter (and
+        // the pending prefix is computed only then).
+        let over = |this: &Self| held + chunk.len() - this.pending_delimiter(chunk) > max;
+        if limit < chunk.len() || (held + chunk.len() > max && over(self)) {
+            return self.unterminated(max);
         }
         self.phase = Phase::Partial;
         self.held.push(chunk);
         *input = &[];
-        Ok(None)
+        Step::More
     }
 
     /// The length of the longest suffix of (held bytes + `chunk`) that is a
     /// proper prefix of the delimiter: bytes that may yet start one.
+    #[inline]
     fn pending_delimiter(&self, chunk: &[u8]) -> usize {
         let Rule::Delimited { delim, .. } = &self.rule else {
             return 0;
@@ -415,21 +534,25 @@ impl Decoder {
         } else {
             &[]
         };
-        let total = held.len() + chunk.len();
-        let at = |i: usize| {
-            if i < held.len() {
-                held[i]
-            } else {
-                chunk[i - held.len()]
-            }
-        };
-        (1..delim.len().min(total + 1))
+        (1..delim.len().min(held.len() + chunk.len() + 1))
             .rev()
-            .find(|&k| (0..k).all(|j| at(total - k + j) == delim[j]))
+            .find(|&k| ends_with_joined(held, chunk, &delim[..k]))
             .unwrap_or(0)
     }
 
-    fn decode_eof(&mut self, input: &mut &[u8], max: usize) -> Result<(), Error> {
+    /// Fail: no delimiter can end within max.
+    #[cold]
+    #[inline(never)]
+    fn unterminated(&mut self, max: usize) -> Step {
+        let e = Error::Unterminated {
+            offset: self.start,
+            max,
+        };
+        fail(&mut self.phase, e);
+        Step::Failed
+    }
+
+    fn step_eof(&mut self, input: &mut &[u8], max: usize) -> Step {
         let held = if let Phase::Partial = self.phase {
             self.held.buf.len()
         } else {
@@ -440,12 +563,13 @@ impl Decoder {
                 offset: self.start,
                 max,
             };
-            return Err(fail(&mut self.phase, e));
+            fail(&mut self.phase, e);
+            return Step::Failed;
         }
         self.phase = Phase::Partial;
         self.held.push(input);
         *input = &[];
-        Ok(())
+        Step::More
     }
 }
 
@@ -457,6 +581,7 @@ struct Held {
 }
 
 impl Held {
+    #[inline]
     fn push(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
         self.peak = self.peak.max(self.buf.len());
@@ -469,7 +594,87 @@ fn fail(phase: &mut Phase, e: Error) -> Error {
     e
 }
 
+/// Where the first `delim` that ends in `chunk` ends (an index into
+/// `chunk`), where the bytes before `chunk` are `held`, which holds no whole
+/// delimiter. Each hit of the delimiter's last byte is checked backwards,
+/// across into `held` if need be; hits ascend, so the first match is the
+/// leftmost delimiter. Linear: every byte is scanned once, and each hit
+/// costs at most `delim.len()` comparisons.
+#[inline(always)]
+#[expect(clippy::inline_always, reason = "on every frame's path; see decode()")]
+fn find_end(delim: &[u8], held: &[u8], chunk: &[u8]) -> Option<usize> {
+    let (&last, before) = delim.split_last()?;
+    if before.is_empty() {
+        return find_byte(last, chunk).map(|at| at + 1);
+    }
+    let mut from = 0;
+    while let Some(i) = find_byte(last, &chunk[from..]) {
+        let at = from + i;
+        if ends_with_joined(held, &chunk[..at], before) {
+            return Some(at + 1);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Whether `held` followed by `chunk` ends with `tail`.
+#[inline]
+fn ends_with_joined(held: &[u8], chunk: &[u8], tail: &[u8]) -> bool {
+    match tail.len().checked_sub(chunk.len()) {
+        None => chunk.ends_with(tail),
+        Some(in_held) => chunk == &tail[in_held..] && held.ends_with(&tail[..in_held]),
+    }
+}
+
+/// The first `byte` in `hay`. Frames and chunks are often short, so the
+/// first 64 bytes are searched inline, a word at a time (SWAR: a zero byte
+/// of `word ^ pattern` is a match, and the lowest flagged byte is exact;
+/// short tails are read as overlapping words, their overlap known clean);
+/// memchr, whose dispatch costs more than a short scan, takes the rest.
+#[inline(always)]
+#[expect(clippy::inline_always, reason = "on every frame's path; see decode()")]
+fn find_byte(byte: u8, hay: &[u8]) -> Option<usize> {
+    let n = hay.len();
+    if n < 8 {
+        if n < 4 {
+            return hay.iter().position(|&b| b == byte);
+        }
+        let (head, tail) = (&hay[..4], &hay[n - 4..]);
+        return first_in_word(byte, head)
+            .or_else(|| first_in_word(byte, tail).map(|at| n - 4 + at));
+    }
+    let mut done = 0;
+    for word in hay.chunks_exact(8).take(8) {
+        if let Some(at) = first_in_word(byte, word) {
+            return Some(done + at);
+        }
+        done += 8;
+    }
+    match n - done {
+        0 => None,
+        1..8 => first_in_word(byte, &hay[n - 8..]).map(|at| n - 8 + at),
+        _ => memchr::memchr(byte, &hay[done..]).map(|at| done + at),
+    }
+}
+
+/// The first `byte` in `word`, a slice of 4 or 8 bytes, by SWAR.
+#[inline]
+fn first_in_word(byte: u8, word: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let (word, highs) = match *word {
+        [a, b, c, d] => (u64::from(u32::from_le_bytes([a, b, c, d])), 0x8080_8080),
+        _ => (u64::from_le_bytes(word.try_into().unwrap_or([0; 8])), HIGHS),
+    };
+    let x = word ^ (ONES * u64::from(byte));
+    let zeros = x.wrapping_sub(ONES) & !x & highs;
+    // At most 63 / 8: the cast cannot truncate.
+    (zeros != 0).then(|| (zeros.trailing_zeros() / 8) as usize)
+}
+
 /// A frame length as a stream offset increment.
+#[inline]
 fn len64(n: usize) -> u64 {
     // usize is at most 64 bits on every supported target.
     n as u64
@@ -497,6 +702,7 @@ impl HeadRule {
 
     /// Parse a header from the start of `bytes`: `None` if `bytes` is a
     /// prefix of a header, the frame's layout once it is whole.
+    #[inline]
     fn parse(&self, bytes: &[u8], offset: u64) -> Result<Option<Head>, Error> {
         match *self {
             HeadRule::Fixed(n) => Ok(Some(Head {
@@ -566,6 +772,7 @@ impl HeadRule {
 
 /// Read a length field from the start of `bytes`: `(value, width)`, or `None`
 /// if `bytes` holds only part of it.
+#[inline]
 pub(crate) fn read_len(
     field: LenField,
     bytes: &[u8],
@@ -589,6 +796,7 @@ pub(crate) fn read_len(
 
 /// LEB128: 7 bits a byte, low group first; the tenth byte may carry only
 /// bit 63, and a continuation bit on it is an overflow.
+#[inline]
 fn read_varint(bytes: &[u8], offset: u64) -> Result<Option<(u64, usize)>, Error> {
     let mut value: u64 = 0;
     for (i, &b) in bytes.iter().take(VARINT_MAX_BYTES).enumerate() {
@@ -604,6 +812,7 @@ fn read_varint(bytes: &[u8], offset: u64) -> Result<Option<(u64, usize)>, Error>
 }
 
 /// Apply `adjust` to a declared length and check it against `max`.
+#[inline]
 fn payload_len(declared: u64, adjust: i64, max: usize, offset: u64) -> Result<usize, Error> {
     let len = i128::from(declared) + i128::from(adjust);
     if len < 0 {
@@ -620,5 +829,95 @@ fn payload_len(declared: u64, adjust: i64, max: usize, offset: u64) -> Result<us
             len: u64::try_from(len).unwrap_or(u64::MAX),
             max,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{find_byte, find_end};
+
+    /// The word-at-a-time search agrees with a plain scan for every
+    /// haystack length around its word and 64-byte edges, every needle
+    /// position, and needles whose bits trip naive SWAR (0x00, 0x80, 0xff).
+    #[test]
+    fn find_byte_matches_a_plain_scan() {
+        for needle in [b'\n', 0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff] {
+            for filler in [b'a', 0x00, 0x80, 0xff, needle ^ 1] {
+                for len in 0..=150 {
+                    let mut hay = vec![filler; len];
+                    if filler == needle {
+                        continue;
+                    }
+                    assert_eq!(find_byte(needle, &hay), None, "none in {len}");
+                    for at in 0..len {
+                        hay[at] = needle;
+                        let want = hay.iter().position(|&b| b == needle);
+                        assert_eq!(
+                            find_byte(needle, &hay),
+                            want,
+                            "{needle:#x} at {at} of {len}"
+                        );
+                        // A second needle later must not hide the first.
+                        if at + 3 < len {
+                            hay[at + 3] = needle;
+                            assert_eq!(
+                                find_byte(needle, &hay),
+                                want,
+                                "two, first at {at} of {len}"
+                            );
+                            hay[at + 3] = filler;
+                        }
+                        hay[at] = filler;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scenarios for the delimiter scan: `held` then `chunk`, and where the
+    /// first delimiter ends in `chunk`.
+    #[test]
+    fn find_end_table() {
+        type Case = (
+            &'static str,
+            &'static [u8],
+            &'static [u8],
+            &'static [u8],
+            Option<usize>,
+        );
+        let cases: &[Case] = &[
+            ("one_byte", b"\n", b"", b"ab\ncd\n", Some(3)),
+            ("crlf_whole_in_chunk", b"\r\n", b"", b"ab\r\n", Some(4)),
+            (
+                "crlf_lone_lf_is_payload",
+                b"\r\n",
+                b"",
+                b"a\nb\r\n",
+                Some(5),
+            ),
+            ("crlf_cut_after_cr", b"\r\n", b"ab\r", b"\nx", Some(1)),
+            ("crlf_lf_without_held_cr", b"\r\n", b"ab", b"\nx", None),
+            (
+                "blank_line_cut_in_three",
+                b"\r\n\r\n",
+                b"h\r\n\r",
+                b"\nrest",
+                Some(1),
+            ),
+            (
+                "blank_line_cut_early",
+                b"\r\n\r\n",
+                b"h\r",
+                b"\n\r\nrest",
+                Some(3),
+            ),
+            ("overlapping_prefix", b"aab", b"a", b"aab", Some(3)),
+            ("overlapping_prefix_cut", b"aab", b"xa", b"ab", Some(2)),
+            ("no_delimiter", b"\r\n\r\n", b"abc", b"\r\n\rx", None),
+            ("empty_chunk", b"\r\n", b"a\r", b"", None),
+        ];
+        for &(name, delim, held, chunk, want) in cases {
+            assert_eq!(find_end(delim, held, chunk), want, "{name}");
+        }
     }
 }

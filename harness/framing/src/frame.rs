@@ -18,6 +18,7 @@ pub struct FrameRef<'a> {
 
 impl<'a> FrameRef<'a> {
     /// Build a frame; the ranges must lie inside `wire`.
+    #[inline]
     pub(crate) fn new(wire: &'a [u8], head_len: usize, payload: Range<usize>) -> Self {
         debug_assert!(
             head_len <= payload.start && payload.start <= payload.end && payload.end <= wire.len()
@@ -31,22 +32,26 @@ impl<'a> FrameRef<'a> {
     }
 
     /// The whole message as it was on the wire.
+    #[inline]
     pub fn wire(&self) -> &'a [u8] {
         self.wire
     }
 
     /// The payload: the message without header or delimiter.
+    #[inline]
     pub fn payload(&self) -> &'a [u8] {
         &self.wire[self.payload_start..self.payload_end]
     }
 
     /// The bytes before the length field: the `offset` bytes of a length
     /// prefix, or the tag of a tagged frame; empty otherwise.
+    #[inline]
     pub fn head(&self) -> &'a [u8] {
         &self.wire[..self.head_len]
     }
 
     /// Where the payload lies inside `wire()`.
+    #[inline]
     pub fn payload_range(&self) -> Range<usize> {
         self.payload_start..self.payload_end
     }

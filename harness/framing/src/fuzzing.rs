@@ -8,6 +8,7 @@
 //! |---|---|
 //! | [`decode_fixed`], [`decode_delimited`], [`decode_len`], [`decode_tagged`], [`decode_eof`] | an arbitrary cutting gives the frames, end and consumed count of whole delivery; frames tile the stream; consumed + held = input; held never above `max + overhead`; errors are sticky and carry the frame's offset |
 //! | [`round_trip`] | arbitrary spec + payloads → [`Encoder`] → arbitrary cutting → [`Decoder`] gives every head and payload back (max-size ones too); the encoder refuses exactly what cannot be framed |
+//! | [`schedule`] | the schedule parser never panics, `parse(display(x)) == x`, errors point at their token; a plan sends at most the stream; the reference `crlf` decoder passes every schedule (faults included); a decoder with a split bug that fails under a schedule shrinks to a schedule that still fails, with no more cuts and no longer a stream |
 //! | [`spec_text`] | the parser never panics, `parse(display(x)) == x`, display is canonical, error positions point at their token; a spec built in code either prints to text that parses back to it or breaks a documented rule |
 //!
 //! # Input layouts
@@ -30,16 +31,18 @@
 //! round_trip       := k:u8 SPEC CUTS MESSAGE*      k % 5: fixed, delimited, len, tagged, eof
 //! MESSAGE     := mode:u8 head body                 see `read_message`
 //! spec_text        := bytes                         parsed as text, and as a spec built in code
+//! schedule         := n:u8 text{n} stream           `text` parsed as a schedule; `stream` (at most
+//!                                                   64 bytes) delivered under it
 //! ```
 
 use arbitrary::Unstructured;
 use memchr::memmem;
 
 use crate::spec::{Kind, LenField, MAX_LIMIT, MAX_OFFSET, Spec, TagEntry, TagRule};
-use crate::{Decoder, Encoder, Error, Stage};
+use crate::{Decoder, Encoder, Error, Schedule, Stage};
 
 /// The names of the targets whose bodies live here, in corpus order.
-pub const TARGETS: [&str; 7] = [
+pub const TARGETS: [&str; 8] = [
     "decode_fixed",
     "decode_delimited",
     "decode_len",
@@ -47,6 +50,7 @@ pub const TARGETS: [&str; 7] = [
     "decode_eof",
     "round_trip",
     "spec_text",
+    "schedule",
 ];
 
 /// Run the body of the named target on one input; `false` if no target has
@@ -60,6 +64,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "decode_eof" => decode_eof(data),
         "round_trip" => round_trip(data),
         "spec_text" => spec_text(data),
+        "schedule" => schedule(data),
         _ => return false,
     }
     true
@@ -112,8 +117,8 @@ fn check_decode(spec: &Spec, u: &mut Unstructured<'_>) {
 /// Decode `stream` whole and cut into `cuts`-sized pieces, check every
 /// invariant of each run, and assert that both runs agree.
 pub fn check_split(spec: &Spec, stream: &[u8], cuts: &[u8]) {
-    let whole = observe(spec, stream, Pieces::new(stream, &[]));
-    let cut = observe(spec, stream, Pieces::new(stream, cuts));
+    let whole = observe(spec, stream, Pieces::new(stream, &[]), Checks::Full);
+    let cut = observe(spec, stream, Pieces::new(stream, cuts), Checks::Bytes);
     assert_eq!(
         whole, cut,
         "{spec}: cutting {cuts:?} changed the result of {stream:?}"
@@ -137,7 +142,12 @@ pub struct Observed {
     clippy::too_many_lines,
     reason = "one assertion per outcome, in stream order"
 )]
-pub fn observe<'a>(spec: &Spec, stream: &[u8], pieces: impl Iterator<Item = &'a [u8]>) -> Observed {
+pub fn observe<'a>(
+    spec: &Spec,
+    stream: &[u8],
+    pieces: impl Iterator<Item = &'a [u8]>,
+    checks: Checks,
+) -> Observed {
     let bound = spec.max() + spec.overhead();
     let mut dec = Decoder::new(spec);
     let mut frames = Vec::new();
@@ -153,7 +163,7 @@ pub fn observe<'a>(spec: &Spec, stream: &[u8], pieces: impl Iterator<Item = &'a 
             match res {
                 Ok(Some(frame)) => {
                     let start = to_usize(before);
-                    let rec = check_frame(spec, stream, start, &frame);
+                    let rec = check_frame(spec, stream, start, &frame, checks);
                     frames.push(rec);
                     assert_eq!(
                         to_usize(dec.consumed()),
@@ -207,7 +217,7 @@ pub fn observe<'a>(spec: &Spec, stream: &[u8], pieces: impl Iterator<Item = &'a 
                     matches!(spec.kind, Kind::Eof),
                     "{spec}: only eof frames at finish"
                 );
-                let rec = check_frame(spec, stream, to_usize(before), &frame);
+                let rec = check_frame(spec, stream, to_usize(before), &frame, checks);
                 frames.push(rec);
                 assert_eq!(
                     to_usize(dec.consumed()),
@@ -261,12 +271,23 @@ pub fn observe<'a>(spec: &Spec, stream: &[u8], pieces: impl Iterator<Item = &'a 
     }
 }
 
-/// Check one frame against the stream and the spec; return its record.
+/// How much [`observe`] checks each frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checks {
+    /// Its bytes are the stream's, and its layout is the spec's.
+    Full,
+    /// Only its bytes; for a run compared with a `Full` one.
+    Bytes,
+}
+
+/// Check one frame against the stream (and with [`Checks::Full`], the spec);
+/// return its record.
 fn check_frame(
     spec: &Spec,
     stream: &[u8],
     start: usize,
     frame: &crate::FrameRef<'_>,
+    checks: Checks,
 ) -> [usize; 5] {
     let wire = frame.wire();
     assert_eq!(
@@ -274,6 +295,10 @@ fn check_frame(
         Some(wire),
         "{spec}: frame at {start} is not the stream's bytes"
     );
+    if checks == Checks::Bytes {
+        let p = frame.payload_range();
+        return [start, frame.head().len(), p.start, p.end, wire.len()];
+    }
     let payload = frame.payload_range();
     assert!(payload.len() <= spec.max(), "{spec}: payload over max");
     assert!(
@@ -452,9 +477,10 @@ fn read_eof(u: &mut Unstructured<'_>) -> Spec {
 // ---------------------------------------------------------------------------
 // Round trip
 
-/// The largest payload a round trip builds, so that a default 16 MiB `max`
-/// does not make every run allocate 16 MiB.
-pub const ROUND_TRIP_CAP: usize = 1 << 16;
+/// The largest payload a round trip builds, so that a default `max` (64 KiB
+/// or 16 MiB) does not make every run allocate that much: max-size payloads
+/// are exact for a `max` up to 1 KiB, which the input chooses.
+pub const ROUND_TRIP_CAP: usize = 1 << 10;
 
 /// Arbitrary spec and messages → [`Encoder`] → arbitrary cutting → [`Decoder`]:
 /// every accepted message comes back with its head, nothing else arrives, and
@@ -504,7 +530,7 @@ pub fn round_trip(data: &[u8]) {
     if matches!(spec.kind, Kind::Eof) && sent.is_empty() {
         sent.push((Vec::new(), Vec::new())); // an empty stream is one empty message
     }
-    let seen = observe(&spec, &wire, Pieces::new(&wire, cuts));
+    let seen = observe(&spec, &wire, Pieces::new(&wire, cuts), Checks::Full);
     assert_eq!(seen.end, Ok(()), "{spec}: encoded stream must end cleanly");
     assert_eq!(to_usize(seen.consumed), wire.len());
     assert_eq!(seen.frames.len(), sent.len(), "{spec}: frame count");
@@ -777,6 +803,139 @@ fn arbitrary_spec(u: &mut Unstructured<'_>) -> Spec {
 }
 
 // ---------------------------------------------------------------------------
+// Schedules and the shrinker
+
+/// The longest stream the schedule target delivers (shrinking is quadratic).
+pub const SCHEDULE_STREAM_MAX: usize = 64;
+
+/// The schedule text form, the planner, the simulator and the shrinker.
+pub fn schedule(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let n = usize::from(byte(&mut u)).min(u.len());
+    let text = u.bytes(n).unwrap_or_default();
+    let rest = u.bytes(u.len()).unwrap_or_default();
+    let stream = &rest[..rest.len().min(SCHEDULE_STREAM_MAX)];
+    let Ok(text) = std::str::from_utf8(text) else {
+        return;
+    };
+    if let Some(schedule) = check_schedule_text(text) {
+        check_schedule_delivery(&schedule, stream);
+    }
+}
+
+/// Parse `text`: a schedule prints canonically and parses back to itself; an
+/// error points at its token.
+pub fn check_schedule_text(text: &str) -> Option<Schedule> {
+    match text.parse::<Schedule>() {
+        Ok(schedule) => {
+            let printed = schedule.to_string();
+            let back: Schedule = printed
+                .parse()
+                .unwrap_or_else(|e| panic!("{text:?} printed as {printed:?}, which fails: {e}"));
+            assert_eq!(back, schedule, "{text:?} printed as {printed:?}");
+            assert_eq!(back.to_string(), printed, "display is not canonical");
+            Some(schedule)
+        }
+        Err(Error::Schedule {
+            schedule,
+            pos,
+            token,
+            problem,
+            expected,
+        }) => {
+            assert_eq!(schedule, text);
+            assert!(
+                text.get(pos..).is_some_and(|rest| rest.starts_with(&token)),
+                "{text:?}: error token {token:?} is not at {pos}"
+            );
+            assert!(!problem.is_empty() && !expected.is_empty());
+            None
+        }
+        Err(e) => panic!("{text:?}: parse gave a non-schedule error {e}"),
+    }
+}
+
+/// Deliver `stream` under `schedule`: the plan is sane, the reference
+/// decoder is split-invariant under it, and a decoder with a split bug that
+/// fails shrinks to a schedule that still fails and is never larger.
+pub fn check_schedule_delivery(schedule: &Schedule, stream: &[u8]) {
+    use crate::simulate::{check, shrink};
+    let plan = schedule.plan(stream.len(), &[]);
+    let sizes = plan.sizes();
+    assert_eq!(
+        sizes.iter().sum::<usize>(),
+        plan.sent(),
+        "{schedule}: pieces add up"
+    );
+    assert!(
+        plan.sent() <= stream.len(),
+        "{schedule}: sends past the stream"
+    );
+    if plan.terminal().is_none() {
+        assert_eq!(
+            plan.sent(),
+            stream.len(),
+            "{schedule}: no fault, all bytes sent"
+        );
+    }
+    let crlf = Spec::new(Kind::Crlf);
+    if let Err(m) = check(|| Decoder::new(&crlf), stream, &[], schedule) {
+        panic!("the reference crlf decoder is not split-invariant under {schedule}: {m:?}");
+    }
+    let Err(failure) = check(NaiveCrlf::default, stream, &[], schedule) else {
+        return;
+    };
+    let shrunk = shrink(NaiveCrlf::default, stream, &[], &failure);
+    let again = shrunk.schedule.to_string().parse::<Schedule>();
+    assert_eq!(
+        again.as_ref(),
+        Ok(&shrunk.schedule),
+        "shrunk schedule round trip"
+    );
+    assert!(
+        shrunk.prefix <= failure.plan.sent().max(stream.len()),
+        "longer stream"
+    );
+    assert_eq!(
+        shrunk.stream,
+        stream[..shrunk.prefix],
+        "shrunk stream is a prefix"
+    );
+    let cuts = shrunk.schedule.plan(shrunk.prefix, &[]).cuts().len();
+    assert!(
+        cuts <= failure.plan.cuts().len(),
+        "{schedule} shrank to {} with more cuts",
+        shrunk.schedule
+    );
+    assert!(
+        check(NaiveCrlf::default, &shrunk.stream, &[], &shrunk.schedule).is_err(),
+        "{schedule} shrank to {} on {:?}, which no longer fails",
+        shrunk.schedule,
+        shrunk.stream
+    );
+}
+
+/// A CRLF line decoder with the classic bug: it searches only the bytes of
+/// the newest chunk, so a `\r\n` cut between `\r` and `\n` is missed.
+#[derive(Default)]
+struct NaiveCrlf(Vec<u8>);
+
+impl crate::simulate::Push for NaiveCrlf {
+    type Event = Vec<u8>;
+
+    fn push(&mut self, chunk: &[u8], out: &mut Vec<Vec<u8>>) {
+        let mut from = self.0.len();
+        self.0.extend_from_slice(chunk);
+        while let Some(i) = self.0[from..].windows(2).position(|w| w == b"\r\n") {
+            out.push(self.0.drain(..from + i + 2).collect());
+            from = 0;
+        }
+    }
+
+    fn finish(&mut self, _out: &mut Vec<Vec<u8>>) {}
+}
+
+// ---------------------------------------------------------------------------
 // Seeds
 
 /// One committed seed: which target, a name saying what it covers, the bytes.
@@ -871,6 +1030,7 @@ pub mod write {
 pub fn seeds() -> Vec<Seed> {
     let mut out = Vec::new();
     hand_picked(&mut out);
+    schedule_seeds(&mut out);
     generated(&mut out);
     out
 }
@@ -1370,6 +1530,44 @@ fn hand_picked(out: &mut Vec<Seed>) {
             target: "spec_text",
             name: format!("text_{}", sanitize(text)),
             data: text.as_bytes().to_vec(),
+        });
+    }
+}
+
+/// Seeds of the schedule target: every shape, option and fault, over a
+/// CRLF stream (the naive decoder fails on most).
+fn schedule_seeds(out: &mut Vec<Seed>) {
+    const STREAM: &[u8] = b"PING\r\nPONG\r\n\r\nA\rB\r\n";
+    for text in [
+        "whole",
+        "*",
+        "1",
+        "5",
+        "3,1,4",
+        "5,*",
+        "4,1,*",
+        "rand:1..4/seed=7",
+        "heavy:1..16/seed=3",
+        "msg",
+        "msg:2",
+        "straddle",
+        "1/pause=1ms",
+        "2/stall@6:5ms",
+        "1/fin@5",
+        "1/rst@5",
+        "2/stall@2:1s/fin@11",
+        "rand:1..1GiB/seed=18446744073709551615",
+        "0",
+        "3,0",
+        "1/fin@2/fin@3",
+    ] {
+        let mut data = vec![u8::try_from(text.len()).expect("short text")];
+        data.extend_from_slice(text.as_bytes());
+        data.extend_from_slice(STREAM);
+        out.push(Seed {
+            target: "schedule",
+            name: format!("text_{}", sanitize(text)),
+            data,
         });
     }
 }

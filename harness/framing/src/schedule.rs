@@ -10,24 +10,7 @@
 //! # The text form
 //!
 //! ```text
-//! SCHEDULE := SHAPE ( "/" OPTION )*
-//! SHAPE    := "whole" | "*"                 everything there is, in one piece
-//!           | SIZE                          pieces of SIZE bytes ("1": every byte apart)
-//!           | SIZE ( "," SIZE )+            these sizes in turn, starting over at the end
-//!           | SIZE ( "," SIZE )* ",*"       these sizes once, then the rest in one piece
-//!           | "rand:" SIZE ".." SIZE        seeded sizes, uniform in the range (inclusive)
-//!           | "heavy:" SIZE ".." SIZE       seeded sizes, heavy-tailed (Pareto, alpha 1):
-//!                                           mostly near the low end, now and then large
-//!           | "msg" [ ":" N ]               N whole messages per piece (default 1)
-//!           | "straddle"                    cut in the middle of every message, so each
-//!                                           piece carries the tail of one and the head of the next
-//! OPTION   := "pause=" DURATION             wait this long after every piece
-//!           | "stall@" OFFSET ":" DURATION  stop sending for DURATION once OFFSET bytes are out
-//!           | "fin@" OFFSET                 shut down the write side after OFFSET bytes
-//!           | "rst@" OFFSET                 reset the connection after OFFSET bytes
-//!           | "seed=" N                     the seed of a random shape
-//! SIZE, OFFSET := N | N "KiB" | N "MiB" | N "GiB"
-//! DURATION := N ( "us" | "ms" | "s" )
+#![doc = include_str!("schedule/grammar.txt")]
 //! ```
 //!
 //! A fault's offset always falls on a cut: the piece in flight ends there.
@@ -76,6 +59,9 @@ mod parse;
 mod rng;
 
 pub use cutter::{Action, Cutter, Piece, Plan, Step};
+
+/// The grammar of the text form, as printed by `framecheck help schedules`.
+pub const GRAMMAR: &str = include_str!("schedule/grammar.txt");
 pub use rng::SplitMix64;
 
 use std::time::Duration;

@@ -46,6 +46,12 @@ pub enum Error {
         /// Why the two do not fit.
         reason: &'static str,
     },
+    /// A configuration value that cannot work (a zero timeout or bound).
+    #[error("bad configuration: {problem}")]
+    Config {
+        /// What is wrong, naming the setting.
+        problem: String,
+    },
     /// A framing spec was rejected by the framing library.
     #[error(transparent)]
     Framing(#[from] framecheck_framing::Error),

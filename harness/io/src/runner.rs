@@ -160,7 +160,8 @@ pub fn run(
     if !(options.time_scale.is_finite() && options.time_scale > 0.0) {
         return Err(RunError::TimeScale(options.time_scale));
     }
-    let limits = Limits::scaled(options.time_scale);
+    let mut limits = Limits::scaled(options.time_scale);
+    limits.confirm = delivery::confirmation_is_cheap();
     let cases = select(spec, options);
     let started = Instant::now();
     let run_deadline = started + limits.run;

@@ -109,6 +109,22 @@ impl ServerConfig {
         self.bug = Some(bug);
         self
     }
+
+    /// Refuse settings that cannot work.
+    fn check(&self) -> Result<(), Error> {
+        let problem = if self.idle_timeout.is_zero() {
+            "idle_timeout is zero"
+        } else if self.keepalive_timeout.is_zero() {
+            "keepalive_timeout is zero"
+        } else if self.max_connections == 0 {
+            "max_connections is zero"
+        } else {
+            return Ok(());
+        };
+        Err(Error::Config {
+            problem: problem.to_owned(),
+        })
+    }
 }
 
 /// A running server. Dropping it shuts it down, like [`ServerHandle::shutdown`].
@@ -125,6 +141,7 @@ pub struct ServerHandle {
 /// or the address cannot be bound.
 pub fn spawn(config: ServerConfig) -> Result<ServerHandle, Error> {
     config.spec.validate()?;
+    config.check()?;
     if let Some(bug) = config.bug {
         if let Some(reason) = bug.inapplicable(&config.spec) {
             return Err(Error::BugNotApplicable {

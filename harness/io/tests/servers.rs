@@ -479,6 +479,26 @@ fn shutdown_is_bounded_with_clients_connected() {
 }
 
 #[test]
+fn settings_that_cannot_work_are_refused() {
+    type Tune = fn(&mut ServerConfig);
+    let tunes: [(&str, Tune); 3] = [
+        ("idle_timeout", |c| c.idle_timeout = Duration::ZERO),
+        ("keepalive_timeout", |c| {
+            c.keepalive_timeout = Duration::ZERO;
+        }),
+        ("max_connections", |c| c.max_connections = 0),
+    ];
+    for (name, tune) in tunes {
+        let mut config = ServerConfig::new("line".parse().expect("valid spec"));
+        tune(&mut config);
+        match server::spawn(config) {
+            Err(e @ Error::Config { .. }) => assert!(e.to_string().contains(name), "{e}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[test]
 fn inapplicable_bug_is_refused() {
     for (bug, spec) in [
         (Bug::TrustsLength, "crlf"),

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use framecheck_framing::{Decoder, Error as FrameError, Frame, Spec};
 use socket2::SockRef;
 
-use super::delivery::{Delivery, Pieces, send_pieces};
+use super::delivery::{Delivery, Pacing, Pieces, send_pieces};
 use super::event::{Boundaries, Bytes, ConnEnd, ConnLog, Step};
 use crate::profile::Profile;
 
@@ -74,6 +74,7 @@ pub(crate) struct Conn {
     oracle: Option<Arc<Profile>>,
     /// Bytes received in answer to the session opener (not the case's).
     opener_received: u64,
+    pacing: Pacing,
 }
 
 impl Conn {
@@ -84,6 +85,8 @@ impl Conn {
         spec: &Spec,
         t0: Instant,
         deadline: Instant,
+        pause: Duration,
+        confirm: bool,
     ) -> std::io::Result<Conn> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -104,7 +107,6 @@ impl Conn {
         };
         log.steps.push(Step::Connected { at: t0.elapsed() });
         Ok(Conn {
-            stream,
             t0,
             log,
             dec: Decoder::new(spec),
@@ -115,6 +117,8 @@ impl Conn {
             buf: vec![0; 64 * 1024].into_boxed_slice(),
             oracle: None,
             opener_received: 0,
+            pacing: Pacing::new(&stream, pause, confirm),
+            stream,
         })
     }
 
@@ -210,7 +214,8 @@ impl Conn {
         let _ = SockRef::from(&self.stream).set_recv_buffer_size(4096);
     }
 
-    /// Send `bytes` in `pieces`, logging the delivery.
+    /// Send `bytes` in `pieces`, logging the delivery. Pieces are paced
+    /// (each lands before the next) unless `pause` is zero.
     pub(crate) fn send(
         &mut self,
         bytes: &[u8],
@@ -219,8 +224,25 @@ impl Conn {
         deadline: Instant,
     ) -> Result<(), String> {
         let at = self.t0.elapsed();
-        let d = send_pieces(&self.stream, bytes, pieces, pause, deadline);
+        let d = if pause.is_zero() {
+            send_pieces(&self.stream, bytes, pieces, &mut Pacing::none(), deadline)
+        } else {
+            send_pieces(&self.stream, bytes, pieces, &mut self.pacing, deadline)
+        };
         self.log_delivery(at, bytes, pieces, &d)
+    }
+
+    /// Wait until everything sent has landed at the server (a piece
+    /// boundary between two sends), and record how sure that is.
+    pub(crate) fn settle(&mut self, deadline: Instant) {
+        let b = self.pacing.settle(deadline);
+        self.log.boundaries = self.log.boundaries.weakest(b);
+    }
+
+    /// A reply to the bytes sent so far proves the server read them: the
+    /// boundary before the next send is confirmed.
+    pub(crate) fn boundary_confirmed_by_reply(&mut self) {
+        self.log.boundaries = self.log.boundaries.weakest(Boundaries::Confirmed);
     }
 
     fn log_delivery(
@@ -269,9 +291,16 @@ impl Conn {
             Ok(w) => w,
             Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
         };
+        let mut pacing = if pause.is_zero() {
+            Pacing::none()
+        } else {
+            std::mem::replace(&mut self.pacing, Pacing::none())
+        };
         let (delivery, wait) = std::thread::scope(|s| {
-            let handle = s.spawn(|| {
-                let d = send_pieces(&writer, bytes, pieces, pause, deadline);
+            let pacing = &mut pacing;
+            let writer = &writer;
+            let handle = s.spawn(move || {
+                let d = send_pieces(writer, bytes, pieces, pacing, deadline);
                 if shutdown_after {
                     let _ = writer.shutdown(Shutdown::Write);
                 }
@@ -289,6 +318,9 @@ impl Conn {
             });
             (delivery, wait)
         });
+        if !pause.is_zero() {
+            self.pacing = pacing;
+        }
         (self.log_delivery(at, bytes, pieces, &delivery), wait)
     }
 
@@ -308,7 +340,8 @@ impl Conn {
             Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
         };
         let (delivery, wait) = std::thread::scope(|s| {
-            let handle = s.spawn(|| send_pieces(&writer, bytes, pieces, Duration::ZERO, deadline));
+            let handle =
+                s.spawn(|| send_pieces(&writer, bytes, pieces, &mut Pacing::none(), deadline));
             std::thread::sleep(delay.min(deadline.saturating_duration_since(Instant::now())));
             let wait = self.read_frames(replies, deadline);
             if !matches!(wait, Wait::Done) {
@@ -365,6 +398,11 @@ impl Conn {
     /// Bytes sent in total.
     pub(crate) fn sent_total(&self) -> u64 {
         self.log.sent_total
+    }
+
+    /// One read: wait until some bytes arrive (or the connection ends).
+    pub(crate) fn read_some(&mut self, deadline: Instant) -> Wait {
+        self.read_once(deadline)
     }
 
     /// Read until the server ends the connection (FIN or RST) or the deadline.
