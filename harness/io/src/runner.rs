@@ -114,6 +114,9 @@ pub fn select(spec: &Spec, options: &Options) -> Vec<Case> {
     catalogue(spec)
         .into_iter()
         .map(|mut c| {
+            if options.profile.is_some() {
+                c.requirement = profile_requirement(&c.requirement);
+            }
             if options.profile.is_some() && c.skip.is_none() {
                 if let Some((_, why)) = PROFILE_SKIPS.iter().find(|(g, _)| glob::matches(g, &c.id))
                 {
@@ -127,6 +130,30 @@ pub fn select(spec: &Spec, options: &Options) -> Vec<Case> {
         })
         .filter(|c| !options.skip.iter().any(|g| glob::matches(g, &c.id)))
         .collect()
+}
+
+/// A requirement written for echo, said for a profile: the reply a message
+/// must get is the one its exchange expects.
+fn profile_requirement(echo: &str) -> String {
+    [
+        (
+            "is echoed back as the same message",
+            "gets the reply its exchange expects",
+        ),
+        (
+            "are each echoed back",
+            "each get the reply their exchange expects",
+        ),
+        (
+            "get every message echoed back",
+            "get a reply to every message",
+        ),
+        ("is echoed back whole", "gets its expected reply"),
+        ("are echoed back whole", "get their expected replies"),
+        ("is echoed back as such", "gets its expected reply"),
+    ]
+    .iter()
+    .fold(echo.to_owned(), |text, (from, to)| text.replace(from, to))
 }
 
 /// Cases a profile cannot run, and why: they need payloads of a chosen size,

@@ -107,6 +107,15 @@ fn a_correct_server_passes_with_its_opener_on_every_connection() {
         .map(|r| r.id.as_str())
         .collect();
     assert!(skipped.contains(&"boundary/large-message"), "{skipped:?}");
+    let echoing: Vec<&str> = events
+        .results()
+        .filter(|r| r.requirement.contains("echo"))
+        .map(|r| r.requirement.as_str())
+        .collect();
+    assert!(
+        echoing.is_empty(),
+        "requirements still about echo: {echoing:#?}"
+    );
     // Every connection of a case starts with the opener, then its reply.
     let whole = events
         .results()
