@@ -20,7 +20,9 @@ use super::rng::Rng;
 /// Every deadline of a run, already scaled by `--time-scale`.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Connecting.
+    /// Connecting. Longer than Linux's initial SYN retransmission timeout
+    /// (1 s), so a SYN dropped by a full listen backlog (Python's
+    /// `socketserver` listens with a backlog of 5) is retried, not failed.
     pub connect: Duration,
     /// Waiting for a reply (from the last byte of its message).
     pub reply: Duration,
@@ -51,7 +53,7 @@ impl Limits {
     pub fn scaled(scale: f64) -> Limits {
         let s = |ms: u32| Duration::from_secs_f64(f64::from(ms) / 1000.0 * scale);
         Limits {
-            connect: s(1000),
+            connect: s(3000),
             reply: s(1000),
             close: s(1000),
             prompt: s(250),
@@ -787,7 +789,7 @@ fn slow_reader(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
 }
 
 /// Bytes in flight in `boundary/slow-reader`.
-const SLOW_READER_BYTES: usize = 1024 * 1024;
+const SLOW_READER_BYTES: usize = 8 * 1024 * 1024;
 
 /// Send complete `msgs` lockstep, then `partial` bytes, then shut down our
 /// side: the server must close promptly with no reply to the partial bytes.
