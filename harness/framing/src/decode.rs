@@ -237,15 +237,18 @@ impl Decoder {
             // chunk, or a delimited frame.
             Phase::Idle if !chunk.is_empty() => match &self.rule {
                 Rule::Headed(rule) => {
-                    if let Ok(Some(h)) = rule.parse(chunk, self.start)
-                        && chunk.len() >= h.total
-                    {
-                        let (wire, rest) = chunk.split_at(h.total);
-                        *input = rest;
-                        self.start += len64(h.total);
-                        return Ok(Some(FrameRef::new(wire, h.prefix, h.body_start..h.total)));
+                    if let Ok(Some(h)) = rule.parse(chunk, self.start) {
+                        if chunk.len() >= h.total {
+                            let (wire, rest) = chunk.split_at(h.total);
+                            *input = rest;
+                            self.start += len64(h.total);
+                            return Ok(Some(FrameRef::new(wire, h.prefix, h.body_start..h.total)));
+                        }
+                        // The header is whole and checked, the body cut.
+                        self.begin_body(h, input);
+                        return Ok(None);
                     }
-                    // A cut frame or a bad header: the general path decides.
+                    // A cut header or a bad one: the general path decides.
                 }
                 Rule::Delimited { delim, max } => {
                     // The delimiter must end within max + d bytes of the
@@ -395,9 +398,8 @@ impl Decoder {
                 }
                 Ok(Some(h)) => {
                     // `parse` checked the payload against max; even so,
-                    // reserve no more than has arrived plus one step, so a
-                    // header that claims the max and then stops costs no
-                    // more memory than the bytes it really sent.
+                    // reserve no more than has arrived plus one step (see
+                    // begin_body).
                     held.buf.reserve(h.total.min(chunk.len() + RESERVE_STEP));
                     *phase = Phase::Body(h);
                     h
@@ -459,6 +461,24 @@ impl Decoder {
         Step::Frame
     }
 
+    /// Hold all of `input`, the start of a frame whose checked header `h`
+    /// says it is longer.
+    #[inline]
+    fn begin_body(&mut self, h: Head, input: &mut &[u8]) {
+        let chunk: &[u8] = input;
+        // At a frame boundary the buffer may hold the frame lent last.
+        self.held.buf.clear();
+        // `parse` checked the payload against max; even so, reserve no more
+        // than has arrived plus one step, so a header that claims the max
+        // and then stops costs no more memory than the bytes it really sent.
+        self.held
+            .buf
+            .reserve(h.total.min(chunk.len() + RESERVE_STEP));
+        self.held.push(chunk);
+        self.phase = Phase::Body(h);
+        *input = &[];
+    }
+
     /// More of a delimited frame: complete it at the first delimiter that
     /// ends in `input` (it may start in the held bytes), or hold `input`.
     #[inline]
@@ -497,7 +517,11 @@ impl Decoder {
     /// Hold all of `input`, in which no delimiter ends before `limit`, as
     /// (more of) a partial delimited frame; fail as soon as no delimiter can
     /// start within max.
-    #[inline]
+    #[inline(always)]
+    #[expect(
+        clippy::inline_always,
+        reason = "on every small chunk's path; with #[inline] LLVM kept it out of line"
+    )]
     fn hold_partial(&mut self, input: &mut &[u8], limit: usize) -> Step {
         let Rule::Delimited { max, .. } = self.rule else {
             unreachable!("hold_partial is only called for delimited rules")
@@ -524,7 +548,7 @@ impl Decoder {
 
     /// The length of the longest suffix of (held bytes + `chunk`) that is a
     /// proper prefix of the delimiter: bytes that may yet start one.
-    #[inline]
+    #[inline(never)]
     fn pending_delimiter(&self, chunk: &[u8]) -> usize {
         let Rule::Delimited { delim, .. } = &self.rule else {
             return 0;
