@@ -249,7 +249,7 @@ fn options() -> Options {
 }
 
 /// `id` matches `pattern`, where a trailing `*` matches any rest.
-fn matches(pattern: &str, id: &str) -> bool {
+fn id_matches(pattern: &str, id: &str) -> bool {
     pattern
         .strip_suffix('*')
         .map_or(pattern == id, |prefix| id.starts_with(prefix))
@@ -300,7 +300,7 @@ fn check(python: &str, s: &Scenario) -> (Vec<String>, String) {
         ));
     }
     for id in &failed {
-        let explained = targets.iter().chain(also).any(|p| matches(p, id));
+        let explained = targets.iter().chain(also).any(|p| id_matches(p, id));
         if !explained {
             wrong.push(format!(
                 "{}: unexpected failure {id}: {}",

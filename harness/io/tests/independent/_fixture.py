@@ -13,6 +13,9 @@ import threading
 import time
 
 
+PARENT = os.getppid()  # taken at import, as early as possible
+
+
 def parse_args():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
@@ -31,10 +34,9 @@ def listen(port):
 def announce(port):
     """Print the port, then exit as soon as the parent process is gone."""
     print(port, flush=True)
-    parent = os.getppid()
 
     def watch():
-        while os.getppid() == parent:
+        while os.getppid() == PARENT:
             time.sleep(0.2)
         os._exit(0)
 
