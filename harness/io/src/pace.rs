@@ -182,13 +182,14 @@ impl Pacer {
             if Instant::now() >= until {
                 return Boundary::NotGuaranteed;
             }
-            // Spin briefly (a local reader is usually quick), then back off.
+            // Yield a few times (a local reader is usually quick), then sleep
+            // with a doubling backoff so a busy machine's CPU goes to the reader.
             spins += 1;
-            if spins < 20 {
+            if spins <= 3 {
                 thread::yield_now();
             } else {
-                let backoff = Duration::from_micros(u64::from(spins.min(200)) * 5);
-                thread::sleep(backoff);
+                let exp = (spins - 4).min(7);
+                thread::sleep(Duration::from_micros(10 << exp));
             }
         }
     }
