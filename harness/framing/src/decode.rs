@@ -607,7 +607,12 @@ struct Held {
 impl Held {
     #[inline]
     fn push(&mut self, bytes: &[u8]) {
-        self.buf.extend_from_slice(bytes);
+        if let [byte] = *bytes {
+            // A chunk of one byte: no call to memcpy.
+            self.buf.push(byte);
+        } else {
+            self.buf.extend_from_slice(bytes);
+        }
         self.peak = self.peak.max(self.buf.len());
     }
 }
