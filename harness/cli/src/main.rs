@@ -1,9 +1,11 @@
 //! The `framecheck` command: parses arguments, calls the library, maps the
 //! result to a documented exit code (see [`exit`]).
 
+mod demo;
 mod exit;
 mod frames;
 mod proxy;
+mod reports;
 mod run;
 mod serve;
 
@@ -29,6 +31,8 @@ enum Command {
     Replay(run::ReplayArgs),
     /// Run a reference echo server, correct or with one injected framing bug.
     Serve(serve::Args),
+    /// See it work: check a correct server and a buggy one, show the difference.
+    Demo(demo::Args),
     /// Relay TCP connections, re-cutting each direction by a delivery schedule.
     Proxy(proxy::Args),
     /// Print the delivery schedule grammar (also `framecheck help schedules`).
@@ -55,6 +59,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Replay(args) => run::replay(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Demo(args) => demo::run(&args),
         Command::Proxy(args) => proxy::run(&args),
         Command::Schedules(args) => proxy::schedules(&args),
     };

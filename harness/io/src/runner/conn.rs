@@ -10,13 +10,15 @@
 
 use std::io::{ErrorKind, Read};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use framecheck_framing::{Decoder, Error as FrameError, Frame, Spec};
 use socket2::SockRef;
 
-use super::delivery::{Delivery, Pieces, send_pieces};
+use super::delivery::{Delivery, Pacing, Pieces, send_pieces};
 use super::event::{Boundaries, Bytes, ConnEnd, ConnLog, Step};
+use crate::profile::Profile;
 
 /// Most timeline steps kept per connection (later ones are only counted).
 pub(crate) const MAX_STEPS: usize = 400;
@@ -67,6 +69,12 @@ pub(crate) struct Conn {
     /// ending inside a reply.
     pub(crate) reply_error: Option<FrameError>,
     buf: Box<[u8]>,
+    /// With a profile, replies are checked against its expectations instead
+    /// of being compared with the message (echo).
+    oracle: Option<Arc<Profile>>,
+    /// Bytes received in answer to the session opener (not the case's).
+    opener_received: u64,
+    pacing: Pacing,
 }
 
 impl Conn {
@@ -77,6 +85,8 @@ impl Conn {
         spec: &Spec,
         t0: Instant,
         deadline: Instant,
+        pause: Duration,
+        confirm: bool,
     ) -> std::io::Result<Conn> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -97,7 +107,6 @@ impl Conn {
         };
         log.steps.push(Step::Connected { at: t0.elapsed() });
         Ok(Conn {
-            stream,
             t0,
             log,
             dec: Decoder::new(spec),
@@ -106,7 +115,79 @@ impl Conn {
             uncounted_frames: 0,
             reply_error: None,
             buf: vec![0; 64 * 1024].into_boxed_slice(),
+            oracle: None,
+            opener_received: 0,
+            pacing: Pacing::new(&stream, pause, confirm),
+            stream,
         })
+    }
+
+    /// With a profile: check replies against its expectations from now on,
+    /// send its session opener (if it has one) and check the opener's one
+    /// reply, then count replies afresh. `Err` says what went wrong.
+    pub(crate) fn open_session(
+        &mut self,
+        profile: &Arc<Profile>,
+        deadline: Instant,
+    ) -> Result<(), String> {
+        self.oracle = Some(profile.clone());
+        let Some(opener) = &profile.opener else {
+            return Ok(());
+        };
+        self.send(
+            &opener.send,
+            &Pieces::whole(opener.send.len()),
+            Duration::ZERO,
+            deadline,
+        )
+        .map_err(|e| format!("writing the session opener failed: {e}"))?;
+        let wait = self.read_frames(1, deadline);
+        if wait != Wait::Done {
+            return Err(format!(
+                "no reply to the session opener: {}",
+                wait.describe()
+            ));
+        }
+        let reply = &self.frames[0];
+        opener
+            .expect
+            .check(&reply.wire, reply.payload())
+            .map_err(|m| format!("the session opener's reply: {m}"))?;
+        if self.frame_count() > 1 || self.dec.held() > 0 {
+            return Err("more than one reply to the session opener".to_owned());
+        }
+        self.frames.clear();
+        self.kept = 0;
+        self.opener_received = self.log.received_total;
+        Ok(())
+    }
+
+    /// Whether reply `got` answers message `sent`: the same frame (echo), or
+    /// with a profile, a reply meeting the expectation of the exchange sent.
+    pub(crate) fn reply_matches(&self, got: &Frame, sent: &[u8]) -> Result<(), String> {
+        match &self.oracle {
+            None if got.wire == sent => Ok(()),
+            None => Err(format!(
+                "{} instead of {}",
+                Bytes::new(&got.wire),
+                Bytes::new(sent)
+            )),
+            Some(p) => match p.exchanges.iter().find(|e| e.send == sent) {
+                Some(ex) => ex
+                    .expect
+                    .check(&got.wire, got.payload())
+                    .map_err(|m| format!("{} to exchange {}: {m}", Bytes::new(&got.wire), ex.name)),
+                None => Err(format!(
+                    "internal: {} is not one of the profile's messages",
+                    Bytes::new(sent)
+                )),
+            },
+        }
+    }
+
+    /// Whether replies are checked by a profile.
+    pub(crate) fn has_profile(&self) -> bool {
+        self.oracle.is_some()
     }
 
     /// A connection log for a connection that could not be made.
@@ -133,7 +214,8 @@ impl Conn {
         let _ = SockRef::from(&self.stream).set_recv_buffer_size(4096);
     }
 
-    /// Send `bytes` in `pieces`, logging the delivery.
+    /// Send `bytes` in `pieces`, logging the delivery. Pieces are paced
+    /// (each lands before the next) unless `pause` is zero.
     pub(crate) fn send(
         &mut self,
         bytes: &[u8],
@@ -142,8 +224,25 @@ impl Conn {
         deadline: Instant,
     ) -> Result<(), String> {
         let at = self.t0.elapsed();
-        let d = send_pieces(&self.stream, bytes, pieces, pause, deadline);
+        let d = if pause.is_zero() {
+            send_pieces(&self.stream, bytes, pieces, &mut Pacing::none(), deadline)
+        } else {
+            send_pieces(&self.stream, bytes, pieces, &mut self.pacing, deadline)
+        };
         self.log_delivery(at, bytes, pieces, &d)
+    }
+
+    /// Wait until everything sent has landed at the server (a piece
+    /// boundary between two sends), and record how sure that is.
+    pub(crate) fn settle(&mut self, deadline: Instant) {
+        let b = self.pacing.settle(deadline);
+        self.log.boundaries = self.log.boundaries.weakest(b);
+    }
+
+    /// A reply to the bytes sent so far proves the server read them: the
+    /// boundary before the next send is confirmed.
+    pub(crate) fn boundary_confirmed_by_reply(&mut self) {
+        self.log.boundaries = self.log.boundaries.weakest(Boundaries::Confirmed);
     }
 
     fn log_delivery(
@@ -192,9 +291,16 @@ impl Conn {
             Ok(w) => w,
             Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
         };
+        let mut pacing = if pause.is_zero() {
+            Pacing::none()
+        } else {
+            std::mem::replace(&mut self.pacing, Pacing::none())
+        };
         let (delivery, wait) = std::thread::scope(|s| {
-            let handle = s.spawn(|| {
-                let d = send_pieces(&writer, bytes, pieces, pause, deadline);
+            let pacing = &mut pacing;
+            let writer = &writer;
+            let handle = s.spawn(move || {
+                let d = send_pieces(writer, bytes, pieces, pacing, deadline);
                 if shutdown_after {
                     let _ = writer.shutdown(Shutdown::Write);
                 }
@@ -212,6 +318,9 @@ impl Conn {
             });
             (delivery, wait)
         });
+        if !pause.is_zero() {
+            self.pacing = pacing;
+        }
         (self.log_delivery(at, bytes, pieces, &delivery), wait)
     }
 
@@ -231,7 +340,8 @@ impl Conn {
             Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
         };
         let (delivery, wait) = std::thread::scope(|s| {
-            let handle = s.spawn(|| send_pieces(&writer, bytes, pieces, Duration::ZERO, deadline));
+            let handle =
+                s.spawn(|| send_pieces(&writer, bytes, pieces, &mut Pacing::none(), deadline));
             std::thread::sleep(delay.min(deadline.saturating_duration_since(Instant::now())));
             let wait = self.read_frames(replies, deadline);
             if !matches!(wait, Wait::Done) {
@@ -262,9 +372,9 @@ impl Conn {
         self.dec.held()
     }
 
-    /// Bytes received in total.
+    /// Bytes received in total, after the reply to a profile's session opener.
     pub(crate) fn received_total(&self) -> u64 {
-        self.log.received_total
+        self.log.received_total - self.opener_received
     }
 
     /// Read until `replies` replies have been decoded in total.
@@ -288,6 +398,11 @@ impl Conn {
     /// Bytes sent in total.
     pub(crate) fn sent_total(&self) -> u64 {
         self.log.sent_total
+    }
+
+    /// One read: wait until some bytes arrive (or the connection ends).
+    pub(crate) fn read_some(&mut self, deadline: Instant) -> Wait {
+        self.read_once(deadline)
     }
 
     /// Read until the server ends the connection (FIN or RST) or the deadline.

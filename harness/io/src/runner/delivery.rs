@@ -1,10 +1,15 @@
 //! Delivery: the one place where the runner writes bytes to the target.
 //!
-//! [`send_pieces`] writes a byte string cut into pieces, pausing between
-//! them so that each piece has a chance to arrive as its own read. With
-//! `TCP_NODELAY` each write leaves at once, but the kernel may still merge
-//! pieces that the server had not read yet, so without a confirmation the
-//! evidence says [`Boundaries::Likely`], never "confirmed".
+//! [`send_pieces`] writes a byte string cut into pieces and, after each
+//! piece but the last, waits until it has landed before writing the next:
+//! with `TCP_NODELAY` each write leaves at once, but the kernel merges
+//! pieces that the server has not read yet. The wait is the
+//! [`Pacer`]'s: every byte acknowledged and, for a
+//! server on this machine, its receive queue drained (read from
+//! `/proc/net/tcp`). The evidence then says [`Boundaries::Confirmed`]; when
+//! the server's queue cannot be seen, [`Boundaries::Likely`] (acknowledged,
+//! plus a short pause); when a wait passed its deadline or nothing could be
+//! seen, [`Boundaries::NotGuaranteed`].
 
 use std::fmt;
 use std::io::Write;
@@ -13,6 +18,87 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use super::event::Boundaries;
+use crate::pace::{Boundary, Pacer};
+
+/// How long one piece may take to land before its boundary is "not guaranteed".
+pub const SETTLE: Duration = Duration::from_millis(100);
+
+/// Whether confirming piece boundaries is affordable on this machine now:
+/// one read of the socket table takes under 3 ms. (Tens of thousands of
+/// sockets, such as `TIME_WAIT`s after heavy churn, make every confirmation
+/// cost more than a whole case.)
+pub fn confirmation_is_cheap() -> bool {
+    let started = Instant::now();
+    std::fs::read("/proc/net/tcp").is_ok() && started.elapsed() < Duration::from_millis(3)
+}
+
+/// The longest one confirmation may take before a connection stops
+/// confirming and falls back to pauses.
+pub const PACER_BUDGET: Duration = Duration::from_millis(15);
+
+/// How pieces are separated: a pacer when the socket's queues can be
+/// watched, else (and after an unconfirmed piece) a short pause.
+#[derive(Debug)]
+pub struct Pacing {
+    pacer: Option<Pacer>,
+    pause: Duration,
+}
+
+impl Pacing {
+    /// Pacing for `stream` (a pacer if one can be made) with `pause` as the
+    /// fallback gap between pieces.
+    pub fn new(stream: &TcpStream, pause: Duration, confirm: bool) -> Pacing {
+        Pacing {
+            pacer: if confirm {
+                Pacer::new(stream, SETTLE).ok()
+            } else {
+                None
+            },
+            pause,
+        }
+    }
+
+    /// No pacing at all: pieces go out back to back.
+    pub fn none() -> Pacing {
+        Pacing {
+            pacer: None,
+            pause: Duration::ZERO,
+        }
+    }
+
+    /// Wait until everything written so far has landed; how sure that is.
+    pub fn settle(&mut self, deadline: Instant) -> Boundaries {
+        let started = Instant::now();
+        let b = match self.pacer.as_mut() {
+            Some(p) if started < deadline => p.settle(),
+            Some(_) => Boundary::NotGuaranteed,
+            None => Boundary::Likely,
+        };
+        if started.elapsed() > PACER_BUDGET {
+            // The socket table is large (many connections on this machine)
+            // or the server is slow to read: confirming every piece would
+            // cost more than the suite's budget, so fall back to pauses.
+            self.pacer = None;
+        }
+        match b {
+            Boundary::Confirmed => Boundaries::Confirmed,
+            Boundary::Likely | Boundary::NotGuaranteed => {
+                if self.pause.is_zero() {
+                    return Boundaries::NotGuaranteed;
+                }
+                std::thread::sleep(
+                    self.pause
+                        .min(deadline.saturating_duration_since(Instant::now())),
+                );
+                if b == Boundary::Likely {
+                    Boundaries::Likely
+                } else {
+                    Boundaries::NotGuaranteed
+                }
+            }
+        }
+    }
+}
 
 /// How a byte string is cut: piece sizes in order. Text form `5+1+12`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -120,43 +206,37 @@ pub struct Delivery {
     pub error: Option<std::io::Error>,
 }
 
-/// Write `bytes` cut into `pieces`, pausing `pause` between pieces, all
-/// before `deadline`. Pieces beyond `bytes` are ignored; bytes beyond the
-/// pieces go in one last piece.
+/// Write `bytes` cut into `pieces`, letting each piece land (see
+/// [`Pacing`]) before the next, all before `deadline`. Pieces beyond
+/// `bytes` are ignored; bytes beyond the pieces go in one last piece.
 pub fn send_pieces(
     stream: &TcpStream,
     bytes: &[u8],
     pieces: &Pieces,
-    pause: Duration,
+    pacing: &mut Pacing,
     deadline: Instant,
 ) -> Delivery {
     let mut written = 0;
-    let mut sizes: Vec<usize> = pieces.0.clone();
+    let mut sizes: Vec<usize> = pieces.0.iter().copied().filter(|&s| s > 0).collect();
     let total = pieces.total();
     if total < bytes.len() {
         sizes.push(bytes.len() - total);
     }
-    let boundaries = if sizes.iter().filter(|&&s| s > 0).count() <= 1 {
-        Boundaries::NotApplicable
-    } else if pause.is_zero() {
-        Boundaries::NotGuaranteed
-    } else {
-        Boundaries::Likely
-    };
+    let mut boundaries = Boundaries::NotApplicable;
     let mut w = stream;
     for (i, size) in sizes.into_iter().enumerate() {
         let end = (written + size).min(bytes.len());
         if end == written {
             continue;
         }
-        if i > 0 && !pause.is_zero() {
-            std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
+        if i > 0 {
+            boundaries = boundaries.weakest(pacing.settle(deadline));
         }
         while written < end {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Delivery {
-                    boundaries: Boundaries::NotGuaranteed,
+                    boundaries: boundaries.weakest(Boundaries::NotGuaranteed),
                     written,
                     error: Some(std::io::Error::new(
                         std::io::ErrorKind::TimedOut,
@@ -181,6 +261,11 @@ pub fn send_pieces(
                 }
                 Ok(n) => written += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
                 Err(e) => {
                     return Delivery {
                         boundaries,

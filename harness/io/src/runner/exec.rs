@@ -13,7 +13,7 @@ use framecheck_framing::{Kind, Spec};
 use super::catalogue::{Action, CLIENTS, Case, Mode, header_cut_point, over_max_header};
 use super::conn::{Conn, Wait};
 use super::delivery::Pieces;
-use super::event::{Bytes, ConnLog, Ms, Verdict};
+use super::event::{ConnLog, Ms, Verdict};
 use super::messages::Maker;
 use super::rng::Rng;
 
@@ -38,8 +38,12 @@ pub struct Limits {
     pub churn_case: Duration,
     /// The whole run.
     pub run: Duration,
-    /// The pause between pieces of a cut message.
+    /// The pause between pieces of a cut message when a boundary cannot be
+    /// confirmed.
     pub pause: Duration,
+    /// Whether to confirm that each piece arrived as its own read (see
+    /// [`delivery::confirmation_is_cheap`](super::delivery::confirmation_is_cheap)).
+    pub confirm: bool,
 }
 
 impl Limits {
@@ -56,6 +60,7 @@ impl Limits {
             churn_case: s(15000),
             run: s(120_000),
             pause: Duration::from_millis(1),
+            confirm: true,
         }
     }
 }
@@ -120,7 +125,7 @@ pub(crate) struct Ctx<'a> {
     pub(crate) extra: Extra,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
     /// `now + d`, but never past the case deadline.
     pub(crate) fn until(&self, d: Duration) -> Instant {
         (Instant::now() + d).min(self.deadline)
@@ -132,14 +137,57 @@ impl Ctx<'_> {
 
     fn connect(&mut self, label: &str) -> Result<Conn, Finding> {
         let deadline = self.until(self.limits.connect);
-        Conn::connect(self.addr, label, self.spec, self.t0, deadline).map_err(|e| {
+        let profile = self.maker.profile().cloned();
+        let reply_spec = profile.as_ref().map_or(self.spec, |p| &p.reply);
+        let mut conn = Conn::connect(
+            self.addr,
+            label,
+            reply_spec,
+            self.t0,
+            deadline,
+            self.limits.pause,
+            self.limits.confirm,
+        )
+        .map_err(|e| {
             self.conns.push(Conn::failed_log(label));
             Finding::fail(
                 format!("could not connect: {e}"),
                 "the server accepts a new connection",
                 format!("connect failed: {e}"),
             )
-        })
+        })?;
+        if let Some(profile) = &profile {
+            let deadline = self.until(self.limits.reply);
+            if let Err(why) = conn.open_session(profile, deadline) {
+                self.keep(conn.close());
+                return Err(Finding::fail(
+                    format!("session opener refused: {why}"),
+                    "the server accepts the profile's session opener",
+                    why,
+                ));
+            }
+        }
+        Ok(conn)
+    }
+
+    /// A context for a helper thread of this case: same target, limits and
+    /// deadline, its own evidence.
+    fn sub(&self, what: &str) -> Ctx<'a> {
+        Ctx {
+            addr: self.addr,
+            spec: self.spec,
+            maker: self.maker.clone(),
+            rng: Rng::for_case(self.seed, what),
+            seed: self.seed,
+            t0: self.t0,
+            deadline: self.deadline,
+            limits: self.limits,
+            trials: 0,
+            churn: 0,
+            replay: None,
+            conns: Vec::new(),
+            extra: Extra::default(),
+        }
     }
 
     fn keep(&mut self, log: ConnLog) {
@@ -150,7 +198,10 @@ impl Ctx<'_> {
     }
 
     fn note(&mut self, note: String) {
-        self.extra.notes.push(note);
+        // Bounded, and without repeats.
+        if self.extra.notes.len() < 16 && !self.extra.notes.contains(&note) {
+            self.extra.notes.push(note);
+        }
     }
 }
 
@@ -435,10 +486,18 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
         Mode::Lockstep => {
             let ends = ends(&s.msgs);
             let (mut pos, mut done) = (0, 0);
+            let mut replied = true;
             for (i, size) in pieces.0.iter().enumerate() {
-                if i > 0 && !pause.is_zero() {
-                    std::thread::sleep(pause);
+                // A piece boundary: a reply proved the server read what came
+                // before; otherwise let the last piece land first.
+                if i > 0 {
+                    if replied {
+                        conn.boundary_confirmed_by_reply();
+                    } else {
+                        conn.settle(ctx.until(ctx.limits.reply));
+                    }
                 }
+                replied = false;
                 let piece = &stream[pos..pos + size];
                 if let Err(e) = conn.send(
                     piece,
@@ -446,7 +505,10 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
                     pause,
                     ctx.until(ctx.limits.reply),
                 ) {
+                    // The server closed or reset: read what it sent, stop sending.
                     ctx.note(format!("write failed: {e}"));
+                    let wait = conn.read_frames(s.msgs.len(), ctx.until(ctx.limits.reply));
+                    return compare(conn, &s.msgs, &wait);
                 }
                 pos += size;
                 let complete = ends.iter().filter(|&&e| e <= pos).count();
@@ -456,13 +518,15 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
                         return compare(conn, &s.msgs[..complete], &wait);
                     }
                     done = complete;
+                    replied = true;
                 }
             }
             compare(conn, &s.msgs, &Wait::Done)
         }
         Mode::Pipelined | Mode::Single => {
-            let pacing = pause * u32::try_from(pieces.0.len()).unwrap_or(u32::MAX);
-            let deadline = ctx.until(ctx.limits.reply + pacing);
+            let settle =
+                super::delivery::SETTLE * u32::try_from(pieces.0.len()).unwrap_or(u32::MAX);
+            let deadline = ctx.until(ctx.limits.reply + settle);
             let (sent, wait) =
                 conn.send_while_reading(&stream, &pieces, pause, count, deadline, false);
             if let Err(e) = sent {
@@ -476,22 +540,26 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
 /// Check the replies against the messages: same frames, same order, nothing more.
 fn compare(conn: &Conn, msgs: &[Vec<u8>], wait: &Wait) -> Result<(), Finding> {
     let frames = conn.frames();
-    let expected = format!(
-        "{} replies echoing the {} messages, in order",
-        msgs.len(),
-        msgs.len()
-    );
+    let expected = match (conn.has_profile(), msgs.len()) {
+        (true, 1) => "one reply meeting the profile's expectation".to_owned(),
+        (true, n) => format!("{n} replies meeting the profile's expectations, in order"),
+        (false, 1) => "one reply echoing the message".to_owned(),
+        (false, n) => format!("{n} replies echoing the {n} messages, in order"),
+    };
     for (i, (got, want)) in frames.iter().zip(msgs).enumerate() {
-        if got.wire != *want {
+        if let Err(why) = conn.reply_matches(got, want) {
             return Err(Finding::fail(
-                format!("reply {} of {} differs from its message", i + 1, msgs.len()),
+                if conn.has_profile() {
+                    format!(
+                        "reply {} of {} does not answer its message",
+                        i + 1,
+                        msgs.len()
+                    )
+                } else {
+                    format!("reply {} of {} differs from its message", i + 1, msgs.len())
+                },
                 expected,
-                format!(
-                    "reply {}: {} instead of {}",
-                    i + 1,
-                    Bytes::new(&got.wire),
-                    Bytes::new(want)
-                ),
+                format!("reply {}: {why}", i + 1),
             ));
         }
     }
@@ -620,10 +688,11 @@ fn try_schedule(
 
 /// Greedy shrinking against the live server: drop trailing messages, then
 /// merge adjacent pieces, keeping each change that still fails. At most 60
-/// attempts, within the case deadline.
+/// attempts, within twice the reply deadline.
 fn shrink(ctx: &mut Ctx<'_>, trial: usize, msgs: &[Vec<u8>], pieces: Pieces, mode: Mode) -> Pieces {
     let mut best = pieces;
     let mut attempts = 0;
+    let budget = (Instant::now() + ctx.limits.reply * 2).min(ctx.deadline);
     let fails = |ctx: &mut Ctx<'_>, p: &Pieces, attempts: &mut usize| {
         *attempts += 1;
         let before = ctx.conns.len();
@@ -634,7 +703,7 @@ fn shrink(ctx: &mut Ctx<'_>, trial: usize, msgs: &[Vec<u8>], pieces: Pieces, mod
     // Fewer messages: the schedule cut at each earlier message boundary.
     let bounds = ends(msgs);
     for &end in &bounds[..bounds.len().saturating_sub(1)] {
-        if attempts >= 60 || Instant::now() >= ctx.deadline {
+        if attempts >= 60 || Instant::now() >= budget {
             break;
         }
         let cuts: Vec<usize> = best.cuts().into_iter().filter(|&c| c < end).collect();
@@ -646,7 +715,7 @@ fn shrink(ctx: &mut Ctx<'_>, trial: usize, msgs: &[Vec<u8>], pieces: Pieces, mod
     }
     // Fewer cuts.
     let mut i = 0;
-    while i < best.cuts().len() && attempts < 60 && Instant::now() < ctx.deadline {
+    while i < best.cuts().len() && attempts < 60 && Instant::now() < budget {
         let mut cuts = best.cuts();
         cuts.remove(i);
         let candidate = Pieces::from_cuts(best.total(), &cuts);
@@ -763,7 +832,7 @@ fn eof_after_on(
     let expected = format!(
         "no reply to the {} partial bytes, and the server's EOF within {}",
         partial.len(),
-        Ms(ctx.limits.close)
+        Ms(ctx.limits.prompt)
     );
     if extra > 0 && !eof_reply_ok {
         return Err(Finding::fail(
@@ -893,6 +962,8 @@ fn reset_mid_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     std::thread::sleep(ctx.limits.pause * 5);
     ctx.keep(conn.reset());
     ctx.note("the liveness probe after this case checks that the server survived".to_owned());
+    // Give a busy server time to meet the reset before the probe.
+    std::thread::sleep(ctx.limits.prompt / 2);
     Ok(())
 }
 
@@ -926,8 +997,16 @@ fn reset_while_writing(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     if ctx.eof() {
         conn.shutdown_write();
     }
-    // Let the server fill its send buffer and block in a write.
+    // Wait until replies flow (the server is writing), then let it fill the
+    // buffers again and block in a write.
+    let flowing = conn.read_some(ctx.until(ctx.limits.reply));
     std::thread::sleep(ctx.limits.pause * 20);
+    if flowing != Wait::Done {
+        ctx.note(format!(
+            "no reply arrived before the reset: {}",
+            flowing.describe()
+        ));
+    }
     ctx.note(format!(
         "{} bytes written in {}, then {}; then RST",
         conn.sent_total(),
@@ -937,6 +1016,8 @@ fn reset_while_writing(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
             .unwrap_or_else(|| "all were accepted".to_owned())
     ));
     ctx.keep(conn.reset());
+    // Give a busy server time to meet the reset before the probe.
+    std::thread::sleep(ctx.limits.prompt / 2);
     Ok(())
 }
 
@@ -1108,6 +1189,7 @@ fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
         })
         .collect();
     let (addr, spec, t0, deadline, limits) = (ctx.addr, ctx.spec, ctx.t0, ctx.deadline, ctx.limits);
+    let maker = &ctx.maker;
     let outcomes: Vec<(Result<(), Finding>, Vec<ConnLog>)> = std::thread::scope(|s| {
         let handles: Vec<_> = plans
             .into_iter()
@@ -1117,7 +1199,7 @@ fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
                     let mut sub = Ctx {
                         addr,
                         spec,
-                        maker: Maker::new(spec),
+                        maker: maker.clone(),
                         rng: Rng::for_case(0, "client"),
                         seed: 0,
                         t0,
@@ -1171,29 +1253,80 @@ fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     }
 }
 
+/// Threads that share the churn cycles.
+const CHURN_THREADS: usize = 4;
+
 fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let started = Instant::now();
     let m = ctx.maker.message(0, 8);
-    for cycle in 0..ctx.churn {
-        let mut conn = ctx.connect(&format!("cycle {}", cycle + 1))?;
-        let s = Session::each_whole(vec![m.clone()]);
-        let r = session_on(ctx, &mut conn, &s, Mode::Lockstep);
-        let log = conn.close();
-        if let Err(mut f) = r {
-            ctx.keep(log);
-            f.message = format!("cycle {} of {}: {}", cycle + 1, ctx.churn, f.message);
-            return Err(f);
-        }
-        if Instant::now() >= ctx.deadline {
-            ctx.note(format!("case deadline reached after {} cycles", cycle + 1));
-            break;
+    let total = ctx.churn;
+    let per_thread = total.div_ceil(CHURN_THREADS);
+    let outcomes: Vec<(Result<usize, Finding>, Vec<ConnLog>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..CHURN_THREADS)
+            .map(|t| {
+                let mut sub = ctx.sub("churn");
+                let m = m.clone();
+                s.spawn(move || {
+                    let mut done = 0;
+                    let cycles = per_thread.min(total.saturating_sub(t * per_thread));
+                    for cycle in 0..cycles {
+                        let label = format!("cycle {}", t * per_thread + cycle + 1);
+                        let mut conn = match sub.connect(&label) {
+                            Ok(c) => c,
+                            Err(f) => return (Err(f), sub.conns),
+                        };
+                        let r = session_on(
+                            &mut sub,
+                            &mut conn,
+                            &Session::each_whole(vec![m.clone()]),
+                            Mode::Lockstep,
+                        );
+                        let log = conn.close();
+                        if let Err(mut f) = r {
+                            sub.conns.push(log);
+                            f.message = format!("{label} of {total}: {}", f.message);
+                            return (Err(f), sub.conns);
+                        }
+                        done += 1;
+                        if Instant::now() >= sub.deadline {
+                            break;
+                        }
+                    }
+                    (Ok(done), Vec::new())
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    (
+                        Err(Finding::fail("churn thread panicked", "", "")),
+                        Vec::new(),
+                    )
+                })
+            })
+            .collect()
+    });
+    let mut done = 0;
+    for (r, logs) in outcomes {
+        match r {
+            Ok(n) => done += n,
+            Err(f) => {
+                for log in logs {
+                    ctx.keep(log);
+                }
+                return Err(f);
+            }
         }
     }
     ctx.note(format!(
-        "{} connect/exchange/close cycles in {}",
-        ctx.churn,
+        "{done} of {total} connect/exchange/close cycles ({CHURN_THREADS} at a time) in {}",
         Ms(started.elapsed())
     ));
+    if done < total {
+        ctx.note("the case deadline passed before every cycle ran".to_owned());
+    }
     Ok(())
 }
 
@@ -1220,12 +1353,17 @@ impl ProbeError {
 }
 
 /// The liveness probe: a fresh connection and one valid exchange.
-pub(crate) fn probe(addr: SocketAddr, spec: &Spec, limits: Limits) -> Result<(), ProbeError> {
+pub(crate) fn probe(
+    addr: SocketAddr,
+    spec: &Spec,
+    profile: Option<&std::sync::Arc<crate::profile::Profile>>,
+    limits: Limits,
+) -> Result<(), ProbeError> {
     let t0 = Instant::now();
     let mut ctx = Ctx {
         addr,
         spec,
-        maker: Maker::new(spec),
+        maker: Maker::with(spec, profile),
         rng: Rng::for_case(0, "probe"),
         seed: 0,
         t0,

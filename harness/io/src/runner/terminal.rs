@@ -26,6 +26,12 @@ pub struct Terminal<W: Write> {
     color: bool,
     verbose: bool,
     group: String,
+    /// Whether a "running …" line is on screen, to be overwritten.
+    progress: bool,
+    /// Cases announced, cases finished and the run's start, for the progress line.
+    total: usize,
+    done: usize,
+    started: std::time::Instant,
     error: Option<std::io::Error>,
 }
 
@@ -46,6 +52,10 @@ impl<W: Write> Terminal<W> {
             color,
             verbose: false,
             group: String::new(),
+            progress: false,
+            total: 0,
+            done: 0,
+            started: std::time::Instant::now(),
             error: None,
         }
     }
@@ -100,13 +110,40 @@ impl<W: Write> Terminal<W> {
                 framing,
                 seed,
                 cases,
-            } => writeln!(
-                self.out,
-                "{} {target} --framing {framing} --seed {seed}   ({cases} cases)",
-                self.paint("1", "framecheck run")
-            ),
+            } => {
+                self.total = *cases;
+                self.done = 0;
+                self.started = std::time::Instant::now();
+                // A profile run says "profile NAME (...)" instead of a spec.
+                let flag = if framing.starts_with("profile ") {
+                    ""
+                } else {
+                    "--framing "
+                };
+                writeln!(
+                    self.out,
+                    "{} {target} {flag}{framing} --seed {seed}   ({cases} cases)",
+                    self.paint("1", "framecheck run")
+                )
+            }
+            // Live progress on a terminal: the running case, overwritten
+            // by its result.
+            RunEvent::CaseStarted { id } if self.color => {
+                self.progress = true;
+                let line = format!(
+                    "  … [{}/{} {:.1} s] {id}",
+                    self.done + 1,
+                    self.total,
+                    self.started.elapsed().as_secs_f64()
+                );
+                write!(self.out, "{}", self.paint("2", &line))?;
+                self.out.flush()
+            }
             RunEvent::CaseStarted { .. } => Ok(()),
-            RunEvent::CaseFinished(result) => self.write_case(result),
+            RunEvent::CaseFinished(result) => {
+                self.done += 1;
+                self.write_case(result)
+            }
             RunEvent::RunFinished { summary, duration } => {
                 let verdict = self.verdict_word(summary);
                 writeln!(
@@ -138,6 +175,9 @@ impl<W: Write> Terminal<W> {
     }
 
     fn write_case(&mut self, r: &CaseResult) -> std::io::Result<()> {
+        if std::mem::take(&mut self.progress) {
+            write!(self.out, "\r\x1b[K")?;
+        }
         if r.group != self.group {
             self.group.clone_from(&r.group);
             writeln!(self.out, "{}", self.paint("1", &r.group))?;
@@ -276,5 +316,25 @@ mod tests {
             assert!(text.contains(needle), "{needle:?} missing from:\n{text}");
         }
         assert!(!text.contains('\x1b'), "no color codes without color");
+    }
+
+    #[test]
+    fn color_and_live_progress_on_a_terminal() {
+        let mut t = Terminal::new(Vec::new(), true);
+        t.event(&RunEvent::CaseStarted {
+            id: "eof/mid-body".to_owned(),
+        });
+        t.event(&RunEvent::CaseFinished(case("eof/mid-body", Verdict::Fail)));
+        let text = String::from_utf8(t.into_inner()).expect("utf8");
+        assert!(text.contains("… [1/0 0.0 s] eof/mid-body"), "{text:?}");
+        assert!(
+            text.contains("\r\x1b[K"),
+            "the progress line is cleared: {text:?}"
+        );
+        assert!(text.contains("\x1b[1;31m✗ FAIL"), "{text:?}");
+        assert!(
+            !Terminal::<Vec<u8>>::color_wanted(false),
+            "never color off a terminal"
+        );
     }
 }
