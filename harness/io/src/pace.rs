@@ -185,10 +185,10 @@ impl Pacer {
             // Yield a few times (a local reader is usually quick), then sleep
             // with a doubling backoff so a busy machine's CPU goes to the reader.
             spins += 1;
-            if spins <= 3 {
+            if spins <= 10 {
                 thread::yield_now();
             } else {
-                let exp = (spins - 4).min(7);
+                let exp = (spins - 11).min(7);
                 thread::sleep(Duration::from_micros(10 << exp));
             }
         }

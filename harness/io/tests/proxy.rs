@@ -336,6 +336,70 @@ fn many_connections_at_once() {
 }
 
 #[test]
+fn connections_beyond_the_bound_wait_for_a_slot() {
+    let (up, _seen) = upstream(Vec::new(), Close::Fin, true);
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap_or_else(|e| panic!("{e}")), up);
+    config.max_conns = 1;
+    config.idle_timeout = WAIT;
+    let p = Proxy::bind(config, Arc::new(|_| {}))
+        .and_then(Proxy::spawn)
+        .unwrap_or_else(|e| panic!("proxy: {e}"));
+    let echo_one = |c: &TcpStream, byte: u8, wait: Duration| -> Option<u8> {
+        let _ = c.set_read_timeout(Some(wait));
+        (&*c).write_all(&[byte]).ok()?;
+        let mut b = [0u8; 1];
+        (&*c).read_exact(&mut b).ok().map(|()| b[0])
+    };
+    let first = connect(p.addr());
+    assert_eq!(echo_one(&first, b'a', WAIT), Some(b'a'), "first_is_served");
+    // The kernel completes the second handshake, but the proxy does not
+    // accept it while the first holds the only slot.
+    let second = connect(p.addr());
+    assert_eq!(
+        echo_one(&second, b'b', Duration::from_millis(300)),
+        None,
+        "second_waits"
+    );
+    drop(first);
+    let _ = second.set_read_timeout(Some(WAIT));
+    let mut b = [0u8; 1];
+    assert!(
+        (&second).read_exact(&mut b).is_ok(),
+        "second_is_served_after_the_first"
+    );
+    assert_eq!(b, *b"b");
+}
+
+#[test]
+fn ipv6_loopback_works_when_available() {
+    let Ok(listener) = TcpListener::bind("[::1]:0") else {
+        return; // no IPv6 on this machine
+    };
+    let up = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let server = thread::spawn(move || {
+        let (s, _) = listener.accept().ok()?;
+        Some(drain(&s))
+    });
+    let mut config = Config::new("[::1]:0".parse().unwrap_or_else(|e| panic!("{e}")), up);
+    config.up = Schedule::fixed(1);
+    let p = Proxy::bind(config, Arc::new(|_| {}))
+        .and_then(Proxy::spawn)
+        .unwrap_or_else(|e| panic!("proxy: {e}"));
+    let c = connect(p.addr());
+    (&c).write_all(b"sixteen bytes!!!")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let _ = c.shutdown(Shutdown::Write);
+    let (bytes, reads, end) = server
+        .join()
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("the server saw nothing"));
+    assert_eq!(bytes, b"sixteen bytes!!!");
+    assert_eq!(end, End::Eof);
+    assert!(reads.iter().filter(|&&n| n == 1).count() >= 15, "{reads:?}");
+}
+
+#[test]
 fn refuses_non_loopback_and_message_shapes() {
     let table = [
         (
