@@ -31,8 +31,22 @@ fn targets(bug: Bug) -> &'static [&'static str] {
             "boundary/coalesced",
             "boundary/split-every-point/lockstep",
         ],
-        Bug::DelimInOneRead => &["boundary/split-delimiter/lockstep"],
-        Bug::HeaderInOneRecv => &["boundary/split-length-field/lockstep"],
+        // Cut inside the delimiter or the header: the named split cases, and
+        // the cases that cut everywhere (byte at a time, every point, random).
+        Bug::DelimInOneRead => &[
+            "boundary/split-delimiter/lockstep",
+            "boundary/split-delimiter/pipelined",
+            "boundary/byte-at-a-time/lockstep",
+            "boundary/split-every-point/lockstep",
+            "boundary/random-schedules/lockstep",
+        ],
+        Bug::HeaderInOneRecv => &[
+            "boundary/split-length-field/lockstep",
+            "boundary/split-length-field/pipelined",
+            "boundary/byte-at-a-time/lockstep",
+            "boundary/split-every-point/lockstep",
+            "boundary/random-schedules/lockstep",
+        ],
         Bug::TrustsLength => &["limits/length-over-max"],
         Bug::NoLineLimit => &["limits/over-long-frame"],
         Bug::IgnoresEof => &["eof/after-connect", "half-close/eof-message"],
