@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # Decode speed, measured side by side (issue 2, item 8).
 #
-# 1. criterion: every strategy on 64-byte and 4 KiB frames, cut whole / 64 KiB
-#    / 1460 / 7 / 1, beside tokio-util's codecs on the same streams and the
-#    memchr scan limit; rendered as a table with the issue's targets.
-# 2. whole process: `framecheck frames --count` against a tokio-util program
+# Every strategy on 64-byte and 4 KiB frames, cut whole / 64 KiB / 1460 / 7 /
+# 1, beside tokio-util's codecs on the same streams and the memchr scan limit:
+# 1. side by side (harness/bench/src/bin/side_by_side.rs): paired rounds, on-CPU
+#    time, median throughputs and median per-round ratios -- the table that
+#    holds up on a shared, noisy machine;
+# 2. criterion (harness/bench/benches/decode.rs), rendered the same way from
+#    its medians (ratios of medians, so noisier);
+# 3. whole process: `framecheck frames --count` against a tokio-util program
 #    (64 KiB reads) on the same 256 MiB files, timed by hyperfine (medians).
 #
-# Usage: scripts/bench.sh [CRITERION_FILTER]
-# Environment: BENCH_WARMUP (s, default 0.5), BENCH_TIME (s, default 1.5),
-# BENCH_RUNS (hyperfine runs, default 7), BENCH_MIB (file size, default 256),
-# BENCH_SKIP_CRITERION=1 / BENCH_SKIP_PROCESS=1 to run one half.
+# Usage: scripts/bench.sh [FILTER]   (FILTER: e.g. "line 64" for 1 and 2)
+# Environment: BENCH_ROUNDS (paired rounds, default 15), BENCH_WARMUP /
+# BENCH_TIME (criterion seconds, default 0.5 / 1.5), BENCH_RUNS (hyperfine
+# runs, default 7), BENCH_MIB (file size, default 256), and
+# BENCH_SKIP_PAIRED=1 / BENCH_SKIP_CRITERION=1 / BENCH_SKIP_PROCESS=1.
 # Output: the tables on stdout, also written to target/bench/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,14 +42,23 @@ echo "- machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cor
 echo "- rustc: $(rustc --version)"
 echo
 
+if [ "${BENCH_SKIP_PAIRED:-0}" != 1 ]; then
+    cargo build -q --release --locked -p framecheck-bench --bin side_by_side
+    echo "## In memory, side by side (paired rounds, on-CPU time; 1 MiB streams; GB/s = 10^9 bytes/s)"
+    echo
+    "$target/release/side_by_side" --rounds "${BENCH_ROUNDS:-15}" "$filter" 2>/dev/null \
+        | tee "$out/side_by_side.md"
+    echo
+fi
+
 if [ "${BENCH_SKIP_CRITERION:-0}" != 1 ]; then
     # Stale estimates from earlier (filtered) runs would leak into the table.
     rm -rf "$target/criterion"
     args=(--warm-up-time "$warmup" --measurement-time "$measure")
-    [ -n "$filter" ] && args+=("$filter")
+    [ -n "$filter" ] && args+=("$(sed 's/[][\\^$.|?*+(){}]/\\&/g' <<<"$filter")")
     cargo bench -p framecheck-bench --bench decode --locked -- "${args[@]}" >"$out/criterion.log" 2>&1 \
         || { tail -30 "$out/criterion.log" >&2; exit 1; }
-    echo "## In memory (criterion medians, 1 MiB streams; GB/s = 10^9 bytes/s)"
+    echo "## In memory, criterion (medians of wall-clock time, run one after another; 1 MiB streams)"
     echo
     cargo run -q --release -p framecheck-bench --bin bench_table --locked -- "$target/criterion" \
         | tee "$out/table.md"
@@ -72,7 +86,7 @@ if [ "${BENCH_SKIP_PROCESS:-0}" != 1 ]; then
         json=$out/process-$spec.json
         hyperfine -N --style none --warmup 1 --runs "$runs" --export-json "$json" \
             "$bin/framecheck frames --framing $spec --count $file" \
-            "$bin/tokio_count $spec $file" >/dev/null
+            "$bin/tokio_count $spec $file" >/dev/null 2>"$out/hyperfine-$spec.log"
         jq -r --arg f "$spec, 64 B frames ($ours frames)" \
             '[.results[].median] as [$a, $b] | "| \($f) | \($a * 1000 | round / 1000) | \($b * 1000 | round / 1000) | \($b / $a * 10 | round / 10)x |"' \
             "$json"

@@ -40,3 +40,8 @@ awk -F'\t' 'NR > 1 {
     END {
         for (t in n) printf "| %s | %d | %d | %d | %d |\n", t, n[t], s[t], x[t], f[t] + 0
     }' "$tsv" | sort
+
+if [ -f reports/fuzz-notes.md ]; then
+    echo
+    cat reports/fuzz-notes.md
+fi

@@ -183,7 +183,10 @@ where
     }
 }
 
-#[expect(clippy::too_many_lines, reason = "the mapping, then one arm per outcome")]
+#[expect(
+    clippy::too_many_lines,
+    reason = "the mapping, then one arm per outcome"
+)]
 fn length_delimited(r: &mut Reader<'_>) {
     let field = FIELDS[usize::from(r.byte() % 7)];
     let offset = usize::from(r.byte() % 5);
@@ -252,12 +255,16 @@ fn length_delimited(r: &mut Reader<'_>) {
     {
         let k = theirs.frames.len();
         let at: usize = ours.frames[..k.min(n)].iter().map(|f| f.wire.len()).sum();
-        if let Some(raw) = raw_field(stream.get(at + offset..).unwrap_or_default(), field) {
-            if raw > clip {
-                assert!(k <= n, "D6: tokio framed past ours: {}", ctx());
-                assert_eq!(&ours_frames[..k], &theirs.frames[..], "D6 frames: {}", ctx());
-                return;
-            }
+        let raw = raw_field(stream.get(at + offset..).unwrap_or_default(), field);
+        if raw.is_some_and(|raw| raw > clip) {
+            assert!(k <= n, "D6: tokio framed past ours: {}", ctx());
+            assert_eq!(
+                &ours_frames[..k],
+                &theirs.frames[..],
+                "D6 frames: {}",
+                ctx()
+            );
+            return;
         }
     }
     assert!(
@@ -299,8 +306,7 @@ fn length_delimited(r: &mut Reader<'_>) {
             held,
             stage: Stage::Body,
             ..
-        }) if !whole_frame && *held == head =>
-        {
+        }) if !whole_frame && *held == head => {
             // D5: the stream ends right after a header. tokio has already
             // skipped the header out of its buffer, finds it empty at EOF
             // and ends cleanly, losing the frame.
@@ -335,7 +341,10 @@ fn length_delimited(r: &mut Reader<'_>) {
 fn raw_field(bytes: &[u8], field: LenField) -> Option<u64> {
     let width = field.width()?;
     let b = bytes.get(..width)?;
-    let big = matches!(field, LenField::U8 | LenField::U16Be | LenField::U32Be | LenField::U64Be);
+    let big = matches!(
+        field,
+        LenField::U8 | LenField::U16Be | LenField::U32Be | LenField::U64Be
+    );
     let fold = |acc: u64, x: &u8| (acc << 8) | u64::from(*x);
     Some(if big {
         b.iter().fold(0, fold)

@@ -5,6 +5,7 @@ mod demo;
 mod exit;
 mod frames;
 mod proxy;
+mod reports;
 mod run;
 mod serve;
 

@@ -53,6 +53,9 @@ pub(crate) struct Args {
     /// Seconds to wait for each piece to be acknowledged and read.
     #[arg(long, value_name = "SECS", default_value_t = 1.0)]
     pace_timeout: f64,
+    /// Bytes read at once per direction (the memory bound per direction).
+    #[arg(long, value_name = "BYTES", default_value_t = 128 * 1024)]
+    buffer: usize,
     /// Seconds without progress before a connection is reset.
     #[arg(long, value_name = "SECS", default_value_t = 300.0)]
     idle_timeout: f64,
@@ -152,6 +155,10 @@ fn config(args: &Args) -> Result<Config, String> {
     });
     c.max_conns = args.max_conns;
     c.pace = !args.no_pace;
+    if args.buffer == 0 || args.buffer > 64 << 20 {
+        return Err(format!("--buffer {}: expected 1 to 64 MiB", args.buffer));
+    }
+    c.buffer = args.buffer;
     c.pace_deadline = secs("--pace-timeout", args.pace_timeout)?;
     c.idle_timeout = secs("--idle-timeout", args.idle_timeout)?;
     Ok(c)

@@ -1,11 +1,14 @@
 //! `framecheck run` and `framecheck replay`: the conformance runner.
 
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
 
 use framecheck_framing::Spec;
+use framecheck_io::profile::Profile;
 use framecheck_io::runner::{self, Options, Pieces, ReplaySchedule, Terminal};
 
 use crate::exit;
+use crate::reports::ReportArgs;
 
 /// Arguments of `framecheck run`.
 #[derive(Debug, clap::Args)]
@@ -17,20 +20,41 @@ Every failure prints its requirement, what was expected and observed, and a
 one-line `framecheck replay ...` command that reruns exactly that case.
 
 Examples:
-  framecheck run 127.0.0.1:6379 --framing crlf
+  # an echo server: each message must come back framed the same
+  framecheck run 127.0.0.1:4000 --framing u16be
   framecheck run 127.0.0.1:5432 --framing u32be,offset=1,adjust=-4 --cases 'boundary/*'
-  framecheck run 127.0.0.1:4000 --framing u16be --list")]
+  framecheck run 127.0.0.1:4000 --framing u16be --list
+
+  # a real protocol, through a profile (built in: redis, mqtt, dns; or a TOML file)
+  framecheck run 127.0.0.1:6379 --profile redis
+  framecheck run 127.0.0.1:9000 --profile my-protocol.toml
+
+  # in CI: every report format, known deviations, no live output
+  framecheck run 127.0.0.1:1883 --profile mqtt --seed 1 --quiet \\
+      --expect known-deviations.txt --json out/mqtt.json --junit out/mqtt.xml \\
+      --html out/mqtt.html --markdown \"$GITHUB_STEP_SUMMARY\"")]
 pub(crate) struct RunArgs {
     /// The server, HOST:PORT on loopback (127.0.0.1 or localhost).
     addr: String,
     /// Framing spec, e.g. `u32be,max=1MiB`, `crlf`, `varint,offset=1`.
-    #[arg(long, short = 'f')]
-    framing: String,
+    #[arg(
+        long,
+        short = 'f',
+        required_unless_present = "profile",
+        conflicts_with = "profile"
+    )]
+    framing: Option<String>,
+    /// Talk a protocol instead of expecting an echo: a built-in profile
+    /// (redis, mqtt, dns) or a profile TOML file.
+    #[arg(long, value_name = "NAME|FILE")]
+    profile: Option<String>,
     /// Print the selected cases with their requirements, run nothing.
     #[arg(long)]
     list: bool,
     #[command(flatten)]
     common: Common,
+    #[command(flatten)]
+    reports: ReportArgs,
 }
 
 /// Arguments of `framecheck replay`.
@@ -43,8 +67,16 @@ pub(crate) struct ReplayArgs {
     /// The server, HOST:PORT on loopback.
     addr: String,
     /// Framing spec.
-    #[arg(long, short = 'f')]
-    framing: String,
+    #[arg(
+        long,
+        short = 'f',
+        required_unless_present = "profile",
+        conflicts_with = "profile"
+    )]
+    framing: Option<String>,
+    /// The profile (built-in name or file), as printed in the replay line.
+    #[arg(long, value_name = "NAME|FILE")]
+    profile: Option<String>,
     /// The case id.
     #[arg(long)]
     case: String,
@@ -109,10 +141,12 @@ fn clock_seed() -> u64 {
 
 /// `framecheck run`.
 pub(crate) fn run(args: &RunArgs) -> u8 {
-    let Some(spec) = parse_spec("run", &args.framing) else {
+    let Some((spec, profile)) = target("run", args.framing.as_deref(), args.profile.as_deref())
+    else {
         return exit::USAGE;
     };
-    let options = args.common.options();
+    let mut options = args.common.options();
+    options.profile = profile;
     if args.list {
         let cases = runner::select(&spec, &options);
         for c in &cases {
@@ -127,18 +161,72 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             exit::OK
         };
     }
+    let all = runner::select(
+        &spec,
+        &Options {
+            profile: options.profile.clone(),
+            ..Options::default()
+        },
+    );
+    let ids = all
+        .iter()
+        .map(|c| c.id.as_str())
+        .chain([runner::BEFORE_SUITE]);
+    let expectations = match args.reports.expectations(ids) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("framecheck run: {e}");
+            return exit::USAGE;
+        }
+    };
     let Some(addr) = resolve("run", &args.addr) else {
         return exit::USAGE;
     };
-    execute("run", addr, &spec, &options, args.common.verbose)
+    let result = args
+        .reports
+        .attach(args.common.verbose, expectations.as_ref(), |reporter| {
+            runner::run(addr, &spec, &options, reporter)
+        });
+    match result {
+        Ok(summary) => code(summary.exit_code),
+        Err(e) => {
+            eprintln!("framecheck run: {e}");
+            exit::USAGE
+        }
+    }
+}
+
+/// The request spec and profile from `--framing` or `--profile` (clap makes
+/// exactly one present).
+fn target(
+    cmd: &str,
+    framing: Option<&str>,
+    profile: Option<&str>,
+) -> Option<(Spec, Option<Arc<Profile>>)> {
+    match (framing, profile) {
+        (_, Some(name)) => match Profile::load(name) {
+            Ok(p) => Some((p.request.clone(), Some(Arc::new(p)))),
+            Err(e) => {
+                eprintln!("framecheck {cmd}: {e}");
+                None
+            }
+        },
+        (Some(text), None) => parse_spec(cmd, text).map(|s| (s, None)),
+        (None, None) => {
+            eprintln!("framecheck {cmd}: give --framing SPEC or --profile NAME");
+            None
+        }
+    }
 }
 
 /// `framecheck replay`.
 pub(crate) fn replay(args: &ReplayArgs) -> u8 {
-    let Some(spec) = parse_spec("replay", &args.framing) else {
+    let Some((spec, profile)) = target("replay", args.framing.as_deref(), args.profile.as_deref())
+    else {
         return exit::USAGE;
     };
     let mut options = args.common.options();
+    options.profile = profile;
     options.cases = vec![args.case.clone()];
     if let Some(text) = &args.schedule {
         match text.parse::<Pieces>() {

@@ -221,7 +221,11 @@ impl Decoder {
 
     /// Take bytes from the front of `input` and return the next complete
     /// frame, `None` once all of `input` is taken, or the stream's error.
-    #[inline]
+    #[inline(always)]
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: with #[inline] LLVM keeps it out of line in the CLI's read loop, and each frame returns through memory"
+    )]
     pub fn decode<'s, 'i: 's>(
         &'s mut self,
         input: &mut &'i [u8],
@@ -233,17 +237,20 @@ impl Decoder {
             // chunk, or a delimited frame.
             Phase::Idle if !chunk.is_empty() => match &self.rule {
                 Rule::Headed(rule) => {
-                    if let Ok(Some(h)) = rule.parse(chunk, self.start)
-                        && chunk.len() >= h.total
-                    {
-                        let (wire, rest) = chunk.split_at(h.total);
-                        *input = rest;
-                        self.start += len64(h.total);
-                        return Ok(Some(FrameRef::new(wire, h.prefix, h.body_start..h.total)));
+                    if let Ok(Some(h)) = rule.parse(chunk, self.start) {
+                        if chunk.len() >= h.total {
+                            let (wire, rest) = chunk.split_at(h.total);
+                            *input = rest;
+                            self.start += len64(h.total);
+                            return Ok(Some(FrameRef::new(wire, h.prefix, h.body_start..h.total)));
+                        }
+                        // The header is whole and checked, the body cut.
+                        self.begin_body(h, input);
+                        return Ok(None);
                     }
-                    // A cut frame or a bad header: the general path decides.
+                    // A cut header or a bad one: the general path decides.
                 }
-                Rule::Delimited { delim, max, .. } => {
+                Rule::Delimited { delim, max } => {
                     // The delimiter must end within max + d bytes of the
                     // frame start, so the scan stops there.
                     let d = delim.len();
@@ -391,9 +398,8 @@ impl Decoder {
                 }
                 Ok(Some(h)) => {
                     // `parse` checked the payload against max; even so,
-                    // reserve no more than has arrived plus one step, so a
-                    // header that claims the max and then stops costs no
-                    // more memory than the bytes it really sent.
+                    // reserve no more than has arrived plus one step (see
+                    // begin_body).
                     held.buf.reserve(h.total.min(chunk.len() + RESERVE_STEP));
                     *phase = Phase::Body(h);
                     h
@@ -455,6 +461,24 @@ impl Decoder {
         Step::Frame
     }
 
+    /// Hold all of `input`, the start of a frame whose checked header `h`
+    /// says it is longer.
+    #[inline]
+    fn begin_body(&mut self, h: Head, input: &mut &[u8]) {
+        let chunk: &[u8] = input;
+        // At a frame boundary the buffer may hold the frame lent last.
+        self.held.buf.clear();
+        // `parse` checked the payload against max; even so, reserve no more
+        // than has arrived plus one step, so a header that claims the max
+        // and then stops costs no more memory than the bytes it really sent.
+        self.held
+            .buf
+            .reserve(h.total.min(chunk.len() + RESERVE_STEP));
+        self.held.push(chunk);
+        self.phase = Phase::Body(h);
+        *input = &[];
+    }
+
     /// More of a delimited frame: complete it at the first delimiter that
     /// ends in `input` (it may start in the held bytes), or hold `input`.
     #[inline]
@@ -493,12 +517,15 @@ impl Decoder {
     /// Hold all of `input`, in which no delimiter ends before `limit`, as
     /// (more of) a partial delimited frame; fail as soon as no delimiter can
     /// start within max.
-    #[inline]
+    #[inline(always)]
+    #[expect(
+        clippy::inline_always,
+        reason = "on every small chunk's path; with #[inline] LLVM kept it out of line"
+    )]
     fn hold_partial(&mut self, input: &mut &[u8], limit: usize) -> Step {
-        let Rule::Delimited { ref delim, max } = self.rule else {
+        let Rule::Delimited { max, .. } = self.rule else {
             unreachable!("hold_partial is only called for delimited rules")
         };
-        let d = delim.len();
         let chunk: &[u8] = input;
         let held = if let Phase::Partial = self.phase {
             self.held.buf.len()
@@ -507,12 +534,10 @@ impl Decoder {
             self.held.buf.clear();
             0
         };
-        let pending = if d > 1 {
-            self.pending_delimiter(chunk)
-        } else {
-            0
-        };
-        if limit < chunk.len() || held + chunk.len() - pending > max {
+        // Bytes past max are allowed only as the start of a delimiter (and
+        // the pending prefix is computed only then).
+        let over = |this: &Self| held + chunk.len() - this.pending_delimiter(chunk) > max;
+        if limit < chunk.len() || (held + chunk.len() > max && over(self)) {
             return self.unterminated(max);
         }
         self.phase = Phase::Partial;
@@ -523,7 +548,7 @@ impl Decoder {
 
     /// The length of the longest suffix of (held bytes + `chunk`) that is a
     /// proper prefix of the delimiter: bytes that may yet start one.
-    #[inline]
+    #[inline(never)]
     fn pending_delimiter(&self, chunk: &[u8]) -> usize {
         let Rule::Delimited { delim, .. } = &self.rule else {
             return 0;
@@ -599,7 +624,8 @@ fn fail(phase: &mut Phase, e: Error) -> Error {
 /// across into `held` if need be; hits ascend, so the first match is the
 /// leftmost delimiter. Linear: every byte is scanned once, and each hit
 /// costs at most `delim.len()` comparisons.
-#[inline]
+#[inline(always)]
+#[expect(clippy::inline_always, reason = "on every frame's path; see decode()")]
 fn find_end(delim: &[u8], held: &[u8], chunk: &[u8]) -> Option<usize> {
     let (&last, before) = delim.split_last()?;
     if before.is_empty() {
@@ -625,15 +651,50 @@ fn ends_with_joined(held: &[u8], chunk: &[u8], tail: &[u8]) -> bool {
     }
 }
 
-/// The first `byte` in `hay`: a plain loop for the few bytes of a small
-/// chunk, where memchr's dispatch costs more than the scan.
-#[inline]
+/// The first `byte` in `hay`. Frames and chunks are often short, so the
+/// first 64 bytes are searched inline, a word at a time (SWAR: a zero byte
+/// of `word ^ pattern` is a match, and the lowest flagged byte is exact;
+/// short tails are read as overlapping words, their overlap known clean);
+/// memchr, whose dispatch costs more than a short scan, takes the rest.
+#[inline(always)]
+#[expect(clippy::inline_always, reason = "on every frame's path; see decode()")]
 fn find_byte(byte: u8, hay: &[u8]) -> Option<usize> {
-    if hay.len() < 16 {
-        hay.iter().position(|&b| b == byte)
-    } else {
-        memchr::memchr(byte, hay)
+    let n = hay.len();
+    if n < 8 {
+        if n < 4 {
+            return hay.iter().position(|&b| b == byte);
+        }
+        let (head, tail) = (&hay[..4], &hay[n - 4..]);
+        return first_in_word(byte, head)
+            .or_else(|| first_in_word(byte, tail).map(|at| n - 4 + at));
     }
+    let mut done = 0;
+    for word in hay.chunks_exact(8).take(8) {
+        if let Some(at) = first_in_word(byte, word) {
+            return Some(done + at);
+        }
+        done += 8;
+    }
+    match n - done {
+        0 => None,
+        1..8 => first_in_word(byte, &hay[n - 8..]).map(|at| n - 8 + at),
+        _ => memchr::memchr(byte, &hay[done..]).map(|at| done + at),
+    }
+}
+
+/// The first `byte` in `word`, a slice of 4 or 8 bytes, by SWAR.
+#[inline]
+fn first_in_word(byte: u8, word: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let (word, highs) = match *word {
+        [a, b, c, d] => (u64::from(u32::from_le_bytes([a, b, c, d])), 0x8080_8080),
+        _ => (u64::from_le_bytes(word.try_into().unwrap_or([0; 8])), HIGHS),
+    };
+    let x = word ^ (ONES * u64::from(byte));
+    let zeros = x.wrapping_sub(ONES) & !x & highs;
+    // At most 63 / 8: the cast cannot truncate.
+    (zeros != 0).then(|| (zeros.trailing_zeros() / 8) as usize)
 }
 
 /// A frame length as a stream offset increment.
@@ -792,5 +853,95 @@ fn payload_len(declared: u64, adjust: i64, max: usize, offset: u64) -> Result<us
             len: u64::try_from(len).unwrap_or(u64::MAX),
             max,
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{find_byte, find_end};
+
+    /// The word-at-a-time search agrees with a plain scan for every
+    /// haystack length around its word and 64-byte edges, every needle
+    /// position, and needles whose bits trip naive SWAR (0x00, 0x80, 0xff).
+    #[test]
+    fn find_byte_matches_a_plain_scan() {
+        for needle in [b'\n', 0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff] {
+            for filler in [b'a', 0x00, 0x80, 0xff, needle ^ 1] {
+                for len in 0..=150 {
+                    let mut hay = vec![filler; len];
+                    if filler == needle {
+                        continue;
+                    }
+                    assert_eq!(find_byte(needle, &hay), None, "none in {len}");
+                    for at in 0..len {
+                        hay[at] = needle;
+                        let want = hay.iter().position(|&b| b == needle);
+                        assert_eq!(
+                            find_byte(needle, &hay),
+                            want,
+                            "{needle:#x} at {at} of {len}"
+                        );
+                        // A second needle later must not hide the first.
+                        if at + 3 < len {
+                            hay[at + 3] = needle;
+                            assert_eq!(
+                                find_byte(needle, &hay),
+                                want,
+                                "two, first at {at} of {len}"
+                            );
+                            hay[at + 3] = filler;
+                        }
+                        hay[at] = filler;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scenarios for the delimiter scan: `held` then `chunk`, and where the
+    /// first delimiter ends in `chunk`.
+    #[test]
+    fn find_end_table() {
+        type Case = (
+            &'static str,
+            &'static [u8],
+            &'static [u8],
+            &'static [u8],
+            Option<usize>,
+        );
+        let cases: &[Case] = &[
+            ("one_byte", b"\n", b"", b"ab\ncd\n", Some(3)),
+            ("crlf_whole_in_chunk", b"\r\n", b"", b"ab\r\n", Some(4)),
+            (
+                "crlf_lone_lf_is_payload",
+                b"\r\n",
+                b"",
+                b"a\nb\r\n",
+                Some(5),
+            ),
+            ("crlf_cut_after_cr", b"\r\n", b"ab\r", b"\nx", Some(1)),
+            ("crlf_lf_without_held_cr", b"\r\n", b"ab", b"\nx", None),
+            (
+                "blank_line_cut_in_three",
+                b"\r\n\r\n",
+                b"h\r\n\r",
+                b"\nrest",
+                Some(1),
+            ),
+            (
+                "blank_line_cut_early",
+                b"\r\n\r\n",
+                b"h\r",
+                b"\n\r\nrest",
+                Some(3),
+            ),
+            ("overlapping_prefix", b"aab", b"a", b"aab", Some(3)),
+            ("overlapping_prefix_cut", b"aab", b"xa", b"ab", Some(2)),
+            ("no_delimiter", b"\r\n\r\n", b"abc", b"\r\n\rx", None),
+            ("empty_chunk", b"\r\n", b"a\r", b"", None),
+        ];
+        for &(name, delim, held, chunk, want) in cases {
+            assert_eq!(find_end(delim, held, chunk), want, "{name}");
+        }
     }
 }

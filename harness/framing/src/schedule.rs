@@ -66,10 +66,9 @@ pub use rng::SplitMix64;
 
 use std::time::Duration;
 
-/// The largest piece size, fault offset and random range bound: 1 GiB per
-/// piece, 2^62 bytes for an offset.
+/// The largest piece size (and bound of a random range): 1 GiB.
 pub const MAX_PIECE: usize = 1 << 30;
-/// The largest fault offset.
+/// The largest fault offset: 2^62 bytes.
 pub const MAX_OFFSET: u64 = 1 << 62;
 /// The most sizes an explicit list may have.
 pub const MAX_SIZES: usize = 4096;

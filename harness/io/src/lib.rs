@@ -15,6 +15,7 @@ pub mod exit;
 pub mod pace;
 pub mod profile;
 pub mod proxy;
+pub mod report;
 pub mod runner;
 pub mod server;
 

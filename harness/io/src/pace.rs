@@ -9,12 +9,16 @@
 //! 2. when the peer socket is on this machine, until its receive queue is
 //!    empty: the server has read the piece, so the next one cannot join it.
 //!
-//! Both come from `/proc/net/tcp*` ([`procnet`]). Each piece's boundary is
+//! Both come from netlink `sock_diag` ([`sockdiag`], an exact lookup per
+//! socket), or from `/proc/net/tcp*` ([`procnet`]) where netlink is not
+//! available. `TCP_INFO` is not used: it needs a raw `getsockopt` (unsafe)
+//! and would not show the peer's queue anyway. Each piece's boundary is
 //! then [`Boundary::Confirmed`] (both held), [`Boundary::Likely`] (acknowledged,
 //! but the peer's queue is not visible from here) or
 //! [`Boundary::NotGuaranteed`] (a deadline passed or nothing could be seen).
 
 pub mod procnet;
+pub mod sockdiag;
 
 use std::fmt;
 use std::io::{self, Write as _};
@@ -24,7 +28,8 @@ use std::time::{Duration, Instant};
 
 use framecheck_framing::schedule::{Plan, Step};
 
-use procnet::Watch;
+use procnet::{Look, Watch};
+use sockdiag::SockDiag;
 
 /// How sure we are that a piece arrived as its own read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -99,10 +104,33 @@ impl fmt::Display for Tally {
     }
 }
 
+/// Where the queue sizes come from.
+#[derive(Debug)]
+enum Probe {
+    Diag {
+        diag: SockDiag,
+        local: std::net::SocketAddr,
+        peer: std::net::SocketAddr,
+    },
+    Proc(Watch),
+}
+
+impl Probe {
+    fn look(&mut self) -> io::Result<Look> {
+        match self {
+            Probe::Diag { diag, local, peer } => Ok(Look {
+                ours: diag.queues(*local, *peer)?,
+                peer: diag.queues(*peer, *local)?,
+            }),
+            Probe::Proc(watch) => watch.look(),
+        }
+    }
+}
+
 /// Waits, after each piece written on one socket, until it has landed.
 #[derive(Debug)]
 pub struct Pacer {
-    watch: Watch,
+    probe: Probe,
     deadline: Duration,
     /// Whether the peer's socket was ever seen (it is on this machine).
     peer_seen: bool,
@@ -113,8 +141,13 @@ impl Pacer {
     /// `TCP_NODELAY`.
     pub fn new(stream: &TcpStream, deadline: Duration) -> io::Result<Pacer> {
         stream.set_nodelay(true)?;
+        let (local, peer) = (stream.local_addr()?, stream.peer_addr()?);
+        let probe = match SockDiag::open(deadline) {
+            Ok(diag) => Probe::Diag { diag, local, peer },
+            Err(_) => Probe::Proc(Watch::new(local, peer)),
+        };
         Ok(Pacer {
-            watch: Watch::new(stream.local_addr()?, stream.peer_addr()?),
+            probe,
             deadline,
             peer_seen: false,
         })
@@ -126,7 +159,7 @@ impl Pacer {
         let until = Instant::now() + self.deadline;
         let mut spins = 0u32;
         loop {
-            let Ok(look) = self.watch.look() else {
+            let Ok(look) = self.probe.look() else {
                 return Boundary::NotGuaranteed;
             };
             let Some(ours) = look.ours else {
@@ -149,13 +182,14 @@ impl Pacer {
             if Instant::now() >= until {
                 return Boundary::NotGuaranteed;
             }
-            // Spin briefly (a local reader is usually quick), then back off.
+            // Yield a few times (a local reader is usually quick), then sleep
+            // with a doubling backoff so a busy machine's CPU goes to the reader.
             spins += 1;
-            if spins < 20 {
+            if spins <= 3 {
                 thread::yield_now();
             } else {
-                let backoff = Duration::from_micros(u64::from(spins.min(200)) * 5);
-                thread::sleep(backoff);
+                let exp = (spins - 4).min(7);
+                thread::sleep(Duration::from_micros(10 << exp));
             }
         }
     }

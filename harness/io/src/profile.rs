@@ -87,6 +87,8 @@ pub struct Profile {
     pub name: String,
     /// One line about the protocol.
     pub about: String,
+    /// How to name it again on a command line: the built-in name or the path.
+    pub origin: String,
     /// How requests are framed.
     pub request: Spec,
     /// How replies are framed.
@@ -161,7 +163,9 @@ impl Profile {
     pub fn builtin(name: &str) -> Option<Profile> {
         let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
         // The built-ins are checked by the tests; a broken one is a bug.
-        Profile::parse(text, &format!("builtin:{name}")).ok()
+        let mut profile = Profile::parse(text, &format!("builtin:{name}")).ok()?;
+        name.clone_into(&mut profile.origin);
+        Some(profile)
     }
 
     /// What `--profile ARG` names: an existing file, else a built-in name.

@@ -38,9 +38,12 @@ pub mod terminal;
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use framecheck_framing::Spec;
+
+use crate::profile::Profile;
 
 pub use catalogue::{Case, Mode, catalogue};
 pub use delivery::Pieces;
@@ -70,6 +73,11 @@ pub struct Options {
     pub replay: Option<ReplaySchedule>,
     /// How the replay line names the program (`framecheck`).
     pub program: String,
+    /// Talk the profile's protocol instead of expecting an echo: messages
+    /// are its exchanges, replies are checked against its expectations, and
+    /// its opener starts every connection. The `spec` given to [`run`] must
+    /// then be the profile's request framing.
+    pub profile: Option<Arc<Profile>>,
 }
 
 impl Default for Options {
@@ -83,6 +91,7 @@ impl Default for Options {
             churn_cycles: 2000,
             replay: None,
             program: "framecheck".to_owned(),
+            profile: None,
         }
     }
 }
@@ -104,12 +113,65 @@ pub enum RunError {
 pub fn select(spec: &Spec, options: &Options) -> Vec<Case> {
     catalogue(spec)
         .into_iter()
+        .map(|mut c| {
+            if options.profile.is_some() {
+                c.requirement = profile_requirement(&c.requirement);
+            }
+            if options.profile.is_some() && c.skip.is_none() {
+                if let Some((_, why)) = PROFILE_SKIPS.iter().find(|(g, _)| glob::matches(g, &c.id))
+                {
+                    c.skip = Some((*why).to_owned());
+                }
+            }
+            c
+        })
         .filter(|c| {
             options.cases.is_empty() || options.cases.iter().any(|g| glob::matches(g, &c.id))
         })
         .filter(|c| !options.skip.iter().any(|g| glob::matches(g, &c.id)))
         .collect()
 }
+
+/// A requirement written for echo, said for a profile: the reply a message
+/// must get is the one its exchange expects.
+fn profile_requirement(echo: &str) -> String {
+    [
+        (
+            "is echoed back as the same message",
+            "gets the reply its exchange expects",
+        ),
+        (
+            "are each echoed back",
+            "each get the reply their exchange expects",
+        ),
+        (
+            "get every message echoed back",
+            "get a reply to every message",
+        ),
+        ("is echoed back whole", "gets its expected reply"),
+        ("are echoed back whole", "get their expected replies"),
+        ("is echoed back as such", "gets its expected reply"),
+    ]
+    .iter()
+    .fold(echo.to_owned(), |text, (from, to)| text.replace(from, to))
+}
+
+/// Cases a profile cannot run, and why: they need payloads of a chosen size,
+/// and a profile's messages are its exchanges, with short replies.
+const PROFILE_SKIPS: [(&str, &str); 3] = [
+    (
+        "boundary/large-message",
+        "needs a message larger than the socket buffers; a profile's messages are its exchanges",
+    ),
+    (
+        "boundary/slow-reader",
+        "needs replies larger than the socket buffers; a profile's replies are short",
+    ),
+    (
+        "boundary/empty-payload/*",
+        "needs an empty payload; a profile's messages are its exchanges",
+    ),
+];
 
 /// Run the selected cases against the server at `addr`, reporting every
 /// event to `reporter`, and return the summary.
@@ -132,14 +194,17 @@ pub fn run(
     let run_deadline = started + limits.run;
     reporter.event(&RunEvent::RunStarted {
         target: addr.to_string(),
-        framing: spec.to_string(),
+        framing: match &options.profile {
+            Some(p) => format!("profile {} ({} / {})", p.name, p.request, p.reply),
+            None => spec.to_string(),
+        },
         seed: options.seed,
         cases: cases.len(),
     });
     let mut summary = Summary::default();
     let mut stop: Option<String> = None;
     if !cases.is_empty() {
-        match exec::probe(addr, spec, limits) {
+        match exec::probe(addr, spec, options.profile.as_ref(), limits) {
             Ok(()) => {}
             Err(exec::ProbeError::Unreachable(why)) => {
                 let why = format!("the target at {addr} is unreachable: {why}");
@@ -209,7 +274,7 @@ fn run_one(
     let mut ctx = exec::Ctx {
         addr,
         spec,
-        maker: messages::Maker::new(spec),
+        maker: messages::Maker::with(spec, options.profile.as_ref()),
         rng: rng::Rng::for_case(options.seed, &case.id),
         seed: options.seed,
         t0,
@@ -240,7 +305,7 @@ fn run_one(
         ));
     }
     let mut conns = std::mem::take(&mut ctx.conns);
-    if let Err(e) = exec::probe(addr, spec, limits) {
+    if let Err(e) = exec::probe(addr, spec, options.profile.as_ref(), limits) {
         let why = e.why().to_owned();
         let before = if verdict == Verdict::Pass {
             String::new()
@@ -290,13 +355,22 @@ fn before_suite(
     CaseResult {
         id: BEFORE_SUITE.to_owned(),
         group: "liveness".to_owned(),
-        requirement: "a fresh connection gets one valid message echoed back (the liveness probe)"
-            .to_owned(),
+        requirement: if options.profile.is_some() {
+            "a fresh connection gets one valid exchange answered (the liveness probe)"
+        } else {
+            "a fresh connection gets one valid message echoed back (the liveness probe)"
+        }
+        .to_owned(),
         verdict: Verdict::Fail,
         message: format!("the server failed the liveness probe before the suite: {why}"),
         evidence: Evidence {
             seed: options.seed,
-            expected: "one reply echoing the message".to_owned(),
+            expected: if options.profile.is_some() {
+                "one reply meeting the profile's expectation"
+            } else {
+                "one reply echoing the message"
+            }
+            .to_owned(),
             observed: why.to_owned(),
             connections: vec![log],
             ..Evidence::default()
@@ -345,11 +419,13 @@ pub fn replay_line(
     id: &str,
     extra: &str,
 ) -> String {
+    let framing = match &options.profile {
+        Some(p) => format!("--profile {}", shell_quote(&p.origin)),
+        None => format!("--framing {}", shell_quote(&spec.to_string())),
+    };
     let mut line = format!(
-        "{} replay {addr} --framing {} --case {id} --seed {}",
-        options.program,
-        shell_quote(&spec.to_string()),
-        options.seed
+        "{} replay {addr} {framing} --case {id} --seed {}",
+        options.program, options.seed
     );
     if (options.time_scale - 1.0).abs() > f64::EPSILON {
         let _ = write!(line, " --time-scale {}", options.time_scale);

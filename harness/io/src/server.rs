@@ -63,6 +63,11 @@ use shared::Shared;
 /// How often a blocked thread looks up to check for shutdown and deadlines.
 pub(crate) const TICK: Duration = Duration::from_millis(25);
 
+/// What `trusts-length` and `no-line-limit` buffer at most for one frame: far
+/// above any spec's default maximum, so the bug shows, but a safety valve for
+/// the machine running it.
+pub(crate) const BUG_BUFFER_CAP: usize = 64 * 1024 * 1024;
+
 /// How a server is built. Make one with [`ServerConfig::new`] and change the
 /// fields you need; more fields may be added (the struct is non-exhaustive).
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
-//! Shrinking a failing schedule: fewest cuts, no pauses, earliest fault,
-//! shortest prefix of the stream.
+//! Shrinking a failing schedule: fewest cuts, each as early as it can be,
+//! no pauses, earliest fault, shortest prefix of the stream.
 
 use std::fmt;
 
@@ -122,6 +122,25 @@ impl<D: Push, M: FnMut() -> D> Shrinker<'_, D, M> {
         false
     }
 
+    /// Move each cut as early as it still fails (so that the prefix can
+    /// shrink after it).
+    fn earlier_cuts(&mut self, c: &mut Candidate) -> bool {
+        let mut changed = false;
+        for i in 0..c.cuts.len() {
+            let lo = if i == 0 { 1 } else { c.cuts[i - 1] + 1 };
+            for pos in lo..c.cuts[i] {
+                let mut trial = c.clone();
+                trial.cuts[i] = pos;
+                if self.fails(&trial) {
+                    *c = trial;
+                    changed = true;
+                    break;
+                }
+            }
+        }
+        changed
+    }
+
     /// The shortest prefix that still fails.
     fn shorter_prefix(&mut self, c: &mut Candidate) -> bool {
         if c.reset.is_some() {
@@ -141,13 +160,16 @@ impl<D: Push, M: FnMut() -> D> Shrinker<'_, D, M> {
 }
 
 /// Shrink a failure found by [`check`] on `stream` to a minimal schedule.
+///
+/// `_message_ends` mirrors [`check`]'s argument; it is not needed, since the
+/// failure's plan already fixes where the cuts fall (the shrunk schedule
+/// gives them as explicit sizes).
 pub fn shrink<D: Push>(
     make: impl FnMut() -> D,
     stream: &[u8],
-    message_ends: &[usize],
+    _message_ends: &[usize],
     failure: &Mismatch<D::Event>,
 ) -> Shrunk<D::Event> {
-    let _ = message_ends; // cuts are explicit from here on
     let plan = &failure.plan;
     let sent = plan.sent();
     let mut cand = Candidate {
@@ -176,7 +198,8 @@ pub fn shrink<D: Push>(
             let a = shrinker.earlier_reset(&mut cand);
             let b = shrinker.shorter_prefix(&mut cand);
             let d = shrinker.fewer_cuts(&mut cand);
-            if !(a || b || d) {
+            let e = shrinker.earlier_cuts(&mut cand);
+            if !(a || b || d || e) {
                 break;
             }
         }

@@ -198,6 +198,7 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Profile, ProfileError> {
     Ok(Profile {
         name: raw.name.unwrap_or_default(),
         about: raw.about.unwrap_or_default(),
+        origin: origin.to_owned(),
         request,
         reply,
         opener,

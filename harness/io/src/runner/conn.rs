@@ -10,6 +10,7 @@
 
 use std::io::{ErrorKind, Read};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use framecheck_framing::{Decoder, Error as FrameError, Frame, Spec};
@@ -17,6 +18,7 @@ use socket2::SockRef;
 
 use super::delivery::{Delivery, Pacing, Pieces, send_pieces};
 use super::event::{Boundaries, Bytes, ConnEnd, ConnLog, Step};
+use crate::profile::Profile;
 
 /// Most timeline steps kept per connection (later ones are only counted).
 pub(crate) const MAX_STEPS: usize = 400;
@@ -67,6 +69,11 @@ pub(crate) struct Conn {
     /// ending inside a reply.
     pub(crate) reply_error: Option<FrameError>,
     buf: Box<[u8]>,
+    /// With a profile, replies are checked against its expectations instead
+    /// of being compared with the message (echo).
+    oracle: Option<Arc<Profile>>,
+    /// Bytes received in answer to the session opener (not the case's).
+    opener_received: u64,
     pacing: Pacing,
 }
 
@@ -108,9 +115,79 @@ impl Conn {
             uncounted_frames: 0,
             reply_error: None,
             buf: vec![0; 64 * 1024].into_boxed_slice(),
+            oracle: None,
+            opener_received: 0,
             pacing: Pacing::new(&stream, pause, confirm),
             stream,
         })
+    }
+
+    /// With a profile: check replies against its expectations from now on,
+    /// send its session opener (if it has one) and check the opener's one
+    /// reply, then count replies afresh. `Err` says what went wrong.
+    pub(crate) fn open_session(
+        &mut self,
+        profile: &Arc<Profile>,
+        deadline: Instant,
+    ) -> Result<(), String> {
+        self.oracle = Some(profile.clone());
+        let Some(opener) = &profile.opener else {
+            return Ok(());
+        };
+        self.send(
+            &opener.send,
+            &Pieces::whole(opener.send.len()),
+            Duration::ZERO,
+            deadline,
+        )
+        .map_err(|e| format!("writing the session opener failed: {e}"))?;
+        let wait = self.read_frames(1, deadline);
+        if wait != Wait::Done {
+            return Err(format!(
+                "no reply to the session opener: {}",
+                wait.describe()
+            ));
+        }
+        let reply = &self.frames[0];
+        opener
+            .expect
+            .check(&reply.wire, reply.payload())
+            .map_err(|m| format!("the session opener's reply: {m}"))?;
+        if self.frame_count() > 1 || self.dec.held() > 0 {
+            return Err("more than one reply to the session opener".to_owned());
+        }
+        self.frames.clear();
+        self.kept = 0;
+        self.opener_received = self.log.received_total;
+        Ok(())
+    }
+
+    /// Whether reply `got` answers message `sent`: the same frame (echo), or
+    /// with a profile, a reply meeting the expectation of the exchange sent.
+    pub(crate) fn reply_matches(&self, got: &Frame, sent: &[u8]) -> Result<(), String> {
+        match &self.oracle {
+            None if got.wire == sent => Ok(()),
+            None => Err(format!(
+                "{} instead of {}",
+                Bytes::new(&got.wire),
+                Bytes::new(sent)
+            )),
+            Some(p) => match p.exchanges.iter().find(|e| e.send == sent) {
+                Some(ex) => ex
+                    .expect
+                    .check(&got.wire, got.payload())
+                    .map_err(|m| format!("{} to exchange {}: {m}", Bytes::new(&got.wire), ex.name)),
+                None => Err(format!(
+                    "internal: {} is not one of the profile's messages",
+                    Bytes::new(sent)
+                )),
+            },
+        }
+    }
+
+    /// Whether replies are checked by a profile.
+    pub(crate) fn has_profile(&self) -> bool {
+        self.oracle.is_some()
     }
 
     /// A connection log for a connection that could not be made.
@@ -295,9 +372,9 @@ impl Conn {
         self.dec.held()
     }
 
-    /// Bytes received in total.
+    /// Bytes received in total, after the reply to a profile's session opener.
     pub(crate) fn received_total(&self) -> u64 {
-        self.log.received_total
+        self.log.received_total - self.opener_received
     }
 
     /// Read until `replies` replies have been decoded in total.

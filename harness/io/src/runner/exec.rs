@@ -13,7 +13,7 @@ use framecheck_framing::{Kind, Spec};
 use super::catalogue::{Action, CLIENTS, Case, Mode, header_cut_point, over_max_header};
 use super::conn::{Conn, Wait};
 use super::delivery::Pieces;
-use super::event::{Bytes, ConnLog, Ms, Verdict};
+use super::event::{ConnLog, Ms, Verdict};
 use super::messages::Maker;
 use super::rng::Rng;
 
@@ -137,10 +137,12 @@ impl<'a> Ctx<'a> {
 
     fn connect(&mut self, label: &str) -> Result<Conn, Finding> {
         let deadline = self.until(self.limits.connect);
-        Conn::connect(
+        let profile = self.maker.profile().cloned();
+        let reply_spec = profile.as_ref().map_or(self.spec, |p| &p.reply);
+        let mut conn = Conn::connect(
             self.addr,
             label,
-            self.spec,
+            reply_spec,
             self.t0,
             deadline,
             self.limits.pause,
@@ -153,7 +155,19 @@ impl<'a> Ctx<'a> {
                 "the server accepts a new connection",
                 format!("connect failed: {e}"),
             )
-        })
+        })?;
+        if let Some(profile) = &profile {
+            let deadline = self.until(self.limits.reply);
+            if let Err(why) = conn.open_session(profile, deadline) {
+                self.keep(conn.close());
+                return Err(Finding::fail(
+                    format!("session opener refused: {why}"),
+                    "the server accepts the profile's session opener",
+                    why,
+                ));
+            }
+        }
+        Ok(conn)
     }
 
     /// A context for a helper thread of this case: same target, limits and
@@ -162,7 +176,7 @@ impl<'a> Ctx<'a> {
         Ctx {
             addr: self.addr,
             spec: self.spec,
-            maker: Maker::new(self.spec),
+            maker: self.maker.clone(),
             rng: Rng::for_case(self.seed, what),
             seed: self.seed,
             t0: self.t0,
@@ -526,21 +540,26 @@ fn session_on(ctx: &mut Ctx<'_>, conn: &mut Conn, s: &Session, mode: Mode) -> Re
 /// Check the replies against the messages: same frames, same order, nothing more.
 fn compare(conn: &Conn, msgs: &[Vec<u8>], wait: &Wait) -> Result<(), Finding> {
     let frames = conn.frames();
-    let expected = match msgs.len() {
-        1 => "one reply echoing the message".to_owned(),
-        n => format!("{n} replies echoing the {n} messages, in order"),
+    let expected = match (conn.has_profile(), msgs.len()) {
+        (true, 1) => "one reply meeting the profile's expectation".to_owned(),
+        (true, n) => format!("{n} replies meeting the profile's expectations, in order"),
+        (false, 1) => "one reply echoing the message".to_owned(),
+        (false, n) => format!("{n} replies echoing the {n} messages, in order"),
     };
     for (i, (got, want)) in frames.iter().zip(msgs).enumerate() {
-        if got.wire != *want {
+        if let Err(why) = conn.reply_matches(got, want) {
             return Err(Finding::fail(
-                format!("reply {} of {} differs from its message", i + 1, msgs.len()),
+                if conn.has_profile() {
+                    format!(
+                        "reply {} of {} does not answer its message",
+                        i + 1,
+                        msgs.len()
+                    )
+                } else {
+                    format!("reply {} of {} differs from its message", i + 1, msgs.len())
+                },
                 expected,
-                format!(
-                    "reply {}: {} instead of {}",
-                    i + 1,
-                    Bytes::new(&got.wire),
-                    Bytes::new(want)
-                ),
+                format!("reply {}: {why}", i + 1),
             ));
         }
     }
@@ -1170,6 +1189,7 @@ fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
         })
         .collect();
     let (addr, spec, t0, deadline, limits) = (ctx.addr, ctx.spec, ctx.t0, ctx.deadline, ctx.limits);
+    let maker = &ctx.maker;
     let outcomes: Vec<(Result<(), Finding>, Vec<ConnLog>)> = std::thread::scope(|s| {
         let handles: Vec<_> = plans
             .into_iter()
@@ -1179,7 +1199,7 @@ fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
                     let mut sub = Ctx {
                         addr,
                         spec,
-                        maker: Maker::new(spec),
+                        maker: maker.clone(),
                         rng: Rng::for_case(0, "client"),
                         seed: 0,
                         t0,
@@ -1336,12 +1356,17 @@ impl ProbeError {
 }
 
 /// The liveness probe: a fresh connection and one valid exchange.
-pub(crate) fn probe(addr: SocketAddr, spec: &Spec, limits: Limits) -> Result<(), ProbeError> {
+pub(crate) fn probe(
+    addr: SocketAddr,
+    spec: &Spec,
+    profile: Option<&std::sync::Arc<crate::profile::Profile>>,
+    limits: Limits,
+) -> Result<(), ProbeError> {
     let t0 = Instant::now();
     let mut ctx = Ctx {
         addr,
         spec,
-        maker: Maker::new(spec),
+        maker: Maker::with(spec, profile),
         rng: Rng::for_case(0, "probe"),
         seed: 0,
         t0,

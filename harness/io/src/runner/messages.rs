@@ -1,14 +1,21 @@
 //! Valid messages for a spec, and the interesting places to cut them.
 
+use std::sync::Arc;
+
 use framecheck_framing::{Encoder, Kind, LenField, Spec, TagRule};
+
+use crate::profile::Profile;
 
 use super::rng::Rng;
 
-/// Makes valid wire messages for one spec.
+/// Makes valid wire messages for one spec: synthesized echo messages, or
+/// with a profile, the profile's exchanges in turn.
+#[derive(Clone)]
 pub(crate) struct Maker {
     spec: Spec,
     enc: Encoder,
     alphabet: Vec<u8>,
+    profile: Option<Arc<Profile>>,
 }
 
 /// Where a message's parts lie: `[0, head)` is everything before the
@@ -37,7 +44,38 @@ impl Maker {
             spec: spec.clone(),
             enc: Encoder::new(spec),
             alphabet,
+            profile: None,
         }
+    }
+
+    /// A maker whose messages are `profile`'s exchanges (its request framing).
+    pub(crate) fn for_profile(profile: &Arc<Profile>) -> Maker {
+        Maker {
+            profile: Some(profile.clone()),
+            ..Maker::new(&profile.request)
+        }
+    }
+
+    /// A maker for `spec`, or for the profile when there is one.
+    pub(crate) fn with(spec: &Spec, profile: Option<&Arc<Profile>>) -> Maker {
+        profile.map_or_else(|| Maker::new(spec), Maker::for_profile)
+    }
+
+    /// The profile the messages come from, if any.
+    pub(crate) fn profile(&self) -> Option<&Arc<Profile>> {
+        self.profile.as_ref()
+    }
+
+    /// With a profile: exchange `i` (cycling), or the first from `i` on that
+    /// `fits`, else exchange `i`.
+    fn exchange(&self, i: usize, fits: impl Fn(&[u8]) -> bool) -> Option<Vec<u8>> {
+        let ex = &self.profile.as_ref()?.exchanges;
+        let n = ex.len();
+        let pick = (0..n)
+            .map(|k| &ex[(i + k) % n].send)
+            .find(|m| fits(m))
+            .unwrap_or(&ex[i % n].send);
+        Some(pick.clone())
     }
 
     /// The tags of a tagged spec, in spec order.
@@ -78,6 +116,9 @@ impl Maker {
 
     /// Like [`Maker::message`], forcing the tag index for tagged specs.
     pub(crate) fn message_with(&self, i: usize, len: usize, tag: Option<usize>) -> Vec<u8> {
+        if let Some(m) = self.exchange(i, |_| true) {
+            return m;
+        }
         let (head, plen) = match &self.spec.kind {
             Kind::Fixed(n) => (Vec::new(), *n),
             Kind::Len(_) => (vec![b'Q'; self.spec.offset], len.min(self.max_payload())),
@@ -171,6 +212,12 @@ impl Maker {
     /// Message `i` with a payload of at least two bytes (for tagged specs,
     /// of the first tag that allows one), so it can be cut inside its body.
     pub(crate) fn body_message(&self, i: usize, len: usize) -> Vec<u8> {
+        if let Some(m) = self.exchange(i, |m| {
+            let l = self.layout(m);
+            l.body_end.saturating_sub(l.head) >= 2
+        }) {
+            return m;
+        }
         let tag = self.entries().iter().position(|(_, r)| match r {
             TagRule::Fixed(n) => *n >= 2,
             TagRule::Len(_) => true,
@@ -181,6 +228,17 @@ impl Maker {
     /// A message whose length field is at least two bytes wide, if the spec
     /// has one (a varint needs a payload of 128 bytes or more).
     pub(crate) fn message_with_wide_length(&self) -> Option<Vec<u8>> {
+        if self.profile.is_some() {
+            return self
+                .exchange(0, |m| {
+                    let l = self.layout(m);
+                    l.head - l.prefix >= 2
+                })
+                .filter(|m| {
+                    let l = self.layout(m);
+                    l.head - l.prefix >= 2
+                });
+        }
         let fits = |f: LenField| match f {
             LenField::U8 => None,
             LenField::Varint => Some(200),

@@ -28,6 +28,10 @@ pub struct Terminal<W: Write> {
     group: String,
     /// Whether a "running …" line is on screen, to be overwritten.
     progress: bool,
+    /// Cases announced, cases finished and the run's start, for the progress line.
+    total: usize,
+    done: usize,
+    started: std::time::Instant,
     error: Option<std::io::Error>,
 }
 
@@ -49,6 +53,9 @@ impl<W: Write> Terminal<W> {
             verbose: false,
             group: String::new(),
             progress: false,
+            total: 0,
+            done: 0,
+            started: std::time::Instant::now(),
             error: None,
         }
     }
@@ -103,20 +110,40 @@ impl<W: Write> Terminal<W> {
                 framing,
                 seed,
                 cases,
-            } => writeln!(
-                self.out,
-                "{} {target} --framing {framing} --seed {seed}   ({cases} cases)",
-                self.paint("1", "framecheck run")
-            ),
+            } => {
+                self.total = *cases;
+                self.done = 0;
+                self.started = std::time::Instant::now();
+                // A profile run says "profile NAME (...)" instead of a spec.
+                let flag = if framing.starts_with("profile ") {
+                    ""
+                } else {
+                    "--framing "
+                };
+                writeln!(
+                    self.out,
+                    "{} {target} {flag}{framing} --seed {seed}   ({cases} cases)",
+                    self.paint("1", "framecheck run")
+                )
+            }
             // Live progress on a terminal: the running case, overwritten
             // by its result.
             RunEvent::CaseStarted { id } if self.color => {
                 self.progress = true;
-                write!(self.out, "{}", self.paint("2", &format!("  … {id}")))?;
+                let line = format!(
+                    "  … [{}/{} {:.1} s] {id}",
+                    self.done + 1,
+                    self.total,
+                    self.started.elapsed().as_secs_f64()
+                );
+                write!(self.out, "{}", self.paint("2", &line))?;
                 self.out.flush()
             }
             RunEvent::CaseStarted { .. } => Ok(()),
-            RunEvent::CaseFinished(result) => self.write_case(result),
+            RunEvent::CaseFinished(result) => {
+                self.done += 1;
+                self.write_case(result)
+            }
             RunEvent::RunFinished { summary, duration } => {
                 let verdict = self.verdict_word(summary);
                 writeln!(
@@ -299,7 +326,7 @@ mod tests {
         });
         t.event(&RunEvent::CaseFinished(case("eof/mid-body", Verdict::Fail)));
         let text = String::from_utf8(t.into_inner()).expect("utf8");
-        assert!(text.contains("… eof/mid-body"), "{text:?}");
+        assert!(text.contains("… [1/0 0.0 s] eof/mid-body"), "{text:?}");
         assert!(
             text.contains("\r\x1b[K"),
             "the progress line is cleared: {text:?}"

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use framecheck_framing::{Kind, Spec, TagRule};
+use framecheck_framing::{Kind, LenField, Spec, TagRule};
 
 use crate::Error;
 
@@ -33,9 +33,11 @@ pub enum Bug {
     /// Reads a fixed-width header with one `recv` and zero-fills what that
     /// read did not return.
     HeaderInOneRecv,
-    /// Believes the declared length: no maximum, waits for the whole body.
+    /// Believes the declared length: no maximum, waits for the whole body
+    /// (buffering at most 64 MiB of it, a safety valve).
     TrustsLength,
-    /// Buffers a line until its delimiter comes, however long it grows.
+    /// Buffers a line until its delimiter comes, however long it grows (up to
+    /// a 64 MiB safety valve).
     NoLineLimit,
     /// Never closes after the peer's EOF (a 0-byte `recv`).
     IgnoresEof,
@@ -143,8 +145,15 @@ impl Bug {
             Bug::HeaderInOneRecv => (header_width(spec) < 2).then_some(
                 "it needs a fixed-width header of at least two bytes (u16be, u32be, offset=N, tagged with a length)",
             ),
-            Bug::TrustsLength => (!has_length_field(spec))
-                .then_some("it needs a length prefix (u8…u64le, varint, tagged with a length)"),
+            Bug::TrustsLength => {
+                if !has_length_field(spec) {
+                    Some("it needs a length prefix (u8…u64le, varint, tagged with a length)")
+                } else if !length_can_exceed_max(spec) {
+                    Some("no length field can declare more than the maximum; give a smaller max=")
+                } else {
+                    None
+                }
+            }
             Bug::NoLineLimit => spec
                 .delimiter()
                 .is_none()
@@ -185,6 +194,22 @@ pub(crate) fn header_width(spec: &Spec) -> usize {
             .max()
             .unwrap_or(0),
         _ => 0,
+    }
+}
+
+/// Whether some length field can declare a payload above `spec.max()`.
+fn length_can_exceed_max(spec: &Spec) -> bool {
+    let exceeds = |field: LenField| {
+        i128::from(field.max_value()) + i128::from(spec.adjust)
+            > i128::try_from(spec.max()).unwrap_or(i128::MAX)
+    };
+    match &spec.kind {
+        Kind::Len(field) => exceeds(*field),
+        Kind::Tagged(entries) => entries.iter().any(|e| match e.rule {
+            TagRule::Len(field) => exceeds(field),
+            TagRule::Fixed(_) => false,
+        }),
+        _ => false,
     }
 }
 
@@ -264,6 +289,11 @@ mod tests {
             (HeaderInOneRecv, "tagged:A=4/V=u8", false),
             (HeaderInOneRecv, "fixed:8", false),
             (TrustsLength, "u32be", true),
+            (TrustsLength, "u16be", false),
+            (TrustsLength, "u16be,max=64", true),
+            (TrustsLength, "u8,adjust=-1", false),
+            (TrustsLength, "tagged:A=4/V=u16be", false),
+            (TrustsLength, "tagged:A=4/V=u16be,max=1KiB", true),
             (TrustsLength, "varint,offset=1", true),
             (TrustsLength, "tagged:A=4/V=varint", true),
             (TrustsLength, "tagged:A=4", false),

@@ -11,13 +11,8 @@
 use framecheck_framing::decode::VARINT_MAX_BYTES;
 use framecheck_framing::{Kind, LenField, Spec, TagRule};
 
-use super::Bug;
 use super::conn::{Conn, READ_CHUNK, Read};
-
-/// `trusts-length` waits for any declared body but buffers only this many
-/// bytes of it (a safety valve for the test machine; the bug shows long
-/// before).
-const TRUSTED_BODY_CAP: usize = 64 * 1024 * 1024;
+use super::{BUG_BUFFER_CAP, Bug};
 
 /// Serve frames until the connection ends.
 pub(crate) fn serve(conn: &mut Conn<'_>) {
@@ -124,7 +119,8 @@ fn read_length(
 fn fill(conn: &mut Conn<'_>, wire: &mut Vec<u8>, len: usize) -> Result<(), End> {
     while wire.len() < len {
         let got = wire.len();
-        if got >= TRUSTED_BODY_CAP {
+        let spec = &conn.config.spec;
+        if got >= BUG_BUFFER_CAP.max(spec.max().saturating_add(spec.overhead())) {
             return Err(End::Abort);
         }
         let want = (len - got).min(READ_CHUNK);

@@ -31,7 +31,7 @@ const FLUSH_AT: usize = 16 * 1024;
 
 /// `drops-replies-on-half-close` holds its replies until the peer has been
 /// silent this long.
-const BATCH_WINDOW: Duration = Duration::from_millis(50);
+const BATCH_WINDOW: Duration = Duration::from_millis(10);
 
 /// After a framing error the server reads and drops what the peer still
 /// sends for at most this long (and [`LINGER_BYTES`]) before closing, so that

@@ -1,10 +1,9 @@
 //! How a connection cuts its byte stream into frames: the framing library's
 //! decoder, or one of the buggy cutters.
 
-use framecheck_framing::spec::MAX_LIMIT;
 use framecheck_framing::{Decoder, Error, Kind, Spec, Stage};
 
-use super::Bug;
+use super::{BUG_BUFFER_CAP, Bug};
 
 /// Cuts received bytes into frames and hands back each frame's wire bytes.
 #[derive(Debug)]
@@ -39,8 +38,10 @@ impl Framer {
                 start: 0,
             }),
             Some(Bug::NoLineLimit) => {
+                // The "no limit" still stops at a safety valve far above
+                // any default line maximum.
                 let mut unlimited = spec.clone();
-                unlimited.max = Some(MAX_LIMIT);
+                unlimited.max = Some(BUG_BUFFER_CAP.max(spec.max()));
                 Framer::Reference(Decoder::new(&unlimited))
             }
             _ => Framer::Reference(Decoder::new(spec)),

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# The CI conformance job: the suite against the reference echo server on every
+# framing strategy, then the built-in profiles against real servers on
+# loopback (redis-server, mosquitto, dnsmasq, installed with apt-get).
+#
+# Writes reports/conformance/<target>.{json,xml,html,md} and
+# reports/conformance/summary.md (also appended to $GITHUB_STEP_SUMMARY when
+# set). Every server started here listens on 127.0.0.1 only, on a free high
+# port, and is stopped on exit, whatever happens.
+#
+# Exit status: 0 when every target is conformant (warnings and listed known
+# deviations allowed); 1 when a target fails a case or the harness breaks.
+# A real server that cannot be installed (no apt, no network) is reported as
+# skipped, not as a failure.
+#
+# Environment: FRAMECHECK_BUILD=release|dev (default release),
+# FRAMECHECK_SKIP_REAL=1 to skip the apt servers, SEED (default 1).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=reports/conformance
+SEED=${SEED:-1}
+BUILD=${FRAMECHECK_BUILD:-release}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/framecheck-conformance.XXXXXX")
+PIDS=()
+FAILED=()
+SUMMARY_ROWS=()
+started_at=$SECONDS
+
+log() { printf '\n== %s\n' "$*"; }
+
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null
+    done
+    for pid in "${PIDS[@]}"; do
+        # Give each a moment, then insist.
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A TCP port on 127.0.0.1 that nothing listens on (checked by connecting),
+# below the kernel's ephemeral range, so that the thousands of client
+# connections the suite makes (and their TIME_WAIT) never hold it.
+free_port() {
+    local port low=32768
+    if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then
+        read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+    fi
+    ((low > 12000)) || low=32768
+    for _ in $(seq 1 50); do
+        port=$((10000 + RANDOM % (low - 10000)))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# start NAME LOG COMMAND...: start a server whose command line holds the
+# word PORT (replaced by a free port), up to 3 tries; sets PORT on success.
+start() {
+    local name=$1 logfile=$2 pid
+    shift 2
+    for _ in 1 2 3; do
+        PORT=$(free_port) || return 1
+        "${@//PORT/$PORT}" >"$logfile" 2>&1 &
+        pid=$!
+        PIDS+=("$pid")
+        if wait_port "$PORT" 10 "$pid"; then
+            return 0
+        fi
+        kill "$pid" 2>/dev/null
+        echo "conformance: $name did not start on port $PORT:" >&2
+        tail -3 "$logfile" >&2
+    done
+    return 1
+}
+
+# Wait until 127.0.0.1:$1 accepts connections, at most $2 seconds, while
+# process $3 is alive.
+wait_port() {
+    local port=$1 deadline=$((SECONDS + $2)) pid=$3
+    while ((SECONDS < deadline)); do
+        kill -0 "$pid" 2>/dev/null || return 1
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+
+# run_suite NAME ADDR ARGS...: one run with every report format.
+run_suite() {
+    local name=$1 addr=$2 rc
+    shift 2
+    local expect=()
+    if [ -f "$OUT/expect-$name.txt" ]; then
+        expect=(--expect "$OUT/expect-$name.txt")
+    fi
+    "$BIN" run "$addr" "$@" --seed "$SEED" --quiet "${expect[@]}" \
+        --json "$OUT/$name.json" --junit "$OUT/$name.xml" \
+        --html "$OUT/$name.html" --markdown "$OUT/$name.md"
+    rc=$?
+    case $rc in
+        0) SUMMARY_ROWS+=("| $name | conformant |") ;;
+        *) SUMMARY_ROWS+=("| $name | exit code $rc |"); FAILED+=("$name (exit $rc)") ;;
+    esac
+}
+
+log "build framecheck ($BUILD)"
+if [ "$BUILD" = release ]; then
+    cargo build --release --locked -p framecheck || exit 1
+    BIN=target/release/framecheck
+else
+    cargo build --locked -p framecheck || exit 1
+    BIN=target/debug/framecheck
+fi
+mkdir -p "$OUT"
+
+log "reference echo server, every strategy"
+for target in fixed=fixed:16 line=line crlf=crlf u16be=u16be postgres='u32be,offset=1,adjust=-4' \
+    mqtt-like='varint,offset=1' tagged='tagged:A=4/B=16/V=u16be' eof='eof,max=1MiB'; do
+    name="reference-${target%%=*}"
+    spec=${target#*=}
+    # A 1 s idle timeout: the suite waits 1.5 s for one (limits/idle-timeout).
+    "$BIN" serve --framing "$spec" --idle-timeout 1 >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    pid=$!
+    PIDS+=("$pid")
+    addr=
+    for _ in $(seq 1 100); do
+        addr=$(sed -n 's/^listening on //p' "$WORK/$name.out" | head -1)
+        [ -n "$addr" ] && break
+        sleep 0.05
+    done
+    if [ -z "$addr" ]; then
+        echo "conformance: the reference server for $spec did not start:" >&2
+        cat "$WORK/$name.err" >&2
+        FAILED+=("$name (did not start)")
+        continue
+    fi
+    echo "-- $name: $spec at $addr"
+    run_suite "$name" "$addr" --framing "$spec"
+    kill "$pid" 2>/dev/null
+done
+
+if [ "${FRAMECHECK_SKIP_REAL:-0}" = 1 ]; then
+    log "real servers skipped (FRAMECHECK_SKIP_REAL=1)"
+else
+    log "real servers: install redis-server, mosquitto, dnsmasq"
+    missing=()
+    command -v redis-server >/dev/null || missing+=(redis-server)
+    command -v mosquitto >/dev/null || missing+=(mosquitto)
+    command -v dnsmasq >/dev/null || missing+=(dnsmasq)
+    # dnsmasq-base would do, but the dnsmasq package is what a user installs.
+    if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            export DEBIAN_FRONTEND=noninteractive
+            timeout 180 apt-get update -qq &&
+                timeout 180 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+                echo "conformance: warning: apt-get could not install ${missing[*]}" >&2
+        else
+            echo "conformance: warning: not root or no apt-get; cannot install ${missing[*]}" >&2
+        fi
+        # The packages may start system-wide services (on 0.0.0.0 and the
+        # default ports); this job does not use them and leaves them alone.
+    fi
+
+    # redis-server: no persistence, loopback only, default limits.
+    if ! command -v redis-server >/dev/null; then
+        SUMMARY_ROWS+=("| redis | skipped: not installed |")
+    elif start redis-server "$WORK/redis.err" redis-server --port PORT --bind 127.0.0.1 \
+        --save '' --appendonly no --dir "$WORK" --daemonize no --logfile ''; then
+        echo "-- redis $(redis-server --version | awk '{print $3}') at 127.0.0.1:$PORT"
+        run_suite redis "127.0.0.1:$PORT" --profile redis
+    else
+        FAILED+=("redis (did not start)")
+    fi
+
+    # mosquitto 2.x: anonymous clients on one loopback listener.
+    if ! command -v mosquitto >/dev/null; then
+        SUMMARY_ROWS+=("| mqtt | skipped: not installed |")
+    else
+        printf 'listener PORT 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n' \
+            >"$WORK/mosquitto.conf.in"
+        # The config file names the port, so write it per try.
+        mosquitto_on() {
+            sed "s/PORT/$1/" "$WORK/mosquitto.conf.in" >"$WORK/mosquitto.conf"
+            exec mosquitto -c "$WORK/mosquitto.conf"
+        }
+        if start mosquitto "$WORK/mosquitto.err" mosquitto_on PORT; then
+            echo "-- mosquitto $(mosquitto -h 2>&1 | sed -n 's/^mosquitto version //p') at 127.0.0.1:$PORT"
+            run_suite mqtt "127.0.0.1:$PORT" --profile mqtt
+        else
+            FAILED+=("mqtt (did not start)")
+        fi
+    fi
+
+    # dnsmasq: answers framecheck.test itself; no upstream, no /etc/hosts,
+    # no config file, loopback only, in the foreground.
+    if ! command -v dnsmasq >/dev/null; then
+        SUMMARY_ROWS+=("| dns | skipped: not installed |")
+    elif start dnsmasq "$WORK/dnsmasq.err" dnsmasq --keep-in-foreground --conf-file=/dev/null \
+        --port=PORT --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
+        --address=/framecheck.test/127.0.0.1 --pid-file= --log-facility=-; then
+        echo "-- dnsmasq $(dnsmasq --version | awk 'NR==1{print $3}') at 127.0.0.1:$PORT"
+        run_suite dns "127.0.0.1:$PORT" --profile dns
+    else
+        FAILED+=("dns (did not start)")
+    fi
+fi
+
+{
+    echo "## framecheck conformance"
+    echo
+    echo "| target | result |"
+    echo "|---|---|"
+    printf '%s\n' "${SUMMARY_ROWS[@]}"
+    echo
+    echo "Seed $SEED; reports in \`$OUT/\` (JSON, JUnit XML, HTML, Markdown per target)."
+} >"$OUT/summary.md"
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+    {
+        cat "$OUT/summary.md"
+        for f in "$OUT"/*.md; do
+            [ "$f" = "$OUT/summary.md" ] || cat "$f"
+        done
+    } >>"$GITHUB_STEP_SUMMARY" 2>/dev/null
+fi
+
+log "conformance: $((SECONDS - started_at)) s"
+cat "$OUT/summary.md"
+if [ ${#FAILED[@]} -gt 0 ]; then
+    echo "conformance: FAILED: ${FAILED[*]}" >&2
+    exit 1
+fi
+echo "conformance: all targets conformant"
