@@ -31,8 +31,22 @@ fn targets(bug: Bug) -> &'static [&'static str] {
             "boundary/coalesced",
             "boundary/split-every-point/lockstep",
         ],
-        Bug::DelimInOneRead => &["boundary/split-delimiter/lockstep"],
-        Bug::HeaderInOneRecv => &["boundary/split-length-field/lockstep"],
+        // Cut inside the delimiter or the header: the named split cases, and
+        // the cases that cut everywhere (byte at a time, every point, random).
+        Bug::DelimInOneRead => &[
+            "boundary/split-delimiter/lockstep",
+            "boundary/split-delimiter/pipelined",
+            "boundary/byte-at-a-time/lockstep",
+            "boundary/split-every-point/lockstep",
+            "boundary/random-schedules/lockstep",
+        ],
+        Bug::HeaderInOneRecv => &[
+            "boundary/split-length-field/lockstep",
+            "boundary/split-length-field/pipelined",
+            "boundary/byte-at-a-time/lockstep",
+            "boundary/split-every-point/lockstep",
+            "boundary/random-schedules/lockstep",
+        ],
         Bug::TrustsLength => &["limits/length-over-max"],
         Bug::NoLineLimit => &["limits/over-long-frame"],
         Bug::IgnoresEof => &["eof/after-connect", "half-close/eof-message"],
@@ -256,4 +270,62 @@ fn detection_matrix() {
         println!("{md}");
     }
     assert!(missed.is_empty(), "{missed:#?}");
+}
+
+/// A randomized failure is shrunk against the live server to a schedule of
+/// at most two pieces per message boundary it needs, and its replay line's
+/// trial and schedule fail again on their own.
+#[test]
+fn random_failures_shrink_and_replay() {
+    let spec: Spec = "crlf".parse().expect("spec");
+    let server = server::spawn(config(&spec, Some(Bug::DelimInOneRead))).expect("spawn");
+    let options = Options {
+        seed: 3,
+        cases: vec!["boundary/random-schedules/lockstep".to_owned()],
+        ..Options::default()
+    };
+    let mut events = Collect::default();
+    runner::run(server.local_addr(), &spec, &options, &mut events).expect("run");
+    let r = events.results().next().expect("one case");
+    assert_eq!(r.verdict, Verdict::Fail, "{}", r.message);
+    let shrunk = r
+        .evidence
+        .shrunk_schedule
+        .clone()
+        .expect("a shrunk schedule");
+    let original = r
+        .evidence
+        .original_schedule
+        .clone()
+        .expect("the original schedule");
+    // "trial T: a+b+c"
+    let (trial, pieces) = shrunk.split_once(": ").expect("trial: pieces");
+    let trial: usize = trial
+        .trim_start_matches("trial ")
+        .parse()
+        .expect("trial number");
+    let pieces: runner::Pieces = pieces.parse().expect("pieces");
+    let count = |s: &str| s.split('+').count();
+    assert!(
+        pieces.0.len() <= count(original.split_once(": ").expect("pieces").1),
+        "{shrunk} vs {original}"
+    );
+    assert!(
+        r.replay
+            .contains(&format!("--trial {trial} --schedule {pieces}")),
+        "{}",
+        r.replay
+    );
+    // The replay alone fails the same way.
+    let replay = Options {
+        replay: Some(runner::ReplaySchedule { trial, pieces }),
+        ..options
+    };
+    let mut again = Collect::default();
+    runner::run(server.local_addr(), &spec, &replay, &mut again).expect("replay");
+    assert_eq!(
+        again.results().next().map(|r| r.verdict),
+        Some(Verdict::Fail)
+    );
+    server.shutdown();
 }

