@@ -137,17 +137,7 @@ impl ReportArgs {
 fn quiet_summary(summary: &Summary) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
-    writeln!(
-        out,
-        "{} passed, {} failed, {} warned, {} skipped, {} errors, {} not run: exit code {}",
-        summary.passed,
-        summary.failed,
-        summary.warned,
-        summary.skipped,
-        summary.errors,
-        summary.not_run,
-        summary.exit_code
-    )?;
+    writeln!(out, "{}: exit code {}", summary.counts(), summary.exit_code)?;
     if let Some(why) = &summary.aborted {
         writeln!(out, "run aborted: {why}")?;
     }
