@@ -46,6 +46,9 @@ pub struct Limits {
     /// Whether to confirm that each piece arrived as its own read (see
     /// [`delivery::confirmation_is_cheap`](super::delivery::confirmation_is_cheap)).
     pub confirm: bool,
+    /// The longest one confirmation may take before a connection falls
+    /// back to pauses (see [`PACER_BUDGET`](super::delivery::PACER_BUDGET)).
+    pub pacer_budget: Duration,
 }
 
 impl Limits {
@@ -63,6 +66,7 @@ impl Limits {
             run: s(120_000),
             pause: s(3),
             confirm: true,
+            pacer_budget: super::delivery::PACER_BUDGET,
         }
     }
 }
@@ -149,6 +153,7 @@ impl<'a> Ctx<'a> {
             deadline,
             self.limits.pause,
             self.limits.confirm,
+            self.limits.pacer_budget,
         )
         .map_err(|e| {
             self.conns.push(Conn::failed_log(label));
@@ -1023,44 +1028,43 @@ fn reset_while_writing(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     Ok(())
 }
 
-/// Send `bytes` that the server must refuse: it closes (FIN or RST) within
-/// the close deadline, without echoing anything.
+/// Send `bytes` that the server must refuse: it closes (FIN or RST)
+/// within `prompt` of the moment the last of them (the byte that crosses
+/// the limit) was written, without echoing anything.
+///
+/// Bytes keep coming after that, one every [`TRICKLE`], and our write side
+/// stays open, so the server can only end the connection because of what
+/// it received: a server with no limit and an idle timeout (or one that
+/// only closes on our EOF) keeps the connection open and fails, instead of
+/// passing when its idle timeout happens to be shorter than `prompt`. The
+/// evidence says how long before the close the last byte arrived.
 fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
     let mut conn = ctx.connect("client")?;
     let started = Instant::now();
     let deadline = ctx.until(ctx.limits.close);
-    let (sent, _) = conn.send_while_reading(
-        bytes,
-        &Pieces::whole(bytes.len()),
-        Duration::ZERO,
-        1,
-        deadline,
-        false,
-    );
-    // Keep trickling bytes so that an idle timeout cannot pass for a refusal.
-    let mut trickled = 0;
-    let wait = loop {
-        let step = ctx.until(TRICKLE).min(deadline);
-        match conn.read_to_end(step) {
-            Wait::Timeout if Instant::now() < deadline => {
-                if conn
-                    .send(b"a", &Pieces::whole(1), Duration::ZERO, deadline)
-                    .is_ok()
-                {
-                    trickled += 1;
-                }
-            }
-            other => break other,
-        }
-    };
-    let took = started.elapsed();
+    let filler = (b'a'..=b'z')
+        .chain(0..=255)
+        .find(|b| !ctx.spec.delimiter().is_some_and(|d| d.contains(b)))
+        .unwrap_or(b'a');
+    let t = conn.send_and_trickle(bytes, filler, TRICKLE, deadline);
+    // From the byte that crossed the limit; if writing failed, the server
+    // ended the connection before it had everything, so from the start.
+    let crossed = t.written_at.unwrap_or(started);
+    let took = t.ended_at.saturating_duration_since(crossed);
     let received = conn.received_total();
-    if let Err(e) = sent {
+    if let Err(e) = &t.sent {
         ctx.note(format!("write stopped: {e}"));
     }
-    if trickled > 0 {
+    if t.trickled > 0 {
+        let last = t.last_trickle.map_or(String::new(), |l| {
+            format!(
+                ", the last {} before the connection ended",
+                Ms(t.ended_at.saturating_duration_since(l))
+            )
+        });
         ctx.note(format!(
-            "{trickled} more bytes trickled, one per {}, to keep the connection busy",
+            "{} more bytes trickled after {what}, one per {}, to keep the connection busy{last}",
+            t.trickled,
             Ms(TRICKLE)
         ));
     }
@@ -1069,15 +1073,23 @@ fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
         "the server closes within {} of {what}, replying nothing",
         Ms(ctx.limits.prompt)
     );
+    let wait = t.wait;
     match wait {
         Wait::Fin | Wait::Rst if received == 0 && took <= ctx.limits.prompt => {
-            ctx.note(format!("the server closed {} after {what}", Ms(took)));
+            ctx.note(format!(
+                "the server closed {} after {what} was written, while bytes were still arriving",
+                Ms(took)
+            ));
             Ok(())
         }
         Wait::Fin | Wait::Rst if received == 0 => Err(Finding::fail(
             format!("the server closed only {} after {what}", Ms(took)),
             expected,
-            format!("{} after {}", wait.describe(), Ms(took)),
+            format!(
+                "{} after {} (an idle timeout or a buffer valve, not a limit?)",
+                wait.describe(),
+                Ms(took)
+            ),
         )),
         Wait::Fin | Wait::Rst => Err(Finding {
             verdict: Verdict::Warn,
@@ -1097,8 +1109,9 @@ fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
     }
 }
 
-/// How often `refused` sends one more byte while it waits.
-const TRICKLE: Duration = Duration::from_millis(40);
+/// How often `refused` sends one more byte while it waits: shorter than
+/// any idle timeout a server would sensibly use.
+const TRICKLE: Duration = Duration::from_millis(20);
 
 fn idle_timeout(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let m = ctx.maker.body_message(0, 16);
