@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 
 use framecheck_framing::{Kind, Spec};
 
-use super::catalogue::{Action, CLIENTS, Case, Mode, header_cut_point, over_max_header};
+use super::catalogue::{
+    Action, CLIENTS, Case, Mode, SPLIT_ATTEMPTS, header_cut_point, over_max_header,
+};
 use super::conn::{Conn, Wait};
 use super::delivery::Pieces;
-use super::event::{ConnLog, Ms, Verdict};
+use super::event::{Boundaries, ConnLog, Ms, Verdict};
 use super::messages::Maker;
 use super::rng::Rng;
 
@@ -112,6 +114,9 @@ pub(crate) struct Extra {
     pub(crate) shrunk_schedule: Option<String>,
     /// Extra replay arguments (`--trial 3 --schedule 5+1`).
     pub(crate) replay_args: String,
+    /// The weakest piece-boundary confirmation over the case's connections
+    /// (`None` before the first).
+    pub(crate) boundaries: Option<Boundaries>,
 }
 
 /// The state of one running case.
@@ -198,6 +203,11 @@ impl<'a> Ctx<'a> {
     }
 
     fn keep(&mut self, log: ConnLog) {
+        self.extra.boundaries = Some(
+            self.extra
+                .boundaries
+                .map_or(log.boundaries, |b| b.weakest(log.boundaries)),
+        );
         // Bound the evidence of cases with many connections.
         if self.conns.len() < 24 {
             self.conns.push(log);
@@ -257,7 +267,89 @@ fn ends(msgs: &[Vec<u8>]) -> Vec<usize> {
 }
 
 /// Run `case`'s body. The liveness probe after it is the caller's.
+///
+/// A boundary case that cuts messages and passes with some piece boundary
+/// unconfirmed runs again (same messages and cuts, a pacing budget of a
+/// full [`SETTLE`](super::delivery::SETTLE) per piece), up to
+/// [`SPLIT_ATTEMPTS`] times; still unconfirmed, it warns instead of passing.
 pub(crate) fn run_case(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
+    if !cuts_messages(case.action) {
+        return run_body(ctx, case);
+    }
+    let mut history = Vec::new();
+    for attempt in 1..=SPLIT_ATTEMPTS {
+        if attempt > 1 {
+            // Start afresh: same messages, fresh evidence, patient pacing.
+            ctx.conns.clear();
+            ctx.extra = Extra::default();
+            ctx.rng = Rng::for_case(ctx.seed, &case.id);
+            ctx.limits.pacer_budget = super::delivery::RETRY_PACER_BUDGET;
+        }
+        let r = run_body(ctx, case);
+        let weakest = ctx.extra.boundaries.unwrap_or(Boundaries::NotApplicable);
+        let unconfirmed = matches!(weakest, Boundaries::Likely | Boundaries::NotGuaranteed);
+        if r.is_err() || !unconfirmed {
+            if !history.is_empty() {
+                ctx.note(format!(
+                    "attempt {attempt}: {}; re-run because piece boundaries were not confirmed on {}",
+                    if r.is_ok() {
+                        "every boundary confirmed"
+                    } else {
+                        "failed"
+                    },
+                    history.join(", ")
+                ));
+            }
+            return r;
+        }
+        history.push(format!(
+            "attempt {attempt} ({})",
+            if weakest == Boundaries::Likely {
+                "paused, not confirmed"
+            } else {
+                "not guaranteed"
+            }
+        ));
+        if !ctx.limits.confirm || Instant::now() >= ctx.deadline {
+            break;
+        }
+    }
+    Err(Finding {
+        verdict: Verdict::Warn,
+        message: "piece boundaries not confirmed, the split was not tested".to_owned(),
+        expected:
+            "every piece reaches the server as its own read (confirmed), and the replies are right"
+                .to_owned(),
+        observed: format!(
+            "the replies were right, but piece boundaries were not confirmed on {}{}",
+            history.join(", "),
+            if ctx.limits.confirm {
+                ""
+            } else {
+                " (confirmation is not available on this machine)"
+            }
+        ),
+    })
+}
+
+/// Whether a case's verdict rests on cuts inside or between messages
+/// reaching the server as separate reads.
+fn cuts_messages(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Whole
+            | Action::ByteAtATime
+            | Action::SplitEveryPoint
+            | Action::SplitLengthField
+            | Action::SplitDelimiter
+            | Action::SplitAfterTag
+            | Action::Straddle
+            | Action::EmptyPayload
+            | Action::RandomSchedules
+    )
+}
+
+fn run_body(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
     match case.action {
         Action::Whole
         | Action::ByteAtATime
@@ -968,10 +1060,7 @@ fn reset_mid_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     }
     std::thread::sleep(ctx.limits.pause * 5);
     ctx.keep(conn.reset());
-    ctx.note("the liveness probe after this case checks that the server survived".to_owned());
-    // Give a busy server time to meet the reset before the probe.
-    std::thread::sleep(ctx.limits.prompt / 2);
-    Ok(())
+    survives_reset(ctx, ctx.limits.prompt / 2)
 }
 
 /// The most `reset/while-server-writes` sends before its writes block.
@@ -1023,8 +1112,48 @@ fn reset_while_writing(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
             .unwrap_or_else(|| "all were accepted".to_owned())
     ));
     ctx.keep(conn.reset());
-    // Give a busy server time to meet the reset before the probe.
-    std::thread::sleep(ctx.limits.prompt / 2);
+    survives_reset(ctx, ctx.limits.prompt)
+}
+
+/// After our RST: liveness probes at growing intervals (about 10, 20, 40,
+/// 80 ms apart) until `window` has passed since the reset, so a server
+/// that dies only once it meets the reset (scheduled late on a busy
+/// machine) is caught, while a surviving one costs `window` and a few
+/// exchanges. The first failing probe fails the case; the runner's own
+/// probe after the case then reports the target dead.
+fn survives_reset(ctx: &mut Ctx<'_>, window: Duration) -> Result<(), Finding> {
+    let reset_at = Instant::now();
+    let until = reset_at + window;
+    let profile = ctx.maker.profile().cloned();
+    let mut gap = Duration::from_millis(10);
+    let mut probes = 0;
+    loop {
+        let now = Instant::now();
+        let last = now >= until;
+        probes += 1;
+        if let Err(e) = probe(ctx.addr, ctx.spec, profile.as_ref(), ctx.limits) {
+            if let ProbeError::Failed { log, .. } = &e {
+                ctx.keep(log.clone());
+            }
+            return Err(Finding::fail(
+                format!(
+                    "the server stopped answering {} after the reset",
+                    Ms(reset_at.elapsed())
+                ),
+                "the server survives a client's reset and answers a new connection",
+                format!("liveness probe {probes}: {}", e.why()),
+            ));
+        }
+        if last {
+            break;
+        }
+        std::thread::sleep(gap.min(until.saturating_duration_since(Instant::now())));
+        gap *= 2;
+    }
+    ctx.note(format!(
+        "the server answered {probes} liveness probes over {} after the RST (and the runner's probe after the case)",
+        Ms(reset_at.elapsed())
+    ));
     Ok(())
 }
 
