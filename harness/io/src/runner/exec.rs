@@ -1541,3 +1541,149 @@ pub(crate) fn probe(
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+
+    use super::*;
+    use crate::runner::catalogue::catalogue;
+
+    /// How a test server treats one connection.
+    #[derive(Debug, Clone, Copy)]
+    enum Serve {
+        /// Echo every complete `\n` line; close on EOF.
+        EchoLines,
+        /// Buffer everything, echo nothing, and close after `0` of silence
+        /// (no line limit, an idle timeout).
+        NoLimitIdle(Duration),
+        /// Close once more than `0` bytes arrived without a `\n`.
+        Limit(usize),
+    }
+
+    /// A loopback server for `serve`; it stops accepting after 20 s.
+    fn server(serve: Serve) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        listener.set_nonblocking(true).expect("nonblocking");
+        std::thread::spawn(move || {
+            let until = Instant::now() + Duration::from_secs(20);
+            while Instant::now() < until {
+                match listener.accept() {
+                    Ok((s, _)) => {
+                        std::thread::spawn(move || handle(s, serve));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(1)),
+                }
+            }
+        });
+        addr
+    }
+
+    fn handle(mut s: TcpStream, serve: Serve) {
+        let _ = s.set_nonblocking(false);
+        let idle = match serve {
+            Serve::NoLimitIdle(d) => d,
+            _ => Duration::from_secs(10),
+        };
+        let _ = s.set_read_timeout(Some(idle));
+        let mut held = Vec::new();
+        let mut buf = [0u8; 65536];
+        while let Ok(n) = s.read(&mut buf) {
+            if n == 0 {
+                return;
+            }
+            held.extend_from_slice(&buf[..n]);
+            match serve {
+                Serve::EchoLines => {
+                    while let Some(i) = held.iter().position(|&b| b == b'\n') {
+                        let line: Vec<u8> = held.drain(..=i).collect();
+                        if s.write_all(&line).is_err() {
+                            return;
+                        }
+                    }
+                }
+                Serve::NoLimitIdle(_) => {}
+                Serve::Limit(max) => {
+                    if !held.contains(&b'\n') && held.len() > max {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn run(addr: SocketAddr, spec: &Spec, id: &str, limits: Limits) -> Result<(), Finding> {
+        let case = catalogue(spec)
+            .into_iter()
+            .find(|c| c.id == id)
+            .expect("case in the catalogue");
+        let t0 = Instant::now();
+        let mut ctx = Ctx {
+            addr,
+            spec,
+            maker: Maker::with(spec, None),
+            rng: Rng::for_case(1, id),
+            seed: 1,
+            t0,
+            deadline: t0 + limits.case,
+            limits,
+            trials: 4,
+            churn: 0,
+            replay: None,
+            conns: Vec::new(),
+            extra: Extra::default(),
+        };
+        run_case(&mut ctx, &case)
+    }
+
+    /// Regression (reports/independent-servers.md, `crlf_no_limit.py` with
+    /// a 0.2 s idle timeout): a server with no line limit whose idle
+    /// timeout is shorter than "promptly" passed `limits/over-long-frame`.
+    #[test]
+    fn refusal_is_told_from_an_idle_timeout() {
+        let spec: Spec = "line".parse().expect("spec");
+        let limit = spec.max() + spec.overhead();
+        let table: &[(&str, Serve, Option<Verdict>)] = &[
+            ("closes_at_the_limit", Serve::Limit(limit), None),
+            (
+                "no_limit_idle_timeout_200ms",
+                Serve::NoLimitIdle(Duration::from_millis(200)),
+                Some(Verdict::Fail),
+            ),
+            (
+                "no_limit_idle_timeout_60ms",
+                Serve::NoLimitIdle(Duration::from_millis(60)),
+                Some(Verdict::Fail),
+            ),
+        ];
+        for (name, serve, want) in table {
+            let addr = server(*serve);
+            let got = run(addr, &spec, "limits/over-long-frame", Limits::scaled(1.0));
+            let got_verdict = got.as_ref().err().map(|f| f.verdict);
+            assert_eq!(got_verdict, *want, "{name}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn unconfirmed_splits_warn_instead_of_passing() {
+        let spec: Spec = "line".parse().expect("spec");
+        let addr = server(Serve::EchoLines);
+        let id = "boundary/byte-at-a-time/lockstep";
+        // Confirmation off: nothing can confirm the cuts, so no pass.
+        let off = Limits {
+            confirm: false,
+            ..Limits::scaled(1.0)
+        };
+        let got = run(addr, &spec, id, off);
+        let Err(f) = got else {
+            panic!("confirmation_off: passed with unconfirmed boundaries");
+        };
+        assert_eq!(f.verdict, Verdict::Warn, "confirmation_off: {f:?}");
+        assert!(f.message.contains("not confirmed"), "{f:?}");
+        // Confirmation on (retried with patient pacing if need be): a pass.
+        let got = run(addr, &spec, id, Limits::scaled(1.0));
+        assert!(got.is_ok(), "confirmation_on: {got:?}");
+    }
+}
