@@ -18,6 +18,7 @@ use socket2::SockRef;
 
 use super::delivery::{Delivery, Pacing, Pieces, send_pieces};
 use super::event::{Boundaries, Bytes, ConnEnd, ConnLog, Step};
+use super::exec::Limits;
 use crate::profile::Profile;
 
 /// Most timeline steps kept per connection (later ones are only counted).
@@ -69,9 +70,9 @@ pub(crate) struct Trickled {
     /// When reading ended.
     pub(crate) ended_at: Instant,
     /// Filler bytes written after the bytes.
-    pub(crate) trickled: usize,
+    pub(crate) filler_bytes: usize,
     /// When the last filler byte was written.
-    pub(crate) last_trickle: Option<Instant>,
+    pub(crate) last_filler: Option<Instant>,
 }
 
 /// A client connection under test.
@@ -96,16 +97,15 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    /// Connect to `addr` before `deadline`; times in the timeline count from `t0`.
+    /// Connect to `addr` before `deadline`; times in the timeline count from
+    /// `t0`; pieces are paced as `limits` say.
     pub(crate) fn connect(
         addr: SocketAddr,
         label: &str,
         spec: &Spec,
         t0: Instant,
         deadline: Instant,
-        pause: Duration,
-        confirm: bool,
-        pacer_budget: Duration,
+        limits: &Limits,
     ) -> std::io::Result<Conn> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -136,7 +136,7 @@ impl Conn {
             buf: vec![0; 64 * 1024].into_boxed_slice(),
             oracle: None,
             opener_received: 0,
-            pacing: Pacing::new(&stream, pause, confirm, pacer_budget),
+            pacing: Pacing::new(&stream, limits.pause, limits.confirm, limits.pacer_budget),
             stream,
         })
     }
@@ -366,8 +366,8 @@ impl Conn {
                     wait: Wait::Io(e.to_string()),
                     written_at: None,
                     ended_at: Instant::now(),
-                    trickled: 0,
-                    last_trickle: None,
+                    filler_bytes: 0,
+                    last_filler: None,
                 };
             }
         };
@@ -433,8 +433,8 @@ impl Conn {
             wait,
             written_at,
             ended_at,
-            trickled,
-            last_trickle,
+            filler_bytes: trickled,
+            last_filler: last_trickle,
         }
     }
 

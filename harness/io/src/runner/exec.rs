@@ -156,9 +156,7 @@ impl<'a> Ctx<'a> {
             reply_spec,
             self.t0,
             deadline,
-            self.limits.pause,
-            self.limits.confirm,
-            self.limits.pacer_budget,
+            &self.limits,
         )
         .map_err(|e| {
             self.conns.push(Conn::failed_log(label));
@@ -1184,8 +1182,8 @@ fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
     if let Err(e) = &t.sent {
         ctx.note(format!("write stopped: {e}"));
     }
-    if t.trickled > 0 {
-        let last = t.last_trickle.map_or(String::new(), |l| {
+    if t.filler_bytes > 0 {
+        let last = t.last_filler.map_or(String::new(), |l| {
             format!(
                 ", the last {} before the connection ended",
                 Ms(t.ended_at.saturating_duration_since(l))
@@ -1193,7 +1191,7 @@ fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
         });
         ctx.note(format!(
             "{} more bytes trickled after {what}, one per {}, to keep the connection busy{last}",
-            t.trickled,
+            t.filler_bytes,
             Ms(TRICKLE)
         ));
     }
@@ -1589,7 +1587,7 @@ mod tests {
         };
         let _ = s.set_read_timeout(Some(idle));
         let mut held = Vec::new();
-        let mut buf = [0u8; 65536];
+        let mut buf = vec![0u8; 65536];
         while let Ok(n) = s.read(&mut buf) {
             if n == 0 {
                 return;
