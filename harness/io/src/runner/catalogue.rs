@@ -34,7 +34,7 @@ use super::messages::Maker;
 
 /// How many times a cutting boundary case runs, at most, before a pass
 /// whose boundaries stay unconfirmed becomes a warning.
-pub(crate) const SPLIT_ATTEMPTS: usize = 3;
+pub const SPLIT_ATTEMPTS: usize = 3;
 
 /// How messages are paced on a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
