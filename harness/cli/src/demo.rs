@@ -2,6 +2,7 @@
 //! installed. Starts the correct reference server and one with a classic
 //! framing bug, runs the suite against both, and shows the difference.
 
+use std::io::Write as _;
 use std::time::Duration;
 
 use framecheck_framing::Spec;
@@ -11,6 +12,15 @@ use framecheck_io::runner::{
 use framecheck_io::server::{self, Bug, ServerConfig};
 
 use crate::exit;
+
+/// `println!` that survives a closed standard output (`framecheck demo |
+/// head`): the rest of the text is dropped, the demo still runs, and its exit
+/// code still says whether it worked.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 
 /// Arguments of `framecheck demo`.
 #[derive(Debug, clap::Args)]
@@ -65,35 +75,39 @@ pub(crate) fn run(args: &Args) -> u8 {
         seed: args.seed,
         ..Options::default()
     };
-    println!(
+    say!(
         "framecheck demo: two in-process echo servers framed `{spec}`: one correct, one that {}.\n",
         bug.description()
     );
 
-    println!("== 1/2: the correct reference server");
+    say!("== 1/2: the correct reference server");
     let Some(correct) = suite(&spec, None, &options, args.verbose) else {
         return exit::USAGE;
     };
-    println!("\n== 2/2: the server with the bug `{bug}`");
+    say!("\n== 2/2: the server with the bug `{bug}`");
     let Some(buggy) = suite(&spec, Some(bug), &options, args.verbose) else {
         return exit::USAGE;
     };
 
-    println!("\n== the difference");
+    say!("\n== the difference");
     let mut differ = 0;
     for b in buggy.results() {
         let Some(c) = correct.results().find(|c| c.id == b.id) else {
-            println!(
+            say!(
                 "  {:<40} {} (only run against the buggy server)",
-                b.id, b.verdict
+                b.id,
+                b.verdict
             );
             continue;
         };
         if c.verdict != b.verdict {
             differ += 1;
-            println!(
+            say!(
                 "  {:<40} correct: {:<5}  {bug}: {}  {}",
-                b.id, c.verdict, b.verdict, b.message
+                b.id,
+                c.verdict,
+                b.verdict,
+                b.message
             );
         }
     }
@@ -105,14 +119,14 @@ pub(crate) fn run(args: &Args) -> u8 {
     };
     let worked = passed(&correct) == Some(true) && passed(&buggy) == Some(false);
     if worked {
-        println!(
+        say!(
             "\n{differ} cases tell the two apart. The replay lines above name the demo's servers, which are gone;\n\
              to replay, start one with `framecheck serve --framing '{spec}' --bug {bug}` and use its address.\n\
              Point `framecheck run HOST:PORT --framing SPEC` at your own server."
         );
         exit::OK
     } else {
-        println!("\nthe demo did not show the expected difference (correct conformant, buggy not)");
+        say!("\nthe demo did not show the expected difference (correct conformant, buggy not)");
         exit::FAILED
     }
 }
@@ -138,7 +152,7 @@ fn suite(spec: &Spec, bug: Option<Bug>, options: &Options, verbose: bool) -> Opt
     let result = runner::run(server.local_addr(), spec, options, &mut fan);
     drop(fan);
     if let Some(why) = server.death() {
-        println!("   (the server died: {why})");
+        say!("   (the server died: {why})");
     }
     server.shutdown();
     match result {

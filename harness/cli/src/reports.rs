@@ -119,18 +119,10 @@ impl ReportArgs {
             }
         }
         if self.quiet {
-            println!(
-                "{} passed, {} failed, {} warned, {} skipped, {} errors, {} not run: exit code {}",
-                summary.passed,
-                summary.failed,
-                summary.warned,
-                summary.skipped,
-                summary.errors,
-                summary.not_run,
-                summary.exit_code
-            );
-            if let Some(why) = &summary.aborted {
-                println!("run aborted: {why}");
+            if let Err(e) = quiet_summary(&summary) {
+                if e.kind() != std::io::ErrorKind::BrokenPipe {
+                    failed.push(format!("cannot write to standard output: {e}"));
+                }
             }
         }
         if failed.is_empty() {
@@ -139,4 +131,15 @@ impl ReportArgs {
             Err(failed.join("; "))
         }
     }
+}
+
+/// The one line `--quiet` prints, and why the run aborted if it did.
+fn quiet_summary(summary: &Summary) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}: exit code {}", summary.counts(), summary.exit_code)?;
+    if let Some(why) = &summary.aborted {
+        writeln!(out, "run aborted: {why}")?;
+    }
+    out.flush()
 }

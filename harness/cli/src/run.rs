@@ -1,11 +1,12 @@
 //! `framecheck run` and `framecheck replay`: the conformance runner.
 
+use std::io::{self, Write as _};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 
 use framecheck_framing::Spec;
 use framecheck_io::profile::Profile;
-use framecheck_io::runner::{self, Options, Pieces, ReplaySchedule, Terminal};
+use framecheck_io::runner::{self, Case, Options, Pieces, ReplaySchedule, Terminal};
 
 use crate::exit;
 use crate::reports::ReportArgs;
@@ -149,10 +150,13 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
     options.profile = profile;
     if args.list {
         let cases = runner::select(&spec, &options);
-        for c in &cases {
-            match &c.skip {
-                None => println!("{:<40} {}", c.id, c.requirement),
-                Some(why) => println!("{:<40} {} [skip: {why}]", c.id, c.requirement),
+        match list(&cases) {
+            Ok(()) => {}
+            // A closed pipe (`| head`) is the reader's choice.
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return exit::OK,
+            Err(e) => {
+                eprintln!("framecheck run: cannot write to standard output: {e}");
+                return exit::USAGE;
             }
         }
         return if cases.is_empty() {
@@ -194,6 +198,18 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             exit::USAGE
         }
     }
+}
+
+/// Print `cases`, one a line, with their requirements (`run --list`).
+fn list(cases: &[Case]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    for c in cases {
+        match &c.skip {
+            None => writeln!(out, "{:<40} {}", c.id, c.requirement)?,
+            Some(why) => writeln!(out, "{:<40} {} [skip: {why}]", c.id, c.requirement)?,
+        }
+    }
+    out.flush()
 }
 
 /// The request spec and profile from `--framing` or `--profile` (clap makes

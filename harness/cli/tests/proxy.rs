@@ -3,57 +3,18 @@
 //! gets every byte and the half-close and the client every reply then EOF;
 //! bad schedules exit 2; `help schedules` prints the grammar.
 
-use std::io::{BufRead, BufReader, Read, Write};
+#[path = "support/spawned.rs"]
+mod spawned;
+
+use spawned::{Spawned, framecheck};
+
+use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-fn framecheck(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_framecheck"));
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    cmd
-}
-
-/// A running `framecheck proxy`, killed on drop.
-struct Running {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Running {
-    fn start(args: &[&str]) -> Running {
-        let mut child = framecheck(args).spawn().expect("spawn framecheck");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(TIMEOUT).expect("an address line in time");
-        let addr = line
-            .trim_end()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first line {line:?}"))
-            .parse()
-            .expect("an address");
-        Running { child, addr }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Each read's bytes, and whether the stream ended with a clean EOF.
 type Seen = (Vec<Vec<u8>>, bool);
@@ -93,7 +54,7 @@ fn server(echo: bool) -> (SocketAddr, mpsc::Receiver<Seen>) {
 fn a_recv_is_message_server_sees_one_byte_reads_behind_up_1() {
     let (upstream, seen) = server(false);
     let up = upstream.to_string();
-    let proxy = Running::start(&["proxy", "--upstream", &up, "--up", "1"]);
+    let proxy = Spawned::start(&["proxy", "--upstream", &up, "--up", "1"]);
     let mut c = TcpStream::connect_timeout(&proxy.addr, TIMEOUT).expect("connect");
     let line = b"SET key some-longer-value-to-cut\r\n";
     c.write_all(line).expect("one whole write");
@@ -114,7 +75,7 @@ fn a_recv_is_message_server_sees_one_byte_reads_behind_up_1() {
 fn an_echo_server_gets_every_byte_and_the_client_every_reply_then_eof() {
     let (upstream, seen) = server(true);
     let up = upstream.to_string();
-    let proxy = Running::start(&[
+    let proxy = Spawned::start(&[
         "proxy",
         "--upstream",
         &up,
@@ -162,10 +123,7 @@ fn bad_schedules_and_addresses_exit_2() {
         ),
     ];
     for (name, args, want) in table {
-        let out = framecheck(args)
-            .stderr(Stdio::piped())
-            .output()
-            .expect("run");
+        let out = framecheck(args).output().expect("run");
         assert_eq!(out.status.code(), Some(2), "{name}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(want), "{name}: {err}");

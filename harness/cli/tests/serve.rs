@@ -1,63 +1,22 @@
 //! `framecheck serve` end to end: the address line, an echo, the bug list,
 //! and exit 2 for what cannot be served.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
+#[path = "support/spawned.rs"]
+mod spawned;
+
+use spawned::{Spawned, framecheck};
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use framecheck_io::server::Bug;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
-fn framecheck(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_framecheck"));
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-/// A running `framecheck serve`, killed on drop.
-struct Served {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Served {
-    fn start(args: &[&str]) -> Served {
-        let mut child = framecheck(args).spawn().expect("spawn framecheck");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(TIMEOUT).expect("an address line in time");
-        let addr = line
-            .trim_end()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("first line {line:?}"))
-            .parse()
-            .expect("an address");
-        Served { child, addr }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn serves_an_echo_and_prints_its_address_first() {
-    let served = Served::start(&["serve", "--framing", "crlf"]);
+    let served = Spawned::start(&["serve", "--framing", "crlf"]);
     assert!(served.addr.ip().is_loopback(), "{}", served.addr);
     let mut c = TcpStream::connect_timeout(&served.addr, TIMEOUT).expect("connect");
     c.set_read_timeout(Some(TIMEOUT)).expect("timeout");
@@ -69,7 +28,7 @@ fn serves_an_echo_and_prints_its_address_first() {
 
 #[test]
 fn a_buggy_server_shows_its_bug() {
-    let served = Served::start(&["serve", "--framing", "u16be", "--bug", "recv-is-message"]);
+    let served = Spawned::start(&["serve", "--framing", "u16be", "--bug", "recv-is-message"]);
     let mut c = TcpStream::connect_timeout(&served.addr, TIMEOUT).expect("connect");
     c.set_read_timeout(Some(TIMEOUT)).expect("timeout");
     c.write_all(b"\x00\x01a\x00\x01b").expect("send");

@@ -885,7 +885,7 @@ pub fn check_schedule_delivery(schedule: &Schedule, stream: &[u8]) {
     let Err(failure) = check(NaiveCrlf::default, stream, &[], schedule) else {
         return;
     };
-    let shrunk = shrink(NaiveCrlf::default, stream, &[], &failure);
+    let shrunk = shrink(NaiveCrlf::default, stream, &failure);
     let again = shrunk.schedule.to_string().parse::<Schedule>();
     assert_eq!(
         again.as_ref(),

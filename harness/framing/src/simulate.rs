@@ -40,7 +40,7 @@
 //! let stream = b"PING\r\nPING\r\n";
 //! let schedule: Schedule = "1".parse()?;
 //! let failure = check(Naive::default, stream, &[], &schedule).unwrap_err();
-//! let minimal = shrink(Naive::default, stream, &[], &failure);
+//! let minimal = shrink(Naive::default, stream, &failure);
 //! assert_eq!(minimal.schedule.to_string(), "5,*"); // one cut, between \r and \n
 //! assert_eq!(minimal.prefix, 6); // the first line alone shows it
 //! # Ok::<(), framecheck_framing::Error>(())
@@ -255,7 +255,7 @@ pub fn check_all<D: Push>(
     for case in &generated.cases {
         report.cases += 1;
         if let Err(m) = check(&mut make, stream, &generated.message_ends, &case.schedule) {
-            let shrunk = shrink(&mut make, stream, &generated.message_ends, &m);
+            let shrunk = shrink(&mut make, stream, &m);
             report.failure = Some((case.label.clone(), shrunk));
             break;
         }

@@ -95,7 +95,7 @@ fn broken_decoders_are_caught_and_shrunk() {
     let fail = check(DropsLoneHeader::default, wire, &[], &Schedule::fixed(1))
         .err()
         .unwrap_or_else(|| panic!("one byte at a time must catch it"));
-    let minimal = shrink(DropsLoneHeader::default, wire, &[], &fail);
+    let minimal = shrink(DropsLoneHeader::default, wire, &fail);
     assert_eq!(minimal.schedule.to_string(), "1,*");
     assert_eq!(
         minimal.prefix, 3,
@@ -117,7 +117,7 @@ fn broken_decoders_are_caught_and_shrunk() {
     )
     .err()
     .unwrap_or_else(|| panic!("two pieces then fin must differ"));
-    let minimal = shrink(EofDependsOnPieces::default, b"abcdef", &[], &fail);
+    let minimal = shrink(EofDependsOnPieces::default, b"abcdef", &fail);
     assert_eq!(minimal.schedule.to_string(), "1,*", "no pause, one cut");
     assert_eq!(minimal.prefix, 2, "the earliest end that shows it");
 

@@ -65,8 +65,10 @@ use std::path::Path;
 
 use framecheck_framing::Spec;
 
+use crate::Error;
+
 pub use expect::{At, Expect, Mismatch, Part, Rule};
-pub use probe::{ProbeEnd, ProbeError, ProbeStep, probe};
+pub use probe::{ProbeEnd, ProbeStep, probe};
 
 /// The largest profile file read, in bytes.
 pub const MAX_FILE: usize = 1024 * 1024;
@@ -110,52 +112,9 @@ pub struct Exchange {
     pub expect: Expect,
 }
 
-/// Why a profile could not be loaded. Every variant names where it came from.
-#[derive(Debug, thiserror::Error)]
-pub enum ProfileError {
-    /// The file could not be read.
-    #[error("cannot read profile {path}: {source}")]
-    Read {
-        /// The path given.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is over [`MAX_FILE`].
-    #[error("profile {path} is over the limit of {max} bytes")]
-    TooBig {
-        /// The path given.
-        path: String,
-        /// The limit.
-        max: usize,
-    },
-    /// Not a file and not a built-in name.
-    #[error(
-        "unknown profile {name:?}: no such file, and not a built-in profile (one of redis, mqtt, dns)"
-    )]
-    Unknown {
-        /// What was asked for.
-        name: String,
-    },
-    /// The TOML is malformed or a value is wrong, at a known place.
-    #[error("{origin}:{line}:{column}: {field}: {problem}")]
-    Invalid {
-        /// The file (or `builtin:NAME`).
-        origin: String,
-        /// 1-based line of the offending value.
-        line: usize,
-        /// 1-based column (in characters) of the offending value.
-        column: usize,
-        /// The field path (`exchange[1].send.hex`), or `toml` for syntax errors.
-        field: String,
-        /// What is wrong and what would be accepted.
-        problem: String,
-    },
-}
-
 impl Profile {
     /// Parse and check a profile's TOML text; `origin` names it in errors.
-    pub fn parse(text: &str, origin: &str) -> Result<Profile, ProfileError> {
+    pub fn parse(text: &str, origin: &str) -> Result<Profile, Error> {
         file::parse(text, origin)
     }
 
@@ -169,21 +128,22 @@ impl Profile {
     }
 
     /// What `--profile ARG` names: an existing file, else a built-in name.
-    pub fn load(arg: &str) -> Result<Profile, ProfileError> {
+    pub fn load(arg: &str) -> Result<Profile, Error> {
         let path = Path::new(arg);
         if path.is_file() {
             return Profile::read(path);
         }
-        Profile::builtin(arg).ok_or_else(|| ProfileError::Unknown {
+        Profile::builtin(arg).ok_or_else(|| Error::UnknownProfile {
             name: arg.to_owned(),
         })
     }
 
     /// Read and parse a profile file (at most [`MAX_FILE`] bytes).
-    pub fn read(path: &Path) -> Result<Profile, ProfileError> {
+    pub fn read(path: &Path) -> Result<Profile, Error> {
         use std::io::Read as _;
         let shown = path.display().to_string();
-        let read_err = |source| ProfileError::Read {
+        let read_err = |source| Error::ReadFile {
+            what: "profile",
             path: shown.clone(),
             source,
         };
@@ -194,7 +154,8 @@ impl Profile {
             .read_to_string(&mut text)
             .map_err(read_err)?;
         if text.len() > MAX_FILE {
-            return Err(ProfileError::TooBig {
+            return Err(Error::FileTooBig {
+                what: "profile",
                 path: shown,
                 max: MAX_FILE,
             });
@@ -336,7 +297,7 @@ mod tests {
         let big = dir.join("big.toml");
         std::fs::write(&big, vec![b'#'; MAX_FILE + 1]).expect("write");
         let err = Profile::read(&big).expect_err("too big");
-        assert!(matches!(err, ProfileError::TooBig { .. }), "{err}");
+        assert!(matches!(err, Error::FileTooBig { .. }), "{err}");
         std::fs::remove_dir_all(&dir).expect("cleanup");
     }
 }

@@ -43,6 +43,7 @@ use std::time::Instant;
 
 use framecheck_framing::Spec;
 
+use crate::Error;
 use crate::profile::Profile;
 
 pub use catalogue::{Case, Mode, catalogue};
@@ -94,19 +95,6 @@ impl Default for Options {
             profile: None,
         }
     }
-}
-
-/// Why a run could not start (a server's misbehaviour is a result, never this).
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The target is not a loopback address.
-    #[error(
-        "target {0} is not a loopback address: framecheck only tests servers on 127.0.0.1 or ::1"
-    )]
-    NotLoopback(SocketAddr),
-    /// A bad `--time-scale`.
-    #[error("time scale {0} is not a positive number")]
-    TimeScale(f64),
 }
 
 /// The cases `options` selects from `spec`'s catalogue.
@@ -180,12 +168,14 @@ pub fn run(
     spec: &Spec,
     options: &Options,
     reporter: &mut dyn Reporter,
-) -> Result<Summary, RunError> {
+) -> Result<Summary, Error> {
     if !addr.ip().is_loopback() {
-        return Err(RunError::NotLoopback(addr));
+        return Err(Error::NotLoopback { addr });
     }
     if !(options.time_scale.is_finite() && options.time_scale > 0.0) {
-        return Err(RunError::TimeScale(options.time_scale));
+        return Err(Error::TimeScale {
+            value: options.time_scale,
+        });
     }
     let mut limits = Limits::scaled(options.time_scale);
     limits.confirm = delivery::confirmation_is_cheap();

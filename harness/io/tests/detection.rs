@@ -3,12 +3,16 @@
 //! targets it. `scripts/detection-matrix.sh` runs the full matrix (every
 //! case against every variant) and writes `reports/detection-matrix.md`.
 
+#[path = "support/per_spec.rs"]
+mod per_spec;
+
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use framecheck_framing::Spec;
 use framecheck_io::runner::{self, Collect, Options, Verdict};
 use framecheck_io::server::{self, Bug, ServerConfig};
+use per_spec::per_spec;
 
 /// One spec per strategy (and the variants that enable bugs).
 const SPECS: [&str; 9] = [
@@ -99,56 +103,36 @@ fn caught(bug: Bug, results: &[(String, Verdict, String)]) -> Option<bool> {
 
 #[test]
 fn correct_reference_server_passes_on_every_strategy() {
-    let bad: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = SPECS
-            .iter()
-            .map(|text| {
-                s.spawn(move || {
-                    let spec: Spec = text.parse().expect("spec");
-                    verdicts(&spec, None, &Options::default())
-                        .into_iter()
-                        .filter(|(_, v, _)| !matches!(v, Verdict::Pass | Verdict::Skip))
-                        .map(|r| format!("{text}: {r:?}"))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
+    let bad: Vec<String> = per_spec(&SPECS, |text| {
+        let spec: Spec = text.parse().expect("spec");
+        verdicts(&spec, None, &Options::default())
             .into_iter()
-            .flat_map(|h| h.join().expect("join"))
-            .collect()
-    });
+            .filter(|(_, v, _)| !matches!(v, Verdict::Pass | Verdict::Skip))
+            .map(|r| format!("{text}: {r:?}"))
+            .collect::<Vec<_>>()
+    })
+    .concat();
     assert!(bad.is_empty(), "{bad:#?}");
 }
 
 #[test]
 fn each_bug_variant_fails_the_case_that_targets_it() {
-    let missed: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = SPECS
-            .iter()
-            .map(|text| {
-                s.spawn(move || {
-                    let spec: Spec = text.parse().expect("spec");
-                    let mut missed = Vec::new();
-                    for bug in Bug::ALL.into_iter().filter(|b| b.applies_to(&spec)) {
-                        let options = Options {
-                            cases: targets(bug).iter().map(|s| (*s).to_owned()).collect(),
-                            ..Options::default()
-                        };
-                        let results = verdicts(&spec, Some(bug), &options);
-                        if caught(bug, &results) == Some(false) {
-                            missed.push(format!("{bug} on {text}: {results:?}"));
-                        }
-                    }
-                    missed
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("join"))
-            .collect()
-    });
+    let missed: Vec<String> = per_spec(&SPECS, |text| {
+        let spec: Spec = text.parse().expect("spec");
+        let mut missed = Vec::new();
+        for bug in Bug::ALL.into_iter().filter(|b| b.applies_to(&spec)) {
+            let options = Options {
+                cases: targets(bug).iter().map(|s| (*s).to_owned()).collect(),
+                ..Options::default()
+            };
+            let results = verdicts(&spec, Some(bug), &options);
+            if caught(bug, &results) == Some(false) {
+                missed.push(format!("{bug} on {text}: {results:?}"));
+            }
+        }
+        missed
+    })
+    .concat();
     assert!(
         missed.is_empty(),
         "undetected bug variants:\n{}",
@@ -209,27 +193,15 @@ fn detection_matrix() {
     let mut rows: Vec<Option<Bug>> = vec![None];
     rows.extend(Bug::ALL.iter().copied().map(Some));
     // One thread per framing; each runs the full suite once per row.
-    let columns: Vec<Vec<(String, bool)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = SPECS
-            .iter()
-            .map(|text| {
-                let (rows, options) = (&rows, &options);
-                s.spawn(move || {
-                    let spec: Spec = text.parse().expect("spec");
-                    rows.iter()
-                        .map(|bug| {
-                            if bug.is_some_and(|b| !b.applies_to(&spec)) {
-                                return ("n/a".to_owned(), false);
-                            }
-                            cell(*bug, &verdicts(&spec, *bug, options))
-                        })
-                        .collect()
-                })
+    let columns: Vec<Vec<(String, bool)>> = per_spec(&SPECS, |text| {
+        let spec: Spec = text.parse().expect("spec");
+        rows.iter()
+            .map(|bug| {
+                if bug.is_some_and(|b| !b.applies_to(&spec)) {
+                    return ("n/a".to_owned(), false);
+                }
+                cell(*bug, &verdicts(&spec, *bug, &options))
             })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("join"))
             .collect()
     });
     let mut md = String::from(

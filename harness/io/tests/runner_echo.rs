@@ -2,11 +2,14 @@
 //! `support/`): every applicable case passes, on every strategy, and a run
 //! ends in bounded time.
 
+#[path = "support/per_spec.rs"]
+mod per_spec;
 mod support;
 
 use std::time::{Duration, Instant};
 
 use framecheck_io::runner::{self, Collect, Options, Verdict};
+use per_spec::per_spec;
 
 const SPECS: [&str; 10] = [
     "fixed:16",
@@ -48,24 +51,14 @@ fn suite(text: &str) -> (Vec<String>, usize, Duration) {
 
 #[test]
 fn correct_echo_server_passes_every_case_on_every_strategy() {
-    let bad: Vec<String> = std::thread::scope(|s| {
-        let handles: Vec<_> = SPECS
-            .iter()
-            .map(|text| {
-                s.spawn(move || {
-                    let (mut bad, passed, _) = suite(text);
-                    if passed < 12 {
-                        bad.push(format!("{text}: only {passed} cases passed"));
-                    }
-                    bad
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("join"))
-            .collect()
-    });
+    let bad: Vec<String> = per_spec(&SPECS, |text| {
+        let (mut bad, passed, _) = suite(text);
+        if passed < 12 {
+            bad.push(format!("{text}: only {passed} cases passed"));
+        }
+        bad
+    })
+    .concat();
     assert!(bad.is_empty(), "{bad:#?}");
 }
 

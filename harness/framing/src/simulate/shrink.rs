@@ -161,13 +161,12 @@ impl<D: Push, M: FnMut() -> D> Shrinker<'_, D, M> {
 
 /// Shrink a failure found by [`check`] on `stream` to a minimal schedule.
 ///
-/// `_message_ends` mirrors [`check`]'s argument; it is not needed, since the
-/// failure's plan already fixes where the cuts fall (the shrunk schedule
-/// gives them as explicit sizes).
+/// Unlike [`check`], it needs no message ends: the failure's plan already
+/// fixes where the cuts fall (the shrunk schedule gives them as explicit
+/// sizes).
 pub fn shrink<D: Push>(
     make: impl FnMut() -> D,
     stream: &[u8],
-    _message_ends: &[usize],
     failure: &Mismatch<D::Event>,
 ) -> Shrunk<D::Event> {
     let plan = &failure.plan;

@@ -9,7 +9,8 @@ use toml::Spanned;
 
 use super::bytes::parse_hex;
 use super::expect::{At, Expect, Part, Rule};
-use super::{Exchange, MAX_EXCHANGES, Profile, ProfileError};
+use super::{Exchange, MAX_EXCHANGES, Profile};
+use crate::Error;
 
 /// The only profile format version.
 const VERSION: u32 = 1;
@@ -74,7 +75,7 @@ struct Placer<'a> {
 }
 
 impl Placer<'_> {
-    fn err(&self, span: Range<usize>, field: &str, problem: impl Into<String>) -> ProfileError {
+    fn err(&self, span: Range<usize>, field: &str, problem: impl Into<String>) -> Error {
         let start = span.start.min(self.text.len());
         let before = self.text.get(..start).unwrap_or("");
         let line = before.matches('\n').count() + 1;
@@ -84,7 +85,7 @@ impl Placer<'_> {
             .chars()
             .count()
             + 1;
-        ProfileError::Invalid {
+        Error::InvalidProfile {
             origin: self.origin.to_owned(),
             line,
             column,
@@ -93,7 +94,7 @@ impl Placer<'_> {
         }
     }
 
-    fn bytes(&self, raw: &Spanned<RawBytes>, field: &str) -> Result<Vec<u8>, ProfileError> {
+    fn bytes(&self, raw: &Spanned<RawBytes>, field: &str) -> Result<Vec<u8>, Error> {
         self.text_or_hex(
             raw.span(),
             raw.get_ref().text.as_ref(),
@@ -108,7 +109,7 @@ impl Placer<'_> {
         text: Option<&Spanned<String>>,
         hex: Option<&Spanned<String>>,
         field: &str,
-    ) -> Result<Vec<u8>, ProfileError> {
+    ) -> Result<Vec<u8>, Error> {
         match (text, hex) {
             (Some(t), None) => Ok(t.get_ref().as_bytes().to_vec()),
             (None, Some(h)) => {
@@ -125,7 +126,7 @@ impl Placer<'_> {
         }
     }
 
-    fn spec(&self, raw: &Spanned<String>, field: &str) -> Result<Spec, ProfileError> {
+    fn spec(&self, raw: &Spanned<String>, field: &str) -> Result<Spec, Error> {
         raw.get_ref()
             .parse()
             .map_err(|e: framecheck_framing::Error| self.err(raw.span(), field, e.to_string()))
@@ -133,7 +134,7 @@ impl Placer<'_> {
 }
 
 /// Parse and check a profile.
-pub(super) fn parse(text: &str, origin: &str) -> Result<Profile, ProfileError> {
+pub(super) fn parse(text: &str, origin: &str) -> Result<Profile, Error> {
     let placer = Placer { text, origin };
     let raw: RawProfile = toml::from_str(text).map_err(|e| {
         placer.err(
@@ -219,7 +220,7 @@ impl Check<'_> {
         raw: &RawExchange,
         field: &str,
         default_name: &str,
-    ) -> Result<Exchange, ProfileError> {
+    ) -> Result<Exchange, Error> {
         let p = self.placer;
         let name = match &raw.name {
             Some(n) => {
@@ -258,7 +259,7 @@ impl Check<'_> {
         Ok(Exchange { name, send, expect })
     }
 
-    fn expect(&self, raw: &Spanned<RawExpect>, field: &str) -> Result<Expect, ProfileError> {
+    fn expect(&self, raw: &Spanned<RawExpect>, field: &str) -> Result<Expect, Error> {
         let placer = self.placer;
         let fields = raw.get_ref();
         let part = fields.part.unwrap_or_default();
@@ -315,13 +316,7 @@ impl Check<'_> {
     }
 
     /// Refuse a check that reaches past the largest possible reply part.
-    fn fits(
-        &self,
-        part: Part,
-        span: Range<usize>,
-        field: &str,
-        end: usize,
-    ) -> Result<(), ProfileError> {
+    fn fits(&self, part: Part, span: Range<usize>, field: &str, end: usize) -> Result<(), Error> {
         let limit = match part {
             Part::Wire => self.reply.max().saturating_add(self.reply.overhead()),
             Part::Payload => self.reply.max(),
@@ -344,7 +339,7 @@ impl Check<'_> {
         part: Part,
         offsets: &Spanned<Vec<Spanned<RawAt>>>,
         field: &str,
-    ) -> Result<Vec<At>, ProfileError> {
+    ) -> Result<Vec<At>, Error> {
         let placer = self.placer;
         if offsets.get_ref().is_empty() {
             return Err(placer.err(
@@ -387,12 +382,7 @@ impl Check<'_> {
 }
 
 impl Placer<'_> {
-    fn mask(
-        &self,
-        raw: &Spanned<String>,
-        bytes: &[u8],
-        field: &str,
-    ) -> Result<Vec<u8>, ProfileError> {
+    fn mask(&self, raw: &Spanned<String>, bytes: &[u8], field: &str) -> Result<Vec<u8>, Error> {
         let mask = parse_hex(raw.get_ref()).map_err(|err| self.err(raw.span(), field, err))?;
         if mask.len() != bytes.len() {
             return Err(self.err(

@@ -10,28 +10,10 @@ use std::time::{Duration, Instant};
 use framecheck_framing::Decoder;
 
 use super::{Exchange, Profile};
+use crate::Error;
 
 /// Bytes asked of the socket per read.
 const READ_CHUNK: usize = 16 * 1024;
-
-/// Why a probe could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum ProbeError {
-    /// framecheck only talks to loopback addresses.
-    #[error("{addr} is not a loopback address; framecheck connects to 127.0.0.0/8 and ::1 only")]
-    NotLoopback {
-        /// The address given.
-        addr: SocketAddr,
-    },
-    /// The TCP connect failed or timed out.
-    #[error("cannot connect to {addr}: {source}")]
-    Connect {
-        /// The address given.
-        addr: SocketAddr,
-        /// The I/O error.
-        source: io::Error,
-    },
-}
 
 /// How the wait for one reply ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,12 +59,12 @@ pub fn probe(
     addr: SocketAddr,
     profile: &Profile,
     timeout: Duration,
-) -> Result<Vec<ProbeStep>, ProbeError> {
+) -> Result<Vec<ProbeStep>, Error> {
     if !addr.ip().is_loopback() {
-        return Err(ProbeError::NotLoopback { addr });
+        return Err(Error::NotLoopback { addr });
     }
     let mut stream = TcpStream::connect_timeout(&addr, timeout)
-        .map_err(|source| ProbeError::Connect { addr, source })?;
+        .map_err(|source| Error::Connect { addr, source })?;
     let _ = stream.set_nodelay(true);
     let mut steps = Vec::new();
     for ex in profile.steps() {
@@ -313,7 +295,7 @@ mod tests {
         let far: SocketAddr = "192.0.2.1:6379".parse().expect("addr");
         assert!(matches!(
             probe(far, &profile(), TIMEOUT),
-            Err(ProbeError::NotLoopback { .. })
+            Err(Error::NotLoopback { .. })
         ));
         // A port that was just free: nothing listens there.
         let port = TcpListener::bind("127.0.0.1:0")
@@ -321,7 +303,7 @@ mod tests {
             .expect("port");
         assert!(matches!(
             probe(port, &profile(), TIMEOUT),
-            Err(ProbeError::Connect { .. })
+            Err(Error::Connect { .. })
         ));
     }
 }

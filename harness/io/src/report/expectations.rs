@@ -29,6 +29,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::Error;
 use crate::runner::{CaseResult, Reporter, RunEvent, Summary, Verdict};
 
 /// The largest expectations file read, in bytes.
@@ -54,37 +55,6 @@ pub struct Expectations {
     pub entries: Vec<Entry>,
 }
 
-/// A bad expectations file.
-#[derive(Debug, thiserror::Error)]
-pub enum ExpectError {
-    /// The file could not be read.
-    #[error("cannot read expectations {path}: {source}")]
-    Read {
-        /// The path given.
-        path: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// A line or entry is malformed.
-    #[error("{origin}:{line}: {problem}")]
-    Invalid {
-        /// The path.
-        origin: String,
-        /// 1-based line.
-        line: usize,
-        /// What is wrong.
-        problem: String,
-    },
-    /// Listed ids that match no case of the catalogue.
-    #[error("{origin}: {} listed case id(s) match no case: {}; see `framecheck run --list`", ids.len(), ids.join(", "))]
-    Unknown {
-        /// The path.
-        origin: String,
-        /// The ids, each with its line (`eof/mid-bdy (line 3)`).
-        ids: Vec<String>,
-    },
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
@@ -101,10 +71,11 @@ struct RawEntry {
 
 impl Expectations {
     /// Read a file: TOML when its name ends in `.toml`, else plain text.
-    pub fn read(path: &Path) -> Result<Expectations, ExpectError> {
+    pub fn read(path: &Path) -> Result<Expectations, Error> {
         use std::io::Read as _;
         let shown = path.display().to_string();
-        let read_err = |source| ExpectError::Read {
+        let read_err = |source| Error::ReadFile {
+            what: "expectations",
             path: shown.clone(),
             source,
         };
@@ -115,7 +86,7 @@ impl Expectations {
             .read_to_string(&mut text)
             .map_err(read_err)?;
         if text.len() > MAX_FILE {
-            return Err(ExpectError::Invalid {
+            return Err(Error::InvalidExpectations {
                 origin: shown,
                 line: 1,
                 problem: format!("the file is over the limit of {MAX_FILE} bytes"),
@@ -129,7 +100,7 @@ impl Expectations {
     }
 
     /// Parse the plain-text form: `CASE-ID REASON…` per line.
-    pub fn parse_text(text: &str, origin: &str) -> Result<Expectations, ExpectError> {
+    pub fn parse_text(text: &str, origin: &str) -> Result<Expectations, Error> {
         let mut out = Expectations {
             origin: origin.to_owned(),
             entries: Vec::new(),
@@ -148,9 +119,9 @@ impl Expectations {
     }
 
     /// Parse the TOML form: `[[expected-failure]]` tables with `case` and `reason`.
-    pub fn parse_toml(text: &str, origin: &str) -> Result<Expectations, ExpectError> {
+    pub fn parse_toml(text: &str, origin: &str) -> Result<Expectations, Error> {
         let line_of = |pos: usize| text.get(..pos).unwrap_or("").matches('\n').count() + 1;
-        let raw: RawFile = toml::from_str(text).map_err(|e| ExpectError::Invalid {
+        let raw: RawFile = toml::from_str(text).map_err(|e| Error::InvalidExpectations {
             origin: origin.to_owned(),
             line: line_of(e.span().map_or(0, |s| s.start)),
             problem: e.message().trim_end().to_owned(),
@@ -167,8 +138,8 @@ impl Expectations {
         Ok(out)
     }
 
-    fn push(&mut self, case: &str, reason: &str, line: usize) -> Result<(), ExpectError> {
-        let invalid = |problem: String| ExpectError::Invalid {
+    fn push(&mut self, case: &str, reason: &str, line: usize) -> Result<(), Error> {
+        let invalid = |problem: String| Error::InvalidExpectations {
             origin: self.origin.clone(),
             line,
             problem,
@@ -193,7 +164,7 @@ impl Expectations {
     }
 
     /// Refuse entries whose id is not among `ids` (the whole catalogue).
-    pub fn check_ids<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<(), ExpectError> {
+    pub fn check_ids<'a>(&self, ids: impl IntoIterator<Item = &'a str>) -> Result<(), Error> {
         let known: Vec<&str> = ids.into_iter().collect();
         let unknown: Vec<String> = self
             .entries
@@ -204,7 +175,7 @@ impl Expectations {
         if unknown.is_empty() {
             Ok(())
         } else {
-            Err(ExpectError::Unknown {
+            Err(Error::UnknownCaseIds {
                 origin: self.origin.clone(),
                 ids: unknown,
             })

@@ -60,14 +60,9 @@ impl Render for Html {
         );
         let _ = writeln!(
             h,
-            "<p>seed {} · {} passed, {} failed, {} warned, {} skipped, {} errors, {} not run · {:.2} s · exit code {}</p>",
+            "<p>seed {} · {} · {:.2} s · exit code {}</p>",
             record.seed,
-            summary.passed,
-            summary.failed,
-            summary.warned,
-            summary.skipped,
-            summary.errors,
-            summary.not_run,
+            summary.counts(),
             record.duration.as_secs_f64(),
             summary.exit_code
         );

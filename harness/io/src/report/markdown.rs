@@ -48,13 +48,8 @@ impl Render for Markdown {
         );
         let _ = writeln!(
             md,
-            "{} passed, {} failed, {} warned, {} skipped, {} errors, {} not run in {:.2} s (seed {}, exit code {})\n",
-            s.passed,
-            s.failed,
-            s.warned,
-            s.skipped,
-            s.errors,
-            s.not_run,
+            "{} in {:.2} s (seed {}, exit code {})\n",
+            s.counts(),
             record.duration.as_secs_f64(),
             record.seed,
             s.exit_code

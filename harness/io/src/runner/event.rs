@@ -343,6 +343,15 @@ impl Summary {
         }
     }
 
+    /// The counts as every report words them: `3 passed, 1 failed, 0 warned,
+    /// 2 skipped, 0 errors, 0 not run`.
+    pub fn counts(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} warned, {} skipped, {} errors, {} not run",
+            self.passed, self.failed, self.warned, self.skipped, self.errors, self.not_run
+        )
+    }
+
     /// Whether the target met every requirement that was checked.
     pub fn conformant(&self) -> bool {
         self.compute_exit_code() == crate::exit::CONFORMANT

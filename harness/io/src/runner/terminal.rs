@@ -148,13 +148,8 @@ impl<W: Write> Terminal<W> {
                 let verdict = self.verdict_word(summary);
                 writeln!(
                     self.out,
-                    "\n{} passed, {} failed, {} warned, {} skipped, {} errors, {} not run in {:.2} s: {verdict}",
-                    summary.passed,
-                    summary.failed,
-                    summary.warned,
-                    summary.skipped,
-                    summary.errors,
-                    summary.not_run,
+                    "\n{} in {:.2} s: {verdict}",
+                    summary.counts(),
                     duration.as_secs_f64()
                 )?;
                 if let Some(why) = &summary.aborted {
