@@ -36,6 +36,8 @@ enum Expect {
 /// One server, its framing, and the verdict it must get.
 struct Scenario {
     script: &'static str,
+    /// Arguments after `--port 0`.
+    args: &'static [&'static str],
     framing: &'static str,
     expect: Expect,
 }
@@ -43,26 +45,31 @@ struct Scenario {
 const SCENARIOS: &[Scenario] = &[
     Scenario {
         script: "line_asyncio_ok.py",
+        args: &[],
         framing: "line",
         expect: Expect::Conformant,
     },
     Scenario {
         script: "crlf_socketserver_ok.py",
+        args: &[],
         framing: "crlf",
         expect: Expect::Conformant,
     },
     Scenario {
         script: "u16be_ok.py",
+        args: &[],
         framing: "u16be",
         expect: Expect::Conformant,
     },
     Scenario {
         script: "selectors_ok_u32be.py",
+        args: &[],
         framing: "u32be,max=1MiB",
         expect: Expect::Conformant,
     },
     Scenario {
         script: "varint_asyncio_ok.py",
+        args: &[],
         framing: "varint,offset=1,max=1MiB",
         expect: Expect::Conformant,
     },
@@ -70,6 +77,7 @@ const SCENARIOS: &[Scenario] = &[
     // replies; a partial line at EOF gets one; no line means no limit.
     Scenario {
         script: "line_recv_is_message.py",
+        args: &[],
         framing: "line",
         expect: Expect::Fails {
             targets: &[
@@ -95,6 +103,7 @@ const SCENARIOS: &[Scenario] = &[
     // cut (also by one-byte and random cuts) waits for a later read.
     Scenario {
         script: "crlf_split_delimiter.py",
+        args: &[],
         framing: "crlf",
         expect: Expect::Fails {
             targets: &[
@@ -110,6 +119,20 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         script: "crlf_no_limit.py",
+        args: &[],
+        framing: "crlf",
+        expect: Expect::Fails {
+            targets: &["limits/over-long-frame"],
+            also: &[],
+        },
+    },
+    // The same with a 0.2 s idle timeout: it closes 0.2 s after an
+    // over-long line stops coming, which once passed for refusing it (the
+    // runner stopped sending and waited); now bytes keep coming, so the
+    // idle timeout never fires and the connection stays open.
+    Scenario {
+        script: "crlf_no_limit.py",
+        args: &["--idle-timeout", "0.2"],
         framing: "crlf",
         expect: Expect::Fails {
             targets: &["limits/over-long-frame"],
@@ -120,6 +143,7 @@ const SCENARIOS: &[Scenario] = &[
     // connection.
     Scenario {
         script: "u16be_short_header.py",
+        args: &[],
         framing: "u16be",
         expect: Expect::Fails {
             targets: &[
@@ -135,6 +159,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         script: "u32be_trusts_length.py",
+        args: &[],
         framing: "u32be,max=1MiB",
         expect: Expect::Fails {
             targets: &["limits/length-over-max"],
@@ -143,6 +168,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         script: "selectors_ignores_short_writes.py",
+        args: &[],
         framing: "line",
         expect: Expect::Fails {
             targets: &["boundary/slow-reader"],
@@ -151,6 +177,7 @@ const SCENARIOS: &[Scenario] = &[
     },
     Scenario {
         script: "threaded_one_client.py",
+        args: &[],
         framing: "line",
         expect: Expect::Fails {
             targets: &["concurrency/stalled-client"],
@@ -161,6 +188,7 @@ const SCENARIOS: &[Scenario] = &[
     // including the refusal of an over-long line.
     Scenario {
         script: "line_never_closes.py",
+        args: &[],
         framing: "line",
         expect: Expect::Fails {
             targets: &["eof/after-connect", "eof/after-messages"],
@@ -182,11 +210,12 @@ struct Fixture {
 }
 
 impl Fixture {
-    fn start(python: &str, script: &str) -> Fixture {
+    fn start(python: &str, script: &str, args: &[&str]) -> Fixture {
         let path = fixtures_dir().join(script);
         let mut child = Command::new(python)
             .arg(&path)
             .args(["--port", "0"])
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -259,7 +288,7 @@ fn id_matches(pattern: &str, id: &str) -> bool {
 /// verdicts (empty when they are as expected), and a summary line.
 fn check(python: &str, s: &Scenario) -> (Vec<String>, String) {
     let started = Instant::now();
-    let server = Fixture::start(python, s.script);
+    let server = Fixture::start(python, s.script, s.args);
     let spec = s.framing.parse().expect("framing spec");
     let mut events = Collect::default();
     runner::run(server.addr, &spec, &options(), &mut events).expect("run");
@@ -311,7 +340,12 @@ fn check(python: &str, s: &Scenario) -> (Vec<String>, String) {
     }
     let line = format!(
         "{:<36} {:<26} {:>5.1} s  fail: [{}]  warn: [{}]",
-        s.script,
+        [s.script]
+            .iter()
+            .chain(s.args)
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" "),
         s.framing,
         started.elapsed().as_secs_f64(),
         failed.join(", "),
@@ -378,5 +412,6 @@ fn every_fixture_script_is_in_the_table() {
     scripts.sort();
     let mut listed: Vec<String> = SCENARIOS.iter().map(|s| s.script.to_owned()).collect();
     listed.sort();
+    listed.dedup(); // a script may run in several rows, with other arguments
     assert_eq!(scripts, listed);
 }

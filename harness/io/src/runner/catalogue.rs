@@ -10,10 +10,31 @@
 //! | `limits` | over-long frames and unknown tags are refused at once; idle clients time out |
 //! | `concurrency` | one client cannot delay another; many clients at once |
 //! | `churn` | thousands of short connections leave the server serving |
+//!
+//! ## Boundary cases and unconfirmed splits
+//!
+//! A cut only tests the server if the pieces reach it as separate reads.
+//! The runner confirms each piece boundary (see `delivery`); when a
+//! boundary case that cuts messages (whole, byte at a time, every split
+//! point, inside the length field or the delimiter, after the tag,
+//! straddling writes, empty payloads, random schedules) passes but some
+//! boundary was not confirmed, the split was not tested: the case runs
+//! again, with the same messages and cuts, up to [`SPLIT_ATTEMPTS`] times in
+//! all, the retries letting every confirmation take its full deadline
+//! instead of falling back to pauses. If a boundary is still unconfirmed,
+//! the verdict is `warn` ("piece boundaries not confirmed, the split was not
+//! tested"), never `pass`; the evidence names the attempts. A failure is
+//! reported at once (a merged boundary can hide a bug, not make one).
+//! `limits/*` refusals, `reset/*` survival and the other groups are
+//! described on their cases.
 
 use framecheck_framing::{Kind, Spec, TagRule};
 
 use super::messages::Maker;
+
+/// How many times a cutting boundary case runs, at most, before a pass
+/// whose boundaries stay unconfirmed becomes a warning.
+pub const SPLIT_ATTEMPTS: usize = 3;
 
 /// How messages are paced on a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

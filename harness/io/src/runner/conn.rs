@@ -18,6 +18,7 @@ use socket2::SockRef;
 
 use super::delivery::{Delivery, Pacing, Pieces, send_pieces};
 use super::event::{Boundaries, Bytes, ConnEnd, ConnLog, Step};
+use super::exec::Limits;
 use crate::profile::Profile;
 
 /// Most timeline steps kept per connection (later ones are only counted).
@@ -56,6 +57,24 @@ impl Wait {
     }
 }
 
+/// What [`Conn::send_and_trickle`] saw.
+#[derive(Debug)]
+pub(crate) struct Trickled {
+    /// How writing the bytes ended.
+    pub(crate) sent: Result<(), String>,
+    /// How reading ended: the server's FIN or RST, or the deadline.
+    pub(crate) wait: Wait,
+    /// When the last of the bytes was accepted by the kernel (`None` if
+    /// writing them failed).
+    pub(crate) written_at: Option<Instant>,
+    /// When reading ended.
+    pub(crate) ended_at: Instant,
+    /// Filler bytes written after the bytes.
+    pub(crate) filler_bytes: usize,
+    /// When the last filler byte was written.
+    pub(crate) last_filler: Option<Instant>,
+}
+
 /// A client connection under test.
 pub(crate) struct Conn {
     stream: TcpStream,
@@ -78,15 +97,15 @@ pub(crate) struct Conn {
 }
 
 impl Conn {
-    /// Connect to `addr` before `deadline`; times in the timeline count from `t0`.
+    /// Connect to `addr` before `deadline`; times in the timeline count from
+    /// `t0`; pieces are paced as `limits` say.
     pub(crate) fn connect(
         addr: SocketAddr,
         label: &str,
         spec: &Spec,
         t0: Instant,
         deadline: Instant,
-        pause: Duration,
-        confirm: bool,
+        limits: &Limits,
     ) -> std::io::Result<Conn> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -117,7 +136,7 @@ impl Conn {
             buf: vec![0; 64 * 1024].into_boxed_slice(),
             oracle: None,
             opener_received: 0,
-            pacing: Pacing::new(&stream, pause, confirm),
+            pacing: Pacing::new(&stream, limits.pause, limits.confirm, limits.pacer_budget),
             stream,
         })
     }
@@ -322,6 +341,101 @@ impl Conn {
             self.pacing = pacing;
         }
         (self.log_delivery(at, bytes, pieces, &delivery), wait)
+    }
+
+    /// Send `bytes` (one write) from a second thread, then one more byte,
+    /// `filler`, every `every`, while reading until the server ends the
+    /// connection or `deadline` passes. Unlike
+    /// [`Conn::send_while_reading`], no reply ends the wait and our write
+    /// side stays open until the server has ended the connection: the
+    /// server never sees our EOF, and bytes keep arriving, so neither an
+    /// EOF nor an idle timeout longer than `every` can end the connection.
+    pub(crate) fn send_and_trickle(
+        &mut self,
+        bytes: &[u8],
+        filler: u8,
+        every: Duration,
+        deadline: Instant,
+    ) -> Trickled {
+        let at = self.t0.elapsed();
+        let writer = match self.stream.try_clone() {
+            Ok(w) => w,
+            Err(e) => {
+                return Trickled {
+                    sent: Err(e.to_string()),
+                    wait: Wait::Io(e.to_string()),
+                    written_at: None,
+                    ended_at: Instant::now(),
+                    filler_bytes: 0,
+                    last_filler: None,
+                };
+            }
+        };
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let (delivery, written_at, trickled, last_trickle, wait, ended_at) =
+            std::thread::scope(|s| {
+                let writer = &writer;
+                let handle = s.spawn(move || {
+                    let pieces = Pieces::whole(bytes.len());
+                    let d = send_pieces(writer, bytes, &pieces, &mut Pacing::none(), deadline);
+                    let written_at = d.error.is_none().then(Instant::now);
+                    let (mut trickled, mut last) = (0usize, None);
+                    if written_at.is_some() {
+                        // A disconnected channel (the reader is done) ends the trickle too.
+                        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped
+                            .recv_timeout(
+                                every.min(deadline.saturating_duration_since(Instant::now())),
+                            )
+                        {
+                            if Instant::now() >= deadline {
+                                break;
+                            }
+                            let one = send_pieces(
+                                writer,
+                                &[filler],
+                                &Pieces::whole(1),
+                                &mut Pacing::none(),
+                                deadline,
+                            );
+                            if one.error.is_some() {
+                                break;
+                            }
+                            trickled += 1;
+                            last = Some(Instant::now());
+                        }
+                    }
+                    (d, written_at, trickled, last)
+                });
+                let wait = self.read_to_end(deadline);
+                let ended_at = Instant::now();
+                drop(stop);
+                // The connection is over (or the deadline passed): unblock a
+                // writer stuck on a server that stopped reading.
+                let _ = writer.shutdown(Shutdown::Write);
+                let (d, written_at, trickled, last) = handle.join().unwrap_or_else(|_| {
+                    (
+                        Delivery {
+                            boundaries: Boundaries::NotGuaranteed,
+                            written: 0,
+                            error: Some(std::io::Error::other("writer thread panicked")),
+                        },
+                        None,
+                        0,
+                        None,
+                    )
+                });
+                (d, written_at, trickled, last, wait, ended_at)
+            });
+        let sent = self.log_delivery(at, bytes, &Pieces::whole(bytes.len()), &delivery);
+        self.log.sent_total += trickled as u64;
+        Trickled {
+            sent,
+            wait,
+            written_at,
+            ended_at,
+            filler_bytes: trickled,
+            last_filler: last_trickle,
+        }
     }
 
     /// Like [`Conn::send_while_reading`], but reading starts only `delay`

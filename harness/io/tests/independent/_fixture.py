@@ -19,6 +19,13 @@ PARENT = os.getppid()  # taken at import, as early as possible
 def parse_args():
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        help="seconds a connection may stay silent before the server drops it"
+        " (only servers that say so honour it)",
+    )
     return parser.parse_args()
 
 
