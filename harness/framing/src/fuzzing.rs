@@ -35,8 +35,9 @@
 //!                                                   64 bytes) delivered under it
 //! ```
 
+use std::cell::RefCell;
+
 use arbitrary::Unstructured;
-use memchr::memmem;
 
 use crate::spec::{Kind, LenField, MAX_LIMIT, MAX_OFFSET, Spec, TagEntry, TagRule};
 use crate::{Decoder, Encoder, Error, Schedule, Stage};
@@ -108,21 +109,71 @@ pub fn decode_eof(data: &[u8]) {
     check_decode(&spec, &mut u);
 }
 
+/// Calibration for throughput measurements (`scripts/fuzz-throughput.sh`),
+/// not a fuzz target of its own: read the spec exactly as the decode target
+/// `target` does, then decode the stream once, whole, with no cutting and no
+/// checks. Its exec/s is the most the real target could reach on the same
+/// inputs; the gap is the price of the checks. `false` if `target` is not
+/// one of the five decode targets.
+pub fn decode_only(target: &str, data: &[u8]) -> bool {
+    let mut u = Unstructured::new(data);
+    let spec = match target {
+        "decode_fixed" => read_fixed(&mut u),
+        "decode_delimited" => read_delimited(&mut u),
+        "decode_len" => read_len(&mut u),
+        "decode_tagged" => read_tagged(&mut u),
+        "decode_eof" => read_eof(&mut u),
+        _ => return false,
+    };
+    let _cuts = read_cuts(&mut u);
+    let mut input = u.bytes(u.len()).unwrap_or_default();
+    let mut dec = Decoder::new(&spec);
+    let mut frames = 0usize;
+    while let Ok(Some(_)) = dec.decode(&mut input) {
+        frames += 1;
+    }
+    if input.is_empty() && dec.failure().is_none() {
+        frames += usize::from(matches!(dec.finish(), Ok(Some(_))));
+    }
+    std::hint::black_box(frames);
+    true
+}
+
 fn check_decode(spec: &Spec, u: &mut Unstructured<'_>) {
     let cuts = read_cuts(u);
     let stream = u.bytes(u.len()).unwrap_or_default();
     check_split(spec, stream, cuts);
 }
 
+thread_local! {
+    /// The whole run's frame records, kept from one fuzz iteration to the
+    /// next so that comparing two runs allocates nothing once it has warmed up.
+    static WHOLE: RefCell<Vec<[usize; 5]>> = const { RefCell::new(Vec::new()) };
+}
+
 /// Decode `stream` whole and cut into `cuts`-sized pieces, check every
-/// invariant of each run, and assert that both runs agree.
+/// invariant of each run, and assert that both runs agree: the same frames
+/// (compared one by one as the cut run makes them), the same end and the
+/// same consumed count.
 pub fn check_split(spec: &Spec, stream: &[u8], cuts: &[u8]) {
-    let whole = observe(spec, stream, Pieces::new(stream, &[]), Checks::Full);
-    let cut = observe(spec, stream, Pieces::new(stream, cuts), Checks::Bytes);
-    assert_eq!(
-        whole, cut,
-        "{spec}: cutting {cuts:?} changed the result of {stream:?}"
-    );
+    let oracle = Oracle::new(spec, stream);
+    WHOLE.with_borrow_mut(|whole| {
+        whole.clear();
+        let full = oracle.run(Pieces::new(stream, &[]), Checks::Full, |_, rec| {
+            whole.push(rec);
+        });
+        let cut = oracle.run(Pieces::new(stream, cuts), Checks::Bytes, |i, rec| {
+            assert_eq!(
+                whole.get(i),
+                Some(&rec),
+                "{spec}: cutting {cuts:?} changed frame {i} of {stream:?}"
+            );
+        });
+        assert_eq!(
+            full, cut,
+            "{spec}: cutting {cuts:?} changed the end of {stream:?}"
+        );
+    });
 }
 
 /// What a decoder said about a stream, as positions in it.
@@ -138,202 +189,290 @@ pub struct Observed {
 
 /// Feed `pieces` (which concatenate to `stream`) to a decoder, asserting the
 /// per-call invariants, and record what it said.
-#[expect(
-    clippy::too_many_lines,
-    reason = "one assertion per outcome, in stream order"
-)]
 pub fn observe<'a>(
     spec: &Spec,
     stream: &[u8],
     pieces: impl Iterator<Item = &'a [u8]>,
     checks: Checks,
 ) -> Observed {
-    let bound = spec.max() + spec.overhead();
-    let mut dec = Decoder::new(spec);
     let mut frames = Vec::new();
-    let mut given = 0usize;
-    let mut end = Ok(());
-    'feed: for piece in pieces {
-        let mut input = piece;
-        given += piece.len();
-        loop {
-            let before = dec.consumed();
-            let left_before = input.len();
-            let res = dec.decode(&mut input);
-            match res {
-                Ok(Some(frame)) => {
-                    let start = to_usize(before);
-                    let rec = check_frame(spec, stream, start, &frame, checks);
-                    frames.push(rec);
-                    assert_eq!(
-                        to_usize(dec.consumed()),
-                        start + rec[4],
-                        "{spec}: consumed must advance by the frame"
-                    );
-                }
-                Ok(None) => {
-                    assert!(input.is_empty(), "{spec}: None must take the whole chunk");
-                    assert_eq!(
-                        to_usize(dec.consumed()) + dec.held(),
-                        given,
-                        "{spec}: consumed + held must be the input"
-                    );
-                    break;
-                }
-                Err(e) => {
-                    assert_eq!(
-                        e.offset(),
-                        Some(dec.consumed()),
-                        "{spec}: {e} must name the failing frame's offset"
-                    );
-                    assert!(input.len() <= left_before, "{spec}: input grew");
-                    assert_eq!(
-                        to_usize(dec.consumed()) + dec.held() + input.len(),
-                        given,
-                        "{spec}: at an error, consumed + held + unread must be the input"
-                    );
-                    let mut more: &[u8] = b"x";
-                    assert_eq!(
-                        dec.decode(&mut more).err(),
-                        Some(e.clone()),
-                        "{spec}: sticky"
-                    );
-                    assert_eq!(dec.finish().err(), Some(e.clone()), "{spec}: sticky finish");
-                    end = Err(e);
-                    break 'feed;
-                }
-            }
-            assert!(dec.held() <= bound, "{spec}: held {} > {bound}", dec.held());
-        }
-        assert!(dec.held() <= bound, "{spec}: held {} > {bound}", dec.held());
-    }
-    if end.is_ok() {
-        assert_eq!(given, stream.len(), "{spec}: pieces must cover the stream");
-        let before = dec.consumed();
-        let held = dec.held();
-        match dec.finish() {
-            Ok(Some(frame)) => {
-                assert!(
-                    matches!(spec.kind, Kind::Eof),
-                    "{spec}: only eof frames at finish"
-                );
-                let rec = check_frame(spec, stream, to_usize(before), &frame, checks);
-                frames.push(rec);
-                assert_eq!(
-                    to_usize(dec.consumed()),
-                    stream.len(),
-                    "{spec}: eof takes all"
-                );
-            }
-            Ok(None) => {
-                assert_eq!(held, 0, "{spec}: a clean end holds nothing");
-                assert_eq!(to_usize(dec.consumed()), stream.len(), "{spec}: clean end");
-            }
-            Err(e) => {
-                let Error::Truncated {
-                    offset,
-                    held: h,
-                    stage,
-                } = e
-                else {
-                    panic!("{spec}: finish may only report truncation, got {e}");
-                };
-                assert_eq!(offset, before, "{spec}: truncation offset");
-                assert_eq!(h, held, "{spec}: truncation counts the held bytes");
-                assert_eq!(
-                    to_usize(offset) + h,
-                    stream.len(),
-                    "{spec}: consumed + held"
-                );
-                assert!(h > 0, "{spec}: truncated with nothing held");
-                if matches!(stage, Stage::Delimiter) {
-                    assert!(spec.delimiter().is_some(), "{spec}: delimiter stage");
-                }
-                end = Err(e);
-            }
-        }
-        // Finishing twice says the same.
-        let again = dec.finish().map(|f| f.map(|f| f.wire().len()));
-        match &end {
-            Err(e) => assert_eq!(again, Err(e.clone()), "{spec}: finish is sticky"),
-            Ok(()) => assert_eq!(again, Ok(None), "{spec}: finish twice"),
-        }
-    }
-    assert!(
-        dec.peak_held() <= bound,
-        "{spec}: peak held {} > {bound}",
-        dec.peak_held()
-    );
+    let outcome = Oracle::new(spec, stream).run(pieces, checks, |_, rec| frames.push(rec));
     Observed {
         frames,
-        end,
-        consumed: dec.consumed(),
+        end: outcome.end,
+        consumed: outcome.consumed,
     }
 }
 
-/// How much [`observe`] checks each frame.
+/// How a run ended: everything of [`Observed`] but the frames.
+#[derive(Debug, PartialEq, Eq)]
+struct Outcome {
+    frames: usize,
+    end: Result<(), Error>,
+    consumed: u64,
+}
+
+/// What every frame of one stream is checked against, worked out once per
+/// run rather than once per frame.
+struct Oracle<'s> {
+    spec: &'s Spec,
+    stream: &'s [u8],
+    max: usize,
+    /// `max + overhead`: the most a decoder may hold, and the longest frame.
+    bound: usize,
+    /// The delimiter, for delimited kinds.
+    delim: Option<&'s [u8]>,
+}
+
+impl<'s> Oracle<'s> {
+    fn new(spec: &'s Spec, stream: &'s [u8]) -> Self {
+        let max = spec.max();
+        Oracle {
+            spec,
+            stream,
+            max,
+            bound: max + spec.overhead(),
+            delim: spec.delimiter(),
+        }
+    }
+
+    /// Feed `pieces` to a fresh decoder, asserting the per-call invariants;
+    /// hand each frame's record, with its index, to `on_frame`.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one assertion per outcome, in stream order"
+    )]
+    fn run<'a>(
+        &self,
+        pieces: impl Iterator<Item = &'a [u8]>,
+        checks: Checks,
+        mut on_frame: impl FnMut(usize, [usize; 5]),
+    ) -> Outcome {
+        let (spec, bound) = (self.spec, self.bound);
+        let mut dec = Decoder::new(spec);
+        let mut frames = 0usize;
+        let mut given = 0usize;
+        let mut end = Ok(());
+        'feed: for piece in pieces {
+            let mut input = piece;
+            given += piece.len();
+            loop {
+                let before = dec.consumed();
+                let left_before = input.len();
+                match dec.decode(&mut input) {
+                    Ok(Some(frame)) => {
+                        let start = to_usize(before);
+                        let rec = self.check_frame(start, &frame, checks);
+                        on_frame(frames, rec);
+                        frames += 1;
+                        assert_eq!(
+                            to_usize(dec.consumed()),
+                            start + rec[4],
+                            "{spec}: consumed must advance by the frame"
+                        );
+                    }
+                    Ok(None) => {
+                        assert!(input.is_empty(), "{spec}: None must take the whole chunk");
+                        assert_eq!(
+                            to_usize(dec.consumed()) + dec.held(),
+                            given,
+                            "{spec}: consumed + held must be the input"
+                        );
+                        break;
+                    }
+                    Err(e) => {
+                        assert_eq!(
+                            e.offset(),
+                            Some(dec.consumed()),
+                            "{spec}: {e} must name the failing frame's offset"
+                        );
+                        assert!(input.len() <= left_before, "{spec}: input grew");
+                        assert_eq!(
+                            to_usize(dec.consumed()) + dec.held() + input.len(),
+                            given,
+                            "{spec}: at an error, consumed + held + unread must be the input"
+                        );
+                        let mut more: &[u8] = b"x";
+                        assert_eq!(
+                            dec.decode(&mut more).err().as_ref(),
+                            Some(&e),
+                            "{spec}: sticky"
+                        );
+                        assert_eq!(
+                            dec.finish().err().as_ref(),
+                            Some(&e),
+                            "{spec}: sticky finish"
+                        );
+                        end = Err(e);
+                        break 'feed;
+                    }
+                }
+                assert!(dec.held() <= bound, "{spec}: held {} > {bound}", dec.held());
+            }
+        }
+        if end.is_ok() {
+            assert_eq!(
+                given,
+                self.stream.len(),
+                "{spec}: pieces must cover the stream"
+            );
+            let before = dec.consumed();
+            let held = dec.held();
+            match dec.finish() {
+                Ok(Some(frame)) => {
+                    assert!(
+                        matches!(spec.kind, Kind::Eof),
+                        "{spec}: only eof frames at finish"
+                    );
+                    let rec = self.check_frame(to_usize(before), &frame, checks);
+                    on_frame(frames, rec);
+                    frames += 1;
+                    assert_eq!(
+                        to_usize(dec.consumed()),
+                        self.stream.len(),
+                        "{spec}: eof takes all"
+                    );
+                }
+                Ok(None) => {
+                    assert_eq!(held, 0, "{spec}: a clean end holds nothing");
+                    assert_eq!(
+                        to_usize(dec.consumed()),
+                        self.stream.len(),
+                        "{spec}: clean end"
+                    );
+                }
+                Err(e) => {
+                    let Error::Truncated {
+                        offset,
+                        held: h,
+                        stage,
+                    } = e
+                    else {
+                        panic!("{spec}: finish may only report truncation, got {e}");
+                    };
+                    assert_eq!(offset, before, "{spec}: truncation offset");
+                    assert_eq!(h, held, "{spec}: truncation counts the held bytes");
+                    assert_eq!(
+                        to_usize(offset) + h,
+                        self.stream.len(),
+                        "{spec}: consumed + held"
+                    );
+                    assert!(h > 0, "{spec}: truncated with nothing held");
+                    if matches!(stage, Stage::Delimiter) {
+                        assert!(self.delim.is_some(), "{spec}: delimiter stage");
+                    }
+                    end = Err(e);
+                }
+            }
+            // Finishing twice says the same.
+            let again = dec.finish().map(|f| f.map(|f| f.wire().len()));
+            match &end {
+                Err(e) => assert_eq!(again.as_ref().err(), Some(e), "{spec}: finish is sticky"),
+                Ok(()) => assert_eq!(again, Ok(None), "{spec}: finish twice"),
+            }
+        }
+        assert!(
+            dec.peak_held() <= bound,
+            "{spec}: peak held {} > {bound}",
+            dec.peak_held()
+        );
+        Outcome {
+            frames,
+            end,
+            consumed: dec.consumed(),
+        }
+    }
+
+    /// Check one frame against the stream (and with [`Checks::Full`], the
+    /// spec); return its record.
+    fn check_frame(&self, start: usize, frame: &crate::FrameRef<'_>, checks: Checks) -> [usize; 5] {
+        let spec = self.spec;
+        let wire = frame.wire();
+        // A frame lent from the input chunk is the stream's bytes by where it
+        // lies; one from the decoder's buffer is compared byte by byte.
+        let lent_in_place = self.stream.get(start..).is_some_and(|at| {
+            !wire.is_empty() && std::ptr::eq(wire.as_ptr(), at.as_ptr()) && wire.len() <= at.len()
+        });
+        if !lent_in_place {
+            assert_eq!(
+                self.stream.get(start..start + wire.len()),
+                Some(wire),
+                "{spec}: frame at {start} is not the stream's bytes"
+            );
+        }
+        let payload = frame.payload_range();
+        let head = frame.head().len();
+        let rec = [start, head, payload.start, payload.end, wire.len()];
+        if checks == Checks::Bytes {
+            return rec;
+        }
+        assert!(payload.len() <= self.max, "{spec}: payload over max");
+        assert!(
+            wire.len() <= self.bound,
+            "{spec}: frame over max + overhead"
+        );
+        match &spec.kind {
+            Kind::Fixed(n) => assert_eq!((wire.len(), head, payload.start), (*n, 0, 0)),
+            Kind::Line | Kind::Crlf | Kind::Delim(_) => {
+                let d = self.delim.expect("a delimited kind has a delimiter");
+                assert_eq!((head, payload.start), (0, 0));
+                assert!(
+                    payload.end + d.len() == wire.len() && starts_with(&wire[payload.end..], d),
+                    "{spec}: frame must end with its delimiter"
+                );
+                assert!(
+                    !contains(&wire[..wire.len() - 1], d),
+                    "{spec}: frame holds an earlier delimiter"
+                );
+            }
+            Kind::Len(_) => {
+                assert_eq!((head, payload.end), (spec.offset, wire.len()));
+            }
+            Kind::Tagged(entries) => {
+                assert_eq!((head, payload.end), (1, wire.len()));
+                assert!(
+                    entries.iter().any(|e| e.tag == wire[0]),
+                    "{spec}: unknown tag framed"
+                );
+            }
+            Kind::Eof => assert_eq!((head, payload.start, payload.end), (0, 0, wire.len())),
+        }
+        rec
+    }
+}
+
+/// `hay` begins with `needle`. A byte loop: the needles here are delimiters
+/// of at most a few bytes, too short for a `memcmp` call (which sanitizers
+/// and the fuzzer's comparison tracing make costly) to pay.
+fn starts_with(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay.iter().zip(needle).all(|(a, b)| a == b)
+}
+
+/// `needle` occurs in `hay`: each hit of its first byte (found by `memchr`)
+/// checked in full. Deliberately not the decoder's own search (`find_end`,
+/// which scans for the last byte and looks backwards).
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, _)) = needle.split_first() else {
+        return true;
+    };
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(first, &hay[from..]) {
+        let at = from + i;
+        if starts_with(&hay[at..], needle) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+/// How much a run checks each frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Checks {
     /// Its bytes are the stream's, and its layout is the spec's.
     Full,
     /// Only its bytes; for a run compared with a `Full` one.
     Bytes,
-}
-
-/// Check one frame against the stream (and with [`Checks::Full`], the spec);
-/// return its record.
-fn check_frame(
-    spec: &Spec,
-    stream: &[u8],
-    start: usize,
-    frame: &crate::FrameRef<'_>,
-    checks: Checks,
-) -> [usize; 5] {
-    let wire = frame.wire();
-    assert_eq!(
-        stream.get(start..start + wire.len()),
-        Some(wire),
-        "{spec}: frame at {start} is not the stream's bytes"
-    );
-    if checks == Checks::Bytes {
-        let p = frame.payload_range();
-        return [start, frame.head().len(), p.start, p.end, wire.len()];
-    }
-    let payload = frame.payload_range();
-    assert!(payload.len() <= spec.max(), "{spec}: payload over max");
-    assert!(
-        wire.len() <= spec.max() + spec.overhead(),
-        "{spec}: frame over max + overhead"
-    );
-    let head = frame.head().len();
-    match &spec.kind {
-        Kind::Fixed(n) => assert_eq!((wire.len(), head, payload.start), (*n, 0, 0)),
-        Kind::Line | Kind::Crlf | Kind::Delim(_) => {
-            let d = spec.delimiter().unwrap_or_default();
-            assert_eq!((head, payload.start), (0, 0));
-            assert_eq!(
-                &wire[payload.end..],
-                d,
-                "{spec}: frame must end with its delimiter"
-            );
-            assert!(
-                memmem::find(&wire[..wire.len() - 1], d).is_none(),
-                "{spec}: frame holds an earlier delimiter"
-            );
-        }
-        Kind::Len(_) => {
-            assert_eq!((head, payload.end), (spec.offset, wire.len()));
-        }
-        Kind::Tagged(entries) => {
-            assert_eq!((head, payload.end), (1, wire.len()));
-            assert!(
-                entries.iter().any(|e| e.tag == wire[0]),
-                "{spec}: unknown tag framed"
-            );
-        }
-        Kind::Eof => assert_eq!((head, payload.start, payload.end), (0, 0, wire.len())),
-    }
-    [start, head, payload.start, payload.end, wire.len()]
 }
 
 fn to_usize(n: u64) -> usize {
