@@ -35,20 +35,8 @@ Examples:
       --expect known-deviations.txt --json out/mqtt.json --junit out/mqtt.xml \\
       --html out/mqtt.html --markdown \"$GITHUB_STEP_SUMMARY\"")]
 pub(crate) struct RunArgs {
-    /// The server, HOST:PORT on loopback (127.0.0.1 or localhost).
-    addr: String,
-    /// Framing spec, e.g. `u32be,max=1MiB`, `crlf`, `varint,offset=1`.
-    #[arg(
-        long,
-        short = 'f',
-        required_unless_present = "profile",
-        conflicts_with = "profile"
-    )]
-    framing: Option<String>,
-    /// Talk a protocol instead of expecting an echo: a built-in profile
-    /// (redis, mqtt, dns) or a profile TOML file.
-    #[arg(long, value_name = "NAME|FILE")]
-    profile: Option<String>,
+    #[command(flatten)]
+    server: Server,
     /// Print the selected cases with their requirements, run nothing.
     #[arg(long)]
     list: bool,
@@ -65,19 +53,8 @@ Reruns exactly one case, as printed on its failure: the same seed gives the
 same messages and cut points; --trial and --schedule rerun one (shrunk)
 random schedule, a `+`-separated list of piece sizes.")]
 pub(crate) struct ReplayArgs {
-    /// The server, HOST:PORT on loopback.
-    addr: String,
-    /// Framing spec.
-    #[arg(
-        long,
-        short = 'f',
-        required_unless_present = "profile",
-        conflicts_with = "profile"
-    )]
-    framing: Option<String>,
-    /// The profile (built-in name or file), as printed in the replay line.
-    #[arg(long, value_name = "NAME|FILE")]
-    profile: Option<String>,
+    #[command(flatten)]
+    server: Server,
     /// The case id.
     #[arg(long)]
     case: String,
@@ -89,6 +66,26 @@ pub(crate) struct ReplayArgs {
     schedule: Option<String>,
     #[command(flatten)]
     common: Common,
+}
+
+/// The server and how to talk to it, shared by `run` and `replay`.
+#[derive(Debug, clap::Args)]
+struct Server {
+    /// The server, HOST:PORT on loopback (127.0.0.1 or localhost).
+    addr: String,
+    /// Framing spec, e.g. `u32be,max=1MiB`, `crlf`, `varint,offset=1`.
+    #[arg(
+        long,
+        short = 'f',
+        required_unless_present = "profile",
+        conflicts_with = "profile"
+    )]
+    framing: Option<String>,
+    /// Talk a protocol instead of expecting an echo: a built-in profile
+    /// (redis, mqtt, dns) or a profile TOML file (for replay, the one printed
+    /// in the replay line).
+    #[arg(long, value_name = "NAME|FILE")]
+    profile: Option<String>,
 }
 
 /// Options shared by `run` and `replay`.
@@ -142,8 +139,11 @@ fn clock_seed() -> u64 {
 
 /// `framecheck run`.
 pub(crate) fn run(args: &RunArgs) -> u8 {
-    let Some((spec, profile)) = target("run", args.framing.as_deref(), args.profile.as_deref())
-    else {
+    let Some((spec, profile)) = target(
+        "run",
+        args.server.framing.as_deref(),
+        args.server.profile.as_deref(),
+    ) else {
         return exit::USAGE;
     };
     let mut options = args.common.options();
@@ -183,7 +183,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             return exit::USAGE;
         }
     };
-    let Some(addr) = resolve("run", &args.addr) else {
+    let Some(addr) = resolve("run", &args.server.addr) else {
         return exit::USAGE;
     };
     let result = args
@@ -237,8 +237,11 @@ fn target(
 
 /// `framecheck replay`.
 pub(crate) fn replay(args: &ReplayArgs) -> u8 {
-    let Some((spec, profile)) = target("replay", args.framing.as_deref(), args.profile.as_deref())
-    else {
+    let Some((spec, profile)) = target(
+        "replay",
+        args.server.framing.as_deref(),
+        args.server.profile.as_deref(),
+    ) else {
         return exit::USAGE;
     };
     let mut options = args.common.options();
@@ -258,7 +261,7 @@ pub(crate) fn replay(args: &ReplayArgs) -> u8 {
             }
         }
     }
-    let Some(addr) = resolve("replay", &args.addr) else {
+    let Some(addr) = resolve("replay", &args.server.addr) else {
         return exit::USAGE;
     };
     execute("replay", addr, &spec, &options, true)

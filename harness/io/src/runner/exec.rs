@@ -1330,29 +1330,13 @@ fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
             }
         })
         .collect();
-    let (addr, spec, t0, deadline, limits) = (ctx.addr, ctx.spec, ctx.t0, ctx.deadline, ctx.limits);
-    let maker = &ctx.maker;
-    let outcomes: Vec<(Result<(), Finding>, Vec<ConnLog>)> = std::thread::scope(|s| {
+    let outcomes = std::thread::scope(|s| {
         let handles: Vec<_> = plans
             .into_iter()
             .enumerate()
             .map(|(c, sessions)| {
+                let mut sub = ctx.sub("client");
                 s.spawn(move || {
-                    let mut sub = Ctx {
-                        addr,
-                        spec,
-                        maker: maker.clone(),
-                        rng: Rng::for_case(0, "client"),
-                        seed: 0,
-                        t0,
-                        deadline,
-                        limits,
-                        trials: 0,
-                        churn: 0,
-                        replay: None,
-                        conns: Vec::new(),
-                        extra: Extra::default(),
-                    };
                     let r = sessions.iter().try_for_each(|sess| {
                         session(&mut sub, &format!("client {}", c + 1), sess, Mode::Lockstep)
                     });
@@ -1360,17 +1344,7 @@ fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    (
-                        Err(Finding::fail("client thread panicked", "", "")),
-                        Vec::new(),
-                    )
-                })
-            })
-            .collect()
+        join_workers(handles, "client")
     });
     let mut failed = 0;
     let mut first = None;
@@ -1395,6 +1369,29 @@ fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     }
 }
 
+/// What a worker thread of a multi-connection case hands back: its verdict
+/// and the logs of its connections.
+type WorkerOutcome<T> = (Result<T, Finding>, Vec<ConnLog>);
+
+/// Join a case's worker threads in order; one that panicked counts as a
+/// failure (`"{what} thread panicked"`) with no logs.
+fn join_workers<T>(
+    handles: Vec<std::thread::ScopedJoinHandle<'_, WorkerOutcome<T>>>,
+    what: &str,
+) -> Vec<WorkerOutcome<T>> {
+    handles
+        .into_iter()
+        .map(|h| {
+            h.join().unwrap_or_else(|_| {
+                (
+                    Err(Finding::fail(format!("{what} thread panicked"), "", "")),
+                    Vec::new(),
+                )
+            })
+        })
+        .collect()
+}
+
 /// Threads that share the churn cycles.
 const CHURN_THREADS: usize = 4;
 
@@ -1403,7 +1400,7 @@ fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let m = ctx.maker.message(0, 8);
     let total = ctx.churn;
     let per_thread = total.div_ceil(CHURN_THREADS);
-    let outcomes: Vec<(Result<usize, Finding>, Vec<ConnLog>)> = std::thread::scope(|s| {
+    let outcomes = std::thread::scope(|s| {
         let handles: Vec<_> = (0..CHURN_THREADS)
             .map(|t| {
                 let mut sub = ctx.sub("churn");
@@ -1441,17 +1438,7 @@ fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    (
-                        Err(Finding::fail("churn thread panicked", "", "")),
-                        Vec::new(),
-                    )
-                })
-            })
-            .collect()
+        join_workers(handles, "churn")
     });
     let mut done = 0;
     for (r, logs) in outcomes {
