@@ -674,8 +674,18 @@ fn find_byte(byte: u8, hay: &[u8]) -> Option<usize> {
             .or_else(|| first_in_word(byte, tail).map(|at| n - 4 + at));
     }
     let mut done = 0;
-    for word in hay.chunks_exact(8).take(8) {
-        if let Some(at) = first_in_word(byte, word) {
+    // Two words per step: one branch for both, then which one.
+    for pair in hay.chunks_exact(16).take(4) {
+        let (lo, hi) = (zero_flags(byte, &pair[..8]), zero_flags(byte, &pair[8..]));
+        if lo | hi != 0 {
+            let at = if lo != 0 { lo.trailing_zeros() } else { 64 + hi.trailing_zeros() };
+            // At most 127 / 8: the cast cannot truncate.
+            return Some(done + (at / 8) as usize);
+        }
+        done += 16;
+    }
+    if done < 64 && n - done >= 8 {
+        if let Some(at) = first_in_word(byte, &hay[done..done + 8]) {
             return Some(done + at);
         }
         done += 8;
@@ -685,6 +695,16 @@ fn find_byte(byte: u8, hay: &[u8]) -> Option<usize> {
         1..8 => first_in_word(byte, &hay[n - 8..]).map(|at| n - 8 + at),
         _ => memchr::memchr(byte, &hay[done..]).map(|at| done + at),
     }
+}
+
+/// The SWAR match flags of an 8-byte `word`: the high bit of each byte
+/// that equals `byte` is set (bits above the lowest match may be spurious).
+#[inline]
+fn zero_flags(byte: u8, word: &[u8]) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let x = u64::from_le_bytes(word.try_into().unwrap_or([0; 8])) ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & HIGHS
 }
 
 /// The first `byte` in `word`, a slice of 4 or 8 bytes, by SWAR.

@@ -10,7 +10,8 @@
 //!
 //! Times are this thread's on-CPU time (`/proc/thread-self/schedstat`),
 //! so the other work on a shared machine inflates them less than it does
-//! wall-clock time. `--rounds` (default 15) is the number of paired rounds, `--ms` (default
+//! wall-clock time; where schedstat only moves at scheduler ticks (probed at
+//! start, said on stderr), wall-clock time. `--rounds` (default 15) is the number of paired rounds, `--ms` (default
 //! 10) the time each timing aims at; `FILTER` keeps the cases whose
 //! `<strategy> <frame>/<chunking>` contains it.
 
@@ -150,10 +151,11 @@ fn measure_case(
 }
 
 /// Mean ns per call over `iters` back-to-back calls: on-CPU time of this
-/// thread where Linux reports it, so time spent descheduled by the other
-/// work on a shared machine does not count; else wall-clock time.
+/// thread where Linux reports it finely, so time spent descheduled by the
+/// other work on a shared machine does not count; else wall-clock time.
 fn time(run: &dyn Fn() -> u64, iters: u32) -> f64 {
-    let (wall, cpu) = (Instant::now(), cpu_ns());
+    let fine = cpu_clock_is_fine();
+    let (wall, cpu) = (Instant::now(), cpu_ns().filter(|_| fine));
     for _ in 0..iters {
         black_box(run());
     }
@@ -162,6 +164,35 @@ fn time(run: &dyn Fn() -> u64, iters: u32) -> f64 {
         _ => wall.elapsed().as_secs_f64() * 1e9,
     };
     ns / f64::from(iters)
+}
+
+/// Whether `/proc/thread-self/schedstat` counts on-CPU time finely. On some
+/// kernels (seen on a 2-core VM) it only moves at scheduler ticks, in 4 ms
+/// steps, which would quantize 10 ms timings into a few values; there the
+/// wall clock is the better measure. Probed once: five 1 ms busy spins must
+/// each show between 0.5 and 2 ms of CPU time.
+fn cpu_clock_is_fine() -> bool {
+    static FINE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *FINE.get_or_init(|| {
+        let fine = (0..5).all(|_| {
+            let (Some(a), wall) = (cpu_ns(), Instant::now()) else {
+                return false;
+            };
+            while wall.elapsed().as_micros() < 1000 {
+                black_box(0);
+            }
+            cpu_ns().is_some_and(|b| (500_000..2_000_000).contains(&b.saturating_sub(a)))
+        });
+        eprintln!(
+            "side_by_side: timing with {}",
+            if fine {
+                "this thread's on-CPU time (schedstat)"
+            } else {
+                "the wall clock (schedstat is coarse or missing here)"
+            }
+        );
+        fine
+    })
 }
 
 /// This thread's time on a CPU so far, in ns: the first field of
