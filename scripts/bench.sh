@@ -44,7 +44,7 @@ echo
 
 if [ "${BENCH_SKIP_PAIRED:-0}" != 1 ]; then
     cargo build -q --release --locked -p framecheck-bench --bin side_by_side
-    echo "## In memory, side by side (paired rounds, on-CPU time; 1 MiB streams; GB/s = 10^9 bytes/s)"
+    echo "## In memory, side by side (paired rounds; on-CPU time, or wall-clock time where schedstat is tick-based; 1 MiB streams; GB/s = 10^9 bytes/s)"
     echo
     "$target/release/side_by_side" --rounds "${BENCH_ROUNDS:-15}" "$filter" 2>/dev/null \
         | tee "$out/side_by_side.md"
