@@ -678,7 +678,11 @@ fn find_byte(byte: u8, hay: &[u8]) -> Option<usize> {
     for pair in hay.chunks_exact(16).take(4) {
         let (lo, hi) = (zero_flags(byte, &pair[..8]), zero_flags(byte, &pair[8..]));
         if lo | hi != 0 {
-            let at = if lo != 0 { lo.trailing_zeros() } else { 64 + hi.trailing_zeros() };
+            let at = if lo != 0 {
+                lo.trailing_zeros()
+            } else {
+                64 + hi.trailing_zeros()
+            };
             // At most 127 / 8: the cast cannot truncate.
             return Some(done + (at / 8) as usize);
         }
