@@ -1866,6 +1866,23 @@ mod tests {
     }
 
     #[test]
+    fn decode_only_reads_what_its_target_reads() {
+        let seeds = seeds();
+        let mut ran = 0;
+        for s in seeds.iter().filter(|s| s.target.starts_with("decode_")) {
+            assert!(decode_only(s.target, &s.data), "{}", s.target);
+            ran += 1;
+        }
+        assert!(ran > 0, "no decode seeds");
+        for other in ["round_trip", "spec_text", "schedule", "decode", ""] {
+            assert!(
+                !decode_only(other, b"\x01\x02"),
+                "{other} is not a decode target"
+            );
+        }
+    }
+
+    #[test]
     fn writers_match_readers() {
         let table: &[(&str, Vec<u8>, &str)] = &[
             ("fixed_16", write::fixed(16), "fixed:16"),
