@@ -1,0 +1,133 @@
+//! The `reset/*` cases: the client resets (RST) in the middle of a message
+//! (`reset/mid-message`) or while the server is blocked writing replies to
+//! it (`reset/while-server-writes`); then liveness probes check that the
+//! server still answers new connections (`survives_reset`).
+
+use std::time::{Duration, Instant};
+
+use super::{Ctx, Finding, ProbeError, Session, probe, session_on};
+use crate::runner::catalogue::{self, Mode};
+use crate::runner::conn::Wait;
+use crate::runner::delivery::Pieces;
+use crate::runner::event::Ms;
+
+pub(super) fn reset_mid_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
+    let first = ctx.maker.message(0, 12);
+    let second = ctx.maker.body_message(1, 12);
+    let mut conn = ctx.connect("client")?;
+    let s = Session::each_whole(vec![first]);
+    if ctx.eof() {
+        let _ = conn.send(
+            &second[..second.len() / 2],
+            &Pieces::whole(second.len() / 2),
+            ctx.limits.pause,
+            ctx.until(ctx.limits.reply),
+        );
+    } else {
+        session_on(ctx, &mut conn, &s, Mode::Lockstep)?;
+        let cut = (second.len() / 2).max(1);
+        let _ = conn.send(
+            &second[..cut],
+            &Pieces::whole(cut),
+            ctx.limits.pause,
+            ctx.until(ctx.limits.reply),
+        );
+    }
+    std::thread::sleep(ctx.limits.pause * 5);
+    ctx.keep(conn.reset());
+    survives_reset(ctx, ctx.limits.prompt / 2)
+}
+
+/// The most `reset/while-server-writes` sends before its writes block.
+const RESET_FLOOD: usize = 32 * 1024 * 1024;
+
+pub(super) fn reset_while_writing(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
+    let mut conn = ctx.connect("client")?;
+    conn.small_receive_buffer();
+    // Messages without reading the replies, until our writes block (the
+    // server stopped reading because its replies to us are stuck);
+    // for `eof` framing one large message, then our EOF so the server
+    // starts writing its reply.
+    let (stream, wait) = if ctx.eof() {
+        let m = ctx
+            .maker
+            .message(0, ctx.maker.max_payload().min(catalogue::LARGE));
+        (m, ctx.limits.prompt)
+    } else {
+        let m = ctx.maker.largest_message(0, 64 * 1024);
+        let count = (RESET_FLOOD / m.len()).max(1);
+        (m.repeat(count), ctx.limits.prompt)
+    };
+    let started = Instant::now();
+    let result = conn.send(
+        &stream,
+        &Pieces::whole(stream.len()),
+        Duration::ZERO,
+        ctx.until(wait),
+    );
+    if ctx.eof() {
+        conn.shutdown_write();
+    }
+    // Wait until replies flow (the server is writing), then let it fill the
+    // buffers again and block in a write.
+    let flowing = conn.read_some(ctx.until(ctx.limits.reply));
+    std::thread::sleep(ctx.limits.pause * 20);
+    if flowing != Wait::Done {
+        ctx.note(format!(
+            "no reply arrived before the reset: {}",
+            flowing.describe()
+        ));
+    }
+    ctx.note(format!(
+        "{} bytes written in {}, then {}; then RST",
+        conn.sent_total(),
+        Ms(started.elapsed()),
+        result
+            .err()
+            .unwrap_or_else(|| "all were accepted".to_owned())
+    ));
+    ctx.keep(conn.reset());
+    survives_reset(ctx, ctx.limits.prompt)
+}
+
+/// After our RST: liveness probes at growing intervals (about 10, 20, 40,
+/// 80 ms apart) until `window` has passed since the reset, so a server
+/// that dies only once it meets the reset (scheduled late on a busy
+/// machine) is caught, while a surviving one costs `window` and a few
+/// exchanges. The first failing probe fails the case; the runner's own
+/// probe after the case then reports the target dead.
+fn survives_reset(ctx: &mut Ctx<'_>, window: Duration) -> Result<(), Finding> {
+    let reset_at = Instant::now();
+    let until = reset_at + window;
+    let profile = ctx.maker.profile().cloned();
+    let mut gap = Duration::from_millis(10);
+    let mut probes = 0;
+    loop {
+        let now = Instant::now();
+        let last = now >= until;
+        probes += 1;
+        if let Err(e) = probe(ctx.addr, ctx.spec, profile.as_ref(), ctx.limits) {
+            if let ProbeError::Failed { log, .. } = &e {
+                ctx.keep(log.clone());
+            }
+            return Err(Finding::fail(
+                format!(
+                    "the server stopped answering {} after the reset",
+                    Ms(reset_at.elapsed())
+                ),
+                "the server survives a client's reset and answers a new connection",
+                format!("liveness probe {probes}: {}", e.why()),
+            ));
+        }
+        if last {
+            break;
+        }
+        std::thread::sleep(gap.min(until.saturating_duration_since(Instant::now())));
+        gap *= 2;
+    }
+    ctx.note(format!(
+        "the server answered {probes} liveness probes over {} after the RST (and the runner's probe after the case)",
+        Ms(reset_at.elapsed())
+    ));
+    Ok(())
+}
