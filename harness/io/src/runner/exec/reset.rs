@@ -41,6 +41,11 @@ pub(super) fn reset_mid_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
 /// The most `reset/while-server-writes` sends before its writes block.
 const RESET_FLOOD: usize = 32 * 1024 * 1024;
 
+/// How much of the server's replies `reset/while-server-writes` reads before
+/// it stops reading: more than the server's send buffer frees for a blocked
+/// writer to wake, so the server's writes progress.
+const RESET_DRAIN: u64 = 2 * 1024 * 1024;
+
 pub(super) fn reset_while_writing(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let mut conn = ctx.connect("client")?;
     conn.small_receive_buffer();
@@ -68,9 +73,19 @@ pub(super) fn reset_while_writing(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     if ctx.eof() {
         conn.shutdown_write();
     }
-    // Wait until replies flow (the server is writing), then let it fill the
-    // buffers again and block in a write.
+    // Wait until replies flow (the server is writing), and read for a
+    // moment so that its writes make progress: a server that gives up on a
+    // write stuck for its idle timeout must not have given up already when
+    // the reset comes (the flood above can take longer than that on a busy
+    // machine). Then stop reading and let its writes block again.
     let flowing = conn.read_some(ctx.until(ctx.limits.reply));
+    if flowing == Wait::Done {
+        let (from, window) = (conn.received_total(), ctx.until(ctx.limits.pause * 30));
+        while conn.received_total() - from < RESET_DRAIN
+            && Instant::now() < window
+            && conn.read_some(window) == Wait::Done
+        {}
+    }
     std::thread::sleep(ctx.limits.pause * 20);
     if flowing != Wait::Done {
         ctx.note(format!(
