@@ -233,6 +233,19 @@ impl Conn {
         let _ = SockRef::from(&self.stream).set_recv_buffer_size(4096);
     }
 
+    /// The queues of the server's end of this connection, looked up with
+    /// `sock_diag` (so only for a server on this machine): its unread input
+    /// and its written but unacknowledged output. `None` where that cannot
+    /// be looked up.
+    pub(crate) fn server_queues(&self) -> Option<crate::pace::procnet::Queues> {
+        let (ours, theirs) = (
+            self.stream.local_addr().ok()?,
+            self.stream.peer_addr().ok()?,
+        );
+        let mut diag = crate::pace::sockdiag::SockDiag::open(Duration::from_millis(50)).ok()?;
+        diag.queues(theirs, ours).ok().flatten()
+    }
+
     /// Send `bytes` in `pieces`, logging the delivery. Pieces are paced
     /// (each lands before the next) unless `pause` is zero.
     pub(crate) fn send(

@@ -41,51 +41,68 @@ pub(super) fn reset_mid_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
 /// The most `reset/while-server-writes` sends before its writes block.
 const RESET_FLOOD: usize = 32 * 1024 * 1024;
 
-/// How much of the server's replies `reset/while-server-writes` reads before
-/// it stops reading: more than the server's send buffer frees for a blocked
-/// writer to wake, so the server's writes progress.
-const RESET_DRAIN: u64 = 2 * 1024 * 1024;
+/// `reset/while-server-writes` floods in slices of this size, each with its
+/// own short deadline, so that it notices at once when its writes stall.
+const FLOOD_SLICE: usize = 1024 * 1024;
 
 pub(super) fn reset_while_writing(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let mut conn = ctx.connect("client")?;
     conn.small_receive_buffer();
-    // Messages without reading the replies, until our writes block (the
-    // server stopped reading because its replies to us are stuck);
-    // for `eof` framing one large message, then our EOF so the server
-    // starts writing its reply.
-    let (stream, wait) = if ctx.eof() {
+    let started = Instant::now();
+    // Messages without reading the replies, until our writes stall because
+    // the server stopped reading: its replies to us are stuck, so it is
+    // blocked in a write. For `eof` framing one large message, then our EOF
+    // so the server starts writing its reply.
+    //
+    // The flood stops at the first stalled slice once the server's socket
+    // shows it stuck (unread input and unsent output, by `sock_diag`), or at
+    // once where that cannot be looked up: the server has then been blocked
+    // for tens of milliseconds, far less than any write timeout it may have.
+    // (Flooding to a fixed deadline left it blocked for 300 ms or more, which
+    // a busy machine stretched past the reference server's 500 ms: a server
+    // that gives up on a stuck write before our RST comes survives the bug.)
+    let result = if ctx.eof() {
         let m = ctx
             .maker
             .message(0, ctx.maker.max_payload().min(catalogue::LARGE));
-        (m, ctx.limits.prompt)
+        let r = conn.send(
+            &m,
+            &Pieces::whole(m.len()),
+            Duration::ZERO,
+            ctx.until(ctx.limits.prompt),
+        );
+        conn.shutdown_write();
+        r
     } else {
         let m = ctx.maker.largest_message(0, 64 * 1024);
-        let count = (RESET_FLOOD / m.len()).max(1);
-        (m.repeat(count), ctx.limits.prompt)
+        let stream = m.repeat((RESET_FLOOD / m.len()).max(1));
+        let (stall, overall) = (ctx.limits.pause * 10, ctx.until(ctx.limits.reply));
+        let base = conn.sent_total();
+        loop {
+            let off = usize::try_from(conn.sent_total() - base).unwrap_or(usize::MAX);
+            let Some(rest) = stream.get(off..).filter(|r| !r.is_empty()) else {
+                break Ok(());
+            };
+            let slice = &rest[..rest.len().min(FLOOD_SLICE)];
+            let sent = conn.send(
+                slice,
+                &Pieces::whole(slice.len()),
+                Duration::ZERO,
+                ctx.until(stall),
+            );
+            if let Err(e) = sent {
+                let stuck = conn
+                    .server_queues()
+                    .is_none_or(|q| q.unread > 0 && q.unacked > 0);
+                if stuck || Instant::now() >= overall {
+                    break Err(e);
+                }
+            }
+        }
     };
-    let started = Instant::now();
-    let result = conn.send(
-        &stream,
-        &Pieces::whole(stream.len()),
-        Duration::ZERO,
-        ctx.until(wait),
-    );
-    if ctx.eof() {
-        conn.shutdown_write();
-    }
-    // Wait until replies flow (the server is writing), and read for a
-    // moment so that its writes make progress: a server that gives up on a
-    // write stuck for its idle timeout must not have given up already when
-    // the reset comes (the flood above can take longer than that on a busy
-    // machine). Then stop reading and let its writes block again.
+    // Wait until replies flow (the server is writing), then let it fill the
+    // buffers again and block in a write.
     let flowing = conn.read_some(ctx.until(ctx.limits.reply));
-    if flowing == Wait::Done {
-        let (from, window) = (conn.received_total(), ctx.until(ctx.limits.pause * 30));
-        while conn.received_total() - from < RESET_DRAIN
-            && Instant::now() < window
-            && conn.read_some(window) == Wait::Done
-        {}
-    }
     std::thread::sleep(ctx.limits.pause * 20);
     if flowing != Wait::Done {
         ctx.note(format!(
@@ -93,8 +110,14 @@ pub(super) fn reset_while_writing(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
             flowing.describe()
         ));
     }
+    let queues = conn.server_queues().map_or_else(String::new, |q| {
+        format!(
+            "; the server's socket then held {} unread bytes and {} unsent or unacknowledged",
+            q.unread, q.unacked
+        )
+    });
     ctx.note(format!(
-        "{} bytes written in {}, then {}; then RST",
+        "{} bytes written in {}, then {}{queues}; then RST",
         conn.sent_total(),
         Ms(started.elapsed()),
         result
