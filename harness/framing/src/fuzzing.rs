@@ -309,6 +309,7 @@ impl<'s> Oracle<'s> {
                 }
                 assert!(dec.held() <= bound, "{spec}: held {} > {bound}", dec.held());
             }
+            assert!(dec.held() <= bound, "{spec}: held {} > {bound}", dec.held());
         }
         if end.is_ok() {
             assert_eq!(
