@@ -49,16 +49,20 @@ for t in "${targets[@]}" calibrate; do
 done
 bindir=$root/fuzz/target/$(rustc "${toolchain[@]}" -vV | sed -n 's/^host: //p')/release
 
-# exec/s of one run: BIN CORPUS [ENV=VALUE]
+# exec/s of one run: BIN CORPUS [MODE] (MODE: FRAMECHECK_CALIBRATE for `calibrate`).
+# Run it as a plain assignment (v=$(measure ...)) so that set -e sees a failure.
 measure() {
     local bin=$1 corpus=$2 mode=${3:-trivial} work log
     work=$(mktemp -d)
     cp -r "$corpus"/. "$work/" 2>/dev/null || true
     log=$(mktemp)
     FRAMECHECK_CALIBRATE=$mode "$bin" -max_total_time="$seconds" -max_len="$max_len" \
-        -print_final_stats=1 "$work" >"$log" 2>&1 || { tail -20 "$log" >&2; echo "fuzz-throughput.sh: $bin failed" >&2; exit 1; }
-    sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1
+        -print_final_stats=1 -artifact_prefix="$work/" "$work" >"$log" 2>&1 || { tail -20 "$log" >&2; echo "fuzz-throughput.sh: $bin failed" >&2; exit 1; }
+    local eps
+    eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
     rm -rf "$work" "$log"
+    [ -n "$eps" ] || { echo "fuzz-throughput.sh: $bin printed no exec/s" >&2; exit 1; }
+    echo "$eps"
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : int((a[NR/2] + a[NR/2+1]) / 2)}'; }
 
@@ -68,9 +72,14 @@ for t in "${targets[@]}"; do
     runs_full=() runs_alone=()
     for r in $(seq "$rounds"); do
         echo "fuzz-throughput.sh: $t round $r/$rounds" >&2
-        runs_full+=("$(measure "$bindir/$t" "corpus/$t")")
-        runs_alone+=("$(measure "$bindir/calibrate" "corpus/$t" "$t")")
-        [ ${#trivial_runs[@]} -ge "$rounds" ] || trivial_runs+=("$(measure "$bindir/calibrate" "corpus/$t")")
+        v=$(measure "$bindir/$t" "corpus/$t")
+        runs_full+=("$v")
+        v=$(measure "$bindir/calibrate" "corpus/$t" "$t")
+        runs_alone+=("$v")
+        if [ ${#trivial_runs[@]} -lt "$rounds" ]; then
+            v=$(measure "$bindir/calibrate" "corpus/$t")
+            trivial_runs+=("$v")
+        fi
     done
     full[$t]=$(printf '%s\n' "${runs_full[@]}" | median)
     alone[$t]=$(printf '%s\n' "${runs_alone[@]}" | median)

@@ -701,27 +701,34 @@ fn find_byte(byte: u8, hay: &[u8]) -> Option<usize> {
     }
 }
 
-/// The SWAR match flags of an 8-byte `word`: the high bit of each byte
-/// that equals `byte` is set (bits above the lowest match may be spurious).
+/// The SWAR match flags of the bytes of `word` (4 or 8 of them, as `highs`
+/// says: their high bits): the high bit of each byte that equals `byte` is
+/// set; bits above the lowest match may be spurious, the lowest is exact.
+#[inline]
+fn match_flags(byte: u8, word: u64, highs: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let x = word ^ (ONES * u64::from(byte));
+    x.wrapping_sub(ONES) & !x & highs
+}
+
+/// [`match_flags`] of an 8-byte slice.
 #[inline]
 fn zero_flags(byte: u8, word: &[u8]) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let x = u64::from_le_bytes(word.try_into().unwrap_or([0; 8])) ^ (ONES * u64::from(byte));
-    x.wrapping_sub(ONES) & !x & HIGHS
+    let word = u64::from_le_bytes(word.try_into().unwrap_or([0; 8]));
+    match_flags(byte, word, 0x8080_8080_8080_8080)
 }
 
 /// The first `byte` in `word`, a slice of 4 or 8 bytes, by SWAR.
 #[inline]
 fn first_in_word(byte: u8, word: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let (word, highs) = match *word {
-        [a, b, c, d] => (u64::from(u32::from_le_bytes([a, b, c, d])), 0x8080_8080),
-        _ => (u64::from_le_bytes(word.try_into().unwrap_or([0; 8])), HIGHS),
+    let zeros = match *word {
+        [a, b, c, d] => match_flags(
+            byte,
+            u64::from(u32::from_le_bytes([a, b, c, d])),
+            0x8080_8080,
+        ),
+        _ => zero_flags(byte, word),
     };
-    let x = word ^ (ONES * u64::from(byte));
-    let zeros = x.wrapping_sub(ONES) & !x & highs;
     // At most 63 / 8: the cast cannot truncate.
     (zeros != 0).then(|| (zeros.trailing_zeros() / 8) as usize)
 }
