@@ -22,7 +22,7 @@ if ! command -v socat >/dev/null 2>&1; then
 fi
 
 cargo build --release --locked -q -p framecheck
-cargo build --release --locked -q -p framecheck-io --example proxy_bench
+cargo build --release --locked -q -p framecheck-wire --example proxy_bench
 FC=target/release/framecheck
 PB=target/release/examples/proxy_bench
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one gate: formatting, lints, tests, doctests, docs, the fuzz targets'
-# compile and the sans-IO dependency guard. Run from anywhere; exits non-zero
-# on the first failure.
+# compile, the sans-IO and no-socket dependency guards and the layout rule
+# (no pair of files imports each other). Run from anywhere; exits non-zero on
+# the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,16 +14,32 @@ cargo fmt --all --check
 step "clippy -D warnings"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
-step "sans-IO guard: the framing crate's normal dependency tree has no socket, thread or clock crate"
-tree=$(cargo tree -p framecheck-framing -e normal --prefix none --locked)
-if grep -E '^(tokio|mio|socket2|libc|nix|async-std|smol|futures|rustix|polling)( |$)' <<<"$tree"; then
-    echo "framecheck-framing must stay sans-IO: the crates above are in its dependency tree" >&2
-    exit 1
-fi
-if grep -rnE 'std::(net|thread|time::(Instant|SystemTime))|std::io::(Read|Write)\b' harness/framing/src; then
-    echo "framecheck-framing must not use sockets, threads or clocks" >&2
-    exit 1
-fi
+# guard CRATE WHAT SOURCE_PATTERN: CRATE's normal dependency tree has no
+# socket, thread or async-runtime crate, and no framecheck crate in that tree
+# uses what SOURCE_PATTERN matches.
+guard() {
+    local crate=$1 what=$2 pattern=$3 tree dirs
+    tree=$(cargo tree -p "$crate" -e normal --prefix none --locked)
+    if grep -E '^(tokio|mio|socket2|libc|nix|async-std|smol|futures|rustix|polling)( |$)' <<<"$tree"; then
+        echo "$crate must stay $what: the crates above are in its dependency tree" >&2
+        exit 1
+    fi
+    dirs=$(sed -nE 's#^framecheck-[a-z]+ v[^ ]+ \((.*)\)( \(\*\))?$#\1/src#p' <<<"$tree" | sort -u)
+    # shellcheck disable=SC2086
+    if grep -rnE "$pattern" $dirs; then
+        echo "$crate must stay $what: the lines above are in its dependency tree" >&2
+        exit 1
+    fi
+}
+
+step "sans-IO guard: the framing crate's tree has no socket, thread or clock"
+guard framecheck-framing sans-IO 'std::(net|thread|time::(Instant|SystemTime))|std::io::(Read|Write)\b|socket2'
+
+step "no-socket guard: the report crate's tree renders events and opens no socket"
+guard framecheck-report socket-free 'std::net|socket2|TcpStream|TcpListener|UdpSocket'
+
+step "layout: no pair of source files imports each other"
+scripts/import-pairs.py
 
 step "tests"
 if command -v cargo-nextest >/dev/null 2>&1; then

@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FRAMECHECK_MATRIX_OUT="$PWD/reports/detection-matrix.md" \
-    cargo test -p framecheck-io --test detection --locked -- --ignored detection_matrix
+    cargo test -p framecheck-runner --test detection --locked -- --ignored detection_matrix
 printf '\nGenerated %s on a %s-core machine.\n' "$(date -u +%F)" "$(nproc)" >> reports/detection-matrix.md
 echo "wrote reports/detection-matrix.md"

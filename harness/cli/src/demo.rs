@@ -6,10 +6,9 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use framecheck_framing::Spec;
-use framecheck_io::runner::{
-    self, Collect, Fanout, Options, Reporter, RunEvent, Terminal, Verdict,
-};
-use framecheck_io::server::{self, Bug, ServerConfig};
+use framecheck_report::Terminal;
+use framecheck_runner::{self as runner, Collect, Fanout, Options, Reporter, RunEvent, Verdict};
+use framecheck_servers::{self as server, Bug, ServerConfig};
 
 use crate::exit;
 

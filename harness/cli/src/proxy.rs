@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use framecheck_framing::Schedule;
-use framecheck_io::proxy::{Config, Event, Proxy};
+use framecheck_wire::proxy::{Config, Event, Proxy};
 
 use crate::exit;
 

@@ -4,12 +4,13 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use framecheck_io::report::expectations::Expectations;
-use framecheck_io::report::progress::Progress;
-use framecheck_io::report::{
+use framecheck_report::Terminal;
+use framecheck_report::expectations::Expectations;
+use framecheck_report::progress::Progress;
+use framecheck_report::{
     Html, HtmlReport, Json, JsonReport, Junit, JunitReport, Markdown, MarkdownReport,
 };
-use framecheck_io::runner::{Fanout, Reporter, Summary, Terminal};
+use framecheck_runner::{Fanout, Reporter, Summary};
 
 /// Report files, known deviations and output volume.
 #[derive(Debug, Default, clap::Args)]

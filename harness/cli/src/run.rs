@@ -5,8 +5,9 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 
 use framecheck_framing::Spec;
-use framecheck_io::profile::Profile;
-use framecheck_io::runner::{self, Case, Options, Pieces, ReplaySchedule, Terminal};
+use framecheck_report::Terminal;
+use framecheck_runner::profile::Profile;
+use framecheck_runner::{self as runner, Case, Options, Pieces, ReplaySchedule};
 
 use crate::exit;
 use crate::reports::ReportArgs;
@@ -160,7 +161,7 @@ pub(crate) fn run(args: &RunArgs) -> u8 {
             }
         }
         return if cases.is_empty() {
-            code(framecheck_io::exit::NO_CASE_SELECTED)
+            code(framecheck_event::exit::NO_CASE_SELECTED)
         } else {
             exit::OK
         };

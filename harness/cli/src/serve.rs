@@ -6,7 +6,7 @@ use std::thread;
 use std::time::Duration;
 
 use framecheck_framing::Spec;
-use framecheck_io::server::{self, Bug, ServerConfig};
+use framecheck_servers::{self as server, Bug, ServerConfig};
 
 use crate::exit;
 

@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use framecheck_io::server::Bug;
+use framecheck_servers::Bug;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 

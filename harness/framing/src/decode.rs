@@ -34,11 +34,9 @@
 //! # Ok::<(), framecheck_framing::Error>(())
 //! ```
 
+pub use crate::spec::VARINT_MAX_BYTES;
 use crate::spec::{Kind, LenField, Spec, TagRule};
 use crate::{Error, FrameRef, Stage};
-
-/// The most bytes a LEB128 varint length may take.
-pub const VARINT_MAX_BYTES: usize = 10;
 
 /// The most the held buffer grows ahead of the bytes that have arrived.
 const RESERVE_STEP: usize = 64 * 1024;

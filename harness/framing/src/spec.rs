@@ -47,6 +47,9 @@ use std::str::FromStr;
 
 use crate::Error;
 
+/// The most bytes a LEB128 varint length may take.
+pub const VARINT_MAX_BYTES: usize = 10;
+
 /// Default `max` for delimited kinds: 64 KiB.
 pub const DEFAULT_LINE_MAX: usize = 64 * 1024;
 /// Default `max` for length-prefixed and tagged kinds: 16 MiB.
@@ -175,7 +178,7 @@ impl LenField {
 
     /// The most bytes the field can take (10 for varint).
     pub fn max_width(self) -> usize {
-        self.width().unwrap_or(crate::decode::VARINT_MAX_BYTES)
+        self.width().unwrap_or(VARINT_MAX_BYTES)
     }
 
     /// The largest value the field can hold.

@@ -1,0 +1,673 @@
+//! One client connection of a case: deadlines on every wait, a timeline of
+//! everything sent and received, and the replies decoded with the reference
+//! decoder.
+//!
+//! Memory is bounded whatever the server does: each read goes through a
+//! fixed 64 KiB buffer, the timeline keeps at most [`MAX_STEPS`] steps of at
+//! most [`Bytes::KEEP`] bytes each, decoded replies are kept up to
+//! [`MAX_KEPT`] bytes and only counted beyond, and the decoder itself never
+//! holds more than the spec's `max + overhead`.
+
+use std::io::{ErrorKind, Read};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use framecheck_event::{Boundaries, Bytes, ConnEnd, ConnLog, Step};
+use framecheck_framing::{Decoder, Error as FrameError, Frame, Spec};
+use socket2::SockRef;
+
+use super::delivery::{Delivery, Pacing, Pieces, send_pieces};
+use crate::profile::Profile;
+use crate::timing::Limits;
+
+/// Most timeline steps kept per connection (later ones are only counted).
+pub(crate) const MAX_STEPS: usize = 400;
+/// Most reply bytes kept as decoded frames per connection.
+pub(crate) const MAX_KEPT: usize = 32 * 1024 * 1024;
+
+/// How a wait ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// What was waited for happened.
+    Done,
+    /// The server closed its side (0-byte read).
+    Fin,
+    /// The server reset the connection.
+    Rst,
+    /// The deadline passed.
+    Timeout,
+    /// The replies broke the framing.
+    Garbled(FrameError),
+    /// Another socket error.
+    Io(String),
+}
+
+impl Wait {
+    /// A short description for messages.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Wait::Done => "done".to_owned(),
+            Wait::Fin => "the server closed the connection (FIN)".to_owned(),
+            Wait::Rst => "the server reset the connection (RST)".to_owned(),
+            Wait::Timeout => "timeout".to_owned(),
+            Wait::Garbled(e) => format!("the replies break the framing: {e}"),
+            Wait::Io(e) => format!("socket error: {e}"),
+        }
+    }
+}
+
+/// What [`Conn::send_and_trickle`] saw.
+#[derive(Debug)]
+pub(crate) struct Trickled {
+    /// How writing the bytes ended.
+    pub(crate) sent: Result<(), String>,
+    /// How reading ended: the server's FIN or RST, or the deadline.
+    pub(crate) wait: Wait,
+    /// When the last of the bytes was accepted by the kernel (`None` if
+    /// writing them failed).
+    pub(crate) written_at: Option<Instant>,
+    /// When reading ended.
+    pub(crate) ended_at: Instant,
+    /// Filler bytes written after the bytes.
+    pub(crate) filler_bytes: usize,
+    /// When the last filler byte was written.
+    pub(crate) last_filler: Option<Instant>,
+}
+
+/// A client connection under test.
+pub(crate) struct Conn {
+    stream: TcpStream,
+    t0: Instant,
+    log: ConnLog,
+    dec: Decoder,
+    frames: Vec<Frame>,
+    kept: usize,
+    uncounted_frames: u64,
+    /// The error the replies ended with: a framing error, or the stream
+    /// ending inside a reply.
+    pub(crate) reply_error: Option<FrameError>,
+    buf: Box<[u8]>,
+    /// With a profile, replies are checked against its expectations instead
+    /// of being compared with the message (echo).
+    oracle: Option<Arc<Profile>>,
+    /// Bytes received in answer to the session opener (not the case's).
+    opener_received: u64,
+    pacing: Pacing,
+}
+
+impl Conn {
+    /// Connect to `addr` before `deadline`; times in the timeline count from
+    /// `t0`; pieces are paced as `limits` say.
+    pub(crate) fn connect(
+        addr: SocketAddr,
+        label: &str,
+        spec: &Spec,
+        t0: Instant,
+        deadline: Instant,
+        limits: &Limits,
+    ) -> std::io::Result<Conn> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(
+                ErrorKind::TimedOut,
+                "connect deadline passed",
+            ));
+        }
+        let stream = TcpStream::connect_timeout(&addr, left)?;
+        stream.set_nodelay(true)?;
+        let mut log = ConnLog {
+            label: label.to_owned(),
+            steps: Vec::new(),
+            end: ConnEnd::StillOpen,
+            boundaries: Boundaries::NotApplicable,
+            received_total: 0,
+            sent_total: 0,
+        };
+        log.steps.push(Step::Connected { at: t0.elapsed() });
+        Ok(Conn {
+            t0,
+            log,
+            dec: Decoder::new(spec),
+            frames: Vec::new(),
+            kept: 0,
+            uncounted_frames: 0,
+            reply_error: None,
+            buf: vec![0; 64 * 1024].into_boxed_slice(),
+            oracle: None,
+            opener_received: 0,
+            pacing: Pacing::new(&stream, limits.pause, limits.confirm, limits.pacer_budget),
+            stream,
+        })
+    }
+
+    /// With a profile: check replies against its expectations from now on,
+    /// send its session opener (if it has one) and check the opener's one
+    /// reply, then count replies afresh. `Err` says what went wrong.
+    pub(crate) fn open_session(
+        &mut self,
+        profile: &Arc<Profile>,
+        deadline: Instant,
+    ) -> Result<(), String> {
+        self.oracle = Some(profile.clone());
+        let Some(opener) = &profile.opener else {
+            return Ok(());
+        };
+        self.send(
+            &opener.send,
+            &Pieces::whole(opener.send.len()),
+            Duration::ZERO,
+            deadline,
+        )
+        .map_err(|e| format!("writing the session opener failed: {e}"))?;
+        let wait = self.read_frames(1, deadline);
+        if wait != Wait::Done {
+            return Err(format!(
+                "no reply to the session opener: {}",
+                wait.describe()
+            ));
+        }
+        let reply = &self.frames[0];
+        opener
+            .expect
+            .check(&reply.wire, reply.payload())
+            .map_err(|m| format!("the session opener's reply: {m}"))?;
+        if self.frame_count() > 1 || self.dec.held() > 0 {
+            return Err("more than one reply to the session opener".to_owned());
+        }
+        self.frames.clear();
+        self.kept = 0;
+        self.opener_received = self.log.received_total;
+        Ok(())
+    }
+
+    /// Whether reply `got` answers message `sent`: the same frame (echo), or
+    /// with a profile, a reply meeting the expectation of the exchange sent.
+    pub(crate) fn reply_matches(&self, got: &Frame, sent: &[u8]) -> Result<(), String> {
+        match &self.oracle {
+            None if got.wire == sent => Ok(()),
+            None => Err(format!(
+                "{} instead of {}",
+                Bytes::new(&got.wire),
+                Bytes::new(sent)
+            )),
+            Some(p) => match p.exchanges.iter().find(|e| e.send == sent) {
+                Some(ex) => ex
+                    .expect
+                    .check(&got.wire, got.payload())
+                    .map_err(|m| format!("{} to exchange {}: {m}", Bytes::new(&got.wire), ex.name)),
+                None => Err(format!(
+                    "internal: {} is not one of the profile's messages",
+                    Bytes::new(sent)
+                )),
+            },
+        }
+    }
+
+    /// Whether replies are checked by a profile.
+    pub(crate) fn has_profile(&self) -> bool {
+        self.oracle.is_some()
+    }
+
+    /// A connection log for a connection that could not be made.
+    pub(crate) fn failed_log(label: &str) -> ConnLog {
+        ConnLog {
+            label: label.to_owned(),
+            steps: Vec::new(),
+            end: ConnEnd::NotConnected,
+            boundaries: Boundaries::NotApplicable,
+            received_total: 0,
+            sent_total: 0,
+        }
+    }
+
+    fn push_step(&mut self, step: Step) {
+        if self.log.steps.len() < MAX_STEPS {
+            self.log.steps.push(step);
+        }
+    }
+
+    /// Shrink the socket's receive buffer (to make the server's writes block sooner).
+    pub(crate) fn small_receive_buffer(&self) {
+        // Best effort: the kernel rounds and clamps the size.
+        let _ = SockRef::from(&self.stream).set_recv_buffer_size(4096);
+    }
+
+    /// The queues of the server's end of this connection, looked up with
+    /// `sock_diag` (so only for a server on this machine): its unread input
+    /// and its written but unacknowledged output. `None` where that cannot
+    /// be looked up.
+    pub(crate) fn server_queues(&self) -> Option<framecheck_wire::pace::procnet::Queues> {
+        let (ours, theirs) = (
+            self.stream.local_addr().ok()?,
+            self.stream.peer_addr().ok()?,
+        );
+        let mut diag =
+            framecheck_wire::pace::sockdiag::SockDiag::open(Duration::from_millis(50)).ok()?;
+        diag.queues(theirs, ours).ok().flatten()
+    }
+
+    /// Send `bytes` in `pieces`, logging the delivery. Pieces are paced
+    /// (each lands before the next) unless `pause` is zero.
+    pub(crate) fn send(
+        &mut self,
+        bytes: &[u8],
+        pieces: &Pieces,
+        pause: Duration,
+        deadline: Instant,
+    ) -> Result<(), String> {
+        let at = self.t0.elapsed();
+        let d = if pause.is_zero() {
+            send_pieces(&self.stream, bytes, pieces, &mut Pacing::none(), deadline)
+        } else {
+            send_pieces(&self.stream, bytes, pieces, &mut self.pacing, deadline)
+        };
+        self.log_delivery(at, bytes, pieces, &d)
+    }
+
+    /// Wait until everything sent has landed at the server (a piece
+    /// boundary between two sends), and record how sure that is.
+    pub(crate) fn settle(&mut self, deadline: Instant) {
+        let b = self.pacing.settle(deadline);
+        self.log.boundaries = self.log.boundaries.weakest(b);
+    }
+
+    /// A reply to the bytes sent so far proves the server read them: the
+    /// boundary before the next send is confirmed.
+    pub(crate) fn boundary_confirmed_by_reply(&mut self) {
+        self.log.boundaries = self.log.boundaries.weakest(Boundaries::Confirmed);
+    }
+
+    fn log_delivery(
+        &mut self,
+        at: Duration,
+        bytes: &[u8],
+        pieces: &Pieces,
+        d: &Delivery,
+    ) -> Result<(), String> {
+        self.push_step(Step::Sent {
+            at,
+            bytes: Bytes::new(bytes),
+            schedule: pieces.to_string(),
+            boundaries: d.boundaries,
+        });
+        self.log.boundaries = self.log.boundaries.weakest(d.boundaries);
+        self.log.sent_total += d.written as u64;
+        match &d.error {
+            None => Ok(()),
+            Some(e) => {
+                let error = e.to_string();
+                self.push_step(Step::WriteFailed {
+                    at: self.t0.elapsed(),
+                    written: d.written as u64,
+                    error: error.clone(),
+                });
+                Err(error)
+            }
+        }
+    }
+
+    /// Send `bytes` in `pieces` from a second thread while reading replies
+    /// until `replies` frames arrived in total (or the wait ends otherwise), so
+    /// neither side's socket buffer can fill and deadlock the exchange.
+    pub(crate) fn send_while_reading(
+        &mut self,
+        bytes: &[u8],
+        pieces: &Pieces,
+        pause: Duration,
+        replies: usize,
+        deadline: Instant,
+        shutdown_after: bool,
+    ) -> (Result<(), String>, Wait) {
+        let at = self.t0.elapsed();
+        let writer = match self.stream.try_clone() {
+            Ok(w) => w,
+            Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
+        };
+        let mut pacing = if pause.is_zero() {
+            Pacing::none()
+        } else {
+            std::mem::replace(&mut self.pacing, Pacing::none())
+        };
+        let (delivery, wait) = std::thread::scope(|s| {
+            let pacing = &mut pacing;
+            let writer = &writer;
+            let handle = s.spawn(move || {
+                let d = send_pieces(writer, bytes, pieces, pacing, deadline);
+                if shutdown_after {
+                    let _ = writer.shutdown(Shutdown::Write);
+                }
+                d
+            });
+            let wait = self.read_frames(replies, deadline);
+            if !matches!(wait, Wait::Done) {
+                // Unblock a writer stuck on a server that stopped reading.
+                let _ = writer.shutdown(Shutdown::Write);
+            }
+            let delivery = handle.join().unwrap_or_else(|_| Delivery {
+                boundaries: Boundaries::NotGuaranteed,
+                written: 0,
+                error: Some(std::io::Error::other("writer thread panicked")),
+            });
+            (delivery, wait)
+        });
+        if !pause.is_zero() {
+            self.pacing = pacing;
+        }
+        (self.log_delivery(at, bytes, pieces, &delivery), wait)
+    }
+
+    /// Send `bytes` (one write) from a second thread, then one more byte,
+    /// `filler`, every `every`, while reading until the server ends the
+    /// connection or `deadline` passes. Unlike
+    /// [`Conn::send_while_reading`], no reply ends the wait and our write
+    /// side stays open until the server has ended the connection: the
+    /// server never sees our EOF, and bytes keep arriving, so neither an
+    /// EOF nor an idle timeout longer than `every` can end the connection.
+    pub(crate) fn send_and_trickle(
+        &mut self,
+        bytes: &[u8],
+        filler: u8,
+        every: Duration,
+        deadline: Instant,
+    ) -> Trickled {
+        let at = self.t0.elapsed();
+        let writer = match self.stream.try_clone() {
+            Ok(w) => w,
+            Err(e) => {
+                return Trickled {
+                    sent: Err(e.to_string()),
+                    wait: Wait::Io(e.to_string()),
+                    written_at: None,
+                    ended_at: Instant::now(),
+                    filler_bytes: 0,
+                    last_filler: None,
+                };
+            }
+        };
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let (delivery, written_at, trickled, last_trickle, wait, ended_at) =
+            std::thread::scope(|s| {
+                let writer = &writer;
+                let handle = s.spawn(move || {
+                    let pieces = Pieces::whole(bytes.len());
+                    let d = send_pieces(writer, bytes, &pieces, &mut Pacing::none(), deadline);
+                    let written_at = d.error.is_none().then(Instant::now);
+                    let (mut trickled, mut last) = (0usize, None);
+                    if written_at.is_some() {
+                        // A disconnected channel (the reader is done) ends the trickle too.
+                        while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped
+                            .recv_timeout(
+                                every.min(deadline.saturating_duration_since(Instant::now())),
+                            )
+                        {
+                            if Instant::now() >= deadline {
+                                break;
+                            }
+                            let one = send_pieces(
+                                writer,
+                                &[filler],
+                                &Pieces::whole(1),
+                                &mut Pacing::none(),
+                                deadline,
+                            );
+                            if one.error.is_some() {
+                                break;
+                            }
+                            trickled += 1;
+                            last = Some(Instant::now());
+                        }
+                    }
+                    (d, written_at, trickled, last)
+                });
+                let wait = self.read_to_end(deadline);
+                let ended_at = Instant::now();
+                drop(stop);
+                // The connection is over (or the deadline passed): unblock a
+                // writer stuck on a server that stopped reading.
+                let _ = writer.shutdown(Shutdown::Write);
+                let (d, written_at, trickled, last) = handle.join().unwrap_or_else(|_| {
+                    (
+                        Delivery {
+                            boundaries: Boundaries::NotGuaranteed,
+                            written: 0,
+                            error: Some(std::io::Error::other("writer thread panicked")),
+                        },
+                        None,
+                        0,
+                        None,
+                    )
+                });
+                (d, written_at, trickled, last, wait, ended_at)
+            });
+        let sent = self.log_delivery(at, bytes, &Pieces::whole(bytes.len()), &delivery);
+        self.log.sent_total += trickled as u64;
+        Trickled {
+            sent,
+            wait,
+            written_at,
+            ended_at,
+            filler_bytes: trickled,
+            last_filler: last_trickle,
+        }
+    }
+
+    /// Like [`Conn::send_while_reading`], but reading starts only `delay`
+    /// after writing began (a slow reader).
+    pub(crate) fn send_then_read_late(
+        &mut self,
+        bytes: &[u8],
+        pieces: &Pieces,
+        delay: Duration,
+        replies: usize,
+        deadline: Instant,
+    ) -> (Result<(), String>, Wait) {
+        let at = self.t0.elapsed();
+        let writer = match self.stream.try_clone() {
+            Ok(w) => w,
+            Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
+        };
+        let (delivery, wait) = std::thread::scope(|s| {
+            let handle =
+                s.spawn(|| send_pieces(&writer, bytes, pieces, &mut Pacing::none(), deadline));
+            std::thread::sleep(delay.min(deadline.saturating_duration_since(Instant::now())));
+            let wait = self.read_frames(replies, deadline);
+            if !matches!(wait, Wait::Done) {
+                let _ = writer.shutdown(Shutdown::Write);
+            }
+            let delivery = handle.join().unwrap_or_else(|_| Delivery {
+                boundaries: Boundaries::NotGuaranteed,
+                written: 0,
+                error: Some(std::io::Error::other("writer thread panicked")),
+            });
+            (delivery, wait)
+        });
+        (self.log_delivery(at, bytes, pieces, &delivery), wait)
+    }
+
+    /// Decoded replies so far (up to [`MAX_KEPT`] bytes of them).
+    pub(crate) fn frames(&self) -> &[Frame] {
+        &self.frames
+    }
+
+    /// Replies decoded in total, kept or not.
+    pub(crate) fn frame_count(&self) -> u64 {
+        self.frames.len() as u64 + self.uncounted_frames
+    }
+
+    /// Bytes of a partial reply held by the decoder.
+    pub(crate) fn partial_reply(&self) -> usize {
+        self.dec.held()
+    }
+
+    /// Bytes received in total, after the reply to a profile's session opener.
+    pub(crate) fn received_total(&self) -> u64 {
+        self.log.received_total - self.opener_received
+    }
+
+    /// Read until `replies` replies have been decoded in total.
+    pub(crate) fn read_frames(&mut self, replies: usize, deadline: Instant) -> Wait {
+        loop {
+            if self.frame_count() >= replies as u64 {
+                return Wait::Done;
+            }
+            if let Some(e) = &self.reply_error {
+                return Wait::Garbled(e.clone());
+            }
+            match self.read_once(deadline) {
+                Wait::Done => {}
+                // The final `eof` message arrives with the FIN.
+                Wait::Fin if self.frame_count() >= replies as u64 => return Wait::Done,
+                other => return other,
+            }
+        }
+    }
+
+    /// Bytes sent in total.
+    pub(crate) fn sent_total(&self) -> u64 {
+        self.log.sent_total
+    }
+
+    /// One read: wait until some bytes arrive (or the connection ends).
+    pub(crate) fn read_some(&mut self, deadline: Instant) -> Wait {
+        self.read_once(deadline)
+    }
+
+    /// Read until the server ends the connection (FIN or RST) or the deadline.
+    pub(crate) fn read_to_end(&mut self, deadline: Instant) -> Wait {
+        if let ConnEnd::Fin { .. } = self.log.end {
+            return Wait::Fin;
+        }
+        if let ConnEnd::Rst { .. } = self.log.end {
+            return Wait::Rst;
+        }
+        loop {
+            match self.read_once(deadline) {
+                Wait::Done | Wait::Garbled(_) => {}
+                other => return other,
+            }
+        }
+    }
+
+    /// One read, before `deadline`. `Done` means bytes arrived.
+    fn read_once(&mut self, deadline: Instant) -> Wait {
+        match self.log.end {
+            ConnEnd::Fin { .. } => return Wait::Fin,
+            ConnEnd::Rst { .. } => return Wait::Rst,
+            _ => {}
+        }
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                self.log.end = ConnEnd::Timeout {
+                    at: self.t0.elapsed(),
+                };
+                return Wait::Timeout;
+            }
+            if let Err(e) = self.stream.set_read_timeout(Some(left)) {
+                return Wait::Io(e.to_string());
+            }
+            match self.stream.read(&mut self.buf) {
+                Ok(0) => {
+                    self.log.end = ConnEnd::Fin {
+                        at: self.t0.elapsed(),
+                    };
+                    self.end_of_replies();
+                    return Wait::Fin;
+                }
+                Ok(n) => {
+                    self.accept(n);
+                    return Wait::Done;
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::ConnectionReset | ErrorKind::ConnectionAborted
+                    ) =>
+                {
+                    self.log.end = ConnEnd::Rst {
+                        at: self.t0.elapsed(),
+                    };
+                    return Wait::Rst;
+                }
+                Err(e) => return Wait::Io(e.to_string()),
+            }
+        }
+    }
+
+    /// Record and decode `n` bytes just read into `buf`.
+    fn accept(&mut self, n: usize) {
+        let at = self.t0.elapsed();
+        self.log.received_total += n as u64;
+        if self.log.steps.len() < MAX_STEPS {
+            self.log.steps.push(Step::Received {
+                at,
+                bytes: Bytes::new(&self.buf[..n]),
+            });
+        }
+        if self.reply_error.is_some() {
+            return;
+        }
+        let mut input: &[u8] = &self.buf[..n];
+        loop {
+            match self.dec.decode(&mut input) {
+                Ok(Some(frame)) => {
+                    if self.kept + frame.wire().len() <= MAX_KEPT {
+                        self.kept += frame.wire().len();
+                        self.frames.push(frame.to_owned_frame());
+                    } else {
+                        self.uncounted_frames += 1;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    self.reply_error = Some(e);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// The server's stream ended: take the final `eof` message or note a
+    /// reply cut short.
+    fn end_of_replies(&mut self) {
+        if self.reply_error.is_some() {
+            return;
+        }
+        match self.dec.finish() {
+            Ok(Some(frame)) => {
+                let frame = frame.to_owned_frame();
+                self.frames.push(frame);
+            }
+            Ok(None) => {}
+            Err(e) => self.reply_error = Some(e),
+        }
+    }
+
+    /// `shutdown(SHUT_WR)`: tell the server no more bytes will come.
+    pub(crate) fn shutdown_write(&mut self) {
+        let _ = self.stream.shutdown(Shutdown::Write);
+        self.push_step(Step::ShutdownWrite {
+            at: self.t0.elapsed(),
+        });
+    }
+
+    /// Abort with RST (`SO_LINGER` 0, then close) and hand back the timeline.
+    pub(crate) fn reset(mut self) -> ConnLog {
+        let _ = SockRef::from(&self.stream).set_linger(Some(Duration::ZERO));
+        self.push_step(Step::Reset {
+            at: self.t0.elapsed(),
+        });
+        self.log
+    }
+
+    /// Close normally and hand back the timeline.
+    pub(crate) fn close(mut self) -> ConnLog {
+        self.push_step(Step::Closed {
+            at: self.t0.elapsed(),
+        });
+        self.log
+    }
+}

@@ -1,0 +1,172 @@
+//! The `limits/*` cases: a header declaring more than the maximum
+//! (`limits/length-over-max`), a frame with no delimiter within the maximum
+//! (`limits/over-long-frame`) and an unknown tag (`limits/unknown-tag`)
+//! must make the server close promptly, replying nothing (`refused`; the
+//! dispatcher builds the bytes); a client that stalls mid-message should
+//! be disconnected (`limits/idle-timeout`).
+
+use std::time::{Duration, Instant};
+
+use framecheck_event::{Ms, Verdict};
+
+use super::{Ctx, Finding};
+use crate::catalogue::header_cut_point;
+use crate::conn::Wait;
+use crate::delivery::Pieces;
+
+/// Send `bytes` that the server must refuse: it closes (FIN or RST)
+/// within `prompt` of the moment the last of them (the byte that crosses
+/// the limit) was written, without echoing anything.
+///
+/// Bytes keep coming after that, one every [`TRICKLE`], and our write side
+/// stays open, so the server can only end the connection because of what
+/// it received: a server with no limit and an idle timeout (or one that
+/// only closes on our EOF) keeps the connection open and fails, instead of
+/// passing when its idle timeout happens to be shorter than `prompt`. The
+/// evidence says how long before the close the last byte arrived.
+pub(super) fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
+    let mut conn = ctx.connect("client")?;
+    let started = Instant::now();
+    let deadline = ctx.until(ctx.limits.close);
+    let filler = (b'a'..=b'z')
+        .chain(0..=255)
+        .find(|b| !ctx.spec.delimiter().is_some_and(|d| d.contains(b)))
+        .unwrap_or(b'a');
+    let t = conn.send_and_trickle(bytes, filler, TRICKLE, deadline);
+    // From the byte that crossed the limit; if writing failed, the server
+    // ended the connection before it had everything, so from the start.
+    let crossed = t.written_at.unwrap_or(started);
+    let took = t.ended_at.saturating_duration_since(crossed);
+    let received = conn.received_total();
+    if let Err(e) = &t.sent {
+        ctx.note(format!("write stopped: {e}"));
+    }
+    if t.filler_bytes > 0 {
+        let last = t.last_filler.map_or(String::new(), |l| {
+            format!(
+                ", the last {} before the connection ended",
+                Ms(t.ended_at.saturating_duration_since(l))
+            )
+        });
+        ctx.note(format!(
+            "{} more bytes trickled after {what}, one per {}, to keep the connection busy{last}",
+            t.filler_bytes,
+            Ms(TRICKLE)
+        ));
+    }
+    ctx.keep(conn.close());
+    let expected = format!(
+        "the server closes within {} of {what}, replying nothing",
+        Ms(ctx.limits.prompt)
+    );
+    let wait = t.wait;
+    match wait {
+        Wait::Fin | Wait::Rst if received == 0 && took <= ctx.limits.prompt => {
+            ctx.note(format!(
+                "the server closed {} after {what} was written, while bytes were still arriving",
+                Ms(took)
+            ));
+            Ok(())
+        }
+        Wait::Fin | Wait::Rst if received == 0 => Err(Finding::fail(
+            format!("the server closed only {} after {what}", Ms(took)),
+            expected,
+            format!(
+                "{} after {} (an idle timeout or a buffer valve, not a limit?)",
+                wait.describe(),
+                Ms(took)
+            ),
+        )),
+        Wait::Fin | Wait::Rst => Err(Finding {
+            verdict: Verdict::Warn,
+            message: format!("the server replied {received} bytes before closing after {what}"),
+            expected,
+            observed: format!("{received} bytes, then {}", wait.describe()),
+        }),
+        other => Err(Finding::fail(
+            format!("the server kept the connection open after {what}"),
+            expected,
+            format!(
+                "{} after {}, {received} bytes received",
+                other.describe(),
+                Ms(took)
+            ),
+        )),
+    }
+}
+
+/// How often `refused` sends one more byte while it waits: shorter than
+/// any idle timeout a server would sensibly use.
+const TRICKLE: Duration = Duration::from_millis(20);
+
+pub(super) fn idle_timeout(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
+    let m = ctx.maker.body_message(0, 16);
+    let cut = header_cut_point(ctx.spec).map_or((m.len() / 2).max(1), |(_, c)| c);
+    let partial =
+        header_cut_point(ctx.spec).map_or_else(|| m[..cut].to_vec(), |(h, c)| h[..c].to_vec());
+    let mut conn = ctx.connect("idle client")?;
+    let _ = conn.send(
+        &partial,
+        &Pieces::whole(partial.len()),
+        ctx.limits.pause,
+        ctx.until(ctx.limits.reply),
+    );
+    let started = Instant::now();
+    let wait = conn.read_to_end(ctx.until(ctx.limits.idle));
+    let took = started.elapsed();
+    ctx.keep(conn.close());
+    match wait {
+        Wait::Fin | Wait::Rst => {
+            ctx.note(format!(
+                "idle timeout measured: the server closed {} after the last byte",
+                Ms(took)
+            ));
+            Ok(())
+        }
+        other => Err(Finding {
+            verdict: Verdict::Warn,
+            message: format!("no idle timeout within {}", Ms(ctx.limits.idle)),
+            expected: "the server disconnects a client that stalls mid-message".to_owned(),
+            observed: format!("{} after {}", other.describe(), Ms(took)),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use framecheck_framing::Spec;
+
+    use super::super::test_server::{Serve, run, server};
+    use crate::timing::Limits;
+    use framecheck_event::Verdict;
+
+    /// Regression (reports/independent-servers.md, `crlf_no_limit.py` with
+    /// a 0.2 s idle timeout): a server with no line limit whose idle
+    /// timeout is shorter than "promptly" passed `limits/over-long-frame`.
+    #[test]
+    fn refusal_is_told_from_an_idle_timeout() {
+        let spec: Spec = "line".parse().expect("spec");
+        let limit = spec.max() + spec.overhead();
+        let table: &[(&str, Serve, Option<Verdict>)] = &[
+            ("closes_at_the_limit", Serve::Limit(limit), None),
+            (
+                "no_limit_idle_timeout_200ms",
+                Serve::NoLimitIdle(Duration::from_millis(200)),
+                Some(Verdict::Fail),
+            ),
+            (
+                "no_limit_idle_timeout_60ms",
+                Serve::NoLimitIdle(Duration::from_millis(60)),
+                Some(Verdict::Fail),
+            ),
+        ];
+        for (name, serve, want) in table {
+            let addr = server(*serve);
+            let got = run(addr, &spec, "limits/over-long-frame", Limits::scaled(1.0));
+            let got_verdict = got.as_ref().err().map(|f| f.verdict);
+            assert_eq!(got_verdict, *want, "{name}: {got:?}");
+        }
+    }
+}

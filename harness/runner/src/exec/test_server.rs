@@ -1,0 +1,102 @@
+//! Test support for the case groups: a loopback server with a chosen
+//! behaviour, and a runner for one catalogue case against it.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use framecheck_framing::Spec;
+
+use super::{Ctx, Extra, Finding, run_case};
+use crate::catalogue::catalogue;
+use crate::messages::Maker;
+use crate::rng::Rng;
+use crate::timing::Limits;
+
+/// How a test server treats one connection.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Serve {
+    /// Echo every complete `\n` line; close on EOF.
+    EchoLines,
+    /// Buffer everything, echo nothing, and close after `0` of silence
+    /// (no line limit, an idle timeout).
+    NoLimitIdle(Duration),
+    /// Close once more than `0` bytes arrived without a `\n`.
+    Limit(usize),
+}
+
+/// A loopback server for `serve`; it stops accepting after 20 s.
+pub(super) fn server(serve: Serve) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    listener.set_nonblocking(true).expect("nonblocking");
+    std::thread::spawn(move || {
+        let until = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < until {
+            match listener.accept() {
+                Ok((s, _)) => {
+                    std::thread::spawn(move || handle(s, serve));
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(1)),
+            }
+        }
+    });
+    addr
+}
+
+fn handle(mut s: TcpStream, serve: Serve) {
+    let _ = s.set_nonblocking(false);
+    let idle = match serve {
+        Serve::NoLimitIdle(d) => d,
+        _ => Duration::from_secs(10),
+    };
+    let _ = s.set_read_timeout(Some(idle));
+    let mut held = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            return;
+        }
+        held.extend_from_slice(&buf[..n]);
+        match serve {
+            Serve::EchoLines => {
+                while let Some(i) = held.iter().position(|&b| b == b'\n') {
+                    let line: Vec<u8> = held.drain(..=i).collect();
+                    if s.write_all(&line).is_err() {
+                        return;
+                    }
+                }
+            }
+            Serve::NoLimitIdle(_) => {}
+            Serve::Limit(max) => {
+                if !held.contains(&b'\n') && held.len() > max {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn run(addr: SocketAddr, spec: &Spec, id: &str, limits: Limits) -> Result<(), Finding> {
+    let case = catalogue(spec)
+        .into_iter()
+        .find(|c| c.id == id)
+        .expect("case in the catalogue");
+    let t0 = Instant::now();
+    let mut ctx = Ctx {
+        addr,
+        spec,
+        maker: Maker::with(spec, None),
+        rng: Rng::for_case(1, id),
+        seed: 1,
+        t0,
+        deadline: t0 + limits.case,
+        limits,
+        trials: 4,
+        churn: 0,
+        replay: None,
+        conns: Vec::new(),
+        extra: Extra::default(),
+    };
+    run_case(&mut ctx, &case)
+}

@@ -1,0 +1,303 @@
+//! Protocol profiles: how to hold a conversation with a server that does not
+//! echo.
+//!
+//! A profile is a small TOML file (`--profile FILE`) or a built-in name
+//! (`--profile redis`, `mqtt`, `dns`). It gives the framing of requests and of
+//! replies (they may differ), an optional session opener sent first on every
+//! connection, and one or more exchanges: the bytes of one request, and what
+//! its reply must look like.
+//!
+//! ```toml
+//! version = 1                  # optional; the only version is 1
+//! name = "redis"
+//! about = "Redis inline commands over CRLF"
+//!
+//! [framing]
+//! request = "crlf"             # framing specs, as for --framing
+//! reply = "crlf,max=4KiB"
+//!
+//! [opener]                     # optional: sent first on every connection
+//! send.hex = "10 0c 00 04 4d 51 54 54 04 02 00 3c 00 00"
+//! expect.exact.hex = "20 02 00 00"
+//!
+//! [[exchange]]
+//! name = "ping"
+//! send.text = "PING\r\n"       # one whole request frame, as on the wire
+//! expect.exact.text = "+PONG\r\n"
+//! ```
+//!
+//! Bytes are written `{ text = "..." }` (TOML escapes, sent as UTF-8) or
+//! `{ hex = "..." }` (pairs of hex digits; spaces allowed). What `send` holds
+//! must be exactly one complete frame of the request framing. An `expect`
+//! table holds one of:
+//!
+//! | form | passes when the reply frame… |
+//! |---|---|
+//! | none, or `any = true` | is any complete frame of the reply framing |
+//! | `exact = BYTES` | equals `BYTES` |
+//! | `prefix = BYTES` | starts with `BYTES` |
+//! | `offsets = [{ at = N, hex = "..", mask = ".." }, …]` | has these bytes at these offsets (each observed byte `AND`-ed with `mask` first, if given) |
+//!
+//! and optionally `part = "wire"` (the default: the frame as on the wire, with
+//! its length field or delimiter) or `part = "payload"` (the payload only).
+//!
+//! Everything is bounded: a profile file is at most [`MAX_FILE`] bytes, has at
+//! most [`MAX_EXCHANGES`] exchanges, and no reply is read past the reply
+//! framing's `max` plus its header.
+//!
+//! ```
+//! use framecheck_runner::profile::Profile;
+//! let redis = Profile::builtin("redis").expect("built in");
+//! assert_eq!(redis.request.to_string(), "crlf");
+//! let ping = &redis.exchanges[0];
+//! assert_eq!(ping.send, b"PING\r\n");
+//! assert!(ping.expect.check(b"+PONG\r\n", b"+PONG").is_ok());
+//! assert!(ping.expect.check(b"-ERR\r\n", b"-ERR").is_err());
+//! ```
+
+mod bytes;
+mod expect;
+mod file;
+mod probe;
+
+use std::fmt;
+use std::path::Path;
+
+use framecheck_framing::Spec;
+
+use crate::Error;
+
+pub use expect::{At, Expect, Mismatch, Part, Rule};
+pub use probe::{ProbeEnd, ProbeStep, probe};
+
+/// The largest profile file read, in bytes.
+pub const MAX_FILE: usize = 1024 * 1024;
+/// The most exchanges a profile may list.
+pub const MAX_EXCHANGES: usize = 64;
+
+/// The built-in profiles: name and TOML text (the files under `harness/runner/profiles/`).
+pub const BUILTIN: [(&str, &str); 3] = [
+    ("redis", include_str!("../profiles/redis.toml")),
+    ("mqtt", include_str!("../profiles/mqtt.toml")),
+    ("dns", include_str!("../profiles/dns.toml")),
+];
+
+/// A parsed and checked protocol profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Profile {
+    /// Short name (`redis`); the file stem when the file has no `name`.
+    pub name: String,
+    /// One line about the protocol.
+    pub about: String,
+    /// How to name it again on a command line: the built-in name or the path.
+    pub origin: String,
+    /// How requests are framed.
+    pub request: Spec,
+    /// How replies are framed.
+    pub reply: Spec,
+    /// Sent first on every connection, with its own expected reply.
+    pub opener: Option<Exchange>,
+    /// The requests and their expected replies; at least one.
+    pub exchanges: Vec<Exchange>,
+}
+
+/// One request and what its reply must look like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// Name (`ping`), unique within the profile; `opener` for the opener.
+    pub name: String,
+    /// One complete request frame, as on the wire.
+    pub send: Vec<u8>,
+    /// The check on the one reply frame.
+    pub expect: Expect,
+}
+
+impl Profile {
+    /// Parse and check a profile's TOML text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Profile, Error> {
+        file::parse(text, origin)
+    }
+
+    /// A built-in profile by name (`redis`, `mqtt`, `dns`).
+    pub fn builtin(name: &str) -> Option<Profile> {
+        let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
+        // The built-ins are checked by the tests; a broken one is a bug.
+        let mut profile = Profile::parse(text, &format!("builtin:{name}")).ok()?;
+        name.clone_into(&mut profile.origin);
+        Some(profile)
+    }
+
+    /// What `--profile ARG` names: an existing file, else a built-in name.
+    pub fn load(arg: &str) -> Result<Profile, Error> {
+        let path = Path::new(arg);
+        if path.is_file() {
+            return Profile::read(path);
+        }
+        Profile::builtin(arg).ok_or_else(|| Error::UnknownProfile {
+            name: arg.to_owned(),
+        })
+    }
+
+    /// Read and parse a profile file (at most [`MAX_FILE`] bytes).
+    pub fn read(path: &Path) -> Result<Profile, Error> {
+        use std::io::Read as _;
+        let shown = path.display().to_string();
+        let read_err = |source| Error::ReadFile {
+            what: "profile",
+            path: shown.clone(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(read_err)?;
+        let mut text = String::new();
+        let limit = u64::try_from(MAX_FILE).unwrap_or(u64::MAX) + 1;
+        file.take(limit)
+            .read_to_string(&mut text)
+            .map_err(read_err)?;
+        if text.len() > MAX_FILE {
+            return Err(Error::FileTooBig {
+                what: "profile",
+                path: shown,
+                max: MAX_FILE,
+            });
+        }
+        let mut profile = Profile::parse(&text, &shown)?;
+        if profile.name.is_empty() {
+            profile.name = path.file_stem().map_or_else(
+                || "profile".to_owned(),
+                |s| s.to_string_lossy().into_owned(),
+            );
+        }
+        Ok(profile)
+    }
+
+    /// The most bytes one reply frame can take on the wire: the reply
+    /// framing's `max` plus its header or delimiter.
+    pub fn reply_limit(&self) -> usize {
+        self.reply.max().saturating_add(self.reply.overhead())
+    }
+
+    /// The opener (if any) then every exchange, in the order a probe sends them.
+    pub fn steps(&self) -> impl Iterator<Item = &Exchange> {
+        self.opener.iter().chain(&self.exchanges)
+    }
+}
+
+impl fmt::Display for Profile {
+    /// `redis (requests crlf,max=4KiB, replies crlf,max=4KiB, 2 exchanges)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (requests {}, replies {}, {}{} exchange{})",
+            self.name,
+            self.request,
+            self.reply,
+            if self.opener.is_some() {
+                "opener + "
+            } else {
+                ""
+            },
+            self.exchanges.len(),
+            if self.exchanges.len() == 1 { "" } else { "s" },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_parse_and_their_messages_are_one_frame() {
+        for (name, text) in BUILTIN {
+            let p = Profile::parse(text, name).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(p.name, name, "{name}: name field");
+            assert!(!p.exchanges.is_empty(), "{name}: no exchange");
+            assert!(Profile::builtin(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    #[expect(
+        clippy::type_complexity,
+        reason = "a scenario table reads best as tuples"
+    )]
+    fn builtin_bytes_are_the_documented_ones() {
+        let cases: [(&str, Option<&[u8]>, &[u8]); 3] = [
+            ("redis", None, b"PING\r\n"),
+            (
+                "mqtt",
+                Some(b"\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00"),
+                b"\xc0\x00",
+            ),
+            (
+                "dns",
+                None,
+                b"\x00\x21\x66\x63\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\
+                  \x0aframecheck\x04test\x00\x00\x01\x00\x01",
+            ),
+        ];
+        for (name, opener, first) in cases {
+            let p = Profile::builtin(name).expect(name);
+            assert_eq!(p.opener.as_ref().map(|o| &o.send[..]), opener, "{name}");
+            assert_eq!(p.exchanges[0].send, first, "{name}");
+        }
+    }
+
+    #[test]
+    fn builtin_expectations_accept_the_real_replies() {
+        // Replies as captured from redis-server 7, mosquitto 2 and dnsmasq 2.9.
+        let dns_reply: &[u8] = b"\x00\x31\x66\x63\x85\x80\x00\x01\x00\x01\x00\x00\x00\x00\
+            \x0aframecheck\x04test\x00\x00\x01\x00\x01\
+            \xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x00\x00\x04\x7f\x00\x00\x01";
+        let cases: [(&str, usize, &[u8], usize); 4] = [
+            ("redis", 0, b"+PONG\r\n", 0),
+            ("mqtt", 0, b"\xd0\x00", 2),
+            ("mqtt", usize::MAX, b"\x20\x02\x00\x00", 2),
+            ("dns", 0, dns_reply, 2),
+        ];
+        for (name, i, wire, head) in cases {
+            let p = Profile::builtin(name).expect(name);
+            let ex = if i == usize::MAX {
+                p.opener.as_ref().expect("opener")
+            } else {
+                &p.exchanges[i]
+            };
+            let payload = if name == "redis" {
+                &wire[..wire.len() - 2]
+            } else {
+                &wire[head..]
+            };
+            assert_eq!(ex.expect.check(wire, payload), Ok(()), "{name} {}", ex.name);
+        }
+    }
+
+    #[test]
+    fn load_names_a_file_or_a_builtin() {
+        assert_eq!(Profile::load("dns").expect("dns").name, "dns");
+        let err = Profile::load("nosuch").expect_err("unknown").to_string();
+        assert!(
+            err.contains("\"nosuch\"") && err.contains("redis, mqtt, dns"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn read_bounds_the_file_and_names_it_after_its_stem() {
+        let dir = std::env::temp_dir().join(format!("framecheck-profile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp dir");
+        let small = dir.join("echo-ish.toml");
+        std::fs::write(
+            &small,
+            "[framing]\nrequest = \"line\"\nreply = \"line\"\n[[exchange]]\nsend.text = \"hi\\n\"\n",
+        )
+        .expect("write");
+        let p = Profile::read(&small).expect("small profile");
+        assert_eq!(p.name, "echo-ish");
+        assert_eq!(p.exchanges[0].name, "exchange-1");
+        let big = dir.join("big.toml");
+        std::fs::write(&big, vec![b'#'; MAX_FILE + 1]).expect("write");
+        let err = Profile::read(&big).expect_err("too big");
+        assert!(matches!(err, Error::FileTooBig { .. }), "{err}");
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+}

@@ -1,0 +1,329 @@
+//! The catalogue of injectable bugs: one classic framing mistake each.
+
+use std::fmt;
+use std::str::FromStr;
+
+use framecheck_framing::{Kind, LenField, Spec, TagRule};
+
+/// One classic framing bug that a reference server can be built with.
+///
+/// Each variant has a stable kebab-case name (its [`Display`](fmt::Display)
+/// and [`FromStr`] form), a one-line [`description`](Bug::description), and
+/// applies to some framings only ([`Bug::applies_to`]).
+///
+/// ```
+/// use framecheck_servers::Bug;
+/// let bug: Bug = "trusts-length".parse()?;
+/// assert_eq!(bug, Bug::TrustsLength);
+/// assert!(bug.applies_to(&"u32be".parse()?));
+/// assert!(!bug.applies_to(&"crlf".parse()?));
+/// assert!(Bug::ALL.iter().all(|b| b.to_string().parse::<Bug>().ok() == Some(*b)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Bug {
+    /// Decodes one frame per `recv` and drops the rest of the read, including
+    /// any partial frame; for `eof` framing the first read is the message.
+    RecvIsMessage,
+    /// Looks for the delimiter only inside the newest read, so a delimiter
+    /// split across two reads is missed.
+    DelimInOneRead,
+    /// Reads a fixed-width header with one `recv` and zero-fills what that
+    /// read did not return.
+    HeaderInOneRecv,
+    /// Believes the declared length: no maximum, waits for the whole body
+    /// (buffering at most 64 MiB of it, a safety valve).
+    TrustsLength,
+    /// Buffers a line until its delimiter comes, however long it grows (up to
+    /// a 64 MiB safety valve).
+    NoLineLimit,
+    /// Never closes after the peer's EOF (a 0-byte `recv`).
+    IgnoresEof,
+    /// Batches replies and drops the batch when the peer half-closes.
+    DropsRepliesOnHalfClose,
+    /// The whole server stops when a write fails because the peer reset.
+    DiesOnResetWhileWriting,
+    /// The whole server stops on a frame with an unknown tag.
+    CrashesOnUnknownTag,
+    /// Serves one connection at a time; the others wait in the backlog.
+    OneClientAtATime,
+    /// One non-blocking write per reply on a small send buffer; whatever did
+    /// not fit is lost.
+    IgnoresShortWrites,
+    /// Keeps a duplicate of every accepted socket, so closed connections never
+    /// send FIN, and stops accepting once the descriptor cap is reached.
+    LeaksDescriptor,
+}
+
+impl Bug {
+    /// Every bug, in catalogue order.
+    pub const ALL: [Bug; 12] = [
+        Bug::RecvIsMessage,
+        Bug::DelimInOneRead,
+        Bug::HeaderInOneRecv,
+        Bug::TrustsLength,
+        Bug::NoLineLimit,
+        Bug::IgnoresEof,
+        Bug::DropsRepliesOnHalfClose,
+        Bug::DiesOnResetWhileWriting,
+        Bug::CrashesOnUnknownTag,
+        Bug::OneClientAtATime,
+        Bug::IgnoresShortWrites,
+        Bug::LeaksDescriptor,
+    ];
+
+    /// The stable kebab-case name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bug::RecvIsMessage => "recv-is-message",
+            Bug::DelimInOneRead => "delim-in-one-read",
+            Bug::HeaderInOneRecv => "header-in-one-recv",
+            Bug::TrustsLength => "trusts-length",
+            Bug::NoLineLimit => "no-line-limit",
+            Bug::IgnoresEof => "ignores-eof",
+            Bug::DropsRepliesOnHalfClose => "drops-replies-on-half-close",
+            Bug::DiesOnResetWhileWriting => "dies-on-reset-while-writing",
+            Bug::CrashesOnUnknownTag => "crashes-on-unknown-tag",
+            Bug::OneClientAtATime => "one-client-at-a-time",
+            Bug::IgnoresShortWrites => "ignores-short-writes",
+            Bug::LeaksDescriptor => "leaks-descriptor",
+        }
+    }
+
+    /// What the bug does, in one line.
+    pub fn description(self) -> &'static str {
+        match self {
+            Bug::RecvIsMessage => {
+                "treats each recv as one whole message: one frame per read, the rest of the read is dropped"
+            }
+            Bug::DelimInOneRead => {
+                "looks for the delimiter only within one read, missing one split across reads"
+            }
+            Bug::HeaderInOneRecv => {
+                "reads the fixed-width header with a single recv and zero-fills what is missing"
+            }
+            Bug::TrustsLength => {
+                "trusts the length prefix: no maximum, waits for the whole declared body"
+            }
+            Bug::NoLineLimit => "no limit on line length: buffers until the delimiter comes",
+            Bug::IgnoresEof => "never closes after the peer's EOF (0-byte recv)",
+            Bug::DropsRepliesOnHalfClose => {
+                "batches replies and drops them when the peer half-closes (shutdown SHUT_WR)"
+            }
+            Bug::DiesOnResetWhileWriting => {
+                "the whole server stops when a peer resets while it writes (like an unhandled SIGPIPE)"
+            }
+            Bug::CrashesOnUnknownTag => "the whole server stops on a frame with an unknown tag",
+            Bug::OneClientAtATime => "serves one connection at a time; the others wait",
+            Bug::IgnoresShortWrites => {
+                "treats a partial write as complete: replies lose bytes when the client reads slowly"
+            }
+            Bug::LeaksDescriptor => {
+                "leaks one descriptor per connection (no FIN on close); stops accepting at the cap"
+            }
+        }
+    }
+
+    /// Whether the bug can be injected into a server with this framing.
+    pub fn applies_to(self, spec: &Spec) -> bool {
+        self.inapplicable(spec).is_none()
+    }
+
+    /// Why the bug cannot be injected into a server with this framing, or
+    /// `None` when it can.
+    pub fn inapplicable(self, spec: &Spec) -> Option<&'static str> {
+        match self {
+            Bug::DelimInOneRead => match spec.delimiter() {
+                None => Some("it needs a delimited framing (crlf, delim:BYTES)"),
+                Some(d) if d.len() < 2 => {
+                    Some("a one-byte delimiter cannot be split across reads")
+                }
+                Some(_) => None,
+            },
+            Bug::HeaderInOneRecv => (header_width(spec) < 2).then_some(
+                "it needs a fixed-width header of at least two bytes (u16be, u32be, offset=N, tagged with a length)",
+            ),
+            Bug::TrustsLength => {
+                if !has_length_field(spec) {
+                    Some("it needs a length prefix (u8…u64le, varint, tagged with a length)")
+                } else if !length_can_exceed_max(spec) {
+                    Some("no length field can declare more than the maximum; give a smaller max=")
+                } else {
+                    None
+                }
+            }
+            Bug::NoLineLimit => spec
+                .delimiter()
+                .is_none()
+                .then_some("it needs a delimited framing (line, crlf, delim:BYTES)"),
+            Bug::CrashesOnUnknownTag => match &spec.kind {
+                Kind::Tagged(entries) if entries.len() < 256 => None,
+                Kind::Tagged(_) => Some("every tag is known, so no unknown tag can arrive"),
+                _ => Some("it needs a tagged framing (tagged:TAG=RULE/...)"),
+            },
+            Bug::RecvIsMessage
+            | Bug::IgnoresEof
+            | Bug::DropsRepliesOnHalfClose
+            | Bug::DiesOnResetWhileWriting
+            | Bug::OneClientAtATime
+            | Bug::IgnoresShortWrites
+            | Bug::LeaksDescriptor => None,
+        }
+    }
+
+    /// The names of all bugs, comma-separated.
+    fn known() -> String {
+        Bug::ALL.map(Bug::name).join(", ")
+    }
+}
+
+/// The width of the part of a header that `header-in-one-recv` reads with one
+/// `recv`: `offset` plus a fixed-width length field, or the widest
+/// fixed-width length field after a tag; 0 when there is none.
+pub(crate) fn header_width(spec: &Spec) -> usize {
+    match &spec.kind {
+        Kind::Len(field) => field.width().map_or(0, |w| spec.offset + w),
+        Kind::Tagged(entries) => entries
+            .iter()
+            .filter_map(|e| match e.rule {
+                TagRule::Len(field) => field.width(),
+                TagRule::Fixed(_) => None,
+            })
+            .max()
+            .unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Whether some length field can declare a payload above `spec.max()`.
+fn length_can_exceed_max(spec: &Spec) -> bool {
+    let exceeds = |field: LenField| {
+        i128::from(field.max_value()) + i128::from(spec.adjust)
+            > i128::try_from(spec.max()).unwrap_or(i128::MAX)
+    };
+    match &spec.kind {
+        Kind::Len(field) => exceeds(*field),
+        Kind::Tagged(entries) => entries.iter().any(|e| match e.rule {
+            TagRule::Len(field) => exceeds(field),
+            TagRule::Fixed(_) => false,
+        }),
+        _ => false,
+    }
+}
+
+fn has_length_field(spec: &Spec) -> bool {
+    match &spec.kind {
+        Kind::Len(_) => true,
+        Kind::Tagged(entries) => entries.iter().any(|e| matches!(e.rule, TagRule::Len(_))),
+        _ => false,
+    }
+}
+
+impl fmt::Display for Bug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A bug name that is not one of [`Bug::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown bug {name:?}; expected one of {known}")]
+pub struct UnknownBug {
+    /// The name given.
+    pub name: String,
+    /// The known names, comma-separated.
+    pub known: String,
+}
+
+impl FromStr for Bug {
+    type Err = UnknownBug;
+
+    fn from_str(s: &str) -> Result<Bug, UnknownBug> {
+        Bug::ALL
+            .into_iter()
+            .find(|b| b.name() == s)
+            .ok_or_else(|| UnknownBug {
+                name: s.to_owned(),
+                known: Bug::known(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+        for bug in Bug::ALL {
+            assert_eq!(bug.to_string().parse::<Bug>().ok(), Some(bug));
+            assert!(!bug.description().is_empty());
+            assert!(
+                bug.name()
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || c == b'-')
+            );
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Bug::ALL.len());
+    }
+
+    #[test]
+    fn unknown_name_lists_the_known_ones() {
+        let err = "eats-bytes"
+            .parse::<Bug>()
+            .expect_err("not a bug name")
+            .to_string();
+        assert!(err.contains("\"eats-bytes\""), "{err}");
+        assert!(err.contains("leaks-descriptor"), "{err}");
+    }
+
+    #[test]
+    fn applicability_table() {
+        use Bug::*;
+        let table: &[(Bug, &str, bool)] = &[
+            (DelimInOneRead, "crlf", true),
+            (DelimInOneRead, r"delim:\r\n\r\n", true),
+            (DelimInOneRead, "line", false),
+            (DelimInOneRead, r"delim:\0", false),
+            (DelimInOneRead, "u16be", false),
+            (HeaderInOneRecv, "u16be", true),
+            (HeaderInOneRecv, "u8,offset=1", true),
+            (HeaderInOneRecv, "u8", false),
+            (HeaderInOneRecv, "varint", false),
+            (HeaderInOneRecv, "tagged:A=4/V=u16be", true),
+            (HeaderInOneRecv, "tagged:A=4/V=u8", false),
+            (HeaderInOneRecv, "fixed:8", false),
+            (TrustsLength, "u32be", true),
+            (TrustsLength, "u16be", false),
+            (TrustsLength, "u16be,max=64", true),
+            (TrustsLength, "u8,adjust=-1", false),
+            (TrustsLength, "tagged:A=4/V=u16be", false),
+            (TrustsLength, "tagged:A=4/V=u16be,max=1KiB", true),
+            (TrustsLength, "varint,offset=1", true),
+            (TrustsLength, "tagged:A=4/V=varint", true),
+            (TrustsLength, "tagged:A=4", false),
+            (TrustsLength, "line", false),
+            (TrustsLength, "eof", false),
+            (NoLineLimit, "line", true),
+            (NoLineLimit, "delim:END", true),
+            (NoLineLimit, "eof", false),
+            (CrashesOnUnknownTag, "tagged:A=4", true),
+            (CrashesOnUnknownTag, "u16be", false),
+            (RecvIsMessage, "eof", true),
+            (IgnoresEof, "fixed:4", true),
+            (LeaksDescriptor, "line", true),
+        ];
+        for (bug, spec, applies) in table {
+            let spec: Spec = spec.parse().expect("valid spec");
+            assert_eq!(bug.applies_to(&spec), *applies, "{bug} on {spec}");
+            assert_eq!(
+                bug.inapplicable(&spec).is_some(),
+                !applies,
+                "{bug} on {spec}"
+            );
+        }
+    }
+}
