@@ -3,7 +3,7 @@
 //! server built on `BufRead::read_line`; the suite finds what it gets wrong.
 //!
 //! ```text
-//! cargo run -p framecheck-runner --example check_your_server
+//! cargo run -p framecheck --example check_your_server
 //! ```
 //!
 //! In a test, assert on the summary instead of printing (see
