@@ -90,6 +90,11 @@ pub enum Verdict {
     Fail,
     /// The server broke a SHOULD-level requirement (exit code stays 0).
     Warn,
+    /// The case ran but what it needs to happen for its verdict to mean
+    /// anything did not (the server was never blocked writing when the RST
+    /// came; the clients were not served at once; the churn was cut short):
+    /// no verdict either way. Exit code stays 0; counted apart.
+    NotExercised,
     /// The case does not apply to this framing.
     Skip,
     /// The harness could not run the case (not the server's fault).
@@ -100,10 +105,11 @@ pub enum Verdict {
 
 impl Verdict {
     /// All verdicts, in report order.
-    pub const ALL: [Verdict; 6] = [
+    pub const ALL: [Verdict; 7] = [
         Verdict::Pass,
         Verdict::Fail,
         Verdict::Warn,
+        Verdict::NotExercised,
         Verdict::Skip,
         Verdict::Error,
         Verdict::NotRun,
@@ -115,6 +121,7 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
             Verdict::Warn => "warn",
+            Verdict::NotExercised => "not-exercised",
             Verdict::Skip => "skip",
             Verdict::Error => "error",
             Verdict::NotRun => "not-run",
@@ -304,6 +311,8 @@ pub struct Summary {
     pub failed: usize,
     /// Cases with a warning.
     pub warned: usize,
+    /// Cases that ran but whose scenario did not happen.
+    pub not_exercised: usize,
     /// Cases not applicable.
     pub skipped: usize,
     /// Cases the harness could not run.
@@ -326,6 +335,7 @@ impl Summary {
             Verdict::Pass => self.passed += 1,
             Verdict::Fail => self.failed += 1,
             Verdict::Warn => self.warned += 1,
+            Verdict::NotExercised => self.not_exercised += 1,
             Verdict::Skip => self.skipped += 1,
             Verdict::Error => self.errors += 1,
             Verdict::NotRun => self.not_run += 1,
@@ -347,10 +357,16 @@ impl Summary {
     }
 
     /// The counts as every report words them: `3 passed, 1 failed, 0 warned,
-    /// 2 skipped, 0 errors, 0 not run`.
+    /// 2 skipped, 0 errors, 0 not run`, then `, 1 not exercised` when a case
+    /// ran without its scenario happening.
     pub fn counts(&self) -> String {
+        let exercised = if self.not_exercised > 0 {
+            format!(", {} not exercised", self.not_exercised)
+        } else {
+            String::new()
+        };
         format!(
-            "{} passed, {} failed, {} warned, {} skipped, {} errors, {} not run",
+            "{} passed, {} failed, {} warned, {} skipped, {} errors, {} not run{exercised}",
             self.passed, self.failed, self.warned, self.skipped, self.errors, self.not_run
         )
     }

@@ -26,9 +26,9 @@ td,th{border:1px solid #ccc;padding:2px 8px;text-align:left;vertical-align:top}\
 th{background:#f4f4f4}code,pre,.mono{font-family:ui-monospace,monospace;font-size:13px}\
 pre{white-space:pre-wrap;word-break:break-all;background:#f8f8f8;padding:6px;margin:4px 0}\
 .v{padding:0 4px}.v.pass{background:#d9f2d9}.v.fail{background:#f8d0d0}.v.warn{background:#fbeec1}\
-.v.skip,.v.not-run{background:#eee}.v.error{background:#e6d5f5}td.mark{text-align:center}\
+.v.skip,.v.not-run{background:#eee}.v.not-exercised{background:#d6eef5}.v.error{background:#e6d5f5}td.mark{text-align:center}\
 details{margin:6px 0;border-left:4px solid #ccc;padding-left:8px}\
-details.fail{border-color:#d33}details.warn{border-color:#c90}details.error{border-color:#85c}\
+details.fail{border-color:#d33}details.warn{border-color:#c90}details.not-exercised{border-color:#39a}details.error{border-color:#85c}\
 summary{cursor:pointer}.bytes{word-break:break-all}";
 
 impl Render for Html {

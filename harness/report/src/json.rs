@@ -84,9 +84,18 @@ mod tests {
         assert_eq!(
             verdicts,
             [
-                "pass", "fail", "pass", "fail", "warn", "skip", "error", "not-run"
+                "pass",
+                "fail",
+                "pass",
+                "fail",
+                "warn",
+                "skip",
+                "not-exercised",
+                "error",
+                "not-run"
             ]
         );
+        assert_eq!(v["summary"]["not_exercised"], 1);
         assert_eq!(v["summary"]["failed"], 2);
         assert_eq!(v["summary"]["exit_code"], 1);
         // Re-serializing the parsed value gives the same value.

@@ -62,7 +62,7 @@ fn test_case(case: &CaseResult) -> TestCase {
                 .set_description(details(case));
             status
         }
-        Verdict::Skip | Verdict::NotRun => {
+        Verdict::Skip | Verdict::NotRun | Verdict::NotExercised => {
             let mut status = TestCaseStatus::skipped();
             status
                 .set_message(format!("{}: {}", case.verdict, case.message))
@@ -160,7 +160,7 @@ mod tests {
         assert_eq!(count("testcase"), record.cases.len());
         assert_eq!(count("failure"), 2, "one per failing case");
         assert_eq!(count("error"), 1, "only the harness error");
-        assert_eq!(count("skipped"), 2, "skip and not-run");
+        assert_eq!(count("skipped"), 3, "skip, not-exercised and not-run");
         for (name, attrs) in &els {
             if name == "testcase" {
                 let id = attr(attrs, "name").expect("name");

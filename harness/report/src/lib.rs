@@ -276,6 +276,7 @@ pub(crate) mod fixture {
             case("eof/mid-body", Verdict::Fail, b"\x00\x05partial"),
             case("limits/idle-timeout", Verdict::Warn, b""),
             case("limits/unknown-tag", Verdict::Skip, b""),
+            case("reset/while-server-writes", Verdict::NotExercised, b""),
             case("reset/mid-message", Verdict::Error, b""),
             case("churn/connect-cycles", Verdict::NotRun, b""),
         ];

@@ -8,7 +8,7 @@
 //!
 //! 41 passed, 1 failed, 0 warned, 3 skipped, 0 errors, 0 not run in 1.32 s (seed 7, exit code 1)
 //!
-//! | group | pass | fail | warn | skip | error | not run |
+//! | group | pass | fail | warn | not exercised | skip | error | not run |
 //! |---|---|---|---|---|---|---|
 //! | boundary | 20 | 1 | 0 | 1 | 0 | 0 |
 //! ```
@@ -76,7 +76,12 @@ impl Render for Markdown {
         let listed: Vec<_> = record
             .cases
             .iter()
-            .filter(|c| matches!(c.verdict, Verdict::Fail | Verdict::Warn | Verdict::Error))
+            .filter(|c| {
+                matches!(
+                    c.verdict,
+                    Verdict::Fail | Verdict::Warn | Verdict::NotExercised | Verdict::Error
+                )
+            })
             .collect();
         if !listed.is_empty() {
             md.push_str(

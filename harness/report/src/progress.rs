@@ -83,8 +83,8 @@ mod tests {
             p.event(&e);
         }
         let text = String::from_utf8(p.out.take().expect("out")).expect("utf8");
-        assert!(text.contains("[  1/8]"), "{text}");
-        assert!(text.contains("[  8/8]"), "{text}");
+        assert!(text.contains("[  1/9]"), "{text}");
+        assert!(text.contains("[  9/9]"), "{text}");
         assert!(text.contains("churn/connect-cycles"), "{text}");
         assert!(text.ends_with("\r\x1b[K"), "cleared at the end: {text:?}");
         let mut off: Progress<Vec<u8>> = Progress::new(None);

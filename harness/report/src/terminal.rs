@@ -96,6 +96,7 @@ impl<W: Write> Terminal<W> {
             Verdict::Pass => ("32", "✓ pass "),
             Verdict::Fail => ("1;31", "✗ FAIL "),
             Verdict::Warn => ("33", "! warn "),
+            Verdict::NotExercised => ("36", "? unexr"),
             Verdict::Skip => ("2", "- skip "),
             Verdict::Error => ("1;35", "E error"),
             Verdict::NotRun => ("2", "· norun"),
@@ -188,7 +189,10 @@ impl<W: Write> Terminal<W> {
         } else {
             writeln!(self.out, "  {}", r.message)?;
         }
-        if matches!(r.verdict, Verdict::Fail | Verdict::Warn | Verdict::Error) {
+        if matches!(
+            r.verdict,
+            Verdict::Fail | Verdict::Warn | Verdict::NotExercised | Verdict::Error
+        ) {
             let pad = "        ";
             writeln!(self.out, "{pad}requirement: {}", r.requirement)?;
             if !r.evidence.expected.is_empty() {

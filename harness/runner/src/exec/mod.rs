@@ -64,6 +64,20 @@ pub(crate) struct Finding {
 }
 
 impl Finding {
+    /// The case ran, but its scenario did not happen: no verdict either way.
+    fn not_exercised(
+        message: impl Into<String>,
+        expected: impl Into<String>,
+        observed: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            verdict: Verdict::NotExercised,
+            message: message.into(),
+            expected: expected.into(),
+            observed: observed.into(),
+        }
+    }
+
     fn fail(
         message: impl Into<String>,
         expected: impl Into<String>,
@@ -293,13 +307,10 @@ pub(crate) fn run_case(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
             break;
         }
     }
-    Err(Finding {
-        verdict: Verdict::Warn,
-        message: "piece boundaries not confirmed, the split was not tested".to_owned(),
-        expected:
-            "every piece reaches the server as its own read (confirmed), and the replies are right"
-                .to_owned(),
-        observed: format!(
+    Err(Finding::not_exercised(
+        "piece boundaries not confirmed, the split was not tested",
+        "every piece reaches the server as its own read (confirmed), and the replies are right",
+        format!(
             "the replies were right, but piece boundaries were not confirmed on {}{}",
             history.join(", "),
             if ctx.limits.confirm {
@@ -308,7 +319,7 @@ pub(crate) fn run_case(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
                 " (confirmation is not available on this machine)"
             }
         ),
-    })
+    ))
 }
 
 /// Whether a case's verdict rests on cuts inside or between messages
@@ -606,7 +617,7 @@ mod tests {
         let Err(f) = got else {
             panic!("confirmation_off: passed with unconfirmed boundaries");
         };
-        assert_eq!(f.verdict, Verdict::Warn, "confirmation_off: {f:?}");
+        assert_eq!(f.verdict, Verdict::NotExercised, "confirmation_off: {f:?}");
         assert!(f.message.contains("not confirmed"), "{f:?}");
         // Confirmation on (retried with patient pacing if need be): a pass.
         let got = run(addr, &spec, id, Limits::scaled(1.0));
