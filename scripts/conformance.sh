@@ -177,9 +177,18 @@ else
         # default ports); this job does not use them and leaves them alone.
     fi
 
+    # In CI a real server that could not be installed fails the job: a
+    # missing prerequisite must not pass as a skip.
+    not_installed() {
+        SUMMARY_ROWS+=("| $1 | skipped: not installed |")
+        if [ -n "${CI:-}" ] && [ "${CI}" != false ] && [ "${CI}" != 0 ]; then
+            FAILED+=("$1 (not installed)")
+        fi
+    }
+
     # redis-server: no persistence, loopback only, default limits.
     if ! command -v redis-server >/dev/null; then
-        SUMMARY_ROWS+=("| redis | skipped: not installed |")
+        not_installed redis
     elif start redis-server "$WORK/redis.err" redis-server --port PORT --bind 127.0.0.1 \
         --save '' --appendonly no --dir "$WORK" --daemonize no --logfile ''; then
         echo "-- redis $(redis-server --version | awk '{print $3}') at 127.0.0.1:$PORT"
@@ -190,7 +199,7 @@ else
 
     # mosquitto 2.x: anonymous clients on one loopback listener.
     if ! command -v mosquitto >/dev/null; then
-        SUMMARY_ROWS+=("| mqtt | skipped: not installed |")
+        not_installed mqtt
     else
         printf 'listener PORT 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n' \
             >"$WORK/mosquitto.conf.in"
@@ -210,7 +219,7 @@ else
     # dnsmasq: answers framecheck.test itself; no upstream, no /etc/hosts,
     # no config file, loopback only, in the foreground.
     if ! command -v dnsmasq >/dev/null; then
-        SUMMARY_ROWS+=("| dns | skipped: not installed |")
+        not_installed dns
     elif start dnsmasq "$WORK/dnsmasq.err" dnsmasq --keep-in-foreground --conf-file=/dev/null \
         --port=PORT --listen-address=127.0.0.1 --bind-interfaces --no-resolv --no-hosts \
         --address=/framecheck.test/127.0.0.1 --pid-file= --log-facility=-; then

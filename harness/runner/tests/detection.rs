@@ -167,14 +167,13 @@ fn cell(bug: Option<Bug>, results: &[(String, Verdict, String)]) -> (String, boo
                 .copied()
                 .filter(|id| targets(bug).contains(id) || *id == runner::BEFORE_SUITE)
                 .collect();
-            let others = failed.len() - hit.len();
             let mut text = hit
                 .iter()
                 .map(|id| format!("**{id}**"))
                 .collect::<Vec<_>>()
                 .join("<br>");
-            if others > 0 {
-                let _ = write!(text, "<br>+{others} more");
+            for other in failed.iter().filter(|id| !hit.contains(id)) {
+                let _ = write!(text, "<br>{other}");
             }
             (text, false)
         }

@@ -6,7 +6,8 @@
 //! `reports/independent-servers.md` has the results.
 //!
 //! Needs `python3` (`CPython` 3.11, standard library only); without it the
-//! test prints why and passes.
+//! test prints why and passes, except in CI (`CI` set) or with
+//! `FRAMECHECK_REQUIRE_PREREQS=1`, where it fails.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -256,6 +257,16 @@ fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/independent")
 }
 
+/// Whether a missing prerequisite fails the test rather than skipping it:
+/// in CI (`CI` set and not `false`/`0`), or when
+/// `FRAMECHECK_REQUIRE_PREREQS=1`.
+fn required() -> bool {
+    let set = |name: &str| {
+        std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
+    };
+    set("CI") || set("FRAMECHECK_REQUIRE_PREREQS")
+}
+
 /// `python3` if it runs, else why not.
 fn python() -> Result<&'static str, String> {
     match Command::new("python3").arg("--version").output() {
@@ -358,6 +369,11 @@ fn check(python: &str, s: &Scenario) -> (Vec<String>, String) {
 fn independent_servers_get_the_verdicts_their_code_deserves() {
     let python = match python() {
         Ok(p) => p,
+        // In CI (`CI` set, as `.ci/run` runs) a missing interpreter is a
+        // failure: a prerequisite that CI lacks must not pass as a skip.
+        Err(why) if required() => {
+            panic!("{why}; the independent servers need CPython 3, and CI must have it")
+        }
         Err(why) => {
             println!("skipped: {why}; the independent servers need CPython 3");
             return;
