@@ -22,8 +22,8 @@
 //! again, with the same messages and cuts, up to [`SPLIT_ATTEMPTS`] times in
 //! all, the retries letting every confirmation take its full deadline
 //! instead of falling back to pauses. If a boundary is still unconfirmed,
-//! the verdict is `warn` ("piece boundaries not confirmed, the split was not
-//! tested"), never `pass`; the evidence names the attempts. A failure is
+//! the verdict is `not-exercised` ("piece boundaries not confirmed, the
+//! split was not tested"), never `pass`; the evidence names the attempts. A failure is
 //! reported at once (a merged boundary can hide a bug, not make one).
 //! `limits/*` refusals, `reset/*` survival and the other groups are
 //! described on their cases.
@@ -486,6 +486,40 @@ fn encode_len(field: framecheck_framing::LenField, v: u64) -> Vec<u8> {
         }
     }
 }
+
+/// A case no reference-server bug can fail on its own, and the id whose
+/// failing proof covers it (see [`SHARED_PROOFS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedProof {
+    /// The case id.
+    pub id: &'static str,
+    /// The id that carries its proof: a case some bug fails, or
+    /// [`BEFORE_SUITE`](crate::BEFORE_SUITE), the liveness probe.
+    pub carried_by: &'static str,
+    /// Why no bug can fail this case alone.
+    pub why: &'static str,
+}
+
+/// The cases without a reference-server bug of their own. Every other case
+/// id is the target of a bug that fails it, asserted case by case in the
+/// runner's detection test, which also checks that this list names only
+/// cases without a bug of their own and that each `carried_by` is proven.
+pub const SHARED_PROOFS: &[SharedProof] = &[
+    SharedProof {
+        id: "boundary/whole/lockstep",
+        carried_by: crate::BEFORE_SUITE,
+        why: "the liveness probe before the suite (and after every case) is this very exchange: \
+              a server that cannot echo one whole message fails the probe, and the run is not \
+              judged (exit 2), so no bug can fail this case and pass the probe",
+    },
+    SharedProof {
+        id: "boundary/whole/pipelined",
+        carried_by: "boundary/coalesced",
+        why: "each message is its own write and its own read, confirmed, so the server sees what \
+              it sees in lockstep and answers before the next arrives; a server can tell the two \
+              apart only when messages share a read, which is boundary/coalesced",
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -27,16 +27,30 @@ const SPECS: [&str; 9] = [
     "eof",
 ];
 
-/// The cases that target each bug: at least one must fail.
+/// The cases each bug must fail: every one of them, wherever it applies,
+/// each asserted on a run of its own (`each_bug_fails_every_case_it_targets`
+/// names the case that stops detecting its bug). Every case id of the
+/// catalogue is in some list here, or in `catalogue::SHARED_PROOFS` with the
+/// reason no bug can fail it alone (`every_case_has_a_failing_proof`).
 fn targets(bug: Bug) -> &'static [&'static str] {
     match bug {
+        // Any cut, any coalescing: every boundary case that cuts or merges
+        // messages (the random schedules cut every message of 12 trials).
         Bug::RecvIsMessage => &[
             "boundary/byte-at-a-time/lockstep",
-            "boundary/coalesced",
+            "boundary/byte-at-a-time/pipelined",
             "boundary/split-every-point/lockstep",
+            "boundary/split-every-point/pipelined",
+            "boundary/split-after-tag/lockstep",
+            "boundary/split-after-tag/pipelined",
+            "boundary/coalesced",
+            "boundary/straddle/lockstep",
+            "boundary/straddle/pipelined",
+            "boundary/random-schedules/lockstep",
+            "boundary/random-schedules/pipelined",
         ],
-        // Cut inside the delimiter or the header: the named split cases, and
-        // the cases that cut everywhere (byte at a time, every point, random).
+        // Cut inside the delimiter: the named split cases, and the cases
+        // that cut everywhere (byte at a time, every point, random).
         Bug::DelimInOneRead => &[
             "boundary/split-delimiter/lockstep",
             "boundary/split-delimiter/pipelined",
@@ -44,22 +58,37 @@ fn targets(bug: Bug) -> &'static [&'static str] {
             "boundary/split-every-point/lockstep",
             "boundary/random-schedules/lockstep",
         ],
+        // Cut inside the header; its zero-filled header also turns an EOF
+        // inside the header into a reply.
         Bug::HeaderInOneRecv => &[
             "boundary/split-length-field/lockstep",
             "boundary/split-length-field/pipelined",
             "boundary/byte-at-a-time/lockstep",
             "boundary/split-every-point/lockstep",
-            "boundary/random-schedules/lockstep",
         ],
         Bug::TrustsLength => &["limits/length-over-max"],
         Bug::NoLineLimit => &["limits/over-long-frame"],
-        Bug::IgnoresEof => &["eof/after-connect", "half-close/eof-message"],
+        Bug::IgnoresEof => &[
+            "eof/after-connect",
+            "eof/after-messages",
+            "eof/mid-header",
+            "eof/mid-payload",
+            "eof/mid-delimiter",
+            "half-close/pending-replies",
+            "half-close/mid-message",
+            "half-close/eof-message",
+        ],
         Bug::DropsRepliesOnHalfClose => &["half-close/pending-replies", "half-close/eof-message"],
         Bug::DiesOnResetWhileWriting => &["reset/while-server-writes"],
         Bug::CrashesOnUnknownTag => &["limits/unknown-tag"],
         Bug::OneClientAtATime => &["concurrency/stalled-client"],
         Bug::IgnoresShortWrites => &["boundary/slow-reader", "boundary/large-message"],
         Bug::LeaksDescriptor => &["churn/connect-cycles", "eof/after-connect"],
+        Bug::DropsEmptyFrames => &[
+            "boundary/empty-payload/lockstep",
+            "boundary/empty-payload/pipelined",
+        ],
+        Bug::DiesOnResetMidMessage => &["reset/mid-message"],
     }
 }
 
@@ -82,23 +111,33 @@ fn verdicts(spec: &Spec, bug: Option<Bug>, options: &Options) -> Vec<(String, Ve
         .collect()
 }
 
-/// Whether a bug was caught: a case that targets it failed, or the server
-/// already failed the liveness probe before the suite. `None` when every
-/// targeted case is inapplicable (`trusts-length` where the length field
-/// cannot exceed the maximum).
-fn caught(bug: Bug, results: &[(String, Verdict, String)]) -> Option<bool> {
+/// How the targeted cases of `bug` fared: `None` when none applies (and the
+/// server passed the probe before the suite: `trusts-length` where the
+/// length field cannot exceed the maximum); else the targeted cases that
+/// applied but did not fail (empty: caught). A server that already fails
+/// the liveness probe before the suite is caught by every target (none of
+/// them could run).
+fn misses(bug: Bug, results: &[(String, Verdict, String)]) -> Option<Vec<String>> {
+    if results
+        .iter()
+        .any(|(id, v, _)| id == runner::BEFORE_SUITE && *v == Verdict::Fail)
+    {
+        return Some(Vec::new());
+    }
     let targeted: Vec<_> = results
         .iter()
-        .filter(|(id, _, _)| targets(bug).contains(&id.as_str()))
+        .filter(|(id, v, _)| targets(bug).contains(&id.as_str()) && *v != Verdict::Skip)
         .collect();
-    if results.iter().all(|(id, _, _)| id != runner::BEFORE_SUITE)
-        && targeted.iter().all(|(_, v, _)| *v == Verdict::Skip)
-    {
+    if targeted.is_empty() {
         return None;
     }
-    Some(results.iter().any(|(id, v, _)| {
-        *v == Verdict::Fail && (targets(bug).contains(&id.as_str()) || id == runner::BEFORE_SUITE)
-    }))
+    Some(
+        targeted
+            .into_iter()
+            .filter(|(_, v, _)| *v != Verdict::Fail)
+            .map(|(id, v, message)| format!("{id} ({v}: {message})"))
+            .collect(),
+    )
 }
 
 #[test]
@@ -115,19 +154,27 @@ fn correct_reference_server_passes_on_every_strategy() {
     assert!(bad.is_empty(), "{bad:#?}");
 }
 
+/// Each bug against each case it targets, one run per case: every one must
+/// fail (not "one of them").
 #[test]
-fn each_bug_variant_fails_the_case_that_targets_it() {
+fn each_bug_fails_every_case_it_targets() {
     let missed: Vec<String> = per_spec(&SPECS, |text| {
         let spec: Spec = text.parse().expect("spec");
         let mut missed = Vec::new();
         for bug in Bug::ALL.into_iter().filter(|b| b.applies_to(&spec)) {
-            let options = Options {
-                cases: targets(bug).iter().map(|s| (*s).to_owned()).collect(),
-                ..Options::default()
-            };
-            let results = verdicts(&spec, Some(bug), &options);
-            if caught(bug, &results) == Some(false) {
-                missed.push(format!("{bug} on {text}: {results:?}"));
+            for case in targets(bug) {
+                let options = Options {
+                    cases: vec![(*case).to_owned()],
+                    ..Options::default()
+                };
+                let results = verdicts(&spec, Some(bug), &options);
+                if let Some(missed_here) = misses(bug, &results) {
+                    missed.extend(
+                        missed_here
+                            .into_iter()
+                            .map(|m| format!("{bug} on {text}: {m}")),
+                    );
+                }
             }
         }
         missed
@@ -135,8 +182,72 @@ fn each_bug_variant_fails_the_case_that_targets_it() {
     .concat();
     assert!(
         missed.is_empty(),
-        "undetected bug variants:\n{}",
+        "cases that no longer detect the bug they target:\n{}",
         missed.join("\n")
+    );
+}
+
+/// Every case id that applies to some framing has a failing proof: a bug
+/// that targets it, or an entry in `catalogue::SHARED_PROOFS` saying why no
+/// bug can fail it alone and naming the id (itself proven) that carries its
+/// proof.
+#[test]
+fn every_case_has_a_failing_proof() {
+    let targeted = |id: &str| Bug::ALL.iter().any(|b| targets(*b).contains(&id));
+    let mut ids: Vec<String> = SPECS
+        .iter()
+        .flat_map(|text| runner::catalogue(&text.parse().expect("spec")))
+        .filter(|case| case.skip.is_none())
+        .map(|case| case.id)
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let unproven: Vec<&String> = ids
+        .iter()
+        .filter(|id| {
+            !targeted(id)
+                && !runner::catalogue::SHARED_PROOFS.iter().any(|p| {
+                    p.id == id.as_str()
+                        && (targeted(p.carried_by) || p.carried_by == runner::BEFORE_SUITE)
+                })
+        })
+        .collect();
+    assert!(
+        unproven.is_empty(),
+        "case ids without a failing proof: {unproven:#?}"
+    );
+    for p in runner::catalogue::SHARED_PROOFS {
+        assert!(
+            ids.iter().any(|id| id == p.id),
+            "SHARED_PROOFS names no case: {}",
+            p.id
+        );
+        assert!(
+            !targeted(p.id),
+            "{} has its own bug; drop its SHARED_PROOFS entry",
+            p.id
+        );
+    }
+}
+
+/// The liveness probe before the suite carries the proof of the cases that
+/// exchange one whole message (see `catalogue::SHARED_PROOFS`): a server
+/// that cannot answer it fails the probe, and the run is not judged.
+#[test]
+fn a_server_that_fails_the_liveness_probe_is_not_judged() {
+    let spec: Spec = "eof".parse().expect("spec");
+    let results = verdicts(&spec, Some(Bug::IgnoresEof), &Options::default());
+    assert!(
+        results
+            .iter()
+            .any(|(id, v, _)| id == runner::BEFORE_SUITE && *v == Verdict::Fail),
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .all(|(id, v, _)| id == runner::BEFORE_SUITE || *v == Verdict::NotRun),
+        "{results:?}"
     );
 }
 
@@ -158,10 +269,9 @@ fn cell(bug: Option<Bug>, results: &[(String, Verdict, String)]) -> (String, boo
             (format!("FAILED: {}", failed.join("<br>")), true)
         };
     };
-    match caught(bug, results) {
+    match misses(bug, results) {
         None => ("not observable (its cases do not apply)".to_owned(), false),
-        Some(false) => ("**MISSED**".to_owned(), true),
-        Some(true) => {
+        Some(missed) => {
             let hit: Vec<&str> = failed
                 .iter()
                 .copied()
@@ -175,7 +285,10 @@ fn cell(bug: Option<Bug>, results: &[(String, Verdict, String)]) -> (String, boo
             for other in failed.iter().filter(|id| !hit.contains(id)) {
                 let _ = write!(text, "<br>{other}");
             }
-            (text, false)
+            for miss in &missed {
+                let _ = write!(text, "<br>**MISSED** {miss}");
+            }
+            (text, !missed.is_empty())
         }
     }
 }

@@ -261,9 +261,8 @@ fn fixtures_dir() -> PathBuf {
 /// in CI (`CI` set and not `false`/`0`), or when
 /// `FRAMECHECK_REQUIRE_PREREQS=1`.
 fn required() -> bool {
-    let set = |name: &str| {
-        std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false")
-    };
+    let set =
+        |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
     set("CI") || set("FRAMECHECK_REQUIRE_PREREQS")
 }
 

@@ -53,11 +53,17 @@ pub enum Bug {
     /// Keeps a duplicate of every accepted socket, so closed connections never
     /// send FIN, and stops accepting once the descriptor cap is reached.
     LeaksDescriptor,
+    /// Never answers a frame whose payload is empty (a "nothing to do"
+    /// shortcut), though it reads the frame and stays in step.
+    DropsEmptyFrames,
+    /// The whole server stops when a peer resets while a frame is half
+    /// read (an unhandled `ECONNRESET` on the read path).
+    DiesOnResetMidMessage,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 12] = [
+    pub const ALL: [Bug; 14] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -70,6 +76,8 @@ impl Bug {
         Bug::OneClientAtATime,
         Bug::IgnoresShortWrites,
         Bug::LeaksDescriptor,
+        Bug::DropsEmptyFrames,
+        Bug::DiesOnResetMidMessage,
     ];
 
     /// The stable kebab-case name.
@@ -87,6 +95,8 @@ impl Bug {
             Bug::OneClientAtATime => "one-client-at-a-time",
             Bug::IgnoresShortWrites => "ignores-short-writes",
             Bug::LeaksDescriptor => "leaks-descriptor",
+            Bug::DropsEmptyFrames => "drops-empty-frames",
+            Bug::DiesOnResetMidMessage => "dies-on-reset-mid-message",
         }
     }
 
@@ -120,6 +130,10 @@ impl Bug {
             }
             Bug::LeaksDescriptor => {
                 "leaks one descriptor per connection (no FIN on close); stops accepting at the cap"
+            }
+            Bug::DropsEmptyFrames => "never answers a frame with an empty payload",
+            Bug::DiesOnResetMidMessage => {
+                "the whole server stops when a peer resets in the middle of a frame it is reading"
             }
         }
     }
@@ -161,7 +175,23 @@ impl Bug {
                 Kind::Tagged(_) => Some("every tag is known, so no unknown tag can arrive"),
                 _ => Some("it needs a tagged framing (tagged:TAG=RULE/...)"),
             },
+            Bug::DropsEmptyFrames => match &spec.kind {
+                Kind::Fixed(_) => Some("a fixed-size frame never has an empty payload"),
+                Kind::Eof => Some("an empty eof message is no frame to answer"),
+                Kind::Len(_) if spec.adjust > 0 => {
+                    Some("a positive adjust= makes every payload longer than zero")
+                }
+                Kind::Tagged(e)
+                    if !e
+                        .iter()
+                        .any(|e| matches!(e.rule, TagRule::Len(_) | TagRule::Fixed(0))) =>
+                {
+                    Some("no tag of this framing has an empty payload")
+                }
+                _ => None,
+            },
             Bug::RecvIsMessage
+            | Bug::DiesOnResetMidMessage
             | Bug::IgnoresEof
             | Bug::DropsRepliesOnHalfClose
             | Bug::DiesOnResetWhileWriting

@@ -249,6 +249,16 @@ fn is_retry(e: &io::Error) -> bool {
     )
 }
 
+/// Whether a frame's payload is empty (`drops-empty-frames`), read back
+/// from its wire bytes by a fresh decoder.
+fn empty_payload(spec: &framecheck_framing::Spec, wire: &[u8]) -> bool {
+    let mut input = wire;
+    matches!(
+        framecheck_framing::Decoder::new(spec).decode(&mut input),
+        Ok(Some(frame)) if frame.payload().is_empty()
+    )
+}
+
 /// The echo loop; see the [module docs](self).
 pub(crate) fn echo(conn: &mut Conn<'_>) {
     let bug = conn.bug();
@@ -273,12 +283,21 @@ pub(crate) fn echo(conn: &mut Conn<'_>) {
                 out.clear();
                 continue;
             }
+            Read::Failed if bug == Some(Bug::DiesOnResetMidMessage) && framer.partial() => {
+                conn.shared
+                    .die("a peer reset in the middle of a frame".to_owned());
+                return;
+            }
             Read::Silent | Read::Stopped | Read::Failed => return,
         };
         let mut input = &buf[..n];
         loop {
             match framer.next(&mut input) {
                 Ok(Some(wire)) => {
+                    if bug == Some(Bug::DropsEmptyFrames) && empty_payload(&conn.config.spec, wire)
+                    {
+                        continue;
+                    }
                     if !out.is_empty() && out.len() + wire.len() > FLUSH_AT {
                         if conn.send(&out).is_err() {
                             return;

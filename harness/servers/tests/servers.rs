@@ -547,6 +547,8 @@ const BUG_CASES: &[BugCase] = &[
     BugCase("slow_reader_gets_the_whole_reply", Bug::IgnoresShortWrites, "u32be", slow_reader_gets_the_whole_reply),
     BugCase("close_after_eof_sends_fin", Bug::LeaksDescriptor, "u16be", eof_after_a_frame_is_answered_by_eof),
     BugCase("churn_then_liveness", Bug::LeaksDescriptor, "u16be", churn_then_liveness),
+    BugCase("empty_frame_gets_a_reply", Bug::DropsEmptyFrames, "u16be", empty_frame_gets_a_reply),
+    BugCase("reset_mid_frame_leaves_the_server_alive", Bug::DiesOnResetMidMessage, "u16be", reset_mid_frame_leaves_the_server_alive),
 ];
 
 /// Descriptor cap for the `leaks-descriptor` cases: below the churn count.
@@ -777,5 +779,23 @@ fn churn_then_liveness(server: &ServerHandle) -> Result<(), String> {
         let (got, _) = c.read_up_to(3, QUIET);
         expect_eq(&format!("cycle {i} reply"), &got, b"\x00\x01c")?;
     }
+    liveness(server, b"\x00\x02up")
+}
+
+fn empty_frame_gets_a_reply(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"\x00\x00\x00\x01a");
+    let (got, _) = c.read_up_to(5, QUIET);
+    expect_eq("replies", &got, b"\x00\x00\x00\x01a")
+}
+
+fn reset_mid_frame_leaves_the_server_alive(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"\x00\x05he");
+    // Let the server read the partial frame before the RST comes.
+    thread::sleep(Duration::from_millis(50));
+    c.reset();
+    let alive = !wait_until(Duration::from_millis(200), || !server.is_alive());
+    check(alive, || format!("the server died: {:?}", server.death()))?;
     liveness(server, b"\x00\x02up")
 }
