@@ -167,13 +167,19 @@ fn each_bug_fails_every_case_it_targets() {
                     cases: vec![(*case).to_owned()],
                     ..Options::default()
                 };
-                let results = verdicts(&spec, Some(bug), &options);
-                if let Some(missed_here) = misses(bug, &results) {
-                    missed.extend(
-                        missed_here
-                            .into_iter()
-                            .map(|m| format!("{bug} on {text}: {m}")),
-                    );
+                // A split that a loaded machine merged into one read is
+                // not-exercised, not a miss yet: up to three runs.
+                for attempt in 1..=3 {
+                    let results = verdicts(&spec, Some(bug), &options);
+                    let unexercised = results.iter().any(|(_, v, _)| *v == Verdict::NotExercised);
+                    match misses(bug, &results) {
+                        Some(m) if !m.is_empty() && unexercised && attempt < 3 => {}
+                        Some(m) => {
+                            missed.extend(m.into_iter().map(|m| format!("{bug} on {text}: {m}")));
+                            break;
+                        }
+                        None => break,
+                    }
                 }
             }
         }
