@@ -1586,6 +1586,65 @@ fn hand_picked(out: &mut Vec<Seed>) {
         BYTEWISE,
         b"12345678\x00\x01abc",
     );
+    // Edges of adjust, offset and varint, for the model comparison.
+    for (name, spec, cuts, stream) in [
+        (
+            "u8_adjust_plus_one",
+            write::len(U8, 0, 1, 0),
+            &[1][..],
+            &b"\x01ab\x00z\x02"[..],
+        ),
+        (
+            "u16le_offset_two_adjust_minus_two",
+            write::len(U16Le, 2, -2, 0),
+            &[3],
+            b"TT\x04\x00abUU\x01\x00",
+        ),
+        (
+            "adjust_reaches_max_exactly",
+            write::len(U8, 0, 2, 4),
+            &[2],
+            b"\x02abcd\x03abcde",
+        ),
+        (
+            "adjust_makes_zero",
+            write::len(U16Be, 0, -2, 0),
+            &[1],
+            b"\x00\x02\x00\x02",
+        ),
+        (
+            "varint_offset_adjust",
+            write::len(Varint, 3, -1, 0),
+            &[2, 2],
+            b"hdr\x03abHDR\x81\x00x",
+        ),
+        (
+            "varint_nine_continuations_truncated",
+            write::len(Varint, 0, 0, 0),
+            BYTEWISE,
+            &[0x80; 9],
+        ),
+        (
+            "varint_tenth_continuation",
+            write::len(Varint, 0, 0, 0),
+            &[9],
+            &[0x80; 10],
+        ),
+        (
+            "offset_eight_cut_in_field",
+            write::len(U32Be, 8, 0, 0),
+            &[3, 3],
+            b"12345678\x00\x00",
+        ),
+        (
+            "u64be_adjust_saturates",
+            write::len(U64Be, 0, 127, 0),
+            &[],
+            &[0xff; 8],
+        ),
+    ] {
+        seed(out, "decode_len", name, spec, cuts, stream);
+    }
     // decode_tagged
     let tagged = write::tagged(&[(b'A', 8 + 2), (b'B', 8), (b'V', 1)], 0, 0);
     seed(
@@ -1636,6 +1695,53 @@ fn hand_picked(out: &mut Vec<Seed>) {
         &[1],
         b"P\x00\x00\x00\x06hiP\x00\x00\x00\x02",
     );
+    // Edges of tags, for the model comparison.
+    for (name, spec, cuts, stream) in [
+        (
+            "fixed_zero_tags",
+            write::tagged(&[(b'A', 8), (b'B', 9)], 0, 0),
+            &[1][..],
+            &b"AABzA"[..],
+        ),
+        (
+            "adjust_skips_fixed",
+            write::tagged(&[(b'A', 8 + 2), (b'L', 0)], 3, 0),
+            &[2],
+            b"AxyL\x00abcAzz",
+        ),
+        (
+            "varint_overflow",
+            write::tagged(&[(0x80, 7)], 0, 0),
+            &[5],
+            b"\x80\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02",
+        ),
+        (
+            "len_over_max",
+            write::tagged(&[(b'L', 1)], 0, 8),
+            &[],
+            b"L\x00\x09",
+        ),
+        (
+            "adjust_negative_len",
+            write::tagged(&[(b'L', 0)], -2, 0),
+            &[],
+            b"L\x01",
+        ),
+        (
+            "hex_tags_u16le_u32le",
+            write::tagged(&[(0x00, 2), (0x01, 4)], 0, 0),
+            BYTEWISE,
+            b"\x00\x02\x00ab\x01\x01\x00\x00\x00z",
+        ),
+        (
+            "cut_after_tag",
+            write::tagged(&[(b'V', 1)], 0, 0),
+            &[],
+            b"V",
+        ),
+    ] {
+        seed(out, "decode_tagged", name, spec, cuts, stream);
+    }
     // decode_eof
     seed(out, "decode_eof", "empty", write::eof(0), &[], b"");
     seed(
