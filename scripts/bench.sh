@@ -9,7 +9,8 @@
 # 2. criterion (harness/bench/benches/decode.rs), rendered the same way from
 #    its medians (ratios of medians, so noisier);
 # 3. whole process: `framecheck frames --count` against a tokio-util program
-#    (64 KiB reads) on the same 256 MiB files, timed by hyperfine (medians).
+#    (64 KiB reads) on the same 256 MiB files, timed by hyperfine (means: wall,
+#    CPU = user + system, and their difference, the time off a core).
 #
 # Usage: scripts/bench.sh [FILTER]   (FILTER: e.g. "line 64" for 1 and 2)
 # Environment: BENCH_ROUNDS (paired rounds, default 15), BENCH_WARMUP /
@@ -72,11 +73,15 @@ if [ "${BENCH_SKIP_PROCESS:-0}" != 1 ]; then
     bin=$target/release
     echo "## Whole process: \`framecheck frames --count\` vs tokio-util, ${mib} MiB files, $runs runs each"
     echo
-    echo "Wall: hyperfine medians. CPU: user + system time, hyperfine means (what the"
-    echo "process itself spent; on a shared machine wall time also counts waiting for a core)."
+    echo "Means over the runs (hyperfine reports user and system time only as means, so wall"
+    echo "is a mean too), to 0.1 ms. Wall: spawn to exit, ± the standard deviation. CPU: user +"
+    echo "system time of the process. Off-CPU: wall − CPU, the time it was not on a core"
+    echo "(hyperfine's spawn and wait, plus any wait for a core or for I/O). A single-threaded"
+    echo "process that reads a warm page cache on a free core never waits, so its wall and CPU"
+    echo "time differ only by the spawn overhead; they part when the machine is busy."
     echo
-    echo "| file | framecheck wall s | tokio-util wall s | wall ratio | framecheck CPU s | tokio-util CPU s | CPU ratio |"
-    echo "|---|---:|---:|---:|---:|---:|---:|"
+    echo "| file | framecheck wall s | framecheck CPU s | off-CPU ms | tokio-util wall s | tokio-util CPU s | off-CPU ms | wall ratio | CPU ratio |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     for spec in u32be line; do
         file=$out/$spec-64.bin
         [ -s "$file" ] || "$bin/gen_stream" "$spec" 64 $((mib * 1024 * 1024)) "$file" >/dev/null
@@ -91,10 +96,11 @@ if [ "${BENCH_SKIP_PROCESS:-0}" != 1 ]; then
             "$bin/framecheck frames --framing $spec --count $file" \
             "$bin/tokio_count $spec $file" >/dev/null 2>"$out/hyperfine-$spec.log"
         jq -r --arg f "$spec, 64 B frames ($ours frames)" '
-            def r3: . * 1000 | round / 1000;
+            def r4: . * 10000 | round / 10000;
+            def r2: . * 100 | round / 100;
             def r1: . * 10 | round / 10;
-            [.results[] | {wall: .median, cpu: (.user + .system)}] as [$a, $b]
-            | "| \($f) | \($a.wall | r3) | \($b.wall | r3) | \($b.wall / $a.wall | r1)x | \($a.cpu | r3) | \($b.cpu | r3) | \($b.cpu / $a.cpu | r1)x |"' \
+            [.results[] | {wall: .mean, sd: .stddev, cpu: (.user + .system)}] as [$a, $b]
+            | "| \($f) | \($a.wall | r4) ± \($a.sd | r4) | \($a.cpu | r4) | \(($a.wall - $a.cpu) * 1000 | r1) | \($b.wall | r4) ± \($b.sd | r4) | \($b.cpu | r4) | \(($b.wall - $b.cpu) * 1000 | r1) | \($b.wall / $a.wall | r2)x | \($b.cpu / $a.cpu | r2)x |"' \
             "$json"
     done | tee "$out/process.md"
 fi

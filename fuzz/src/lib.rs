@@ -1,7 +1,16 @@
 //! The differential fuzz target's body: framecheck's decoder against
 //! tokio-util 0.7's `LengthDelimitedCodec` and `LinesCodec`, on the
-//! configurations whose meaning matches. It lives here, not in the framing
-//! crate, because tokio-util may only be a dependency of the fuzz crate.
+//! configurations whose meaning matches, and against the framing crate's
+//! independent whole-stream model (`framecheck_framing::model`) on every
+//! input, including the varint and tagged framings tokio-util has no codec
+//! for. It lives here, not in the framing crate, because tokio-util may only
+//! be a dependency of the fuzz crate.
+//!
+//! Against the model, the decoder is checked twice per input: after the last
+//! piece, before the end of the stream (frames so far, and the bytes it holds
+//! or its error, against the model of a stream that has not ended), and after
+//! `finish` (frames, head and payload bytes, the error with all its fields,
+//! consumed count, against the model of the ended stream).
 //!
 //! Both decoders get the same bytes in the same pieces; tokio-util is driven
 //! the way `FramedRead` drives it (append each read, `decode` until `None`,
@@ -13,11 +22,17 @@
 //! # Input layout
 //!
 //! ```text
-//! differential := mode:u8 PARAMS CUTS stream         mode % 2: length-delimited, lines
+//! differential := mode:u8 PARAMS CUTS stream
+//!     mode % 4: length-delimited, lines (both also against tokio-util),
+//!     varint, tagged (against the model only)
 //! length-delimited PARAMS := field:u8 offset:u8 adjust:i8 max:u16le skip:u8
 //!     field % 7: u8 u16be u16le u32be u32le u64be u64le; offset % 5;
 //!     skip & 1: tokio returns the whole frame (num_skip 0), else the payload
 //! lines PARAMS := max:u16le                          0: the default of `line`
+//! varint PARAMS := offset:u8 adjust:i8 max:u16le     offset % 9; max 0: the default
+//! tagged PARAMS := n:u8 (tag:u8 rule:u8){1 + n % 4} adjust:i8 max:u16le
+//!     rule < 8: that length field (spec order, 7 is varint), else fixed:(rule - 8);
+//!     a repeated tag is dropped; max 0: the default
 //! CUTS := n:u8 size:u8{n % 16}                        as in framecheck_framing::fuzzing
 //! ```
 //!
@@ -51,7 +66,10 @@
 
 use bytes::BytesMut;
 use framecheck_framing::fuzzing::Pieces;
-use framecheck_framing::{Error, Kind, LenField, Spec, Stage, Transcript, transcript};
+use framecheck_framing::model::{End, model};
+use framecheck_framing::{
+    Decoder, Error, Kind, LenField, Spec, Stage, TagEntry, TagRule, Transcript,
+};
 use tokio_util::codec::{LengthDelimitedCodec, LinesCodec};
 
 /// How tokio-util's decoder ended.
@@ -89,10 +107,144 @@ pub const FIELDS: [LenField; 7] = [
 /// The differential target: see the crate docs.
 pub fn differential(data: &[u8]) {
     let mut r = Reader(data);
-    if r.byte() % 2 == 0 {
-        length_delimited(&mut r);
-    } else {
-        lines(&mut r);
+    match r.byte() % 4 {
+        0 => length_delimited(&mut r),
+        1 => lines(&mut r),
+        2 => varint(&mut r),
+        _ => tagged(&mut r),
+    }
+}
+
+/// `varint,offset=O,adjust=A,max=M` against the model.
+fn varint(r: &mut Reader<'_>) {
+    let offset = usize::from(r.byte() % 9);
+    let adjust = i64::from(i8::from_ne_bytes([r.byte()]));
+    let max = r.max();
+    let cuts = r.cuts();
+    let spec = Spec {
+        max,
+        offset,
+        adjust,
+        ..Spec::new(Kind::Len(LenField::Varint))
+    };
+    against_model(&spec, r.0, cuts);
+}
+
+/// `tagged:...,adjust=A,max=M` against the model.
+fn tagged(r: &mut Reader<'_>) {
+    let n = 1 + usize::from(r.byte() % 4);
+    let mut entries: Vec<TagEntry> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let tag = r.byte();
+        let rule = match r.byte() {
+            x if x < 8 => TagRule::Len(LenField::ALL[usize::from(x)]),
+            x => TagRule::Fixed(usize::from(x - 8)),
+        };
+        if entries.iter().all(|e| e.tag != tag) {
+            entries.push(TagEntry { tag, rule });
+        }
+    }
+    let adjust = i64::from(i8::from_ne_bytes([r.byte()]));
+    let max = r.max();
+    let cuts = r.cuts();
+    let spec = Spec {
+        max,
+        adjust,
+        ..Spec::new(Kind::Tagged(entries))
+    };
+    against_model(&spec, r.0, cuts);
+}
+
+/// framecheck's decoder, fed `stream` in `cuts`-sized pieces, against the
+/// model: before the end of the stream (the frames so far, and the bytes
+/// held or the error), and after it (frames with their head and payload
+/// bytes, the end with every field of the error, the consumed count).
+/// Returns the decoder's transcript.
+pub fn against_model(spec: &Spec, stream: &[u8], cuts: &[u8]) -> Transcript {
+    let mut dec = Decoder::new(spec);
+    let mut frames = Vec::new();
+    let mut failed = None;
+    'feed: for piece in Pieces::new(stream, cuts) {
+        let mut input = piece;
+        loop {
+            match dec.decode(&mut input) {
+                Ok(Some(f)) => frames.push(f.to_owned_frame()),
+                Ok(None) => break,
+                Err(e) => {
+                    failed = Some(e);
+                    break 'feed;
+                }
+            }
+        }
+    }
+    let ctx =
+        |what: &str| format!("{spec}: {what} differs from the model on {stream:?}, cut {cuts:?}");
+    let open = model(spec, stream, false);
+    let same_frames = |got: &[framecheck_framing::Frame], m: &framecheck_framing::model::Model| {
+        assert_eq!(got.len(), m.frames.len(), "{}", ctx("the frame count"));
+        for (i, (f, mf)) in got.iter().zip(&m.frames).enumerate() {
+            assert_eq!(
+                &f.wire[..],
+                mf.wire_in(stream),
+                "{} (frame {i})",
+                ctx("wire")
+            );
+            assert_eq!(f.head(), mf.head_in(stream), "{} (frame {i})", ctx("head"));
+            assert_eq!(
+                f.payload(),
+                mf.payload_in(stream),
+                "{} (frame {i})",
+                ctx("payload")
+            );
+        }
+    };
+    same_frames(&frames, &open);
+    match (&failed, &open.end) {
+        (None, End::Waiting { held }) => {
+            assert_eq!(
+                dec.held(),
+                *held,
+                "{}",
+                ctx("the held count before the end")
+            );
+        }
+        (Some(e), End::Failed(m)) => assert_eq!(e, m, "{}", ctx("the error")),
+        _ => panic!(
+            "{}: ours {failed:?}, the model's {:?}",
+            ctx("the state before the end"),
+            open.end
+        ),
+    }
+    let end = match failed {
+        Some(e) => Err(e),
+        None => match dec.finish() {
+            Ok(Some(f)) => {
+                frames.push(f.to_owned_frame());
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        },
+    };
+    let ended = model(spec, stream, true);
+    same_frames(&frames, &ended);
+    let want = match &ended.end {
+        End::Clean => Ok(()),
+        End::Failed(e) => Err(e.clone()),
+        End::Waiting { .. } => unreachable!("an ended stream does not wait"),
+    };
+    assert_eq!(end, want, "{}", ctx("the end"));
+    let consumed = dec.consumed();
+    assert_eq!(
+        usize::try_from(consumed).ok(),
+        Some(ended.consumed()),
+        "{}",
+        ctx("the consumed count")
+    );
+    Transcript {
+        frames,
+        end,
+        consumed,
     }
 }
 
@@ -120,6 +272,12 @@ impl<'a> Reader<'a> {
     fn cuts(&mut self) -> &'a [u8] {
         let n = usize::from(self.byte() % 16);
         self.take(n)
+    }
+
+    /// `max:u16le`, 0 for the kind's default.
+    fn max(&mut self) -> Option<usize> {
+        let m = u16::from_le_bytes([self.byte(), self.byte()]);
+        (m != 0).then_some(usize::from(m))
     }
 }
 
@@ -201,6 +359,7 @@ fn length_delimited(r: &mut Reader<'_>) {
     if max_raw != 0 {
         spec.max = Some(usize::from(max_raw));
     }
+    let ours = against_model(&spec, stream, cuts);
     let max = spec.max();
     // tokio checks the raw field against its maximum; ours is on the
     // adjusted length. `max - adjust` maps one to the other when it is not
@@ -230,7 +389,6 @@ fn length_delimited(r: &mut Reader<'_>) {
         builder.num_skip(head).length_adjustment(to_isize(adjust));
     }
     let mut codec = builder.new_codec();
-    let ours = transcript(&spec, Pieces::new(stream, cuts));
     let theirs = run_tokio(&mut codec, Pieces::new(stream, cuts), stream.len());
     let ours_frames: Vec<&[u8]> = ours
         .frames
@@ -366,7 +524,7 @@ fn lines(r: &mut Reader<'_>) {
         spec.max = Some(usize::from(max_raw));
     }
     let mut codec = LinesCodec::new_with_max_length(spec.max());
-    let ours = transcript(&spec, Pieces::new(stream, cuts));
+    let ours = against_model(&spec, stream, cuts);
     let theirs = run_tokio(&mut codec, Pieces::new(stream, cuts), stream.len());
     compare_lines(&spec, stream, &ours, &theirs);
 }
@@ -475,7 +633,106 @@ pub fn seeds() -> Vec<Seed> {
         v.extend_from_slice(stream);
         v
     }
+    fn vi(offset: u8, adjust: i8, max: u16, cuts: &[u8], stream: &[u8]) -> Vec<u8> {
+        let mut v = vec![2, offset, adjust.to_ne_bytes()[0]];
+        v.extend_from_slice(&max.to_le_bytes());
+        v.push(u8::try_from(cuts.len()).expect("few cuts"));
+        v.extend_from_slice(cuts);
+        v.extend_from_slice(stream);
+        v
+    }
+    /// `entries`: (tag, rule byte): below 8 a length field, else fixed:(rule - 8).
+    fn tg(entries: &[(u8, u8)], adjust: i8, max: u16, cuts: &[u8], stream: &[u8]) -> Vec<u8> {
+        let mut v = vec![3, u8::try_from(entries.len() - 1).expect("1 to 4 entries")];
+        for (t, r) in entries {
+            v.extend_from_slice(&[*t, *r]);
+        }
+        v.push(adjust.to_ne_bytes()[0]);
+        v.extend_from_slice(&max.to_le_bytes());
+        v.push(u8::try_from(cuts.len()).expect("few cuts"));
+        v.extend_from_slice(cuts);
+        v.extend_from_slice(stream);
+        v
+    }
+    let mut varint_300 = b"\xac\x02".to_vec();
+    varint_300.extend([b'p'; 300]);
     vec![
+        Seed {
+            name: "varint_mqtt",
+            data: vi(1, 0, 0, &[1, 2], b"\x30\x02ab\xc0\x00\x30\xac\x02"),
+        },
+        Seed {
+            name: "varint_two_byte_length",
+            data: vi(0, 0, 0, &[1, 1, 100], &varint_300),
+        },
+        Seed {
+            name: "varint_non_minimal",
+            data: vi(0, 0, 0, &[1], b"\x81\x80\x00z\x80\x00"),
+        },
+        Seed {
+            name: "varint_tenth_byte_one",
+            data: vi(0, 0, 0, &[9], b"\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"),
+        },
+        Seed {
+            name: "varint_tenth_byte_two",
+            data: vi(0, 0, 0, &[5], b"\x80\x80\x80\x80\x80\x80\x80\x80\x80\x02"),
+        },
+        Seed {
+            name: "varint_ten_continuations",
+            data: vi(0, 0, 0, &[], &[0x80; 12]),
+        },
+        Seed {
+            name: "varint_nine_continuations_then_eof",
+            data: vi(0, 0, 0, &[4], &[0x80; 9]),
+        },
+        Seed {
+            name: "varint_adjust_negative",
+            data: vi(2, -3, 0, &[2], b"ab\x05xyz\x00\x02"),
+        },
+        Seed {
+            name: "varint_adjust_positive_at_max",
+            data: vi(0, 2, 4, &[1], b"\x02wxyz\x03abcde"),
+        },
+        Seed {
+            name: "tagged_fixed_len_varint",
+            data: tg(
+                &[(b'A', 8 + 2), (b'V', 1), (0x00, 7)],
+                0,
+                0,
+                &[1, 3],
+                b"AxyV\x00\x03abc\x00\x81\x01",
+            ),
+        },
+        Seed {
+            name: "tagged_fixed_zero",
+            data: tg(&[(b'A', 8), (b'B', 8 + 1)], 0, 0, &[1], b"AABzA"),
+        },
+        Seed {
+            name: "tagged_unknown_after_frames",
+            data: tg(&[(b'A', 8 + 1)], 0, 0, &[], b"AxAyZ"),
+        },
+        Seed {
+            name: "tagged_adjust_applies_to_lengths_only",
+            data: tg(
+                &[(b'A', 8 + 1), (b'P', 3)],
+                -4,
+                0,
+                &[2],
+                b"AxP\x00\x00\x00\x06hiP\x00\x00\x00\x03",
+            ),
+        },
+        Seed {
+            name: "tagged_fixed_over_max",
+            data: tg(&[(b'A', 8 + 9)], 0, 4, &[], b"A12345678"),
+        },
+        Seed {
+            name: "tagged_len_over_max",
+            data: tg(&[(b'L', 0)], 1, 4, &[1], b"L\x04abcd"),
+        },
+        Seed {
+            name: "tagged_u64le_header_cut",
+            data: tg(&[(0xff, 6)], 0, 0, &[3], b"\xff\x01\x00\x00"),
+        },
         Seed {
             name: "u16be_payloads",
             data: ld(1, 0, 0, 0, false, &[1], b"\x00\x03abc\x00\x00\x00\x01z"),

@@ -6,7 +6,7 @@
 //!
 //! | body | asserts |
 //! |---|---|
-//! | [`decode_fixed`], [`decode_delimited`], [`decode_len`], [`decode_tagged`], [`decode_eof`] | an arbitrary cutting gives the frames, end and consumed count of whole delivery; frames tile the stream; consumed + held = input; held never above `max + overhead`; errors are sticky and carry the frame's offset |
+//! | [`decode_fixed`], [`decode_delimited`], [`decode_len`], [`decode_tagged`], [`decode_eof`] | whole delivery gives exactly the frames (start, head, payload range, length), the end (the error with its kind, offset and fields, or a clean end) and the consumed count of the independent [`model`](crate::model), which parses the whole stream at once; an arbitrary cutting gives the same as whole delivery; frames tile the stream; consumed + held = input; held never above `max + overhead`; errors are sticky and carry the frame's offset |
 //! | [`round_trip`] | arbitrary spec + payloads → [`Encoder`] → arbitrary cutting → [`Decoder`] gives every head and payload back (max-size ones too); the encoder refuses exactly what cannot be framed |
 //! | [`schedule`] | the schedule parser never panics, `parse(display(x)) == x`, errors point at their token; a plan sends at most the stream; the reference `crlf` decoder passes every schedule (faults included); a decoder with a split bug that fails under a schedule shrinks to a schedule that still fails, with no more cuts and no longer a stream |
 //! | [`spec_text`] | the parser never panics, `parse(display(x)) == x`, display is canonical, error positions point at their token; a spec built in code either prints to text that parses back to it or breaks a documented rule |
@@ -40,7 +40,7 @@ use std::cell::RefCell;
 use arbitrary::Unstructured;
 
 use crate::spec::{Kind, LenField, MAX_LIMIT, MAX_OFFSET, Spec, TagEntry, TagRule};
-use crate::{Decoder, Encoder, Error, Schedule, Stage};
+use crate::{Decoder, Encoder, Error, FrameRef, Schedule, Stage, model};
 
 /// The names of the targets whose bodies live here, in corpus order.
 pub const TARGETS: [&str; 8] = [
@@ -154,15 +154,25 @@ thread_local! {
 /// Decode `stream` whole and cut into `cuts`-sized pieces, check every
 /// invariant of each run, and assert that both runs agree: the same frames
 /// (compared one by one as the cut run makes them), the same end and the
-/// same consumed count.
+/// same consumed count; and that the whole run gives exactly the frames,
+/// end and consumed count of the independent [`model`](crate::model).
 pub fn check_split(spec: &Spec, stream: &[u8], cuts: &[u8]) {
+    check_split_with(spec, stream, cuts, || Decoder::new(spec));
+}
+
+/// [`check_split`] for any decoder that `new` makes: the fuzz bodies pass the
+/// real one; the oracle's self-tests pass deliberately broken ones, to prove
+/// that these same checks catch them.
+pub fn check_split_with<D: Subject>(spec: &Spec, stream: &[u8], cuts: &[u8], new: impl Fn() -> D) {
     let oracle = Oracle::new(spec, stream);
+    let expected = model::model(spec, stream, true);
     WHOLE.with_borrow_mut(|whole| {
         whole.clear();
-        let full = oracle.run(Pieces::new(stream, &[]), Checks::Full, |_, rec| {
+        let full = oracle.run(new(), Pieces::new(stream, &[]), Checks::Full, |_, rec| {
             whole.push(rec);
         });
-        let cut = oracle.run(Pieces::new(stream, cuts), Checks::Bytes, |i, rec| {
+        agrees_with_model(spec, stream, &expected, whole, &full);
+        let cut = oracle.run(new(), Pieces::new(stream, cuts), Checks::Bytes, |i, rec| {
             assert_eq!(
                 whole.get(i),
                 Some(&rec),
@@ -174,6 +184,95 @@ pub fn check_split(spec: &Spec, stream: &[u8], cuts: &[u8]) {
             "{spec}: cutting {cuts:?} changed the end of {stream:?}"
         );
     });
+}
+
+/// Assert that a decoder's whole run (its frame records and outcome) is what
+/// the model says: every frame's start, head, payload range and length, the
+/// error with its kind, offset and fields (or a clean end), and the bytes
+/// consumed.
+fn agrees_with_model(
+    spec: &Spec,
+    stream: &[u8],
+    expected: &model::Model,
+    frames: &[[usize; 5]],
+    outcome: &Outcome,
+) {
+    for (i, (got, want)) in frames.iter().zip(&expected.frames).enumerate() {
+        assert_eq!(
+            *got,
+            want.record(),
+            "{spec}: frame {i} [start, head, payload start, payload end, length] is not the model's, on {stream:?}"
+        );
+    }
+    assert_eq!(
+        frames.len(),
+        expected.frames.len(),
+        "{spec}: the decoder gave {} frames, the model {}, on {stream:?}",
+        frames.len(),
+        expected.frames.len()
+    );
+    let want_end = match &expected.end {
+        model::End::Clean => Ok(()),
+        model::End::Failed(e) => Err(e.clone()),
+        model::End::Waiting { .. } => unreachable!("the model of an ended stream does not wait"),
+    };
+    assert_eq!(
+        outcome.end, want_end,
+        "{spec}: the decoder's end is not the model's, on {stream:?}"
+    );
+    assert_eq!(
+        to_usize(outcome.consumed),
+        expected.consumed(),
+        "{spec}: consumed is not the model's, on {stream:?}"
+    );
+}
+
+/// A decoder under test: what the checks call. [`Decoder`] is the one the
+/// fuzz bodies check.
+pub trait Subject {
+    /// As [`Decoder::decode`].
+    fn decode<'s, 'i: 's>(
+        &'s mut self,
+        input: &mut &'i [u8],
+    ) -> Result<Option<FrameRef<'s>>, Error>;
+    /// As [`Decoder::finish`].
+    fn finish(&mut self) -> Result<Option<FrameRef<'_>>, Error>;
+    /// As [`Decoder::consumed`].
+    fn consumed(&self) -> u64;
+    /// As [`Decoder::held`].
+    fn held(&self) -> usize;
+    /// As [`Decoder::peak_held`].
+    fn peak_held(&self) -> usize;
+}
+
+impl Subject for Decoder {
+    #[inline]
+    fn decode<'s, 'i: 's>(
+        &'s mut self,
+        input: &mut &'i [u8],
+    ) -> Result<Option<FrameRef<'s>>, Error> {
+        Decoder::decode(self, input)
+    }
+
+    #[inline]
+    fn finish(&mut self) -> Result<Option<FrameRef<'_>>, Error> {
+        Decoder::finish(self)
+    }
+
+    #[inline]
+    fn consumed(&self) -> u64 {
+        Decoder::consumed(self)
+    }
+
+    #[inline]
+    fn held(&self) -> usize {
+        Decoder::held(self)
+    }
+
+    #[inline]
+    fn peak_held(&self) -> usize {
+        Decoder::peak_held(self)
+    }
 }
 
 /// What a decoder said about a stream, as positions in it.
@@ -196,7 +295,9 @@ pub fn observe<'a>(
     checks: Checks,
 ) -> Observed {
     let mut frames = Vec::new();
-    let outcome = Oracle::new(spec, stream).run(pieces, checks, |_, rec| frames.push(rec));
+    let outcome = Oracle::new(spec, stream).run(Decoder::new(spec), pieces, checks, |_, rec| {
+        frames.push(rec);
+    });
     Observed {
         frames,
         end: outcome.end,
@@ -242,14 +343,14 @@ impl<'s> Oracle<'s> {
         clippy::too_many_lines,
         reason = "one assertion per outcome, in stream order"
     )]
-    fn run<'a>(
+    fn run<'a, D: Subject>(
         &self,
+        mut dec: D,
         pieces: impl Iterator<Item = &'a [u8]>,
         checks: Checks,
         mut on_frame: impl FnMut(usize, [usize; 5]),
     ) -> Outcome {
         let (spec, bound) = (self.spec, self.bound);
-        let mut dec = Decoder::new(spec);
         let mut frames = 0usize;
         let mut given = 0usize;
         let mut end = Ok(());
@@ -386,7 +487,7 @@ impl<'s> Oracle<'s> {
 
     /// Check one frame against the stream (and with [`Checks::Full`], the
     /// spec); return its record.
-    fn check_frame(&self, start: usize, frame: &crate::FrameRef<'_>, checks: Checks) -> [usize; 5] {
+    fn check_frame(&self, start: usize, frame: &FrameRef<'_>, checks: Checks) -> [usize; 5] {
         let spec = self.spec;
         let wire = frame.wire();
         // A frame lent from the input chunk is the stream's bytes by where it
@@ -1485,6 +1586,65 @@ fn hand_picked(out: &mut Vec<Seed>) {
         BYTEWISE,
         b"12345678\x00\x01abc",
     );
+    // Edges of adjust, offset and varint, for the model comparison.
+    for (name, spec, cuts, stream) in [
+        (
+            "u8_adjust_plus_one",
+            write::len(U8, 0, 1, 0),
+            &[1][..],
+            &b"\x01ab\x00z\x02"[..],
+        ),
+        (
+            "u16le_offset_two_adjust_minus_two",
+            write::len(U16Le, 2, -2, 0),
+            &[3],
+            b"TT\x04\x00abUU\x01\x00",
+        ),
+        (
+            "adjust_reaches_max_exactly",
+            write::len(U8, 0, 2, 4),
+            &[2],
+            b"\x02abcd\x03abcde",
+        ),
+        (
+            "adjust_makes_zero",
+            write::len(U16Be, 0, -2, 0),
+            &[1],
+            b"\x00\x02\x00\x02",
+        ),
+        (
+            "varint_offset_adjust",
+            write::len(Varint, 3, -1, 0),
+            &[2, 2],
+            b"hdr\x03abHDR\x81\x00x",
+        ),
+        (
+            "varint_nine_continuations_truncated",
+            write::len(Varint, 0, 0, 0),
+            BYTEWISE,
+            &[0x80; 9],
+        ),
+        (
+            "varint_tenth_continuation",
+            write::len(Varint, 0, 0, 0),
+            &[9],
+            &[0x80; 10],
+        ),
+        (
+            "offset_eight_cut_in_field",
+            write::len(U32Be, 8, 0, 0),
+            &[3, 3],
+            b"12345678\x00\x00",
+        ),
+        (
+            "u64be_adjust_saturates",
+            write::len(U64Be, 0, 127, 0),
+            &[],
+            &[0xff; 8],
+        ),
+    ] {
+        seed(out, "decode_len", name, spec, cuts, stream);
+    }
     // decode_tagged
     let tagged = write::tagged(&[(b'A', 8 + 2), (b'B', 8), (b'V', 1)], 0, 0);
     seed(
@@ -1535,6 +1695,53 @@ fn hand_picked(out: &mut Vec<Seed>) {
         &[1],
         b"P\x00\x00\x00\x06hiP\x00\x00\x00\x02",
     );
+    // Edges of tags, for the model comparison.
+    for (name, spec, cuts, stream) in [
+        (
+            "fixed_zero_tags",
+            write::tagged(&[(b'A', 8), (b'B', 9)], 0, 0),
+            &[1][..],
+            &b"AABzA"[..],
+        ),
+        (
+            "adjust_skips_fixed",
+            write::tagged(&[(b'A', 8 + 2), (b'L', 0)], 3, 0),
+            &[2],
+            b"AxyL\x00abcAzz",
+        ),
+        (
+            "varint_overflow",
+            write::tagged(&[(0x80, 7)], 0, 0),
+            &[5],
+            b"\x80\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02",
+        ),
+        (
+            "len_over_max",
+            write::tagged(&[(b'L', 1)], 0, 8),
+            &[],
+            b"L\x00\x09",
+        ),
+        (
+            "adjust_negative_len",
+            write::tagged(&[(b'L', 0)], -2, 0),
+            &[],
+            b"L\x01",
+        ),
+        (
+            "hex_tags_u16le_u32le",
+            write::tagged(&[(0x00, 2), (0x01, 4)], 0, 0),
+            BYTEWISE,
+            b"\x00\x02\x00ab\x01\x01\x00\x00\x00z",
+        ),
+        (
+            "cut_after_tag",
+            write::tagged(&[(b'V', 1)], 0, 0),
+            &[],
+            b"V",
+        ),
+    ] {
+        seed(out, "decode_tagged", name, spec, cuts, stream);
+    }
     // decode_eof
     seed(out, "decode_eof", "empty", write::eof(0), &[], b"");
     seed(
@@ -1848,6 +2055,139 @@ fn encoded_stream(rng: &mut Rng, spec: &Spec) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Run [`check_split_with`] on a decoder made by `new`; the panic
+    /// message if the checks fail.
+    fn checks_fail<D: Subject>(
+        spec: &Spec,
+        stream: &[u8],
+        cuts: &[u8],
+        new: impl Fn() -> D,
+    ) -> Option<String> {
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            check_split_with(spec, stream, cuts, new);
+        }));
+        run.err().map(|panic| {
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default()
+        })
+    }
+
+    /// The oracle's self-test. Each row is a decoder with a deliberate bug
+    /// (the real decoder, configured one step off the spec it is checked
+    /// against), fed through the very checks the fuzz bodies run. The model
+    /// comparison must catch every one, on an input where all the other
+    /// checks (split invariance, layout, bounds) pass; the real decoder
+    /// must pass the same input.
+    #[test]
+    #[expect(clippy::too_many_lines, reason = "a flat table of broken decoders")]
+    fn the_model_catches_broken_decoders() {
+        type Break = fn(&Spec) -> Spec;
+        let adjust_plus_one: Break = |s| Spec {
+            adjust: s.adjust + 1,
+            ..s.clone()
+        };
+        let adjust_minus_one: Break = |s| Spec {
+            adjust: s.adjust - 1,
+            ..s.clone()
+        };
+        let tag_fixed_plus_one: Break = |s| {
+            let Kind::Tagged(entries) = &s.kind else {
+                unreachable!("a tagged spec")
+            };
+            let entries = entries
+                .iter()
+                .map(|e| match e.rule {
+                    TagRule::Fixed(n) => TagEntry {
+                        tag: e.tag,
+                        rule: TagRule::Fixed(n + 1),
+                    },
+                    TagRule::Len(_) => *e,
+                })
+                .collect();
+            Spec {
+                kind: Kind::Tagged(entries),
+                ..s.clone()
+            }
+        };
+        // A varint read as one byte: the continuation bit taken as value.
+        let varint_continuation_ignored: Break = |s| Spec {
+            kind: Kind::Len(LenField::U8),
+            max: Some(s.max()),
+            ..s.clone()
+        };
+        let byte_order_swapped: Break = |s| Spec {
+            kind: Kind::Len(LenField::U16Le),
+            ..s.clone()
+        };
+        let mut varint_129 = vec![0x81, 0x01];
+        varint_129.extend([b'v'; 129]);
+        varint_129.extend(b"z");
+        let table: Vec<(&str, &str, Break, Vec<u8>)> = vec![
+            (
+                "postgres_adjust_plus_one",
+                "u32be,offset=1,adjust=-4",
+                adjust_plus_one,
+                b"Q\x00\x00\x00\x06hiX\x00\x00\x00\x04".to_vec(),
+            ),
+            (
+                "u16be_adjust_minus_one",
+                "u16be,adjust=+2",
+                adjust_minus_one,
+                b"\x00\x01abc\x00\x00xy".to_vec(),
+            ),
+            (
+                "mqtt_adjust_plus_one",
+                "varint,offset=1",
+                adjust_plus_one,
+                b"\x30\x02ab\xc0\x00\x30\x01c".to_vec(),
+            ),
+            (
+                "tagged_adjust_plus_one",
+                "tagged:A=1/P=u8,adjust=-1",
+                adjust_plus_one,
+                b"Ax\x50\x03abAy".to_vec(),
+            ),
+            (
+                "tag_fixed_length_plus_one",
+                "tagged:A=2/V=u16be",
+                tag_fixed_plus_one,
+                b"AxyV\x00\x01z".to_vec(),
+            ),
+            (
+                "varint_continuation_ignored",
+                "varint",
+                varint_continuation_ignored,
+                varint_129,
+            ),
+            (
+                "u16_byte_order_swapped",
+                "u16be",
+                byte_order_swapped,
+                b"\x00\x01z\x00\x00".to_vec(),
+            ),
+        ];
+        for (name, text, broken, stream) in &table {
+            let spec: Spec = text.parse().expect(name);
+            let bad = broken(&spec);
+            for cuts in [&[][..], &[1; 15][..], &[3, 0, 2][..]] {
+                assert_eq!(
+                    checks_fail(&spec, stream, cuts, || Decoder::new(&spec)),
+                    None,
+                    "{name}: the real decoder must pass"
+                );
+                let caught = checks_fail(&spec, stream, cuts, || Decoder::new(&bad))
+                    .unwrap_or_else(|| panic!("{name}: the broken decoder ({bad}) passed"));
+                assert!(
+                    caught.contains("model"),
+                    "{name}: caught, but not by the model comparison: {caught}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn seeds_have_unique_names_and_run_clean() {

@@ -36,6 +36,9 @@ mod frame;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod model;
 pub mod schedule;
 pub mod simulate;
 pub mod spec;

@@ -5,7 +5,9 @@
 //!
 //! The differential target's corpus replays in the fuzz crate
 //! (`fuzz/tests/replay.rs`), which alone depends on tokio-util.
-#![cfg(feature = "fuzzing")]
+//!
+//! Plain `cargo test` runs it: the crate's dev-dependency on itself turns on
+//! the `fuzzing` feature for its tests.
 
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
