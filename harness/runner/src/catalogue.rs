@@ -500,10 +500,26 @@ pub struct SharedProof {
     pub why: &'static str,
 }
 
-/// The cases without a reference-server bug of their own. Every other case
-/// id is the target of a bug that fails it, asserted case by case in the
-/// runner's detection test, which also checks that this list names only
-/// cases without a bug of their own and that each `carried_by` is proven.
+/// Why the reassembly cases share their proofs.
+const WHY_CUTS: &str = "the reassembly bugs (a frame per read, a delimiter or header looked for \
+    in one read) show under every cutting that splits where they look: one byte per read, every \
+    split point, the named split and the random schedules all make that cut, so a bug that fails \
+    this case fails those too; each is asserted against those bugs on a run of its own";
+/// Why a pipelined case shares the proof of its lockstep twin.
+const WHY_TWIN: &str = "the pipelined twin sends the same messages with the same cuts without \
+    waiting for replies, and each piece still arrives as its own read: a bug in reassembling \
+    them breaks both twins; a bug that only pipelining shows is a bug of merged reads, proven by \
+    boundary/coalesced";
+/// Why the merged-read cases share their proofs.
+const WHY_MERGE: &str = "a write that holds the end of one message and the start of the next \
+    puts both in one read, as coalesced writes do: a server that drops or mis-cuts the rest of a \
+    read fails both";
+
+/// The cases that no reference-server bug fails alone in its group (the
+/// detection matrix checks which do), each with the reason and the id that
+/// carries its proof. Every case id is also the target of some bug, or named
+/// here: the runner's detection test asserts each target case by case and
+/// checks that every `carried_by` is itself proven.
 pub const SHARED_PROOFS: &[SharedProof] = &[
     SharedProof {
         id: "boundary/whole/lockstep",
@@ -511,6 +527,93 @@ pub const SHARED_PROOFS: &[SharedProof] = &[
         why: "the liveness probe before the suite (and after every case) is this very exchange: \
               a server that cannot echo one whole message fails the probe, and the run is not \
               judged (exit 2), so no bug can fail this case and pass the probe",
+    },
+    SharedProof {
+        id: "boundary/byte-at-a-time/lockstep",
+        carried_by: "boundary/split-every-point/lockstep",
+        why: WHY_CUTS,
+    },
+    SharedProof {
+        id: "boundary/byte-at-a-time/pipelined",
+        carried_by: "boundary/byte-at-a-time/lockstep",
+        why: WHY_TWIN,
+    },
+    SharedProof {
+        id: "boundary/split-every-point/lockstep",
+        carried_by: "boundary/byte-at-a-time/lockstep",
+        why: WHY_CUTS,
+    },
+    SharedProof {
+        id: "boundary/split-every-point/pipelined",
+        carried_by: "boundary/split-every-point/lockstep",
+        why: WHY_TWIN,
+    },
+    SharedProof {
+        id: "boundary/split-length-field/lockstep",
+        carried_by: "boundary/byte-at-a-time/lockstep",
+        why: WHY_CUTS,
+    },
+    SharedProof {
+        id: "boundary/split-length-field/pipelined",
+        carried_by: "boundary/split-length-field/lockstep",
+        why: WHY_TWIN,
+    },
+    SharedProof {
+        id: "boundary/split-delimiter/lockstep",
+        carried_by: "boundary/byte-at-a-time/lockstep",
+        why: WHY_CUTS,
+    },
+    SharedProof {
+        id: "boundary/split-delimiter/pipelined",
+        carried_by: "boundary/split-delimiter/lockstep",
+        why: WHY_TWIN,
+    },
+    SharedProof {
+        id: "boundary/split-after-tag/lockstep",
+        carried_by: "boundary/byte-at-a-time/lockstep",
+        why: WHY_CUTS,
+    },
+    SharedProof {
+        id: "boundary/split-after-tag/pipelined",
+        carried_by: "boundary/split-after-tag/lockstep",
+        why: WHY_TWIN,
+    },
+    SharedProof {
+        id: "boundary/random-schedules/lockstep",
+        carried_by: "boundary/byte-at-a-time/lockstep",
+        why: WHY_CUTS,
+    },
+    SharedProof {
+        id: "boundary/random-schedules/pipelined",
+        carried_by: "boundary/random-schedules/lockstep",
+        why: WHY_TWIN,
+    },
+    SharedProof {
+        id: "boundary/coalesced",
+        carried_by: "boundary/straddle/lockstep",
+        why: WHY_MERGE,
+    },
+    SharedProof {
+        id: "boundary/straddle/lockstep",
+        carried_by: "boundary/coalesced",
+        why: WHY_MERGE,
+    },
+    SharedProof {
+        id: "boundary/straddle/pipelined",
+        carried_by: "boundary/straddle/lockstep",
+        why: WHY_TWIN,
+    },
+    SharedProof {
+        id: "boundary/empty-payload/lockstep",
+        carried_by: "boundary/empty-payload/pipelined",
+        why: "a server that mishandles an empty payload does so whether or not the next message \
+              waits for its reply: drops-empty-frames fails both twins, each asserted on its own run",
+    },
+    SharedProof {
+        id: "boundary/empty-payload/pipelined",
+        carried_by: "boundary/empty-payload/lockstep",
+        why: "a server that mishandles an empty payload does so whether or not the next message \
+              waits for its reply: drops-empty-frames fails both twins, each asserted on its own run",
     },
     SharedProof {
         id: "boundary/whole/pipelined",
