@@ -60,6 +60,21 @@ fn targets(bug: Bug) -> &'static [&'static str] {
         Bug::OneClientAtATime => &["concurrency/stalled-client"],
         Bug::IgnoresShortWrites => &["boundary/slow-reader", "boundary/large-message"],
         Bug::LeaksDescriptor => &["churn/connect-cycles", "eof/after-connect"],
+        Bug::IgnoresEofShortIdle => &[
+            "eof/after-connect",
+            "eof/after-messages",
+            "eof/mid-header",
+            "eof/mid-payload",
+            "eof/mid-delimiter",
+            "half-close/pending-replies",
+            "half-close/mid-message",
+            "half-close/eof-message",
+        ],
+        Bug::DelaysFinAfterHalfClose => &[
+            "half-close/pending-replies",
+            "half-close/mid-message",
+            "half-close/eof-message",
+        ],
     }
 }
 

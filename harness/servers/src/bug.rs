@@ -53,11 +53,19 @@ pub enum Bug {
     /// Keeps a duplicate of every accepted socket, so closed connections never
     /// send FIN, and stops accepting once the descriptor cap is reached.
     LeaksDescriptor,
+    /// Never acts on the peer's EOF, but closes every connection, at a frame
+    /// boundary or inside one, after [`SHORT_IDLE`](crate::SHORT_IDLE) (or
+    /// the configured idle timeout, if shorter) without a byte from the peer:
+    /// an idle timeout that can pass for a close on EOF.
+    IgnoresEofShortIdle,
+    /// Sends every reply after the peer's EOF, but shuts down its own side
+    /// only [`FIN_DELAY`](crate::FIN_DELAY) later.
+    DelaysFinAfterHalfClose,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 12] = [
+    pub const ALL: [Bug; 14] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -70,6 +78,8 @@ impl Bug {
         Bug::OneClientAtATime,
         Bug::IgnoresShortWrites,
         Bug::LeaksDescriptor,
+        Bug::IgnoresEofShortIdle,
+        Bug::DelaysFinAfterHalfClose,
     ];
 
     /// The stable kebab-case name.
@@ -87,6 +97,8 @@ impl Bug {
             Bug::OneClientAtATime => "one-client-at-a-time",
             Bug::IgnoresShortWrites => "ignores-short-writes",
             Bug::LeaksDescriptor => "leaks-descriptor",
+            Bug::IgnoresEofShortIdle => "ignores-eof-short-idle",
+            Bug::DelaysFinAfterHalfClose => "delays-fin-after-half-close",
         }
     }
 
@@ -120,6 +132,12 @@ impl Bug {
             }
             Bug::LeaksDescriptor => {
                 "leaks one descriptor per connection (no FIN on close); stops accepting at the cap"
+            }
+            Bug::IgnoresEofShortIdle => {
+                "never closes on the peer's EOF, but closes any connection silent for 200 ms"
+            }
+            Bug::DelaysFinAfterHalfClose => {
+                "sends every reply after the peer's EOF, but its own EOF (FIN) only 600 ms later"
             }
         }
     }
@@ -167,7 +185,9 @@ impl Bug {
             | Bug::DiesOnResetWhileWriting
             | Bug::OneClientAtATime
             | Bug::IgnoresShortWrites
-            | Bug::LeaksDescriptor => None,
+            | Bug::LeaksDescriptor
+            | Bug::IgnoresEofShortIdle
+            | Bug::DelaysFinAfterHalfClose => None,
         }
     }
 
