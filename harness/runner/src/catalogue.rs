@@ -264,11 +264,11 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "after-connect",
         Mode::Single,
         Action::EofAfterConnect,
-        "a client that sends nothing and shuts down its side gets the server's EOF promptly".into(),
+        "a client that sends nothing and shuts down its side gets the server's EOF promptly, and clearly before a silent client connected alongside is closed".into(),
         None,
     );
     add("eof", "after-messages", Mode::Single, Action::EofAfterMessages,
-        "after complete messages and the client's EOF, the server sends its EOF promptly and nothing more".into(),
+        "after complete messages and the client's EOF, the server sends its EOF promptly and nothing more, and clearly before a client that sent the same and stays silent is closed".into(),
         not(!eof, "covered by half-close/eof-message for eof framing"));
     let header_cut =
         matches!(spec.kind, Kind::Len(_) | Kind::Tagged(_)) && (has_len_field || spec.offset > 0);
@@ -277,7 +277,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "mid-header",
         Mode::Single,
         Action::EofMidHeader,
-        "EOF inside a header gets no reply (never a partial frame) and the server's EOF promptly"
+        "EOF inside a header gets no reply (never a partial frame) and the server's EOF promptly, clearly before a client stalled at the same byte is closed"
             .into(),
         not(
             header_cut && header_cut_point(spec).is_some(),
@@ -289,7 +289,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "mid-payload",
         Mode::Single,
         Action::EofMidPayload,
-        "EOF inside a payload gets no reply (never a partial frame) and the server's EOF promptly"
+        "EOF inside a payload gets no reply (never a partial frame) and the server's EOF promptly, clearly before a client stalled at the same byte is closed"
             .into(),
         not(!eof, "in eof framing the EOF ends the message"),
     );
@@ -298,7 +298,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "mid-delimiter",
         Mode::Single,
         Action::EofMidDelimiter,
-        "EOF inside a multi-byte delimiter gets no reply and the server's EOF promptly".into(),
+        "EOF inside a multi-byte delimiter gets no reply and the server's EOF promptly, clearly before a client stalled at the same byte is closed".into(),
         not(delim_len >= 2, "no multi-byte delimiter"),
     );
 

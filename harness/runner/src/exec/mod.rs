@@ -36,11 +36,11 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use framecheck_event::{Boundaries, ConnLog, Verdict};
+use framecheck_event::{Boundaries, ConnLog, Ms, Verdict};
 use framecheck_framing::{Kind, Spec};
 
 use super::catalogue::{Action, Case, Mode, SPLIT_ATTEMPTS, header_cut_point, over_max_header};
-use super::conn::{Conn, Wait};
+use super::conn::{Conn, Wait, Watched};
 use super::delivery::Pieces;
 use super::messages::Maker;
 use super::rng::Rng;
@@ -595,6 +595,121 @@ fn expect_fin(conn: &Conn, wait: &Wait, when: &str) -> Result<(), Finding> {
                 conn.received_total()
             ),
         )),
+    }
+}
+
+/// How much longer than the connection under test a control connection
+/// must stay open for the close of the first to count as the server's
+/// reaction to what only the first received (our EOF): the tolerance for
+/// scheduling jitter between two idle timers that fire together (on a
+/// loaded machine, threads of the same server wake tens of milliseconds
+/// apart).
+fn control_margin(limits: &Limits) -> Duration {
+    limits.prompt * 2 / 5
+}
+
+/// Run `body`, which ends the connection under test and returns when the
+/// server ended it (`None`: it did not), while a second thread watches the
+/// silent `control` connection until [`control_margin`] after that moment
+/// (or not at all when there is none).
+fn with_control<T>(
+    control: &mut Conn,
+    margin: Duration,
+    deadline: Instant,
+    body: impl FnOnce() -> (T, Option<Instant>),
+) -> (T, Watched) {
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        let watcher =
+            s.spawn(move || control.trickle_until(&[], Duration::ZERO, &stopped, deadline));
+        let (out, ended) = body();
+        if let Some(ended) = ended {
+            let until = (ended + margin).min(deadline);
+            while !watcher.is_finished() && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        drop(stop);
+        let seen = watcher.join().unwrap_or_else(|_| Watched {
+            written: 0,
+            last_written: None,
+            write_error: Some("the watching thread panicked".to_owned()),
+            ended: None,
+        });
+        (out, seen)
+    })
+}
+
+/// `at` relative to `from`, for evidence: "12 ms after" or "3 ms before".
+fn relative(at: Instant, from: Instant) -> String {
+    if at >= from {
+        format!("{} after", Ms(at - from))
+    } else {
+        format!("{} before", Ms(from - at))
+    }
+}
+
+/// The server ended the connection under test at `ended`, within
+/// "promptly" of `from` (our EOF, or the last reply after it). Judge that
+/// close against `control`, a connection that got the same bytes but no
+/// EOF: if the server ended it too by [`control_margin`] after `ended`,
+/// both closes came from an idle timeout, and the close was no reaction to
+/// the EOF (a fail), unless both came too soon after `from` to tell apart
+/// (not exercised).
+fn judge_against_control(
+    ctx: &mut Ctx<'_>,
+    from: Instant,
+    ended: Instant,
+    control: &Watched,
+    expected: &str,
+) -> Result<(), Finding> {
+    let margin = control_margin(&ctx.limits);
+    let took = ended.saturating_duration_since(from);
+    match &control.ended {
+        Some((how, at)) if *at <= ended + margin => {
+            let observed = format!(
+                "this connection ended {} the EOF; the control connection (the same bytes, no EOF): {} {} the EOF",
+                relative(ended, from),
+                how.describe(),
+                relative(*at, from)
+            );
+            if took < margin {
+                Err(Finding::not_exercised(
+                    format!(
+                        "the server also closed a connection that sent no EOF, within {} of the EOF: its idle timeout is too short to tell a close on EOF from a close on silence",
+                        Ms(margin)
+                    ),
+                    expected,
+                    observed,
+                ))
+            } else {
+                Err(Finding::fail(
+                    format!(
+                        "the close {} after the client's EOF was an idle timeout: the server closed a connection with the same bytes and no EOF {} the EOF too",
+                        Ms(took),
+                        relative(*at, from)
+                    ),
+                    expected,
+                    observed,
+                ))
+            }
+        }
+        Some((how, at)) => {
+            ctx.note(format!(
+                "the control connection (the same bytes, no EOF) ended only {} the EOF: {}",
+                relative(*at, from),
+                how.describe()
+            ));
+            Ok(())
+        }
+        None => {
+            ctx.note(format!(
+                "the control connection (the same bytes, no EOF) was still open {} the EOF, {} after this one closed",
+                relative(Instant::now(), from),
+                Ms(Instant::now().saturating_duration_since(ended))
+            ));
+            Ok(())
+        }
     }
 }
 

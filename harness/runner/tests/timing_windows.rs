@@ -1,0 +1,113 @@
+//! Regression (issue 10, "timing windows closed"): where a server's idle
+//! timeout could pass for the behaviour a case checks, it no longer does.
+//! Every server here has a 200 ms idle timeout, shorter than what the runner
+//! calls "promptly" (250 ms), so a close on silence comes in time: the
+//! correct server passes each case, and a server that only looks right
+//! because of that timeout fails the case that targets it.
+
+#[path = "support/per_spec.rs"]
+mod per_spec;
+
+use std::time::Duration;
+
+use framecheck_framing::Spec;
+use framecheck_runner::{self as runner, Collect, Options, Verdict};
+use framecheck_servers::{self as server, Bug, ServerConfig};
+use per_spec::per_spec;
+
+/// One spec per strategy that has the cut the cases need.
+const SPECS: [&str; 6] = [
+    "fixed:16",
+    "line",
+    "crlf",
+    "u16be,max=4KiB",
+    "tagged:A=4/B=0/V=u16be,max=1KiB",
+    "eof",
+];
+
+const EOF_CASES: [&str; 5] = [
+    "eof/after-connect",
+    "eof/after-messages",
+    "eof/mid-header",
+    "eof/mid-payload",
+    "eof/mid-delimiter",
+];
+
+/// The idle timeout of every server here.
+const IDLE: Duration = Duration::from_millis(200);
+
+/// `cases` against a fresh server with `bug` and a 200 ms idle timeout:
+/// the cases that apply, each with its verdict and message.
+fn verdicts(spec: &Spec, bug: Option<Bug>, cases: &[&str]) -> Vec<(String, Verdict, String)> {
+    let mut config = ServerConfig::new(spec.clone());
+    config.bug = bug;
+    config.idle_timeout = IDLE;
+    let server = server::spawn(config).expect("spawn server");
+    let options = Options {
+        cases: cases.iter().map(|s| (*s).to_owned()).collect(),
+        ..Options::default()
+    };
+    let mut events = Collect::default();
+    runner::run(server.local_addr(), spec, &options, &mut events).expect("run");
+    server.shutdown();
+    events
+        .results()
+        .filter(|r| {
+            (cases.contains(&r.id.as_str()) && r.verdict != Verdict::Skip)
+                || r.id == runner::BEFORE_SUITE
+        })
+        .map(|r| (r.id.clone(), r.verdict, r.message.clone()))
+        .collect()
+}
+
+/// For each spec: the correct server passes every applicable case of
+/// `cases`, and each of `bugs` fails every one. Returns the mismatches.
+fn correct_passes_buggy_fails(cases: &[&str], bugs: &[Bug]) -> Vec<String> {
+    per_spec(&SPECS, |text| {
+        let spec: Spec = text.parse().expect("spec");
+        let mut wrong = Vec::new();
+        let correct = verdicts(&spec, None, cases);
+        wrong.extend(
+            correct
+                .iter()
+                .filter(|(_, v, _)| *v != Verdict::Pass)
+                .map(|r| format!("{text}, correct server: {r:?}")),
+        );
+        for bug in bugs {
+            let buggy = verdicts(&spec, Some(*bug), cases);
+            if *bug == Bug::IgnoresEofShortIdle && text == "eof" {
+                // Every `eof` message ends with the EOF this server ignores:
+                // it answers nothing, and fails the probe before any case.
+                let probe = buggy.iter().find(|(id, _, _)| id == runner::BEFORE_SUITE);
+                if probe.is_none_or(|(_, v, _)| *v != Verdict::Fail) {
+                    wrong.push(format!("{text}, {bug}: passed the probe: {buggy:?}"));
+                }
+                continue;
+            }
+            if buggy.len() != correct.len() {
+                wrong.push(format!(
+                    "{text}, {bug}: {} cases ran, {} against the correct server",
+                    buggy.len(),
+                    correct.len()
+                ));
+            }
+            wrong.extend(
+                buggy
+                    .iter()
+                    .filter(|(_, v, _)| *v != Verdict::Fail)
+                    .map(|r| format!("{text}, {bug}: {r:?}")),
+            );
+        }
+        wrong
+    })
+    .concat()
+}
+
+/// "Ignores EOF with a 200 ms idle timeout": its close comes within
+/// "promptly" of the client's EOF, but it closes a connection that sent
+/// the same bytes and no EOF just as soon.
+#[test]
+fn eof_cases_fail_a_server_that_ignores_eof_and_times_out_idle_clients() {
+    let wrong = correct_passes_buggy_fails(&EOF_CASES, &[Bug::IgnoresEofShortIdle]);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
