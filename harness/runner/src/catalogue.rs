@@ -304,13 +304,13 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
 
     // half-close
     add("half-close", "pending-replies", Mode::Single, Action::HalfClosePending,
-        "messages followed at once by shutdown(SHUT_WR) all get their replies, then the server's EOF".into(),
+        "messages followed at once by shutdown(SHUT_WR) all get their replies, then the server's EOF promptly, clearly before a client that sent the same and stays silent is closed".into(),
         not(!eof, "see half-close/eof-message"));
     add("half-close", "mid-message", Mode::Single, Action::HalfCloseMidMessage,
-        "a half-close inside a message gets the replies to the complete messages only, then the server's EOF".into(),
+        "a half-close inside a message gets the replies to the complete messages only, then the server's EOF promptly, clearly before a client stalled at the same byte is closed".into(),
         not(!eof, "in eof framing the EOF ends the message"));
     add("half-close", "eof-message", Mode::Single, Action::HalfCloseEofMessage,
-        "the message ends at the client's shutdown(SHUT_WR); its reply follows, then the server's EOF".into(),
+        "the message ends at the client's shutdown(SHUT_WR); its reply follows, then the server's EOF promptly, clearly before a client that sent the same and stays silent is closed".into(),
         not(eof, "only eof framing ends a message at shutdown"));
 
     // reset

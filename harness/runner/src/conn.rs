@@ -107,6 +107,8 @@ pub(crate) struct Conn {
     /// Bytes received in answer to the session opener (not the case's).
     opener_received: u64,
     pacing: Pacing,
+    /// When bytes last arrived from the server.
+    last_bytes_at: Option<Instant>,
 }
 
 impl Conn {
@@ -150,6 +152,7 @@ impl Conn {
             oracle: None,
             opener_received: 0,
             pacing: Pacing::new(&stream, limits.pause, limits.confirm, limits.pacer_budget),
+            last_bytes_at: None,
             stream,
         })
     }
@@ -605,6 +608,11 @@ impl Conn {
         }
     }
 
+    /// When bytes last arrived from the server (`None` before any).
+    pub(crate) fn last_bytes_at(&self) -> Option<Instant> {
+        self.last_bytes_at
+    }
+
     /// Bytes sent in total.
     pub(crate) fn sent_total(&self) -> u64 {
         self.log.sent_total
@@ -681,6 +689,7 @@ impl Conn {
 
     /// Record and decode `n` bytes just read into `buf`.
     fn accept(&mut self, n: usize) {
+        self.last_bytes_at = Some(Instant::now());
         let at = self.t0.elapsed();
         self.log.received_total += n as u64;
         if self.log.steps.len() < MAX_STEPS {

@@ -33,6 +33,12 @@ const EOF_CASES: [&str; 5] = [
     "eof/mid-delimiter",
 ];
 
+const HALF_CLOSE_CASES: [&str; 3] = [
+    "half-close/pending-replies",
+    "half-close/mid-message",
+    "half-close/eof-message",
+];
+
 /// The idle timeout of every server here.
 const IDLE: Duration = Duration::from_millis(200);
 
@@ -109,5 +115,17 @@ fn correct_passes_buggy_fails(cases: &[&str], bugs: &[Bug]) -> Vec<String> {
 #[test]
 fn eof_cases_fail_a_server_that_ignores_eof_and_times_out_idle_clients() {
     let wrong = correct_passes_buggy_fails(&EOF_CASES, &[Bug::IgnoresEofShortIdle]);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// A server that sends its FIN 600 ms after the replies to a half-closed
+/// connection (within the 1 s the old check allowed), and one that closes
+/// it only on its 200 ms idle timeout.
+#[test]
+fn half_close_cases_fail_a_late_fin() {
+    let wrong = correct_passes_buggy_fails(
+        &HALF_CLOSE_CASES,
+        &[Bug::DelaysFinAfterHalfClose, Bug::IgnoresEofShortIdle],
+    );
     assert!(wrong.is_empty(), "{wrong:#?}");
 }

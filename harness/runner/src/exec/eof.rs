@@ -134,7 +134,7 @@ fn eof_after_on(
                 "the server {how} {} after the client's EOF",
                 Ms(took)
             ));
-            judge_against_control(ctx, shut, ended, &watched, &expected)
+            judge_against_control(ctx, (shut, "the client's EOF"), ended, &watched, &expected)
         }
         other => Err(Finding::fail(
             format!(

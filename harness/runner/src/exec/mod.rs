@@ -49,7 +49,7 @@ use super::timing::Limits;
 use boundary::{boundary_sessions, large_message, random_schedules, slow_reader};
 use concurrency::{churn, many_clients, stalled_client};
 use eof::eof_after;
-use half_close::{half_close_mid_message, half_close_pending};
+use half_close::{half_close_eof_message, half_close_mid_message, half_close_pending};
 use limits::{idle_timeout, refused};
 pub(crate) use probe::{ProbeError, probe};
 use reset::{reset_mid_message, reset_while_writing};
@@ -382,10 +382,7 @@ fn run_body(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
         }
         Action::HalfClosePending => half_close_pending(ctx),
         Action::HalfCloseMidMessage => half_close_mid_message(ctx),
-        Action::HalfCloseEofMessage => {
-            let m = ctx.maker.message(3, 24);
-            run_sessions(ctx, &[Session::each_whole(vec![m])], Mode::Single)
-        }
+        Action::HalfCloseEofMessage => half_close_eof_message(ctx),
         Action::ResetMidMessage => reset_mid_message(ctx),
         Action::ResetWhileWriting => reset_while_writing(ctx),
         Action::LengthOverMax => {
@@ -656,9 +653,11 @@ fn relative(at: Instant, from: Instant) -> String {
 /// both closes came from an idle timeout, and the close was no reaction to
 /// the EOF (a fail), unless both came too soon after `from` to tell apart
 /// (not exercised).
+///
+/// `since` names the moment `from` ("the client's EOF", "the last reply").
 fn judge_against_control(
     ctx: &mut Ctx<'_>,
-    from: Instant,
+    (from, since): (Instant, &str),
     ended: Instant,
     control: &Watched,
     expected: &str,
@@ -668,7 +667,7 @@ fn judge_against_control(
     match &control.ended {
         Some((how, at)) if *at <= ended + margin => {
             let observed = format!(
-                "this connection ended {} the EOF; the control connection (the same bytes, no EOF): {} {} the EOF",
+                "this connection ended {} {since}; the control connection (the same bytes, no EOF): {} {} {since}",
                 relative(ended, from),
                 how.describe(),
                 relative(*at, from)
@@ -676,7 +675,7 @@ fn judge_against_control(
             if took < margin {
                 Err(Finding::not_exercised(
                     format!(
-                        "the server also closed a connection that sent no EOF, within {} of the EOF: its idle timeout is too short to tell a close on EOF from a close on silence",
+                        "the server also closed a connection that sent no EOF, within {} of {since}: its idle timeout is too short to tell a close on EOF from a close on silence",
                         Ms(margin)
                     ),
                     expected,
@@ -685,7 +684,7 @@ fn judge_against_control(
             } else {
                 Err(Finding::fail(
                     format!(
-                        "the close {} after the client's EOF was an idle timeout: the server closed a connection with the same bytes and no EOF {} the EOF too",
+                        "the close {} after {since} was an idle timeout: the server closed a connection with the same bytes and no EOF {} {since} too",
                         Ms(took),
                         relative(*at, from)
                     ),
@@ -696,7 +695,7 @@ fn judge_against_control(
         }
         Some((how, at)) => {
             ctx.note(format!(
-                "the control connection (the same bytes, no EOF) ended only {} the EOF: {}",
+                "the control connection (the same bytes, no EOF) ended only {} {since}: {}",
                 relative(*at, from),
                 how.describe()
             ));
@@ -704,7 +703,7 @@ fn judge_against_control(
         }
         None => {
             ctx.note(format!(
-                "the control connection (the same bytes, no EOF) was still open {} the EOF, {} after this one closed",
+                "the control connection (the same bytes, no EOF) was still open {} {since}, {} after this one closed",
                 relative(Instant::now(), from),
                 Ms(Instant::now().saturating_duration_since(ended))
             ));
