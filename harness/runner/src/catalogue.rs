@@ -378,7 +378,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "stalled-client",
         Mode::Single,
         Action::StalledClient,
-        "a client stalled in the middle of a message does not delay other clients".into(),
+        "a client stalled in the middle of a message (trickling a byte now and then, never the last, so no idle timeout ends it) does not delay other clients: each is answered promptly while it is still connected".into(),
         None,
     );
     add(

@@ -129,3 +129,13 @@ fn half_close_cases_fail_a_late_fin() {
     );
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// A server that serves one client at a time, with a 200 ms idle timeout:
+/// it would drop a stalled client and then serve the others in time, but
+/// the stalled client keeps trickling bytes of its message.
+#[test]
+fn stalled_client_fails_one_client_at_a_time_with_a_short_idle_timeout() {
+    let wrong =
+        correct_passes_buggy_fails(&["concurrency/stalled-client"], &[Bug::OneClientAtATime]);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
