@@ -139,3 +139,27 @@ fn stalled_client_fails_one_client_at_a_time_with_a_short_idle_timeout() {
         correct_passes_buggy_fails(&["concurrency/stalled-client"], &[Bug::OneClientAtATime]);
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// The control connection of the `eof/*` and `half-close/*` cases must not
+/// turn them into concurrency checks: a server that serves one client at a
+/// time, but handles EOF correctly, serves the client first (the control
+/// waits in the backlog) and passes them.
+#[test]
+fn eof_and_half_close_cases_pass_a_server_that_serves_one_client_at_a_time() {
+    let cases = [&EOF_CASES[..], &HALF_CLOSE_CASES[..]].concat();
+    let wrong: Vec<String> = per_spec(&SPECS, |text| {
+        let spec: Spec = text.parse().expect("spec");
+        let got = verdicts(&spec, Some(Bug::OneClientAtATime), &cases);
+        let mut wrong: Vec<String> = got
+            .iter()
+            .filter(|(_, v, _)| *v != Verdict::Pass)
+            .map(|r| format!("{text}: {r:?}"))
+            .collect();
+        if got.is_empty() {
+            wrong.push(format!("{text}: no case ran"));
+        }
+        wrong
+    })
+    .concat();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

@@ -29,24 +29,43 @@ pub(super) fn eof_after(
     msgs: &[Vec<u8>],
     partial: &[u8],
 ) -> Result<(), Finding> {
-    // The control first, here and below: an idle timer that its connection
-    // or its bytes start cannot fire later than the client's.
-    let mut control = ctx.connect("control (the same bytes, no EOF)")?;
-    let mut conn = match ctx.connect("client") {
+    // The client first, so a server that serves one connection at a time
+    // serves it (the control waits, unjudged, until the client is done).
+    let mut conn = ctx.connect("client")?;
+    let mut control = match ctx.connect("control (the same bytes, no EOF)") {
         Ok(c) => c,
         Err(f) => {
-            ctx.keep(control.close());
+            ctx.keep(conn.close());
             return Err(f);
         }
     };
     let result = eof_after_on(ctx, &mut conn, &mut control, msgs, partial);
-    ctx.keep(control.close());
     ctx.keep(conn.close());
+    ctx.keep(control.close());
     result
 }
 
-/// The bytes of an `eof/*` case, before the EOF: `msgs` lockstep, then
-/// `partial`.
+/// The control's bytes: `msgs` and `partial` in one write, before the
+/// client's, so an idle timer they start cannot fire later than the one
+/// the client's start. Its replies are read, not judged, while it is
+/// watched.
+fn feed_control(ctx: &mut Ctx<'_>, control: &mut Conn, msgs: &[Vec<u8>], partial: &[u8]) {
+    let mut bytes = msgs.concat();
+    bytes.extend_from_slice(partial);
+    if bytes.is_empty() {
+        return;
+    }
+    if let Err(e) = control.send(
+        &bytes,
+        &Pieces::whole(bytes.len()),
+        ctx.limits.pause,
+        ctx.until(ctx.limits.reply),
+    ) {
+        ctx.note(format!("control connection: write failed: {e}"));
+    }
+}
+
+/// The client's bytes before the EOF: `msgs` lockstep, then `partial`.
 fn feed(
     ctx: &mut Ctx<'_>,
     conn: &mut Conn,
@@ -79,10 +98,7 @@ fn eof_after_on(
     msgs: &[Vec<u8>],
     partial: &[u8],
 ) -> Result<(), Finding> {
-    feed(ctx, control, msgs, partial).map_err(|mut f| {
-        f.message = format!("control connection: {}", f.message);
-        f
-    })?;
+    feed_control(ctx, control, msgs, partial);
     feed(ctx, conn, msgs, partial)?;
     if !partial.is_empty() {
         // Let the partial bytes arrive on their own before the EOF.

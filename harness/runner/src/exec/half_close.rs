@@ -7,7 +7,7 @@
 //!
 //! A server that ignores the EOF but closes idle connections within
 //! "promptly" would send its FIN in time too, so a control connection gets
-//! the same bytes first (and its replies) and no EOF: the FIN counts only if
+//! the same bytes first and no EOF: the FIN counts only if
 //! the control is still open clearly after it (see `judge_against_control`).
 
 use std::time::Instant;
@@ -23,14 +23,7 @@ use crate::delivery::Pieces;
 pub(super) fn half_close_pending(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let msgs = ctx.maker.batch(&mut ctx.rng, 3, 24);
     let stream = msgs.concat();
-    half_close(
-        ctx,
-        &stream,
-        &msgs,
-        msgs.len(),
-        false,
-        "after the pending replies",
-    )
+    half_close(ctx, &stream, &msgs, false, "after the pending replies")
 }
 
 pub(super) fn half_close_mid_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
@@ -48,66 +41,43 @@ pub(super) fn half_close_mid_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
         ctx,
         &bytes,
         std::slice::from_ref(&first),
-        1,
         true,
         "after the reply to the complete message",
     )
 }
 
 /// `eof` framing: the message ends at the client's shutdown; its reply,
-/// then the server's EOF. The control's message never ends, so it gets no
-/// reply.
+/// then the server's EOF.
 pub(super) fn half_close_eof_message(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let m = ctx.maker.message(3, 24);
-    half_close(
-        ctx,
-        &m,
-        std::slice::from_ref(&m),
-        0,
-        false,
-        "after its reply",
-    )
+    half_close(ctx, &m, std::slice::from_ref(&m), false, "after its reply")
 }
 
-/// Write `bytes` on a control connection, which reads `control_replies`
-/// replies (to the first of `msgs`) and then stays silent, then on the
-/// client, which shuts down its side at once: the client gets one reply
-/// to each of `msgs` (and, if `cut`, no partial one), then the server's FIN
-/// within `prompt` of the last reply, while the control stays open.
+/// Write `bytes` on a control connection, which then stays silent, and
+/// on the client, which shuts down its side at once: the client gets one
+/// reply to each of `msgs` (and, if `cut`, no partial one), then the
+/// server's FIN within `prompt` of the last reply, while the control stays
+/// open.
 fn half_close(
     ctx: &mut Ctx<'_>,
     bytes: &[u8],
     msgs: &[Vec<u8>],
-    control_replies: usize,
     cut: bool,
     when: &str,
 ) -> Result<(), Finding> {
-    // The control first: an idle timer that its connection or its bytes
-    // start cannot fire later than the client's.
-    let mut control = ctx.connect("control (the same bytes, no EOF)")?;
-    let mut conn = match ctx.connect("client") {
+    // The client connects first, so a server that serves one connection at
+    // a time serves it (the control waits, unjudged, until the client is
+    // done); the control's bytes go first, so an idle timer they start
+    // cannot fire later than the client's. The control's replies are read,
+    // not judged, while it is watched.
+    let mut conn = ctx.connect("client")?;
+    let mut control = match ctx.connect("control (the same bytes, no EOF)") {
         Ok(c) => c,
         Err(f) => {
-            ctx.keep(control.close());
+            ctx.keep(conn.close());
             return Err(f);
         }
     };
-    let result = (|| {
-        control_exchange(ctx, &mut control, bytes, &msgs[..control_replies])?;
-        half_close_on(ctx, &mut conn, &mut control, bytes, msgs, cut, when)
-    })();
-    ctx.keep(control.close());
-    ctx.keep(conn.close());
-    result
-}
-
-/// The control's part: `bytes`, and the replies to `msgs`.
-fn control_exchange(
-    ctx: &mut Ctx<'_>,
-    control: &mut Conn,
-    bytes: &[u8],
-    msgs: &[Vec<u8>],
-) -> Result<(), Finding> {
     if let Err(e) = control.send(
         bytes,
         &Pieces::whole(bytes.len()),
@@ -116,14 +86,10 @@ fn control_exchange(
     ) {
         ctx.note(format!("control connection: write failed: {e}"));
     }
-    if msgs.is_empty() {
-        return Ok(());
-    }
-    let wait = control.read_frames(msgs.len(), ctx.until(ctx.limits.reply));
-    compare(control, msgs, &wait).map_err(|mut f| {
-        f.message = format!("control connection (no EOF): {}", f.message);
-        f
-    })
+    let result = half_close_on(ctx, &mut conn, &mut control, bytes, msgs, cut, when);
+    ctx.keep(conn.close());
+    ctx.keep(control.close());
+    result
 }
 
 fn half_close_on(
