@@ -45,9 +45,19 @@ const IDLE: Duration = Duration::from_millis(200);
 /// `cases` against a fresh server with `bug` and a 200 ms idle timeout:
 /// the cases that apply, each with its verdict and message.
 fn verdicts(spec: &Spec, bug: Option<Bug>, cases: &[&str]) -> Vec<(String, Verdict, String)> {
+    verdicts_idle(spec, bug, IDLE, cases)
+}
+
+/// Like [`verdicts`], with the idle timeout `idle`.
+fn verdicts_idle(
+    spec: &Spec,
+    bug: Option<Bug>,
+    idle: Duration,
+    cases: &[&str],
+) -> Vec<(String, Verdict, String)> {
     let mut config = ServerConfig::new(spec.clone());
     config.bug = bug;
-    config.idle_timeout = IDLE;
+    config.idle_timeout = idle;
     let server = server::spawn(config).expect("spawn server");
     let options = Options {
         cases: cases.iter().map(|s| (*s).to_owned()).collect(),
@@ -162,4 +172,20 @@ fn eof_and_half_close_cases_pass_a_server_that_serves_one_client_at_a_time() {
     })
     .concat();
     assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// An idle timeout so short (30 ms) that the control connection is closed
+/// within the margin of the client's EOF: whether the server handles the
+/// EOF cannot be told, so `eof/mid-payload` is not exercised, neither a
+/// pass nor a fail, for the correct server and the EOF-ignoring one alike.
+#[test]
+fn a_too_short_idle_timeout_leaves_eof_cases_not_exercised() {
+    let spec: Spec = "line".parse().expect("spec");
+    for bug in [None, Some(Bug::IgnoresEofShortIdle)] {
+        let got = verdicts_idle(&spec, bug, Duration::from_millis(30), &["eof/mid-payload"]);
+        assert!(
+            matches!(&got[..], [(_, Verdict::NotExercised, m)] if m.contains("too short")),
+            "{bug:?}: {got:?}"
+        );
+    }
 }
