@@ -264,11 +264,11 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "after-connect",
         Mode::Single,
         Action::EofAfterConnect,
-        "a client that sends nothing and shuts down its side gets the server's EOF promptly".into(),
+        "a client that sends nothing and shuts down its side gets the server's EOF promptly, and clearly before a silent client connected alongside is closed".into(),
         None,
     );
     add("eof", "after-messages", Mode::Single, Action::EofAfterMessages,
-        "after complete messages and the client's EOF, the server sends its EOF promptly and nothing more".into(),
+        "after complete messages and the client's EOF, the server sends its EOF promptly and nothing more, and clearly before a client that sent the same and stays silent is closed".into(),
         not(!eof, "covered by half-close/eof-message for eof framing"));
     let header_cut =
         matches!(spec.kind, Kind::Len(_) | Kind::Tagged(_)) && (has_len_field || spec.offset > 0);
@@ -277,7 +277,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "mid-header",
         Mode::Single,
         Action::EofMidHeader,
-        "EOF inside a header gets no reply (never a partial frame) and the server's EOF promptly"
+        "EOF inside a header gets no reply (never a partial frame) and the server's EOF promptly, clearly before a client stalled at the same byte is closed"
             .into(),
         not(
             header_cut && header_cut_point(spec).is_some(),
@@ -289,7 +289,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "mid-payload",
         Mode::Single,
         Action::EofMidPayload,
-        "EOF inside a payload gets no reply (never a partial frame) and the server's EOF promptly"
+        "EOF inside a payload gets no reply (never a partial frame) and the server's EOF promptly, clearly before a client stalled at the same byte is closed"
             .into(),
         not(!eof, "in eof framing the EOF ends the message"),
     );
@@ -298,19 +298,19 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "mid-delimiter",
         Mode::Single,
         Action::EofMidDelimiter,
-        "EOF inside a multi-byte delimiter gets no reply and the server's EOF promptly".into(),
+        "EOF inside a multi-byte delimiter gets no reply and the server's EOF promptly, clearly before a client stalled at the same byte is closed".into(),
         not(delim_len >= 2, "no multi-byte delimiter"),
     );
 
     // half-close
     add("half-close", "pending-replies", Mode::Single, Action::HalfClosePending,
-        "messages followed at once by shutdown(SHUT_WR) all get their replies, then the server's EOF".into(),
+        "messages followed at once by shutdown(SHUT_WR) all get their replies, then the server's EOF promptly, clearly before a client that sent the same and stays silent is closed".into(),
         not(!eof, "see half-close/eof-message"));
     add("half-close", "mid-message", Mode::Single, Action::HalfCloseMidMessage,
-        "a half-close inside a message gets the replies to the complete messages only, then the server's EOF".into(),
+        "a half-close inside a message gets the replies to the complete messages only, then the server's EOF promptly, clearly before a client stalled at the same byte is closed".into(),
         not(!eof, "in eof framing the EOF ends the message"));
     add("half-close", "eof-message", Mode::Single, Action::HalfCloseEofMessage,
-        "the message ends at the client's shutdown(SHUT_WR); its reply follows, then the server's EOF".into(),
+        "the message ends at the client's shutdown(SHUT_WR); its reply follows, then the server's EOF promptly, clearly before a client that sent the same and stays silent is closed".into(),
         not(eof, "only eof framing ends a message at shutdown"));
 
     // reset
@@ -378,7 +378,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "stalled-client",
         Mode::Single,
         Action::StalledClient,
-        "a client stalled in the middle of a message does not delay other clients".into(),
+        "a client stalled in the middle of a message (trickling a byte now and then, never the last, so no idle timeout ends it) does not delay other clients: each is answered promptly while it is still connected".into(),
         None,
     );
     add(

@@ -75,6 +75,19 @@ pub(crate) struct Trickled {
     pub(crate) last_filler: Option<Instant>,
 }
 
+/// What [`Conn::trickle_until`] saw.
+#[derive(Debug)]
+pub(crate) struct Watched {
+    /// Bytes written one at a time.
+    pub(crate) written: usize,
+    /// When the last of them was written.
+    pub(crate) last_written: Option<Instant>,
+    /// Why writing stopped early.
+    pub(crate) write_error: Option<String>,
+    /// How and when the server ended the connection, if it did while watched.
+    pub(crate) ended: Option<(Wait, Instant)>,
+}
+
 /// A client connection under test.
 pub(crate) struct Conn {
     stream: TcpStream,
@@ -94,6 +107,8 @@ pub(crate) struct Conn {
     /// Bytes received in answer to the session opener (not the case's).
     opener_received: u64,
     pacing: Pacing,
+    /// When bytes last arrived from the server.
+    last_bytes_at: Option<Instant>,
 }
 
 impl Conn {
@@ -137,6 +152,7 @@ impl Conn {
             oracle: None,
             opener_received: 0,
             pacing: Pacing::new(&stream, limits.pause, limits.confirm, limits.pacer_budget),
+            last_bytes_at: None,
             stream,
         })
     }
@@ -452,6 +468,75 @@ impl Conn {
         }
     }
 
+    /// Write `bytes` one at a time, one every `every`, while watching for
+    /// the server to end the connection, until `stop` receives or is
+    /// dropped, or `deadline` passes; once `bytes` run out, only watch. An
+    /// empty `bytes` just watches a silent connection. Our write side stays
+    /// open. Bytes that arrive are read (and kept in the timeline) without
+    /// ending the watch. Meant for a second thread while the case goes on.
+    pub(crate) fn trickle_until(
+        &mut self,
+        bytes: &[u8],
+        every: Duration,
+        stop: &std::sync::mpsc::Receiver<()>,
+        deadline: Instant,
+    ) -> Watched {
+        /// How often the stop signal is looked at.
+        const LOOK: Duration = Duration::from_millis(2);
+        let mut seen = Watched {
+            written: 0,
+            last_written: None,
+            write_error: None,
+            ended: None,
+        };
+        let mut next = Instant::now() + every;
+        loop {
+            if !matches!(stop.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty)) {
+                break;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            let writing = seen.written < bytes.len() && seen.write_error.is_none();
+            let mut wake = (now + LOOK).min(deadline);
+            if writing {
+                wake = wake.min(next.max(now + Duration::from_micros(100)));
+            }
+            match self.read_once(wake) {
+                Wait::Done | Wait::Timeout | Wait::Garbled(_) => {}
+                end @ (Wait::Fin | Wait::Rst | Wait::Io(_)) => {
+                    seen.ended = Some((end, Instant::now()));
+                    break;
+                }
+            }
+            if writing && Instant::now() >= next {
+                let i = seen.written;
+                let d = send_pieces(
+                    &self.stream,
+                    &bytes[i..=i],
+                    &Pieces::whole(1),
+                    &mut Pacing::none(),
+                    deadline,
+                );
+                match d.error {
+                    None => {
+                        seen.written += 1;
+                        seen.last_written = Some(Instant::now());
+                        self.log.sent_total += 1;
+                    }
+                    Some(e) => seen.write_error = Some(e.to_string()),
+                }
+                next += every;
+            }
+        }
+        // Still open: the slices that timed out do not end it.
+        if let ConnEnd::Timeout { .. } = self.log.end {
+            self.log.end = ConnEnd::StillOpen;
+        }
+        seen
+    }
+
     /// Like [`Conn::send_while_reading`], but reading starts only `delay`
     /// after writing began (a slow reader).
     pub(crate) fn send_then_read_late(
@@ -521,6 +606,11 @@ impl Conn {
                 other => return other,
             }
         }
+    }
+
+    /// When bytes last arrived from the server (`None` before any).
+    pub(crate) fn last_bytes_at(&self) -> Option<Instant> {
+        self.last_bytes_at
     }
 
     /// Bytes sent in total.
@@ -599,6 +689,7 @@ impl Conn {
 
     /// Record and decode `n` bytes just read into `buf`.
     fn accept(&mut self, n: usize) {
+        self.last_bytes_at = Some(Instant::now());
         let at = self.t0.elapsed();
         self.log.received_total += n as u64;
         if self.log.steps.len() < MAX_STEPS {

@@ -68,7 +68,10 @@ fn targets(bug: Bug) -> &'static [&'static str] {
         ],
         Bug::TrustsLength => &["limits/length-over-max"],
         Bug::NoLineLimit => &["limits/over-long-frame"],
-        Bug::IgnoresEof => &[
+        // Also the EOF-ignoring server whose 200 ms idle timeout closes the
+        // connection before "promptly" runs out: judged against a control
+        // connection, that close is no EOF handling.
+        Bug::IgnoresEof | Bug::IgnoresEofShortIdle => &[
             "eof/after-connect",
             "eof/after-messages",
             "eof/mid-header",
@@ -89,6 +92,11 @@ fn targets(bug: Bug) -> &'static [&'static str] {
             "boundary/empty-payload/pipelined",
         ],
         Bug::DiesOnResetMidMessage => &["reset/mid-message"],
+        Bug::DelaysFinAfterHalfClose => &[
+            "half-close/pending-replies",
+            "half-close/mid-message",
+            "half-close/eof-message",
+        ],
     }
 }
 

@@ -59,11 +59,19 @@ pub enum Bug {
     /// The whole server stops when a peer resets while a frame is half
     /// read (an unhandled `ECONNRESET` on the read path).
     DiesOnResetMidMessage,
+    /// Never acts on the peer's EOF, but closes every connection, at a frame
+    /// boundary or inside one, after [`SHORT_IDLE`](crate::SHORT_IDLE) (or
+    /// the configured idle timeout, if shorter) without a byte from the peer:
+    /// an idle timeout that can pass for a close on EOF.
+    IgnoresEofShortIdle,
+    /// Sends every reply after the peer's EOF, but shuts down its own side
+    /// only [`FIN_DELAY`](crate::FIN_DELAY) later.
+    DelaysFinAfterHalfClose,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 14] = [
+    pub const ALL: [Bug; 16] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -78,6 +86,8 @@ impl Bug {
         Bug::LeaksDescriptor,
         Bug::DropsEmptyFrames,
         Bug::DiesOnResetMidMessage,
+        Bug::IgnoresEofShortIdle,
+        Bug::DelaysFinAfterHalfClose,
     ];
 
     /// The stable kebab-case name.
@@ -97,6 +107,8 @@ impl Bug {
             Bug::LeaksDescriptor => "leaks-descriptor",
             Bug::DropsEmptyFrames => "drops-empty-frames",
             Bug::DiesOnResetMidMessage => "dies-on-reset-mid-message",
+            Bug::IgnoresEofShortIdle => "ignores-eof-short-idle",
+            Bug::DelaysFinAfterHalfClose => "delays-fin-after-half-close",
         }
     }
 
@@ -134,6 +146,12 @@ impl Bug {
             Bug::DropsEmptyFrames => "never answers a frame with an empty payload",
             Bug::DiesOnResetMidMessage => {
                 "the whole server stops when a peer resets in the middle of a frame it is reading"
+            }
+            Bug::IgnoresEofShortIdle => {
+                "never closes on the peer's EOF, but closes any connection silent for 200 ms"
+            }
+            Bug::DelaysFinAfterHalfClose => {
+                "sends every reply after the peer's EOF, but its own EOF (FIN) only 600 ms later"
             }
         }
     }
@@ -197,7 +215,9 @@ impl Bug {
             | Bug::DiesOnResetWhileWriting
             | Bug::OneClientAtATime
             | Bug::IgnoresShortWrites
-            | Bug::LeaksDescriptor => None,
+            | Bug::LeaksDescriptor
+            | Bug::IgnoresEofShortIdle
+            | Bug::DelaysFinAfterHalfClose => None,
         }
     }
 

@@ -21,7 +21,7 @@ use framecheck_framing::Error as FramingError;
 
 use super::framer::Framer;
 use super::shared::Shared;
-use super::{Bug, ServerConfig, TICK};
+use super::{Bug, FIN_DELAY, SHORT_IDLE, ServerConfig, TICK};
 
 /// The most bytes one read takes.
 pub(crate) const READ_CHUNK: usize = 16 * 1024;
@@ -106,10 +106,13 @@ impl<'a> Conn<'a> {
     }
 
     /// The deadline for the next read: the idle timeout inside a frame, the
-    /// keepalive timeout at a boundary.
+    /// keepalive timeout at a boundary (`ignores-eof-short-idle`: its short
+    /// idle timeout at both).
     pub(crate) fn deadline(&self, inside_frame: bool) -> Instant {
         Instant::now()
-            + if inside_frame {
+            + if self.bug() == Some(Bug::IgnoresEofShortIdle) {
+                self.config.idle_timeout.min(SHORT_IDLE)
+            } else if inside_frame {
                 self.config.idle_timeout
             } else {
                 self.config.keepalive_timeout
@@ -237,7 +240,7 @@ impl<'a> Conn<'a> {
     /// Do nothing until `deadline` or until the server stops.
     fn park(&self, deadline: Instant) {
         while !self.shared.stopping() && Instant::now() < deadline {
-            thread::sleep(TICK);
+            thread::sleep(TICK.min(deadline.saturating_duration_since(Instant::now())));
         }
     }
 }
@@ -275,6 +278,9 @@ pub(crate) fn echo(conn: &mut Conn<'_>) {
         };
         let n = match conn.read(&mut buf, deadline) {
             Read::Data(n) => n,
+            // The 0-byte read is taken for silence: the connection ends
+            // when the idle timeout since the last byte runs out.
+            Read::Eof if bug == Some(Bug::IgnoresEofShortIdle) => return conn.park(deadline),
             Read::Eof => return on_eof(conn, &mut framer, &mut out),
             Read::Silent if batching => {
                 if conn.send(&out).is_err() {
@@ -349,6 +355,9 @@ fn on_eof(conn: &mut Conn<'_>, framer: &mut Framer, out: &mut Vec<u8>) {
         out.extend_from_slice(wire);
     }
     if conn.send(out).is_ok() {
+        if conn.bug() == Some(Bug::DelaysFinAfterHalfClose) {
+            conn.park(Instant::now() + FIN_DELAY);
+        }
         conn.shutdown_write();
     }
 }

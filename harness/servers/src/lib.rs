@@ -64,6 +64,15 @@ use shared::Shared;
 /// How often a blocked thread looks up to check for shutdown and deadlines.
 pub(crate) const TICK: Duration = Duration::from_millis(25);
 
+/// The idle timeout of `ignores-eof-short-idle` (unless the configured one
+/// is shorter): shorter than what the runner calls "promptly", so a close on
+/// silence can pass for a close on EOF.
+pub const SHORT_IDLE: Duration = Duration::from_millis(200);
+
+/// How long `delays-fin-after-half-close` waits after the peer's EOF before
+/// it shuts down its side.
+pub const FIN_DELAY: Duration = Duration::from_millis(600);
+
 /// What `trusts-length` and `no-line-limit` buffer at most for one frame: far
 /// above any spec's default maximum, so the bug shows, but a safety valve for
 /// the machine running it.

@@ -549,6 +549,8 @@ const BUG_CASES: &[BugCase] = &[
     BugCase("churn_then_liveness", Bug::LeaksDescriptor, "u16be", churn_then_liveness),
     BugCase("empty_frame_gets_a_reply", Bug::DropsEmptyFrames, "u16be", empty_frame_gets_a_reply),
     BugCase("reset_mid_frame_leaves_the_server_alive", Bug::DiesOnResetMidMessage, "u16be", reset_mid_frame_leaves_the_server_alive),
+    BugCase("eof_closes_but_silence_does_not", Bug::IgnoresEofShortIdle, "u16be", eof_closes_but_silence_does_not),
+    BugCase("fin_follows_the_last_reply", Bug::DelaysFinAfterHalfClose, "u16be", fin_follows_the_last_reply),
 ];
 
 /// Descriptor cap for the `leaks-descriptor` cases: below the churn count.
@@ -676,6 +678,42 @@ fn half_close_gets_pending_replies(server: &ServerHandle) -> Result<(), String> 
     let (got, end) = c.read_to_end(REPLY);
     expect_eq("replies", &got, b"\x00\x01a\x00\x01b\x00\x01c")?;
     check(end == End::Fin, || format!("ended with {end:?}, want Fin"))
+}
+
+/// Two clients send the same frame; the one that then sends EOF gets its
+/// reply and the server's EOF, the silent one stays open (the servers here
+/// have a 4 s idle timeout; `ignores-eof-short-idle` closes both after
+/// 200 ms).
+fn eof_closes_but_silence_does_not(server: &ServerHandle) -> Result<(), String> {
+    let mut silent = Client::connect(server.local_addr());
+    let mut ending = Client::connect(server.local_addr());
+    silent.send(b"\x00\x02ok");
+    ending.send(b"\x00\x02ok");
+    let (got, _) = silent.read_up_to(4, REPLY);
+    expect_eq("silent client's reply", &got, b"\x00\x02ok")?;
+    ending.shutdown_write();
+    let (got, end) = ending.read_to_end(PROMPT);
+    expect_eq("reply", &got, b"\x00\x02ok")?;
+    check(end == End::Fin, || format!("ended with {end:?}, want Fin"))?;
+    let (got, end) = silent.read_to_end(QUIET);
+    check(got.is_empty() && end == End::Open, || {
+        format!("the silent client's connection ended ({end:?}) within {QUIET:?}")
+    })
+}
+
+/// After a half-close, the reply and then the server's EOF at once
+/// (`delays-fin-after-half-close` sends its FIN 600 ms after the reply).
+fn fin_follows_the_last_reply(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"\x00\x02ok");
+    c.shutdown_write();
+    let (got, _) = c.read_up_to(4, REPLY);
+    expect_eq("reply", &got, b"\x00\x02ok")?;
+    let within = Duration::from_millis(300);
+    let (more, end) = c.read_to_end(within);
+    check(more.is_empty() && end == End::Fin, || {
+        format!("no FIN within {within:?} of the reply: {end:?}")
+    })
 }
 
 /// A fresh connection and one valid exchange of `frame`.

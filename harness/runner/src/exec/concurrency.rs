@@ -5,17 +5,42 @@
 //! cycles leave the server serving (`churn/connect-cycles`). The worker
 //! threads of the last two are joined by `join_workers`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use framecheck_event::{ConnLog, Ms};
 
-use super::{Ctx, Finding, Session, session, session_on};
+use super::{Ctx, Finding, Session, no_applicable, session, session_on};
 use crate::catalogue::{CLIENTS, Mode};
+use crate::conn::Watched;
 use crate::delivery::Pieces;
 
+/// One client starts a message and never finishes it, sending one more of
+/// its bytes every so often (never the last one), while the others must
+/// each be answered within `prompt`, with the stalled client still
+/// connected when the last of them is.
+///
+/// The trickle keeps an idle timeout from ending the stalled connection: a
+/// server that serves one client at a time and drops clients idle for less
+/// than "promptly" would otherwise free itself in time to answer the others.
 pub(super) fn stalled_client(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
-    let m = ctx.maker.body_message(0, 16);
-    let cut = (m.len() / 2).max(1);
+    let m = ctx.maker.largest_message(0, STALLED_LEN);
+    if m.len() < 2 {
+        return Err(no_applicable());
+    }
+    let l = ctx.maker.layout(&m);
+    // The header and one byte of the payload; the rest (but the last byte)
+    // is the trickle.
+    let cut = (l.head + 1).clamp(1, m.len() - 1);
+    let trickle = &m[cut..m.len() - 1];
+    let msgs = ctx.maker.batch(&mut ctx.rng, 3, 16);
+    // The others take at most `prompt` per reply: the trickle lasts that
+    // long (and some) without running out, one byte every `every` at most.
+    let budget = ctx.limits.prompt * 4;
+    let every = u32::try_from(trickle.len())
+        .ok()
+        .filter(|n| *n > 0)
+        .map_or(budget, |n| budget / n)
+        .max(TRICKLE);
     let mut stalled = ctx.connect("stalled client")?;
     let _ = stalled.send(
         &m[..cut],
@@ -24,7 +49,7 @@ pub(super) fn stalled_client(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
         ctx.until(ctx.limits.reply),
     );
     std::thread::sleep(ctx.limits.pause * 5);
-    let msgs = ctx.maker.batch(&mut ctx.rng, 3, 16);
+    let started = Instant::now();
     let sessions: Vec<Session> = if ctx.eof() {
         msgs.into_iter()
             .map(|m| Session::each_whole(vec![m]))
@@ -32,8 +57,44 @@ pub(super) fn stalled_client(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     } else {
         vec![Session::each_whole(msgs)]
     };
-    // The others must be answered promptly, before any idle timeout could
-    // have freed a server that serves one client at a time.
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let deadline = ctx.deadline;
+    let (result, answered, seen) = std::thread::scope(|s| {
+        let stalled = &mut stalled;
+        let watcher = s.spawn(move || stalled.trickle_until(trickle, every, &stopped, deadline));
+        let result = others_promptly(ctx, &sessions);
+        let answered = Instant::now();
+        drop(stop);
+        let seen = watcher.join().unwrap_or_else(|_| Watched {
+            written: 0,
+            last_written: None,
+            write_error: Some("the trickling thread panicked".to_owned()),
+            ended: None,
+        });
+        (result, answered, seen)
+    });
+    let received = stalled.received_total();
+    ctx.keep(stalled.close());
+    stalled_outcome(
+        ctx,
+        result,
+        (started, answered),
+        &seen,
+        (every, trickle.len()),
+        received,
+    )
+}
+
+/// The length asked of the stalled client's message: long enough to trickle
+/// for the whole case where the framing allows it (a fixed-length message
+/// trickles more slowly).
+const STALLED_LEN: usize = 512;
+
+/// The shortest gap between two bytes of the stalled client's trickle.
+const TRICKLE: Duration = Duration::from_millis(20);
+
+/// The other clients' sessions, each reply due within `prompt`.
+fn others_promptly(ctx: &mut Ctx<'_>, sessions: &[Session]) -> Result<(), Finding> {
     let saved = ctx.limits;
     ctx.limits.reply = ctx.limits.prompt;
     let mut result = Ok(());
@@ -49,8 +110,72 @@ pub(super) fn stalled_client(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
         }
     }
     ctx.limits = saved;
-    ctx.keep(stalled.close());
     result
+}
+
+/// The verdict of `stalled_client`: the others' `result`, unless they were
+/// answered only after the server had ended the stalled connection (then
+/// the case did not happen). `times`: when the others began and when the
+/// last was answered; `pace`: the trickle's gap and the bytes it had.
+fn stalled_outcome(
+    ctx: &mut Ctx<'_>,
+    result: Result<(), Finding>,
+    (started, answered): (Instant, Instant),
+    seen: &Watched,
+    (every, trickle_len): (Duration, usize),
+    received: u64,
+) -> Result<(), Finding> {
+    let last = seen.last_written.map_or(String::new(), |at| {
+        format!(
+            ", the last {} after the others began",
+            Ms(at.saturating_duration_since(started))
+        )
+    });
+    ctx.note(format!(
+        "the stalled client sent {} of {trickle_len} more bytes of its message, one every {}{last}, never its last byte",
+        seen.written,
+        Ms(every)
+    ));
+    if let Some(e) = &seen.write_error {
+        ctx.note(format!("the stalled client's trickle stopped: {e}"));
+    }
+    if received > 0 {
+        ctx.note(format!(
+            "the server sent the stalled client {received} bytes (its message was never complete)"
+        ));
+    }
+    match &seen.ended {
+        Some((how, at)) if *at <= answered => {
+            let when = format!(
+                "{} {} after the other clients began",
+                how.describe(),
+                Ms(at.saturating_duration_since(started))
+            );
+            match result {
+                Err(f) => {
+                    ctx.note(format!("the stalled client's connection ended: {when}"));
+                    Err(f)
+                }
+                Ok(()) => Err(Finding::not_exercised(
+                    "the server ended the stalled client's connection before the other clients were answered, so it may have served them one at a time",
+                    "the other clients answered within promptly while the stalled client is still connected",
+                    format!(
+                        "stalled client: {when}; the last other client answered {} after they began",
+                        Ms(answered.saturating_duration_since(started))
+                    ),
+                )),
+            }
+        }
+        _ => {
+            if result.is_ok() {
+                ctx.note(format!(
+                    "the stalled client was still connected when the last other client was answered, {} after they began",
+                    Ms(answered.saturating_duration_since(started))
+                ));
+            }
+            result
+        }
+    }
 }
 
 pub(super) fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {

@@ -3,30 +3,70 @@
 //! payload or a delimiter, and the server must close promptly without
 //! replying to the partial bytes. The dispatcher picks the messages and the
 //! cut; `eof_after` runs the exchange.
+//!
+//! A server that ignores the EOF but closes idle connections sooner than
+//! "promptly" would close in time too, so a control connection opened
+//! alongside gets the same bytes (first) and no EOF: the close counts as
+//! the server's reaction to the EOF only if the control is still open
+//! clearly after it (see `judge_against_control`).
 
 use std::time::Instant;
 
 use framecheck_event::Ms;
 
-use super::{Ctx, Finding, Session, session_on};
+use super::{
+    Ctx, Finding, Session, control_margin, judge_against_control, session_on, with_control,
+};
 use crate::catalogue::Mode;
 use crate::conn::{Conn, Wait};
 use crate::delivery::Pieces;
 
 /// Send complete `msgs` lockstep, then `partial` bytes, then shut down our
-/// side: the server must close promptly with no reply to the partial bytes.
+/// side: the server must close promptly with no reply to the partial bytes,
+/// and keep open a control connection that got the same bytes but no EOF.
 pub(super) fn eof_after(
     ctx: &mut Ctx<'_>,
     msgs: &[Vec<u8>],
     partial: &[u8],
 ) -> Result<(), Finding> {
+    // The client first, so a server that serves one connection at a time
+    // serves it (the control waits, unjudged, until the client is done).
     let mut conn = ctx.connect("client")?;
-    let result = eof_after_on(ctx, &mut conn, msgs, partial);
+    let mut control = match ctx.connect("control (the same bytes, no EOF)") {
+        Ok(c) => c,
+        Err(f) => {
+            ctx.keep(conn.close());
+            return Err(f);
+        }
+    };
+    let result = eof_after_on(ctx, &mut conn, &mut control, msgs, partial);
     ctx.keep(conn.close());
+    ctx.keep(control.close());
     result
 }
 
-fn eof_after_on(
+/// The control's bytes: `msgs` and `partial` in one write, before the
+/// client's, so an idle timer they start cannot fire later than the one
+/// the client's start. Its replies are read, not judged, while it is
+/// watched.
+fn feed_control(ctx: &mut Ctx<'_>, control: &mut Conn, msgs: &[Vec<u8>], partial: &[u8]) {
+    let mut bytes = msgs.concat();
+    bytes.extend_from_slice(partial);
+    if bytes.is_empty() {
+        return;
+    }
+    if let Err(e) = control.send(
+        &bytes,
+        &Pieces::whole(bytes.len()),
+        ctx.limits.pause,
+        ctx.until(ctx.limits.reply),
+    ) {
+        ctx.note(format!("control connection: write failed: {e}"));
+    }
+}
+
+/// The client's bytes before the EOF: `msgs` lockstep, then `partial`.
+fn feed(
     ctx: &mut Ctx<'_>,
     conn: &mut Conn,
     msgs: &[Vec<u8>],
@@ -47,20 +87,43 @@ fn eof_after_on(
             ctx.limits.pause,
             ctx.until(ctx.limits.reply),
         );
+    }
+    Ok(())
+}
+
+fn eof_after_on(
+    ctx: &mut Ctx<'_>,
+    conn: &mut Conn,
+    control: &mut Conn,
+    msgs: &[Vec<u8>],
+    partial: &[u8],
+) -> Result<(), Finding> {
+    feed_control(ctx, control, msgs, partial);
+    feed(ctx, conn, msgs, partial)?;
+    if !partial.is_empty() {
         // Let the partial bytes arrive on their own before the EOF.
         std::thread::sleep(ctx.limits.pause * 5);
     }
     let before = conn.received_total();
-    let shut = Instant::now();
-    conn.shutdown_write();
-    let wait = conn.read_to_end(ctx.until(ctx.limits.close));
-    let took = shut.elapsed();
+    let close_deadline = ctx.until(ctx.limits.close);
+    let margin = control_margin(&ctx.limits);
+    let watch_deadline = ctx.until(ctx.limits.close + margin);
+    let ((shut, wait, ended), watched) = with_control(control, margin, watch_deadline, || {
+        let shut = Instant::now();
+        conn.shutdown_write();
+        let wait = conn.read_to_end(close_deadline);
+        let ended = Instant::now();
+        let closed = matches!(wait, Wait::Fin | Wait::Rst).then_some(ended);
+        ((shut, wait, ended), closed)
+    });
+    let took = ended.saturating_duration_since(shut);
     let extra = conn.received_total() - before;
     let eof_reply_ok = ctx.eof() && partial.is_empty() && msgs.is_empty();
     let expected = format!(
-        "no reply to the {} partial bytes, and the server's EOF within {}",
+        "no reply to the {} partial bytes, the server's EOF within {} of the client's, and a connection that sent the same bytes and no EOF still open {} later",
         partial.len(),
-        Ms(ctx.limits.prompt)
+        Ms(ctx.limits.prompt),
+        Ms(margin)
     );
     if extra > 0 && !eof_reply_ok {
         return Err(Finding::fail(
@@ -81,19 +144,13 @@ fn eof_after_on(
                 Ms(took)
             ),
         )),
-        Wait::Fin => {
+        Wait::Fin | Wait::Rst => {
+            let how = if wait == Wait::Fin { "closed" } else { "reset" };
             ctx.note(format!(
-                "the server closed {} after the client's EOF",
+                "the server {how} {} after the client's EOF",
                 Ms(took)
             ));
-            Ok(())
-        }
-        Wait::Rst => {
-            ctx.note(format!(
-                "the server reset {} after the client's EOF",
-                Ms(took)
-            ));
-            Ok(())
+            judge_against_control(ctx, (shut, "the client's EOF"), ended, &watched, &expected)
         }
         other => Err(Finding::fail(
             format!(

@@ -36,11 +36,11 @@ use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use framecheck_event::{Boundaries, ConnLog, Verdict};
+use framecheck_event::{Boundaries, ConnLog, Ms, Verdict};
 use framecheck_framing::{Kind, Spec};
 
 use super::catalogue::{Action, Case, Mode, SPLIT_ATTEMPTS, header_cut_point, over_max_header};
-use super::conn::{Conn, Wait};
+use super::conn::{Conn, Wait, Watched};
 use super::delivery::Pieces;
 use super::messages::Maker;
 use super::rng::Rng;
@@ -49,7 +49,7 @@ use super::timing::Limits;
 use boundary::{boundary_sessions, large_message, random_schedules, slow_reader};
 use concurrency::{churn, many_clients, stalled_client};
 use eof::eof_after;
-use half_close::{half_close_mid_message, half_close_pending};
+use half_close::{half_close_eof_message, half_close_mid_message, half_close_pending};
 use limits::{idle_timeout, refused};
 pub(crate) use probe::{ProbeError, probe};
 use reset::{reset_mid_message, reset_while_writing};
@@ -382,10 +382,7 @@ fn run_body(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
         }
         Action::HalfClosePending => half_close_pending(ctx),
         Action::HalfCloseMidMessage => half_close_mid_message(ctx),
-        Action::HalfCloseEofMessage => {
-            let m = ctx.maker.message(3, 24);
-            run_sessions(ctx, &[Session::each_whole(vec![m])], Mode::Single)
-        }
+        Action::HalfCloseEofMessage => half_close_eof_message(ctx),
         Action::ResetMidMessage => reset_mid_message(ctx),
         Action::ResetWhileWriting => reset_while_writing(ctx),
         Action::LengthOverMax => {
@@ -595,6 +592,123 @@ fn expect_fin(conn: &Conn, wait: &Wait, when: &str) -> Result<(), Finding> {
                 conn.received_total()
             ),
         )),
+    }
+}
+
+/// How much longer than the connection under test a control connection
+/// must stay open for the close of the first to count as the server's
+/// reaction to what only the first received (our EOF): the tolerance for
+/// scheduling jitter between two idle timers that fire together (on a
+/// loaded machine, threads of the same server wake tens of milliseconds
+/// apart).
+fn control_margin(limits: &Limits) -> Duration {
+    limits.prompt * 2 / 5
+}
+
+/// Run `body`, which ends the connection under test and returns when the
+/// server ended it (`None`: it did not), while a second thread watches the
+/// silent `control` connection until [`control_margin`] after that moment
+/// (or not at all when there is none).
+fn with_control<T>(
+    control: &mut Conn,
+    margin: Duration,
+    deadline: Instant,
+    body: impl FnOnce() -> (T, Option<Instant>),
+) -> (T, Watched) {
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        let watcher =
+            s.spawn(move || control.trickle_until(&[], Duration::ZERO, &stopped, deadline));
+        let (out, ended) = body();
+        if let Some(ended) = ended {
+            let until = (ended + margin).min(deadline);
+            while !watcher.is_finished() && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        drop(stop);
+        let seen = watcher.join().unwrap_or_else(|_| Watched {
+            written: 0,
+            last_written: None,
+            write_error: Some("the watching thread panicked".to_owned()),
+            ended: None,
+        });
+        (out, seen)
+    })
+}
+
+/// `at` relative to `from`, for evidence: "12 ms after" or "3 ms before".
+fn relative(at: Instant, from: Instant) -> String {
+    if at >= from {
+        format!("{} after", Ms(at - from))
+    } else {
+        format!("{} before", Ms(from - at))
+    }
+}
+
+/// The server ended the connection under test at `ended`, within
+/// "promptly" of `from` (our EOF, or the last reply after it). Judge that
+/// close against `control`, a connection that got the same bytes but no
+/// EOF: if the server ended it too by [`control_margin`] after `ended`,
+/// both closes came from an idle timeout, and the close was no reaction to
+/// the EOF (a fail), unless both came too soon after `from` to tell apart
+/// (not exercised).
+///
+/// `since` names the moment `from` ("the client's EOF", "the last reply").
+fn judge_against_control(
+    ctx: &mut Ctx<'_>,
+    (from, since): (Instant, &str),
+    ended: Instant,
+    control: &Watched,
+    expected: &str,
+) -> Result<(), Finding> {
+    let margin = control_margin(&ctx.limits);
+    let took = ended.saturating_duration_since(from);
+    match &control.ended {
+        Some((how, at)) if *at <= ended + margin => {
+            let observed = format!(
+                "this connection ended {} {since}; the control connection (the same bytes, no EOF): {} {} {since}",
+                relative(ended, from),
+                how.describe(),
+                relative(*at, from)
+            );
+            if took < margin {
+                Err(Finding::not_exercised(
+                    format!(
+                        "the server also closed a connection that sent no EOF, within {} of {since}: its idle timeout is too short to tell a close on EOF from a close on silence",
+                        Ms(margin)
+                    ),
+                    expected,
+                    observed,
+                ))
+            } else {
+                Err(Finding::fail(
+                    format!(
+                        "the close {} after {since} was an idle timeout: the server closed a connection with the same bytes and no EOF {} {since} too",
+                        Ms(took),
+                        relative(*at, from)
+                    ),
+                    expected,
+                    observed,
+                ))
+            }
+        }
+        Some((how, at)) => {
+            ctx.note(format!(
+                "the control connection (the same bytes, no EOF) ended only {} {since}: {}",
+                relative(*at, from),
+                how.describe()
+            ));
+            Ok(())
+        }
+        None => {
+            ctx.note(format!(
+                "the control connection (the same bytes, no EOF) was still open {} {since}, {} after this one closed",
+                relative(Instant::now(), from),
+                Ms(Instant::now().saturating_duration_since(ended))
+            ));
+            Ok(())
+        }
     }
 }
 
