@@ -323,7 +323,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         None,
     );
     add("reset", "while-server-writes", Mode::Single, Action::ResetWhileWriting,
-        "a client that resets while the server is blocked writing replies to it does not take the server down".into(), None);
+        "a client that resets while the server is blocked writing replies to it does not take the server down (not exercised unless, when the RST comes, the client's writes stalled, replies were flowing and the server still held replies it could not deliver)".into(), None);
 
     // limits
     add(
