@@ -135,6 +135,15 @@ fn join_workers<T>(
 /// Threads that share the churn cycles.
 const CHURN_THREADS: usize = 4;
 
+/// `churn/connect-cycles`: [`CHURN_THREADS`] threads share `ctx.churn`
+/// connect, exchange, reset cycles; any cycle that fails fails the case.
+///
+/// Its precondition: every cycle ran. A descriptor leak shows only once
+/// enough connections have come and gone, so a run that the case deadline
+/// cut short proves nothing about the full count: it is not-exercised
+/// ("N of M cycles before the deadline"), never a pass. A cycle whose
+/// wait the deadline itself ended (it failed at or after the deadline)
+/// is counted as cut short, not as the server's failure, and noted.
 pub(super) fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let started = Instant::now();
     let m = ctx.maker.message(0, 8);
@@ -147,11 +156,19 @@ pub(super) fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
                 let m = m.clone();
                 s.spawn(move || {
                     let mut done = 0;
+                    let mut cut = None;
                     let cycles = per_thread.min(total.saturating_sub(t * per_thread));
                     for cycle in 0..cycles {
+                        if Instant::now() >= sub.deadline {
+                            break;
+                        }
                         let label = format!("cycle {}", t * per_thread + cycle + 1);
                         let mut conn = match sub.connect(&label) {
                             Ok(c) => c,
+                            Err(f) if Instant::now() >= sub.deadline => {
+                                cut = Some(format!("{label}: {}", f.message));
+                                break;
+                            }
                             Err(f) => return (Err(f), sub.conns),
                         };
                         let r = session_on(
@@ -166,24 +183,35 @@ pub(super) fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
                         let log = conn.reset();
                         if let Err(mut f) = r {
                             sub.conns.push(log);
+                            if Instant::now() >= sub.deadline {
+                                cut = Some(format!("{label}: {}", f.message));
+                                break;
+                            }
                             f.message = format!("{label} of {total}: {}", f.message);
                             return (Err(f), sub.conns);
                         }
                         done += 1;
-                        if Instant::now() >= sub.deadline {
-                            break;
-                        }
                     }
-                    (Ok(done), Vec::new())
+                    (Ok((done, cut)), sub.conns)
                 })
             })
             .collect();
         join_workers(handles, "churn")
     });
     let mut done = 0;
+    let mut cut_short = Vec::new();
     for (r, logs) in outcomes {
         match r {
-            Ok(n) => done += n,
+            Ok((n, cut)) => {
+                done += n;
+                if let Some(cut) = cut {
+                    // The evidence of the cycle the deadline ended.
+                    for log in logs {
+                        ctx.keep(log);
+                    }
+                    cut_short.push(cut);
+                }
+            }
             Err(f) => {
                 for log in logs {
                     ctx.keep(log);
@@ -192,12 +220,85 @@ pub(super) fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
             }
         }
     }
+    let took = Ms(started.elapsed());
     ctx.note(format!(
-        "{done} of {total} connect/exchange/close cycles ({CHURN_THREADS} at a time) in {}",
-        Ms(started.elapsed())
+        "{done} of {total} connect/exchange/close cycles ({CHURN_THREADS} at a time) in {took}"
     ));
+    if !cut_short.is_empty() {
+        ctx.note(format!(
+            "cut short by the case deadline, not counted: {}",
+            cut_short.join("; ")
+        ));
+    }
     if done < total {
-        ctx.note("the case deadline passed before every cycle ran".to_owned());
+        return Err(Finding::not_exercised(
+            format!("{done} of {total} cycles before the deadline: the churn was not completed"),
+            format!(
+                "all {total} connect, exchange, close cycles run before the case deadline, and the server serves every one"
+            ),
+            format!("{done} of {total} cycles in {took}, then the case deadline passed"),
+        ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+    use std::time::{Duration, Instant};
+
+    use framecheck_event::Verdict;
+    use framecheck_framing::Spec;
+
+    use super::super::test_server::{Serve, server};
+    use super::super::{Ctx, Extra, Finding, run_case};
+    use crate::catalogue::catalogue;
+    use crate::messages::Maker;
+    use crate::rng::Rng;
+    use crate::timing::Limits;
+
+    /// `churn/connect-cycles` with `cycles` cycles and a case deadline of `budget`.
+    fn churn(addr: SocketAddr, cycles: usize, budget: Duration) -> Result<(), Finding> {
+        let spec: Spec = "line".parse().expect("spec");
+        let id = "churn/connect-cycles";
+        let case = catalogue(&spec)
+            .into_iter()
+            .find(|c| c.id == id)
+            .expect("case in the catalogue");
+        let t0 = Instant::now();
+        let mut ctx = Ctx {
+            addr,
+            spec: &spec,
+            maker: Maker::with(&spec, None),
+            rng: Rng::for_case(1, id),
+            seed: 1,
+            t0,
+            deadline: t0 + budget,
+            limits: Limits::scaled(1.0),
+            trials: 4,
+            churn: cycles,
+            replay: None,
+            conns: Vec::new(),
+            extra: Extra::default(),
+        };
+        run_case(&mut ctx, &case)
+    }
+
+    /// A churn that its deadline cuts short is not-exercised, not a pass;
+    /// the full count passes.
+    #[test]
+    fn churn_cut_short_by_the_deadline_is_not_exercised() {
+        let addr = server(Serve::EchoLines);
+        let got = churn(addr, 100_000, Duration::from_millis(200));
+        let Err(f) = got else {
+            panic!("cut_short: passed");
+        };
+        assert_eq!(f.verdict, Verdict::NotExercised, "cut_short: {f:?}");
+        assert!(
+            f.message.contains("of 100000 cycles before the deadline"),
+            "cut_short: {f:?}"
+        );
+        let got = churn(addr, 40, Duration::from_secs(10));
+        assert!(got.is_ok(), "full_count: {got:?}");
+    }
 }
