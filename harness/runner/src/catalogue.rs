@@ -386,7 +386,9 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "many-clients",
         Mode::Single,
         Action::ManyClients,
-        format!("{CLIENTS} clients exchanging messages in lockstep at once all get their replies"),
+        format!(
+            "{CLIENTS} clients connected at once are served at once: each gets the reply to its first message while the others are connected (half of them mid-message), then all exchange messages in lockstep and get their replies"
+        ),
         None,
     );
     add("churn", "connect-cycles", Mode::Single, Action::ChurnCycles,
