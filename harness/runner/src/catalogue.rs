@@ -367,7 +367,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "idle-timeout",
         Mode::Single,
         Action::IdleTimeout,
-        "a client that sends part of a message and goes silent is eventually disconnected (SHOULD)"
+        "a client that sends part of a message and goes silent is not disconnected at once (the server waits for the rest of a message) but eventually, after a silence (SHOULD)"
             .into(),
         None,
     );
