@@ -387,7 +387,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         Mode::Single,
         Action::ManyClients,
         format!(
-            "{CLIENTS} clients connected at once are served at once: each gets the reply to its first message while the others are connected (half of them mid-message), then all exchange messages in lockstep and get their replies"
+            "{CLIENTS} clients are served at once, not one after another: each gets the reply to its first message in time while the others are mid-conversation (conversations paced to outlast the reply deadline), and all get their replies in lockstep; not exercised unless the conversations overlapped"
         ),
         None,
     );

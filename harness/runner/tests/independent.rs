@@ -180,7 +180,7 @@ const SCENARIOS: &[Scenario] = &[
         args: &[],
         framing: "line",
         expect: Expect::Fails {
-            targets: &["concurrency/stalled-client"],
+            targets: &["concurrency/stalled-client", "concurrency/many-clients"],
             also: &[],
         },
     },

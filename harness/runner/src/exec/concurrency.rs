@@ -55,126 +55,93 @@ pub(super) fn stalled_client(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     result
 }
 
-/// `concurrency/many-clients`: [`CLIENTS`] clients, all connected at
-/// once, exchange messages in lockstep.
+/// `concurrency/many-clients`: [`CLIENTS`] clients at once exchange
+/// messages in lockstep, and must be served at once, not merely answered:
+/// a server that serves one connection at a time, however quickly, fails.
 ///
-/// The requirement is that they are served at once, not merely answered:
-/// a server that serves one connection at a time, quickly, must fail. So
-/// every client connects (in order, so a server that serves one at a time
-/// meets them in that order) and sends the first half of its first
-/// message; then the odd-numbered clients complete theirs and must each
-/// get the reply while the even-numbered ones wait mid-message, connected;
-/// then the even-numbered ones complete theirs, while the others stay
-/// connected. A server that serves one connection at a time is stuck on a
-/// client that waits, and the later clients of the wave get no reply
-/// (even an idle timeout, freeing it from one waiting client after
-/// another, cannot answer them all within the reply deadline). Then every
-/// client exchanges the rest of its messages at once, in lockstep. For
-/// `eof` framing, where a message ends at the client's EOF and the server
-/// then closes, each client's first connection carries one message, and
-/// its later messages go on fresh connections, all clients at once.
+/// Every client connects and starts its conversation on its own thread at
+/// once, and paces it: [`conversation`] from its first reply to its last,
+/// longer than the reply deadline. A server that leaves a client's first
+/// message waiting until another client's conversation is over (one
+/// connection at a time, or fewer workers than clients) therefore cannot
+/// answer it in time, and the case fails, naming the clients that got
+/// nothing. The pauses (about 140 ms) are far shorter than any idle
+/// timeout, and no client waits idle for the others to connect (a small
+/// listen backlog can delay a connect by a SYN retransmission, 1 s).
+///
+/// Its precondition: the conversations overlapped, every client's first
+/// reply coming before any client's last, so that at that moment all
+/// [`CLIENTS`] were mid-conversation at once. Otherwise (connects spread
+/// over more than a conversation) the case is not-exercised.
+///
+/// For `eof` framing a message ends at the client's EOF, after which the
+/// server closes, so a conversation is one message: the clients connect in
+/// order (a server that serves one at a time meets them in that order),
+/// the odd-numbered send their message and must get the reply while the
+/// even-numbered wait connected, then the even-numbered; then every client
+/// sends one more message on a new connection, all at once.
 pub(super) fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let eof = ctx.eof();
     let per_client = if eof { 2 } else { 10 };
     let started = Instant::now();
-    let mut clients: Vec<Client<'_>> = Vec::with_capacity(CLIENTS);
-    for c in 0..CLIENTS {
-        let msgs: Vec<Vec<u8>> = (0..per_client)
-            .map(|i| ctx.maker.message(c * 31 + i, 8 + (c + i) % 24))
-            .collect();
-        let label = format!("client {}", c + 1);
-        let mut sub = ctx.sub("client");
-        let conn = match sub.connect(&label) {
-            Ok(conn) => conn,
-            Err(mut f) => {
-                f.message = format!(
-                    "{label} of {CLIENTS} could not connect while {c} others were connected: {}",
-                    f.message
-                );
-                for log in sub.conns {
-                    ctx.keep(log);
-                }
-                for client in clients {
-                    client.close(ctx);
-                }
-                return Err(f);
-            }
-        };
-        let (first, later) = if eof {
-            (msgs[..1].to_vec(), msgs[1..].to_vec())
-        } else {
-            (msgs, Vec::new())
-        };
-        clients.push(Client {
-            label,
-            sub,
-            conn: Some(conn),
-            first,
-            later,
-            answered: None,
+    let mut clients: Vec<Client<'_>> = (0..CLIENTS)
+        .map(|c| Client {
+            label: format!("client {}", c + 1),
+            msgs: (0..per_client)
+                .map(|i| ctx.maker.message(c * 31 + i, 8 + (c + i) % 24))
+                .collect(),
+            sub: ctx.sub("client"),
+            conn: None,
+            first_reply: None,
+            last_reply: None,
             silent: true,
             result: Ok(()),
-        });
-    }
-    // Every client mid-message.
-    for client in &mut clients {
-        client.open();
-    }
-    for (wave, parity) in [("odd-numbered", 0), ("even-numbered", 1)] {
-        at_once(
-            &mut clients,
-            |c, client| c % 2 == parity && client.result.is_ok(),
-            Client::finish_first,
-        );
-        if let Some(f) = wave_failure(&clients, wave) {
+        })
+        .collect();
+    if eof {
+        eof_waves(ctx, &mut clients)?;
+    } else {
+        at_once(&mut clients, |_, _| true, Client::converse);
+        if let Some(f) = clients_failed(&clients) {
             for client in clients {
                 client.close(ctx);
             }
             return Err(f);
         }
-    }
-    let slowest = clients
-        .iter()
-        .filter_map(|c| c.answered)
-        .max()
-        .unwrap_or_default();
-    // The rest of the conversations, all at once.
-    at_once(
-        &mut clients,
-        |_, client| client.result.is_ok(),
-        Client::rest,
-    );
-    let mut failed = 0;
-    let mut first = None;
-    for client in clients {
-        if let Err(f) = &client.result {
-            failed += 1;
-            first.get_or_insert_with(|| f.clone());
-            client.close(ctx);
-        }
-    }
-    match first {
-        None => {
-            ctx.note(format!(
-                "{CLIENTS} clients connected at once, each sent half of its first message; the odd-numbered then the even-numbered completed theirs and were answered while the others stayed connected (the slowest first reply {} after its message was complete); then {}, all clients at once; {} in all",
-                Ms(slowest),
-                if eof {
-                    "one more message each on a new connection"
-                } else {
-                    "9 more messages each in lockstep"
-                },
-                Ms(started.elapsed())
+        let (Some(last_first), Some(first_last)) = (
+            clients.iter().filter_map(|c| c.first_reply).max(),
+            clients.iter().filter_map(|c| c.last_reply).min(),
+        ) else {
+            return Err(Finding::fail("internal: no reply times", "", ""));
+        };
+        let at = |t: Instant| Ms(t.saturating_duration_since(started));
+        if last_first >= first_last {
+            for client in clients {
+                client.close(ctx);
+            }
+            return Err(Finding::not_exercised(
+                format!(
+                    "the {CLIENTS} conversations did not overlap, so the clients were not served at once"
+                ),
+                format!(
+                    "every client's first reply comes before any client's last: all {CLIENTS} mid-conversation at once"
+                ),
+                format!(
+                    "the last first reply came at {}, after a conversation had ended at {}",
+                    at(last_first),
+                    at(first_last)
+                ),
             ));
-            Ok(())
         }
-        Some(mut f) => {
-            f.message = format!(
-                "{failed} of {CLIENTS} concurrent clients failed; first: {}",
-                f.message
-            );
-            Err(f)
-        }
+        ctx.note(format!(
+            "all {CLIENTS} clients were mid-conversation at once: every first reply by {}, before the first conversation ended at {}; each paced its {per_client} messages over {}",
+            at(last_first),
+            at(first_last),
+            Ms(conversation(&ctx.limits))
+        ));
     }
+    ctx.note(format!("{CLIENTS} clients in {}", Ms(started.elapsed())));
+    Ok(())
 }
 
 /// What a worker thread of a multi-connection case hands back: its verdict
@@ -310,48 +277,95 @@ pub(super) fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     Ok(())
 }
 
-/// What went wrong in a wave of `many_clients`, if anything: a client
-/// whose first reply failed otherwise than by not coming (wrong reply,
-/// closed connection) is reported as it is; clients left without a reply
-/// while others of the wave were answered mean the server does not serve
-/// its clients at once.
-fn wave_failure(clients: &[Client<'_>], wave: &str) -> Option<Finding> {
+/// How long a `concurrency/many-clients` client takes from its first
+/// reply to its last: the reply deadline and a margin (`prompt`), so that
+/// a client whose first message waits for another client's whole
+/// conversation gets no reply in time.
+fn conversation(limits: &crate::timing::Limits) -> Duration {
+    limits.reply + limits.prompt
+}
+
+/// `eof` framing's `concurrency/many-clients`: connect every client in
+/// order; the odd-numbered send their message (and our EOF) and must be
+/// answered while the even-numbered wait connected; then the even-numbered;
+/// then each client's later messages, each on a new connection, all
+/// clients at once.
+fn eof_waves<'a>(ctx: &mut Ctx<'a>, clients: &mut Vec<Client<'a>>) -> Result<(), Finding> {
+    for (c, client) in clients.iter_mut().enumerate() {
+        match client.sub.connect(&client.label) {
+            Ok(conn) => client.conn = Some(conn),
+            Err(mut f) => {
+                f.message = format!(
+                    "{} of {CLIENTS} could not connect while {c} others were connected: {}",
+                    client.label, f.message
+                );
+                for client in clients.drain(..) {
+                    client.close(ctx);
+                }
+                return Err(f);
+            }
+        }
+    }
+    for parity in [0, 1] {
+        at_once(
+            clients,
+            |c, client| c % 2 == parity && client.result.is_ok(),
+            Client::first_exchange,
+        );
+        if let Some(f) = clients_failed(clients) {
+            for client in clients.drain(..) {
+                client.close(ctx);
+            }
+            return Err(f);
+        }
+    }
+    at_once(clients, |_, _| true, Client::later_connections);
+    if let Some(f) = clients_failed(clients) {
+        for client in clients.drain(..) {
+            client.close(ctx);
+        }
+        return Err(f);
+    }
+    ctx.note(format!(
+        "{CLIENTS} clients connected at once; the odd-numbered were answered while the even-numbered waited connected, then the even-numbered; then one more message each on a new connection, all at once"
+    ));
+    Ok(())
+}
+
+/// The failure of `concurrency/many-clients`, if a client failed. Clients
+/// that got nothing at all before their first reply's deadline, while
+/// other clients were answered, mean the server does not serve its
+/// clients at once; any other failure (a wrong reply, a closed connection)
+/// is reported as it is.
+fn clients_failed(clients: &[Client<'_>]) -> Option<Finding> {
     let failed: Vec<(&Client<'_>, &Finding)> = clients
         .iter()
         .filter_map(|c| c.result.as_ref().err().map(|f| (c, f)))
         .collect();
     let (client, f) = failed.first()?;
-    // Waiting clients that got nothing at all, and whether every failure
-    // was a reply not coming in time (some of it may have come late).
     let unanswered: Vec<&str> = failed
         .iter()
-        .filter(|(c, _)| c.first_timed_out() && c.silent)
+        .filter(|(c, f)| c.silent && f.observed.contains(&Wait::Timeout.describe()))
         .map(|(c, _)| c.label.as_str())
         .collect();
-    let all_timeouts = failed.iter().all(|(c, _)| c.first_timed_out());
     let answered: Vec<&str> = clients
         .iter()
-        .filter(|c| c.answered.is_some())
+        .filter(|c| c.first_reply.is_some())
         .map(|c| c.label.as_str())
         .collect();
-    let expected = format!(
-        "each of the {CLIENTS} clients, all connected at once, gets the reply to its first message while the others are connected: the odd-numbered while the even-numbered wait mid-message, then the even-numbered"
-    );
-    if all_timeouts && !unanswered.is_empty() {
+    if unanswered.len() == failed.len() && !answered.is_empty() {
         return Some(Finding::fail(
             format!(
-                "the server does not serve its clients at once: {} of the {wave} clients got no reply to their first message while the other clients were connected",
-                failed.len()
+                "the server does not serve its clients at once: {} of {CLIENTS} clients got no reply to their first message while other clients were being served",
+                unanswered.len()
             ),
-            expected,
             format!(
-                "answered: {}; nothing received within {} by {}; first failure: {} ({})",
-                if answered.is_empty() {
-                    "none".to_owned()
-                } else {
-                    answered.join(", ")
-                },
-                Ms(client.sub.limits.reply),
+                "each of the {CLIENTS} clients connected at once gets the reply to its first message within {} while the others are connected",
+                Ms(client.sub.limits.reply)
+            ),
+            format!(
+                "answered: {}; nothing at all for {}; first: {} ({})",
+                answered.join(", "),
                 unanswered.join(", "),
                 f.message,
                 f.observed
@@ -360,9 +374,8 @@ fn wave_failure(clients: &[Client<'_>], wave: &str) -> Option<Finding> {
     }
     let mut f = (*f).clone();
     f.message = format!(
-        "{} of {CLIENTS} concurrent clients failed on their first message ({wave}); first, {}: {}",
+        "{} of {CLIENTS} concurrent clients failed; first: {}",
         failed.len(),
-        client.label,
         f.message
     );
     Some(f)
@@ -396,133 +409,100 @@ fn at_once<'a>(
 struct Client<'a> {
     label: String,
     sub: Ctx<'a>,
+    /// Its messages: one conversation, or for `eof` framing one
+    /// connection each.
+    msgs: Vec<Vec<u8>>,
     conn: Option<Conn>,
-    /// The messages of its first connection (for `eof` framing, one).
-    first: Vec<Vec<u8>>,
-    /// For `eof` framing, its later messages, each on a new connection.
-    later: Vec<Vec<u8>>,
-    /// How long its first reply took once its first message was complete.
-    answered: Option<Duration>,
-    /// Whether nothing at all came back on its first connection.
+    /// When its first reply came.
+    first_reply: Option<Instant>,
+    /// When its last reply came.
+    last_reply: Option<Instant>,
+    /// Whether nothing at all came back before its first reply failed.
     silent: bool,
     result: Result<(), Finding>,
 }
 
 impl Client<'_> {
-    /// Where the first message is cut: the first half is sent before any
-    /// client completes its message.
-    fn cut(&self) -> usize {
-        (self.first[0].len() / 2).max(1)
-    }
-
-    /// Send the first half of the first message.
-    fn open(&mut self) {
-        let cut = self.cut();
-        let deadline = self.sub.until(self.sub.limits.reply);
-        let Some(conn) = self.conn.as_mut() else {
-            return;
+    /// Connect and exchange every message in lockstep, pacing them so the
+    /// conversation lasts [`conversation`].
+    fn converse(&mut self) {
+        let mut conn = match self.sub.connect(&self.label) {
+            Ok(conn) => conn,
+            Err(f) => {
+                self.result = Err(f);
+                return;
+            }
         };
-        if let Err(e) = conn.send(
-            &self.first[0][..cut],
-            &Pieces::whole(cut),
-            Duration::ZERO,
-            deadline,
-        ) {
-            self.result = Err(Finding::fail(
-                format!(
-                    "{}: writing the first half of its first message failed: {e}",
-                    self.label
-                ),
-                "the server reads from every connected client",
-                e,
-            ));
-        }
-    }
-
-    /// Send the rest of the first message (and, for `eof` framing, our
-    /// EOF), and wait for its reply.
-    fn finish_first(&mut self) {
-        let cut = self.cut();
-        let eof = self.sub.eof();
         let (reply, pause) = (self.sub.limits.reply, self.sub.limits.pause);
-        let Some(conn) = self.conn.as_mut() else {
-            return;
-        };
-        let rest = &self.first[0][cut..];
-        if !rest.is_empty() {
-            if let Err(e) = conn.send(
-                rest,
-                &Pieces::whole(rest.len()),
-                pause,
-                self.sub.until(reply),
-            ) {
+        let gaps = u32::try_from(self.msgs.len().saturating_sub(1).max(1)).unwrap_or(1);
+        let gap = conversation(&self.sub.limits) / gaps;
+        for i in 0..self.msgs.len() {
+            if i > 0 {
+                std::thread::sleep(
+                    gap.min(self.sub.deadline.saturating_duration_since(Instant::now())),
+                );
+            }
+            let m = &self.msgs[i];
+            if let Err(e) = conn.send(m, &Pieces::whole(m.len()), pause, self.sub.until(reply)) {
                 self.sub.note(format!("write failed: {e}"));
             }
+            let wait = conn.read_frames(i + 1, self.sub.until(reply));
+            if i == 0 {
+                self.silent = conn.received_total() == 0;
+            }
+            if wait != Wait::Done {
+                self.result = compare(&conn, &self.msgs[..=i], &wait);
+                break;
+            }
+            let now = Instant::now();
+            self.first_reply.get_or_insert(now);
+            self.last_reply = Some(now);
         }
-        if eof {
-            conn.shutdown_write();
+        if self.result.is_ok() {
+            self.result = compare(&conn, &self.msgs, &Wait::Done);
         }
-        let complete = Instant::now();
-        let wait = conn.read_frames(1, self.sub.until(reply));
-        self.result = compare(conn, &self.first[..1], &wait).map_err(|mut f| {
+        self.result = std::mem::replace(&mut self.result, Ok(())).map_err(|mut f| {
             f.message = format!("{}: {}", self.label, f.message);
             f
         });
-        self.silent = conn.received_total() == 0;
-        if self.result.is_ok() {
-            self.answered = Some(complete.elapsed());
-        }
+        self.conn = Some(conn);
     }
 
-    /// Whether the first reply failed by not coming in time.
-    fn first_timed_out(&self) -> bool {
-        self.result
-            .as_ref()
-            .is_err_and(|f| f.observed.contains(&Wait::Timeout.describe()))
-    }
-
-    /// The rest of the conversation: the remaining messages in lockstep on
-    /// the same connection, or for `eof` framing each on a new one.
-    fn rest(&mut self) {
-        if self.result.is_err() {
-            return;
-        }
+    /// `eof` framing: send the first message on the open connection, then
+    /// our EOF, and read its reply and the server's EOF.
+    fn first_exchange(&mut self) {
         let (reply, pause) = (self.sub.limits.reply, self.sub.limits.pause);
-        if let Some(conn) = self.conn.as_mut() {
-            for i in 1..self.first.len() {
-                let m = &self.first[i];
-                let wait = match conn.send(m, &Pieces::whole(m.len()), pause, self.sub.until(reply))
-                {
-                    Ok(()) => conn.read_frames(i + 1, self.sub.until(reply)),
-                    Err(e) => {
-                        self.sub.note(format!("write failed: {e}"));
-                        conn.read_frames(i + 1, self.sub.until(reply))
-                    }
-                };
-                if wait != Wait::Done {
-                    self.result = compare(conn, &self.first[..=i], &wait);
-                    return;
-                }
-            }
-            self.result = compare(conn, &self.first, &Wait::Done);
-            if self.result.is_err() {
-                return;
-            }
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        let m = &self.msgs[0];
+        if let Err(e) = conn.send(m, &Pieces::whole(m.len()), pause, self.sub.until(reply)) {
+            self.sub.note(format!("write failed: {e}"));
         }
+        conn.shutdown_write();
+        // The reply of an `eof` message ends with the server's EOF.
+        let wait = conn.read_frames(1, self.sub.until(reply));
+        self.silent = conn.received_total() == 0;
+        self.result = compare(conn, &self.msgs[..1], &wait).map_err(|mut f| {
+            f.message = format!("{}: {}", self.label, f.message);
+            f
+        });
+        if self.result.is_ok() {
+            self.first_reply = Some(Instant::now());
+        }
+    }
+
+    /// `eof` framing: each later message on a new connection.
+    fn later_connections(&mut self) {
         if let Some(conn) = self.conn.take() {
             let log = conn.close();
             self.sub.keep(log);
         }
-        for (i, m) in self.later.iter().enumerate() {
-            let label = format!("{} (connection {})", self.label, i + 2);
-            let r = session(
-                &mut self.sub,
-                &label,
-                &Session::each_whole(vec![m.clone()]),
-                Mode::Lockstep,
-            );
-            if r.is_err() {
-                self.result = r;
+        for (i, m) in self.msgs.iter().enumerate().skip(1) {
+            let label = format!("{} (connection {})", self.label, i + 1);
+            let s = Session::each_whole(vec![m.clone()]);
+            if let Err(f) = session(&mut self.sub, &label, &s, Mode::Lockstep) {
+                self.result = Err(f);
                 return;
             }
         }
