@@ -108,14 +108,15 @@ pub(super) fn many_clients(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
             }
             return Err(f);
         }
-        let (Some(last_first), Some(first_last)) = (
-            clients.iter().filter_map(|c| c.first_reply).max(),
-            clients.iter().filter_map(|c| c.last_reply).min(),
-        ) else {
+        let spans: Vec<(Instant, Instant)> = clients
+            .iter()
+            .filter_map(|c| Some((c.first_reply?, c.last_reply?)))
+            .collect();
+        let Some((last_first, first_last, overlapped)) = overlap(&spans) else {
             return Err(Finding::fail("internal: no reply times", "", ""));
         };
         let at = |t: Instant| Ms(t.saturating_duration_since(started));
-        if last_first >= first_last {
+        if !overlapped {
             for client in clients {
                 client.close(ctx);
             }
@@ -283,6 +284,15 @@ pub(super) fn churn(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
 /// conversation gets no reply in time.
 fn conversation(limits: &crate::timing::Limits) -> Duration {
     limits.reply + limits.prompt
+}
+
+/// Over the clients' (first reply, last reply) times: the last first
+/// reply, the first last reply, and whether the former came before the
+/// latter (all clients mid-conversation at once). `None` without spans.
+fn overlap(spans: &[(Instant, Instant)]) -> Option<(Instant, Instant, bool)> {
+    let last_first = spans.iter().map(|s| s.0).max()?;
+    let first_last = spans.iter().map(|s| s.1).min()?;
+    Some((last_first, first_last, last_first < first_last))
 }
 
 /// `eof` framing's `concurrency/many-clients`: connect every client in
@@ -522,7 +532,7 @@ impl Client<'_> {
 #[cfg(test)]
 mod tests {
     use std::io::{Read, Write};
-    use std::net::{SocketAddr, TcpListener};
+    use std::net::{SocketAddr, TcpListener, TcpStream};
     use std::time::{Duration, Instant};
 
     use framecheck_event::Verdict;
@@ -530,54 +540,106 @@ mod tests {
 
     use super::super::test_server::{Serve, run, server};
     use super::super::{Ctx, Extra, Finding, run_case};
+    use super::overlap;
     use crate::catalogue::catalogue;
     use crate::messages::Maker;
     use crate::rng::Rng;
     use crate::timing::Limits;
 
-    /// A loopback server that serves one connection at a time, echoing
-    /// each `\n` line at once, until the client closes.
-    fn one_at_a_time() -> SocketAddr {
+    /// A loopback echo server that serves one connection at a time, or
+    /// each on its own thread: for `eof` framing it echoes everything at
+    /// the client's EOF and closes, otherwise each `\n` line at once.
+    fn echo_server(one_at_a_time: bool, eof: bool) -> SocketAddr {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         std::thread::spawn(move || {
             let until = Instant::now() + Duration::from_secs(20);
             while Instant::now() < until {
-                let Ok((mut s, _)) = listener.accept() else {
+                let Ok((s, _)) = listener.accept() else {
                     continue;
                 };
-                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-                let (mut held, mut buf) = (Vec::new(), [0u8; 4096]);
-                while let Ok(n @ 1..) = s.read(&mut buf) {
-                    held.extend_from_slice(&buf[..n]);
-                    while let Some(i) = held.iter().position(|&b| b == b'\n') {
-                        let line: Vec<u8> = held.drain(..=i).collect();
-                        let _ = s.write_all(&line);
-                    }
+                if one_at_a_time {
+                    echo(s, eof);
+                } else {
+                    std::thread::spawn(move || echo(s, eof));
                 }
             }
         });
         addr
     }
 
+    fn echo(mut s: TcpStream, eof: bool) {
+        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+        let (mut held, mut buf) = (Vec::new(), [0u8; 4096]);
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) if eof => {
+                    let _ = s.write_all(&held);
+                    return;
+                }
+                Ok(n @ 1..) => held.extend_from_slice(&buf[..n]),
+                _ => return,
+            }
+            while let Some(i) = held.iter().position(|&b| b == b'\n' && !eof) {
+                let line: Vec<u8> = held.drain(..=i).collect();
+                let _ = s.write_all(&line);
+            }
+        }
+    }
+
     /// A server that answers each client at once but serves one at a time
     /// fails `concurrency/many-clients`: it does not serve them at once.
-    /// One that serves them all at once passes.
+    /// One that serves them all at once passes. Both framings that run
+    /// the case differently.
     #[test]
     fn many_clients_must_be_served_at_once() {
-        let spec: Spec = "line".parse().expect("spec");
         let id = "concurrency/many-clients";
-        let got = run(one_at_a_time(), &spec, id, Limits::scaled(1.0));
-        let Err(f) = got else {
-            panic!("one_at_a_time: passed");
-        };
-        assert_eq!(f.verdict, Verdict::Fail, "one_at_a_time: {f:?}");
-        assert!(
-            f.message.contains("does not serve its clients at once"),
-            "one_at_a_time: {f:?}"
-        );
-        let got = run(server(Serve::EchoLines), &spec, id, Limits::scaled(1.0));
-        assert!(got.is_ok(), "all_at_once: {got:?}");
+        for framing in ["line", "eof"] {
+            let spec: Spec = framing.parse().expect("spec");
+            let eof = framing == "eof";
+            let got = run(echo_server(true, eof), &spec, id, Limits::scaled(1.0));
+            let Err(f) = got else {
+                panic!("{framing}: one_at_a_time: passed");
+            };
+            assert_eq!(f.verdict, Verdict::Fail, "{framing}: one_at_a_time: {f:?}");
+            assert!(
+                f.message.contains("does not serve its clients at once"),
+                "{framing}: one_at_a_time: {f:?}"
+            );
+            let got = run(echo_server(false, eof), &spec, id, Limits::scaled(1.0));
+            assert!(got.is_ok(), "{framing}: all_at_once: {got:?}");
+        }
+    }
+
+    /// The precondition of `concurrency/many-clients`: every first reply
+    /// before any last one.
+    #[test]
+    fn conversations_overlap_only_if_every_first_reply_precedes_every_last() {
+        type Spans<'a> = &'a [(Instant, Instant)];
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let table: &[(&str, Spans<'_>, Option<bool>)] = &[
+            (
+                "at_once",
+                &[(ms(10), ms(1260)), (ms(30), ms(1280))],
+                Some(true),
+            ),
+            (
+                "one_after_another",
+                &[(ms(10), ms(1260)), (ms(1300), ms(2550))],
+                Some(false),
+            ),
+            (
+                "touching",
+                &[(ms(10), ms(1260)), (ms(1260), ms(2510))],
+                Some(false),
+            ),
+            ("none", &[], None),
+        ];
+        for (name, spans, want) in table {
+            let got = overlap(spans).map(|(_, _, at_once)| at_once);
+            assert_eq!(got, *want, "{name}");
+        }
     }
 
     /// `churn/connect-cycles` with `cycles` cycles and a case deadline of `budget`.
