@@ -323,7 +323,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         None,
     );
     add("reset", "while-server-writes", Mode::Single, Action::ResetWhileWriting,
-        "a client that resets while the server is blocked writing replies to it does not take the server down".into(), None);
+        "a client that resets while the server is blocked writing replies to it does not take the server down (not exercised unless, when the RST comes, the client's writes stalled, replies were flowing and the server still held replies it could not deliver)".into(), None);
 
     // limits
     add(
@@ -367,7 +367,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "idle-timeout",
         Mode::Single,
         Action::IdleTimeout,
-        "a client that sends part of a message and goes silent is eventually disconnected (SHOULD)"
+        "a client that sends part of a message and goes silent is not disconnected at once (the server waits for the rest of a message) but eventually, after a silence (SHOULD)"
             .into(),
         None,
     );
@@ -386,11 +386,13 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "many-clients",
         Mode::Single,
         Action::ManyClients,
-        format!("{CLIENTS} clients exchanging messages in lockstep at once all get their replies"),
+        format!(
+            "{CLIENTS} clients are served at once, not one after another: each gets the reply to its first message in time while the others are mid-conversation (conversations paced to outlast the reply deadline), and all get their replies in lockstep; not exercised unless the conversations overlapped"
+        ),
         None,
     );
     add("churn", "connect-cycles", Mode::Single, Action::ChurnCycles,
-        "after thousands of connect, exchange, close cycles (closed with RST, so no TIME_WAIT piles up) the server still serves (no descriptor leak)".into(), None);
+        "after thousands of connect, exchange, close cycles (closed with RST, so no TIME_WAIT piles up) the server still serves (no descriptor leak); not exercised unless every cycle ran before the deadline".into(), None);
     out
 }
 

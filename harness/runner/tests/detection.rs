@@ -84,7 +84,7 @@ fn targets(bug: Bug) -> &'static [&'static str] {
         Bug::DropsRepliesOnHalfClose => &["half-close/pending-replies", "half-close/eof-message"],
         Bug::DiesOnResetWhileWriting => &["reset/while-server-writes"],
         Bug::CrashesOnUnknownTag => &["limits/unknown-tag"],
-        Bug::OneClientAtATime => &["concurrency/stalled-client"],
+        Bug::OneClientAtATime => &["concurrency/stalled-client", "concurrency/many-clients"],
         Bug::IgnoresShortWrites => &["boundary/slow-reader", "boundary/large-message"],
         Bug::LeaksDescriptor => &["churn/connect-cycles", "eof/after-connect"],
         Bug::DropsEmptyFrames => &[

@@ -141,7 +141,7 @@ const SCENARIOS: &[Scenario] = &[
         },
     },
     // recv(2) for the header: every cut inside the length field kills the
-    // connection.
+    // connection (also the idle client's, at once: no idle timeout).
     Scenario {
         script: "u16be_short_header.py",
         args: &[],
@@ -155,6 +155,7 @@ const SCENARIOS: &[Scenario] = &[
                 "boundary/byte-at-a-time/*",
                 "boundary/split-every-point/*",
                 "boundary/random-schedules/*",
+                "limits/idle-timeout",
             ],
         },
     },
@@ -181,7 +182,7 @@ const SCENARIOS: &[Scenario] = &[
         args: &[],
         framing: "line",
         expect: Expect::Fails {
-            targets: &["concurrency/stalled-client"],
+            targets: &["concurrency/stalled-client", "concurrency/many-clients"],
             also: &[],
         },
     },
