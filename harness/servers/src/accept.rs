@@ -21,7 +21,12 @@ pub(crate) fn run(listener: TcpListener, config: &Arc<ServerConfig>, shared: &Ar
         workers.retain(|w| !w.is_finished());
         let at_leak_limit =
             config.bug == Some(Bug::LeaksDescriptor) && shared.leaked() >= config.leak_limit;
-        if at_leak_limit || workers.len() >= config.max_connections {
+        let cap = if config.bug == Some(Bug::SmallWorkerPool) {
+            config.max_connections.min(super::SMALL_POOL)
+        } else {
+            config.max_connections
+        };
+        if at_leak_limit || workers.len() >= cap {
             // Out of descriptors or at the bound: leave connections in the
             // backlog, as a process at its descriptor limit would.
             thread::sleep(TICK);

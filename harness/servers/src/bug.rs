@@ -67,11 +67,22 @@ pub enum Bug {
     /// Sends every reply after the peer's EOF, but shuts down its own side
     /// only [`FIN_DELAY`](crate::FIN_DELAY) later.
     DelaysFinAfterHalfClose,
+    /// Closes the connection when a read ends inside a frame: it expects
+    /// every message whole in one read and takes a partial one as garbage.
+    ClosesMidFrame,
+    /// Serves at most [`SMALL_POOL`](crate::SMALL_POOL) connections at once
+    /// (a fixed pool of workers); the others wait in the backlog for a free
+    /// one.
+    SmallWorkerPool,
+    /// Holds one lock for the whole server from a frame's first byte until
+    /// the frame is complete: a client that stops in the middle of a frame
+    /// stalls every other client.
+    LocksMidFrame,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 16] = [
+    pub const ALL: [Bug; 19] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -88,6 +99,9 @@ impl Bug {
         Bug::DiesOnResetMidMessage,
         Bug::IgnoresEofShortIdle,
         Bug::DelaysFinAfterHalfClose,
+        Bug::ClosesMidFrame,
+        Bug::SmallWorkerPool,
+        Bug::LocksMidFrame,
     ];
 
     /// The stable kebab-case name.
@@ -109,6 +123,9 @@ impl Bug {
             Bug::DiesOnResetMidMessage => "dies-on-reset-mid-message",
             Bug::IgnoresEofShortIdle => "ignores-eof-short-idle",
             Bug::DelaysFinAfterHalfClose => "delays-fin-after-half-close",
+            Bug::ClosesMidFrame => "closes-mid-frame",
+            Bug::SmallWorkerPool => "small-worker-pool",
+            Bug::LocksMidFrame => "locks-mid-frame",
         }
     }
 
@@ -152,6 +169,15 @@ impl Bug {
             }
             Bug::DelaysFinAfterHalfClose => {
                 "sends every reply after the peer's EOF, but its own EOF (FIN) only 600 ms later"
+            }
+            Bug::ClosesMidFrame => {
+                "closes the connection when a read ends inside a frame (expects every message in one read)"
+            }
+            Bug::SmallWorkerPool => {
+                "serves at most 8 connections at once (a fixed worker pool); the others wait"
+            }
+            Bug::LocksMidFrame => {
+                "holds a server-wide lock from a frame's first byte to its last: a client stalled mid-frame stalls all"
             }
         }
     }
@@ -208,7 +234,16 @@ impl Bug {
                 }
                 _ => None,
             },
+            Bug::SmallWorkerPool if spec.kind == Kind::Eof => Some(
+                "an eof connection carries one message and ends, so a pool frees its workers as fast as clients come",
+            ),
+            Bug::ClosesMidFrame | Bug::LocksMidFrame if spec.kind == Kind::Eof => {
+                Some("an eof message is only whole at the peer's EOF, so every read ends inside it")
+            }
             Bug::RecvIsMessage
+            | Bug::ClosesMidFrame
+            | Bug::SmallWorkerPool
+            | Bug::LocksMidFrame
             | Bug::DiesOnResetMidMessage
             | Bug::IgnoresEof
             | Bug::DropsRepliesOnHalfClose

@@ -269,6 +269,10 @@ pub(crate) fn echo(conn: &mut Conn<'_>) {
     let mut framer = Framer::new(&conn.config.spec, bug);
     let mut buf = vec![0u8; READ_CHUNK];
     let mut out: Vec<u8> = Vec::new();
+    let mut frame_lock = FrameLock {
+        shared: conn.shared,
+        held: false,
+    };
     loop {
         let batching = batches && !out.is_empty();
         let deadline = if batching {
@@ -296,6 +300,11 @@ pub(crate) fn echo(conn: &mut Conn<'_>) {
             }
             Read::Silent | Read::Stopped | Read::Failed => return,
         };
+        // The bug: every read is processed under one server-wide lock, kept
+        // while the connection is inside a frame.
+        if bug == Some(Bug::LocksMidFrame) && !frame_lock.take() {
+            return;
+        }
         let mut input = &buf[..n];
         loop {
             match framer.next(&mut input) {
@@ -328,6 +337,39 @@ pub(crate) fn echo(conn: &mut Conn<'_>) {
             }
             out.clear();
         }
+        if bug == Some(Bug::ClosesMidFrame) && framer.partial() {
+            // The bug: a read that ends inside a frame is taken as garbage.
+            return;
+        }
+        if frame_lock.held && !framer.partial() {
+            frame_lock.release();
+        }
+    }
+}
+
+/// `locks-mid-frame`: the server-wide frame lock, released when dropped.
+struct FrameLock<'a> {
+    shared: &'a Shared,
+    held: bool,
+}
+
+impl FrameLock<'_> {
+    /// Wait for the lock (as long as it takes, unless the server stops).
+    fn take(&mut self) -> bool {
+        self.held = self.held || self.shared.lock_frames();
+        self.held
+    }
+
+    fn release(&mut self) {
+        if std::mem::take(&mut self.held) {
+            self.shared.unlock_frames();
+        }
+    }
+}
+
+impl Drop for FrameLock<'_> {
+    fn drop(&mut self) {
+        self.release();
     }
 }
 

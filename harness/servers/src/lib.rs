@@ -73,6 +73,11 @@ pub const SHORT_IDLE: Duration = Duration::from_millis(200);
 /// it shuts down its side.
 pub const FIN_DELAY: Duration = Duration::from_millis(600);
 
+/// The connections `small-worker-pool` serves at once: fewer than the 16
+/// clients of `concurrency/many-clients`, more than the 4 of
+/// `concurrency/stalled-client` and the runner's probes.
+pub const SMALL_POOL: usize = 8;
+
 /// What `trusts-length` and `no-line-limit` buffer at most for one frame: far
 /// above any spec's default maximum, so the bug shows, but a safety valve for
 /// the machine running it.

@@ -11,6 +11,8 @@ pub(crate) struct Shared {
     stop: AtomicBool,
     death: Mutex<Option<String>>,
     leaked: Mutex<Vec<TcpStream>>,
+    /// `locks-mid-frame`: whether a connection holds the frame lock.
+    frames: AtomicBool,
 }
 
 impl Shared {
@@ -47,6 +49,27 @@ impl Shared {
     /// How many descriptors are leaked.
     pub(crate) fn leaked(&self) -> usize {
         lock(&self.leaked).len()
+    }
+
+    /// `locks-mid-frame`: take the server-wide frame lock, waiting while
+    /// another connection holds it; `false` if the server stops first.
+    pub(crate) fn lock_frames(&self) -> bool {
+        while self
+            .frames
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            if self.stopping() {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        true
+    }
+
+    /// `locks-mid-frame`: release the frame lock.
+    pub(crate) fn unlock_frames(&self) {
+        self.frames.store(false, Ordering::Release);
     }
 
     /// Close every leaked descriptor, as process exit would.

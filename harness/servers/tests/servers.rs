@@ -550,6 +550,9 @@ const BUG_CASES: &[BugCase] = &[
     BugCase("empty_frame_gets_a_reply", Bug::DropsEmptyFrames, "u16be", empty_frame_gets_a_reply),
     BugCase("reset_mid_frame_leaves_the_server_alive", Bug::DiesOnResetMidMessage, "u16be", reset_mid_frame_leaves_the_server_alive),
     BugCase("eof_closes_but_silence_does_not", Bug::IgnoresEofShortIdle, "u16be", eof_closes_but_silence_does_not),
+    BugCase("split_frame_is_waited_for", Bug::ClosesMidFrame, "u16be", split_frame_gets_a_reply),
+    BugCase("nine_clients_at_once", Bug::SmallWorkerPool, "u16be", nine_clients_at_once),
+    BugCase("partial_frame_does_not_block_another", Bug::LocksMidFrame, "u16be", partial_frame_does_not_block_another),
     BugCase("fin_follows_the_last_reply", Bug::DelaysFinAfterHalfClose, "u16be", fin_follows_the_last_reply),
 ];
 
@@ -836,4 +839,31 @@ fn reset_mid_frame_leaves_the_server_alive(server: &ServerHandle) -> Result<(), 
     let alive = !wait_until(Duration::from_millis(200), || !server.is_alive());
     check(alive, || format!("the server died: {:?}", server.death()))?;
     liveness(server, b"\x00\x02up")
+}
+
+fn nine_clients_at_once(server: &ServerHandle) -> Result<(), String> {
+    let idle: Vec<Client> = (0..server::SMALL_POOL)
+        .map(|_| Client::connect(server.local_addr()))
+        .collect();
+    thread::sleep(Duration::from_millis(50));
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"\x00\x02hi");
+    let (got, _) = c.read_up_to(4, QUIET);
+    drop(idle);
+    expect_eq("reply beside 8 idle clients", &got, b"\x00\x02hi")
+}
+
+fn partial_frame_does_not_block_another(server: &ServerHandle) -> Result<(), String> {
+    let mut stalled = Client::connect(server.local_addr());
+    stalled.send(b"\x00\x05he");
+    thread::sleep(Duration::from_millis(50));
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"\x00\x02hi");
+    let (got, _) = c.read_up_to(4, QUIET);
+    drop(stalled);
+    expect_eq(
+        "reply beside a client stalled mid-frame",
+        &got,
+        b"\x00\x02hi",
+    )
 }
