@@ -618,6 +618,21 @@ pub const SHARED_PROOFS: &[SharedProof] = &[
               waits for its reply: drops-empty-frames fails both twins, each asserted on its own run",
     },
     SharedProof {
+        id: "eof/mid-delimiter",
+        carried_by: "eof/mid-payload",
+        why: "an EOF inside a multi-byte delimiter is an EOF inside the frame: a server that answers \
+              it, or never closes, does the same for an EOF inside the payload (ignores-eof and \
+              ignores-eof-short-idle fail both, each asserted on its own run)",
+    },
+    SharedProof {
+        id: "half-close/mid-message",
+        carried_by: "half-close/pending-replies",
+        why: "a half-close inside a message differs from one at a boundary only by the partial \
+              message, which gets no reply: a server that drops its replies, never closes or \
+              delays its FIN on a half-close does so at a boundary too (drops-replies-on-half-close, \
+              delays-fin-after-half-close and ignores-eof fail both)",
+    },
+    SharedProof {
         id: "boundary/whole/pipelined",
         carried_by: "boundary/coalesced",
         why: "each message is its own write and its own read, confirmed, so the server sees what \

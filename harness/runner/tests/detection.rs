@@ -382,8 +382,9 @@ type Results = Vec<(String, Verdict, String)>;
 /// case of its group passes, warns, is skipped, is not exercised, or was not
 /// run because the case killed the server), and on
 /// which framings. A case without such a bug must have a `SHARED_PROOFS`
-/// entry, and a case with one must not: the Markdown table, and the cases
-/// that break that rule.
+/// entry (a case with one may keep its entry: a bug can fail it alone on
+/// one framing by a knock-on effect): the Markdown table, and the cases
+/// that have neither.
 fn single_targets(rows: &[Option<Bug>], runs: &[Vec<Option<Results>>]) -> (String, Vec<String>) {
     let group = |id: &str| id.split('/').next().unwrap_or("").to_owned();
     let mut alone: std::collections::BTreeMap<String, Vec<String>> =
@@ -440,14 +441,10 @@ fn single_targets(rows: &[Option<Bug>], runs: &[Vec<Option<Results>>]) -> (Strin
         if bugs.len() > 3 {
             let _ = write!(cell, " and {} more", bugs.len() - 3);
         }
-        match (bugs.is_empty(), shared.is_some()) {
-            (true, false) => unproven.push(format!(
+        if bugs.is_empty() && shared.is_none() {
+            unproven.push(format!(
                 "{id}: no bug fails it alone in its group, and it has no SHARED_PROOFS entry"
-            )),
-            (false, true) => unproven.push(format!(
-                "{id}: {cell} fail(s) it alone; drop its SHARED_PROOFS entry"
-            )),
-            _ => {}
+            ));
         }
         let why = shared.map_or_else(String::new, |p| format!("`{}`: {}", p.carried_by, p.why));
         if cell.is_empty() {
