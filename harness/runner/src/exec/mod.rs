@@ -72,9 +72,7 @@ impl Finding {
     ) -> Finding {
         Finding {
             verdict: Verdict::NotExercised,
-            message: message.into(),
-            expected: expected.into(),
-            observed: observed.into(),
+            ..Finding::fail(message, expected, observed)
         }
     }
 

@@ -373,13 +373,13 @@ fn survives_reset(ctx: &mut Ctx<'_>, window: Duration) -> Result<(), Finding> {
 #[cfg(test)]
 mod tests {
     use std::io::{Read, Write};
-    use std::net::{SocketAddr, TcpListener, TcpStream};
-    use std::time::{Duration, Instant};
+    use std::net::{SocketAddr, TcpStream};
+    use std::time::Duration;
 
     use framecheck_event::Verdict;
     use framecheck_framing::Spec;
 
-    use super::super::test_server::{Serve, run, server};
+    use super::super::test_server::{Serve, run, serve_each, server};
     use super::*;
     use crate::timing::Limits;
 
@@ -402,21 +402,7 @@ mod tests {
     type Want = Option<(Verdict, &'static str)>;
 
     fn capped_server(after: AfterCap) -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        listener.set_nonblocking(true).expect("nonblocking");
-        std::thread::spawn(move || {
-            let until = Instant::now() + Duration::from_secs(20);
-            while Instant::now() < until {
-                match listener.accept() {
-                    Ok((s, _)) => {
-                        std::thread::spawn(move || capped(s, after));
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(1)),
-                }
-            }
-        });
-        addr
+        serve_each(move |s| capped(s, after))
     }
 
     fn capped(mut s: TcpStream, after: AfterCap) {

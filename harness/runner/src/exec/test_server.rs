@@ -27,6 +27,12 @@ pub(super) enum Serve {
 
 /// A loopback server for `serve`; it stops accepting after 20 s.
 pub(super) fn server(serve: Serve) -> SocketAddr {
+    serve_each(move |s| handle(s, serve))
+}
+
+/// A loopback listener that hands each connection to `handle` on a thread
+/// of its own; it stops accepting after 20 s.
+pub(super) fn serve_each(handle: impl Fn(TcpStream) + Copy + Send + 'static) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     listener.set_nonblocking(true).expect("nonblocking");
@@ -35,7 +41,7 @@ pub(super) fn server(serve: Serve) -> SocketAddr {
         while Instant::now() < until {
             match listener.accept() {
                 Ok((s, _)) => {
-                    std::thread::spawn(move || handle(s, serve));
+                    std::thread::spawn(move || handle(s));
                 }
                 Err(_) => std::thread::sleep(Duration::from_millis(1)),
             }
