@@ -662,12 +662,9 @@ mod tests {
     use framecheck_event::Verdict;
     use framecheck_framing::Spec;
 
-    use super::super::test_server::{Serve, run, server};
-    use super::super::{Ctx, Extra, Finding, run_case};
+    use super::super::Finding;
+    use super::super::test_server::{Serve, run, run_with, server};
     use super::overlap;
-    use crate::catalogue::catalogue;
-    use crate::messages::Maker;
-    use crate::rng::Rng;
     use crate::timing::Limits;
 
     /// A loopback echo server that serves one connection at a time, or
@@ -769,28 +766,14 @@ mod tests {
     /// `churn/connect-cycles` with `cycles` cycles and a case deadline of `budget`.
     fn churn(addr: SocketAddr, cycles: usize, budget: Duration) -> Result<(), Finding> {
         let spec: Spec = "line".parse().expect("spec");
-        let id = "churn/connect-cycles";
-        let case = catalogue(&spec)
-            .into_iter()
-            .find(|c| c.id == id)
-            .expect("case in the catalogue");
-        let t0 = Instant::now();
-        let mut ctx = Ctx {
+        run_with(
             addr,
-            spec: &spec,
-            maker: Maker::with(&spec, None),
-            rng: Rng::for_case(1, id),
-            seed: 1,
-            t0,
-            deadline: t0 + budget,
-            limits: Limits::scaled(1.0),
-            trials: 4,
-            churn: cycles,
-            replay: None,
-            conns: Vec::new(),
-            extra: Extra::default(),
-        };
-        run_case(&mut ctx, &case)
+            &spec,
+            "churn/connect-cycles",
+            Limits::scaled(1.0),
+            budget,
+            cycles,
+        )
     }
 
     /// A churn that its deadline cuts short is not-exercised, not a pass;

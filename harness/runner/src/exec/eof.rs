@@ -15,7 +15,8 @@ use std::time::Instant;
 use framecheck_event::Ms;
 
 use super::{
-    Ctx, Finding, Session, control_margin, judge_against_control, session_on, with_control,
+    Ctx, Finding, Session, client_and_control, control_margin, judge_against_control, session_on,
+    with_control,
 };
 use crate::catalogue::Mode;
 use crate::conn::{Conn, Wait};
@@ -29,20 +30,9 @@ pub(super) fn eof_after(
     msgs: &[Vec<u8>],
     partial: &[u8],
 ) -> Result<(), Finding> {
-    // The client first, so a server that serves one connection at a time
-    // serves it (the control waits, unjudged, until the client is done).
-    let mut conn = ctx.connect("client")?;
-    let mut control = match ctx.connect("control (the same bytes, no EOF)") {
-        Ok(c) => c,
-        Err(f) => {
-            ctx.keep(conn.close());
-            return Err(f);
-        }
-    };
-    let result = eof_after_on(ctx, &mut conn, &mut control, msgs, partial);
-    ctx.keep(conn.close());
-    ctx.keep(control.close());
-    result
+    client_and_control(ctx, |ctx, conn, control| {
+        eof_after_on(ctx, conn, control, msgs, partial)
+    })
 }
 
 /// The control's bytes: `msgs` and `partial` in one write, before the

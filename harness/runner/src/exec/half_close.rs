@@ -15,7 +15,8 @@ use std::time::Instant;
 use framecheck_event::Ms;
 
 use super::{
-    Ctx, Finding, compare, control_margin, expect_fin, judge_against_control, with_control,
+    Ctx, Finding, client_and_control, compare, control_margin, expect_fin, judge_against_control,
+    with_control,
 };
 use crate::conn::{Conn, Wait};
 use crate::delivery::Pieces;
@@ -65,31 +66,20 @@ fn half_close(
     cut: bool,
     when: &str,
 ) -> Result<(), Finding> {
-    // The client connects first, so a server that serves one connection at
-    // a time serves it (the control waits, unjudged, until the client is
-    // done); the control's bytes go first, so an idle timer they start
-    // cannot fire later than the client's. The control's replies are read,
-    // not judged, while it is watched.
-    let mut conn = ctx.connect("client")?;
-    let mut control = match ctx.connect("control (the same bytes, no EOF)") {
-        Ok(c) => c,
-        Err(f) => {
-            ctx.keep(conn.close());
-            return Err(f);
+    // The control's bytes go first, so an idle timer they start cannot
+    // fire later than the client's. The control's replies are read, not
+    // judged, while it is watched.
+    client_and_control(ctx, |ctx, conn, control| {
+        if let Err(e) = control.send(
+            bytes,
+            &Pieces::whole(bytes.len()),
+            ctx.limits.pause,
+            ctx.until(ctx.limits.reply),
+        ) {
+            ctx.note(format!("control connection: write failed: {e}"));
         }
-    };
-    if let Err(e) = control.send(
-        bytes,
-        &Pieces::whole(bytes.len()),
-        ctx.limits.pause,
-        ctx.until(ctx.limits.reply),
-    ) {
-        ctx.note(format!("control connection: write failed: {e}"));
-    }
-    let result = half_close_on(ctx, &mut conn, &mut control, bytes, msgs, cut, when);
-    ctx.keep(conn.close());
-    ctx.keep(control.close());
-    result
+        half_close_on(ctx, conn, control, bytes, msgs, cut, when)
+    })
 }
 
 fn half_close_on(

@@ -593,6 +593,28 @@ fn expect_fin(conn: &Conn, wait: &Wait, when: &str) -> Result<(), Finding> {
     }
 }
 
+/// Connect the client, then its control connection (the same bytes, no
+/// EOF), and run `body` on both; both logs are kept however it ends. The
+/// client connects first, so a server that serves one connection at a time
+/// serves it (the control waits, unjudged, until the client is done).
+fn client_and_control(
+    ctx: &mut Ctx<'_>,
+    body: impl FnOnce(&mut Ctx<'_>, &mut Conn, &mut Conn) -> Result<(), Finding>,
+) -> Result<(), Finding> {
+    let mut conn = ctx.connect("client")?;
+    let mut control = match ctx.connect("control (the same bytes, no EOF)") {
+        Ok(c) => c,
+        Err(f) => {
+            ctx.keep(conn.close());
+            return Err(f);
+        }
+    };
+    let result = body(ctx, &mut conn, &mut control);
+    ctx.keep(conn.close());
+    ctx.keep(control.close());
+    result
+}
+
 /// How much longer than the connection under test a control connection
 /// must stay open for the close of the first to count as the server's
 /// reaction to what only the first received (our EOF): the tolerance for

@@ -84,6 +84,18 @@ fn handle(mut s: TcpStream, serve: Serve) {
 }
 
 pub(super) fn run(addr: SocketAddr, spec: &Spec, id: &str, limits: Limits) -> Result<(), Finding> {
+    run_with(addr, spec, id, limits, limits.case, 0)
+}
+
+/// [`run`] with the case's deadline `budget` and `churn` churn cycles.
+pub(super) fn run_with(
+    addr: SocketAddr,
+    spec: &Spec,
+    id: &str,
+    limits: Limits,
+    budget: Duration,
+    churn: usize,
+) -> Result<(), Finding> {
     let case = catalogue(spec)
         .into_iter()
         .find(|c| c.id == id)
@@ -96,10 +108,10 @@ pub(super) fn run(addr: SocketAddr, spec: &Spec, id: &str, limits: Limits) -> Re
         rng: Rng::for_case(1, id),
         seed: 1,
         t0,
-        deadline: t0 + limits.case,
+        deadline: t0 + budget,
         limits,
         trials: 4,
-        churn: 0,
+        churn,
         replay: None,
         conns: Vec::new(),
         extra: Extra::default(),
