@@ -16,7 +16,7 @@ use crate::exit;
 #[command(after_help = "\
 The first line on stdout is the bound address, e.g. `listening on 127.0.0.1:40123`;
 each connection logs its schedules (with seeds, so it replays) and how each
-direction ended on stderr. Runs until killed. Both addresses must be loopback.
+direction ended on stderr. Runs until killed. Listens on loopback unless --listen says otherwise.
 
 A half-close is passed on per direction; a reset becomes a reset; stalls hold
 bytes back with TCP flow control. Faults go in the schedule:
@@ -29,10 +29,10 @@ Examples:
   framecheck proxy --listen 127.0.0.1:7001 --upstream 127.0.0.1:7000 --up 1
   framecheck proxy --upstream 127.0.0.1:7000 --up 'rand:1..16' --down 'heavy:1..4KiB' --seed 42")]
 pub(crate) struct Args {
-    /// Address to listen on (loopback).
+    /// Address to listen on; loopback unless you say otherwise.
     #[arg(long, default_value = "127.0.0.1:0")]
     listen: SocketAddr,
-    /// The server to relay to (loopback).
+    /// The server to relay to (any address).
     #[arg(long)]
     upstream: SocketAddr,
     /// Schedule of client-to-server bytes.
@@ -107,6 +107,12 @@ pub(crate) fn run(args: &Args) -> u8 {
             return exit::USAGE;
         }
     };
+    if !config.listen.ip().is_loopback() {
+        eprintln!(
+            "framecheck proxy: warning: listening on {}, reachable beyond this machine",
+            config.listen
+        );
+    }
     let seed = config.seed;
     let sink = Arc::new(|e: Event| eprintln!("framecheck proxy: {e}"));
     let proxy = match Proxy::bind(config, sink) {

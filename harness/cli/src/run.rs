@@ -1,7 +1,7 @@
 //! `framecheck run` and `framecheck replay`: the conformance runner.
 
 use std::io::{self, Write as _};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::Arc;
 
 use framecheck_framing::Spec;
@@ -72,7 +72,8 @@ pub(crate) struct ReplayArgs {
 /// The server and how to talk to it, shared by `run` and `replay`.
 #[derive(Debug, clap::Args)]
 struct Server {
-    /// The server, HOST:PORT on loopback (127.0.0.1 or localhost).
+    /// The server: HOST:PORT, `[IPv6]:PORT` or NAME:PORT (any host you
+    /// name; framecheck's own servers listen on loopback).
     addr: String,
     /// Framing spec, e.g. `u32be,max=1MiB`, `crlf`, `varint,offset=1`.
     #[arg(
@@ -289,7 +290,11 @@ fn parse_spec(cmd: &str, text: &str) -> Option<Spec> {
     }
 }
 
-/// Resolve HOST:PORT to a loopback address.
+/// Resolve HOST:PORT (an IPv4 address, `[IPv6]:PORT`, or a host name) to the
+/// address to test. A name with several addresses (`localhost` is both
+/// `127.0.0.1` and `::1`) gives the first that takes a connection, as a
+/// client that tries each address in turn would; if none does, the first, so
+/// that the run reports it unreachable.
 fn resolve(cmd: &str, text: &str) -> Option<SocketAddr> {
     let addrs: Vec<SocketAddr> = match text.to_socket_addrs() {
         Ok(a) => a.collect(),
@@ -298,16 +303,53 @@ fn resolve(cmd: &str, text: &str) -> Option<SocketAddr> {
             return None;
         }
     };
-    let found = addrs.iter().find(|a| a.ip().is_loopback()).copied();
-    if found.is_none() {
-        eprintln!(
-            "framecheck {cmd}: {text} is not a loopback address: framecheck only tests servers on 127.0.0.1 or ::1"
-        );
+    let picked = pick(&addrs);
+    if picked.is_none() {
+        eprintln!("framecheck {cmd}: {text:?} resolves to no address");
     }
-    found
+    picked
 }
+
+/// The address of `addrs` to test: the only one, or the first that takes a
+/// connection (closed at once), or else the first.
+fn pick(addrs: &[SocketAddr]) -> Option<SocketAddr> {
+    let &first = addrs.first()?;
+    if addrs.len() == 1 {
+        return Some(first);
+    }
+    let answering = addrs
+        .iter()
+        .copied()
+        .find(|a| TcpStream::connect_timeout(a, RESOLVE_CONNECT).is_ok());
+    Some(answering.unwrap_or(first))
+}
+
+/// How long `resolve` tries each address of a name that has several.
+const RESOLVE_CONNECT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// An io exit code as the process's.
 pub(crate) fn code(c: i32) -> u8 {
     u8::try_from(c).unwrap_or(exit::USAGE)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{SocketAddr, TcpListener};
+
+    use super::pick;
+
+    #[test]
+    fn of_several_addresses_the_one_that_answers_is_picked() {
+        let listening = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let up = listening.local_addr().expect("addr");
+        let down: SocketAddr = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a port that was just free");
+        assert_eq!(pick(&[down, up]), Some(up));
+        assert_eq!(pick(&[up, down]), Some(up));
+        // None answers: the first, for the run to report unreachable.
+        drop(listening);
+        assert_eq!(pick(&[down, up]), Some(down));
+        assert_eq!(pick(&[]), None);
+    }
 }

@@ -116,11 +116,6 @@ fn bad_schedules_and_addresses_exit_2() {
             &["proxy", "--upstream", "127.0.0.1:9", "--down", "fast"],
             "unknown shape",
         ),
-        (
-            "remote_upstream",
-            &["proxy", "--upstream", "192.0.2.1:80"],
-            "not loopback",
-        ),
     ];
     for (name, args, want) in table {
         let out = framecheck(args).output().expect("run");

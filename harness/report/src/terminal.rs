@@ -32,6 +32,10 @@ pub struct Terminal<W: Write> {
     total: usize,
     done: usize,
     started: std::time::Instant,
+    /// Consecutive not-run cases with one reason (an unreachable target, a
+    /// server that died): the first, the last id and how many, printed as
+    /// one line when the run of them ends.
+    not_run: Option<(CaseResult, String, usize)>,
     error: Option<std::io::Error>,
 }
 
@@ -56,6 +60,7 @@ impl<W: Write> Terminal<W> {
             total: 0,
             done: 0,
             started: std::time::Instant::now(),
+            not_run: None,
             error: None,
         }
     }
@@ -143,9 +148,30 @@ impl<W: Write> Terminal<W> {
             RunEvent::CaseStarted { .. } => Ok(()),
             RunEvent::CaseFinished(result) => {
                 self.done += 1;
+                if result.verdict == Verdict::NotRun {
+                    if let Some((first, last, n)) = &mut self.not_run {
+                        if first.message == result.message {
+                            last.clone_from(&result.id);
+                            *n += 1;
+                            return Ok(());
+                        }
+                    }
+                    self.flush_not_run()?;
+                    self.not_run = Some((result.clone(), result.id.clone(), 1));
+                    return Ok(());
+                }
+                self.flush_not_run()?;
                 self.write_case(result)
             }
             RunEvent::RunFinished { summary, duration } => {
+                // Cases not run because the run was aborted: the reason is
+                // said once, on the "run aborted" line below.
+                if let (Some((first, _, n)), Some(why)) = (&mut self.not_run, &summary.aborted) {
+                    if *n > 1 && first.message == *why {
+                        "see below".clone_into(&mut first.message);
+                    }
+                }
+                self.flush_not_run()?;
                 let verdict = self.verdict_word(summary);
                 writeln!(
                     self.out,
@@ -167,6 +193,29 @@ impl<W: Write> Terminal<W> {
             framecheck_event::exit::NON_CONFORMANT => self.paint("1;31", "NON-CONFORMANT"),
             framecheck_event::exit::NO_CASE_SELECTED => self.paint("1;33", "NO CASE SELECTED"),
             _ => self.paint("1;35", "NOT JUDGED"),
+        }
+    }
+
+    /// Print the pending run of not-run cases: a case line for one, a
+    /// single line for several (one reason said once, not once per case).
+    fn flush_not_run(&mut self) -> std::io::Result<()> {
+        match self.not_run.take() {
+            None => Ok(()),
+            Some((first, _, 1)) => self.write_case(&first),
+            Some((first, last, n)) => {
+                if std::mem::take(&mut self.progress) {
+                    write!(self.out, "\r\x1b[K")?;
+                }
+                self.group.clear();
+                writeln!(
+                    self.out,
+                    "{} {n} cases ({} … {last}): {}",
+                    self.mark(Verdict::NotRun),
+                    first.id,
+                    first.message
+                )?;
+                self.out.flush()
+            }
         }
     }
 
@@ -277,6 +326,34 @@ mod tests {
             replay: "framecheck replay x".to_owned(),
             duration: Duration::from_millis(3),
         }
+    }
+
+    #[test]
+    fn a_run_of_not_run_cases_with_one_reason_is_said_once() {
+        let mut t = Terminal::new(Vec::new(), false);
+        let mut not_run = |id: &str, why: &str| {
+            let mut c = case(id, Verdict::NotRun);
+            why.clone_into(&mut c.message);
+            t.event(&RunEvent::CaseFinished(c));
+        };
+        let down = "the target at 127.0.0.1:1 is unreachable: connection refused";
+        for id in ["boundary/a", "boundary/b", "eof/c", "limits/d"] {
+            not_run(id, down);
+        }
+        not_run("churn/e", "the run's deadline (120 s) passed");
+        t.event(&RunEvent::CaseFinished(case("churn/f", Verdict::Pass)));
+        let text = String::from_utf8(t.into_inner()).expect("utf-8");
+        assert_eq!(text.matches("unreachable").count(), 1, "{text}");
+        assert!(
+            text.contains("4 cases (boundary/a … limits/d): the target at"),
+            "{text}"
+        );
+        // A single not-run case keeps its own line, under its group.
+        assert!(
+            text.contains("churn\n  · norun e") && text.contains("deadline (120 s)"),
+            "{text}"
+        );
+        assert!(text.contains("✓ pass  f"), "{text}");
     }
 
     #[test]

@@ -13,7 +13,7 @@
 
 use std::fmt;
 use std::io::Write;
-use std::net::TcpStream;
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
@@ -35,6 +35,14 @@ pub fn confirmation_is_cheap() -> bool {
     }
     let started = Instant::now();
     std::fs::read("/proc/net/tcp").is_ok() && started.elapsed() < Duration::from_millis(3)
+}
+
+/// Whether `ip` belongs to this machine: a loopback address, or one that a
+/// socket here can bind (an address of one of its interfaces). Only then can
+/// the server's receive queue be read from the kernel's socket tables, so
+/// only then can piece boundaries be confirmed.
+pub fn on_this_machine(ip: IpAddr) -> bool {
+    ip.is_loopback() || std::net::UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
 }
 
 /// Whether `sock_diag` finds both ends of a fresh loopback connection.

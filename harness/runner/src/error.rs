@@ -15,14 +15,6 @@ pub enum Error {
         /// What is wrong, naming the setting.
         problem: String,
     },
-    /// `::1` only.
-    #[error(
-        "target {addr} is not a loopback address: framecheck only tests servers on 127.0.0.1 or ::1"
-    )]
-    NotLoopback {
-        /// The address given.
-        addr: SocketAddr,
-    },
     /// A `--time-scale` that is not a positive, finite number.
     #[error("time scale {value} is not a positive number")]
     TimeScale {

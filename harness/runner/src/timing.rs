@@ -34,6 +34,12 @@ pub struct Limits {
     /// The longest one confirmation may take before a connection falls
     /// back to pauses (see [`PACER_BUDGET`](crate::delivery::PACER_BUDGET)).
     pub pacer_budget: Duration,
+    /// Whether the server's socket is on this machine (a loopback address
+    /// or one of this machine's own), so that its receive queue can be
+    /// watched. When it is not, piece boundaries can only be "likely"
+    /// (acknowledged, then a pause), and the boundary cases accept that and
+    /// say so in their evidence.
+    pub target_local: bool,
 }
 
 impl Limits {
@@ -52,6 +58,7 @@ impl Limits {
             pause: s(3),
             confirm: true,
             pacer_budget: crate::delivery::PACER_BUDGET,
+            target_local: true,
         }
     }
 }

@@ -96,6 +96,18 @@ pub(super) fn run_with(
     budget: Duration,
     churn: usize,
 ) -> Result<(), Finding> {
+    run_noted(addr, spec, id, limits, budget, churn).0
+}
+
+/// [`run_with`], also returning the notes the case left in its evidence.
+pub(super) fn run_noted(
+    addr: SocketAddr,
+    spec: &Spec,
+    id: &str,
+    limits: Limits,
+    budget: Duration,
+    churn: usize,
+) -> (Result<(), Finding>, Vec<String>) {
     let case = catalogue(spec)
         .into_iter()
         .find(|c| c.id == id)
@@ -116,5 +128,6 @@ pub(super) fn run_with(
         conns: Vec::new(),
         extra: Extra::default(),
     };
-    run_case(&mut ctx, &case)
+    let r = run_case(&mut ctx, &case);
+    (r, ctx.extra.notes)
 }
