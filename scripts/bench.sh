@@ -12,6 +12,9 @@
 #    (64 KiB reads) on the same 256 MiB files, timed by hyperfine (means: wall,
 #    CPU = user + system, and their difference, the time off a core).
 #
+# Both sides are built with fat LTO and one codegen unit (the `bench` and
+# `bench-lto` profiles of Cargo.toml), as a user who cares about speed builds.
+#
 # Usage: scripts/bench.sh [FILTER]   (FILTER: e.g. "line 64" for 1 and 2)
 # Environment: BENCH_ROUNDS (paired rounds, default 15), BENCH_WARMUP /
 # BENCH_TIME (criterion seconds, default 0.5 / 1.5), BENCH_RUNS (hyperfine
@@ -44,10 +47,10 @@ echo "- rustc: $(rustc --version)"
 echo
 
 if [ "${BENCH_SKIP_PAIRED:-0}" != 1 ]; then
-    cargo build -q --release --locked -p framecheck-bench --bin side_by_side
+    cargo build -q --profile bench-lto --locked -p framecheck-bench --bin side_by_side
     echo "## In memory, side by side (paired rounds; on-CPU time, or wall-clock time where schedstat is tick-based; 1 MiB streams; GB/s = 10^9 bytes/s)"
     echo
-    "$target/release/side_by_side" --rounds "${BENCH_ROUNDS:-15}" "$filter" 2>/dev/null \
+    "$target/bench-lto/side_by_side" --rounds "${BENCH_ROUNDS:-15}" "$filter" 2>/dev/null \
         | tee "$out/side_by_side.md"
     echo
 fi
@@ -61,7 +64,7 @@ if [ "${BENCH_SKIP_CRITERION:-0}" != 1 ]; then
         || { tail -30 "$out/criterion.log" >&2; exit 1; }
     echo "## In memory, criterion (medians of wall-clock time, run one after another; 1 MiB streams)"
     echo
-    cargo run -q --release -p framecheck-bench --bin bench_table --locked -- "$target/criterion" \
+    cargo run -q --profile bench-lto -p framecheck-bench --bin bench_table --locked -- "$target/criterion" \
         | tee "$out/table.md"
     echo
 fi
@@ -69,8 +72,8 @@ fi
 if [ "${BENCH_SKIP_PROCESS:-0}" != 1 ]; then
     need hyperfine
     need jq
-    cargo build -q --release --locked -p framecheck -p framecheck-bench --bins
-    bin=$target/release
+    cargo build -q --profile bench-lto --locked -p framecheck -p framecheck-bench --bins
+    bin=$target/bench-lto
     echo "## Whole process: \`framecheck frames --count\` vs tokio-util, ${mib} MiB files, $runs runs each"
     echo
     echo "Means over the runs (hyperfine reports user and system time only as means, so wall"

@@ -6,10 +6,13 @@
 //! tokio_count u32be|u16be|line|crlf FILE
 //! ```
 //!
-//! It reads the file 64 KiB at a time straight into the spare room of a
-//! `BytesMut` (no extra copy, as `FramedRead` does), drains the codec after
-//! every read and `decode_eof` at the end, prints the count and exits 0; a
-//! decode error prints the error and exits 1; bad arguments exit 2.
+//! Written the way a tokio-util user writes a blocking reader: one reused
+//! 64 KiB read buffer, each read appended to the codec's `BytesMut` with
+//! `extend_from_slice`, the codec drained after every read and `decode_eof`
+//! at the end. (An earlier version zero-filled 64 KiB of the `BytesMut`
+//! before every read, which cost it about a third of its time with LTO.)
+//! Prints the count and exits 0; a decode error prints the error and exits
+//! 1; bad arguments exit 2.
 
 use std::fs::File;
 use std::io::Read;
@@ -67,16 +70,15 @@ where
     C: Decoder,
     C::Error: std::error::Error + 'static,
 {
+    let mut read_buf = vec![0u8; READ_SIZE];
     let mut buf = BytesMut::with_capacity(2 * READ_SIZE);
     let mut frames = 0u64;
     loop {
-        let len = buf.len();
-        buf.resize(len + READ_SIZE, 0);
-        let n = file.read(&mut buf[len..])?;
-        buf.truncate(len + n);
+        let n = file.read(&mut read_buf)?;
         if n == 0 {
             break;
         }
+        buf.extend_from_slice(&read_buf[..n]);
         while codec.decode(&mut buf)?.is_some() {
             frames += 1;
         }
