@@ -39,6 +39,7 @@ pub mod fuzzing;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod model;
+pub mod resp;
 pub mod schedule;
 pub mod simulate;
 pub mod spec;
