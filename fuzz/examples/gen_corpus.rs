@@ -1,4 +1,5 @@
-//! Writes the differential target's seeds to `CORPUS_DIR/differential/seed-*`.
+//! Writes the differential targets' seeds to `CORPUS_DIR/differential/seed-*`
+//! and `CORPUS_DIR/differential_resp/seed-*`.
 //!
 //! `cd fuzz && cargo run --example gen_corpus -- ../corpus`
 
@@ -9,9 +10,23 @@ fn main() -> std::io::Result<()> {
     let root: PathBuf = std::env::args_os()
         .nth(1)
         .map_or_else(|| PathBuf::from("../corpus"), PathBuf::from);
-    let dir = root.join("differential");
-    fs::create_dir_all(&dir)?;
-    for entry in fs::read_dir(&dir)? {
+    let seeds: Vec<(&str, Vec<u8>)> = framecheck_fuzz::seeds()
+        .into_iter()
+        .map(|s| (s.name, s.data))
+        .collect();
+    write(&root.join("differential"), &seeds)?;
+    let resp: Vec<(&str, Vec<u8>)> = framecheck_fuzz::resp::seeds()
+        .into_iter()
+        .map(|(name, data, _)| (name, data))
+        .collect();
+    write(&root.join("differential_resp"), &resp)?;
+    Ok(())
+}
+
+/// Replace the `seed-*` files of `dir` with `seeds`.
+fn write(dir: &std::path::Path, seeds: &[(&str, Vec<u8>)]) -> std::io::Result<()> {
+    fs::create_dir_all(dir)?;
+    for entry in fs::read_dir(dir)? {
         let path = entry?.path();
         if path
             .file_name()
@@ -21,9 +36,8 @@ fn main() -> std::io::Result<()> {
             fs::remove_file(path)?;
         }
     }
-    let seeds = framecheck_fuzz::seeds();
-    for seed in &seeds {
-        fs::write(dir.join(format!("seed-{}", seed.name)), &seed.data)?;
+    for (name, data) in seeds {
+        fs::write(dir.join(format!("seed-{name}")), data)?;
     }
     println!("wrote {} seeds under {}", seeds.len(), dir.display());
     Ok(())

@@ -73,3 +73,47 @@ fn every_seed_is_committed() {
         );
     }
 }
+
+#[test]
+fn every_resp_differential_input_replays_clean() {
+    let root = corpus_root();
+    let mut ran = 0;
+    let mut failures = Vec::new();
+    for dir in [
+        root.join("differential_resp"),
+        root.join("regressions/differential_resp"),
+    ] {
+        for path in files(&dir) {
+            let data = fs::read(&path).expect("readable corpus file");
+            ran += 1;
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| {
+                framecheck_fuzz::resp::differential_resp(&data)
+            })) {
+                let msg = panic
+                    .downcast_ref::<String>()
+                    .map(String::as_str)
+                    .or_else(|| panic.downcast_ref::<&str>().copied())
+                    .unwrap_or("(non-text panic)");
+                failures.push(format!("{}: {msg}", path.display()));
+            }
+        }
+    }
+    assert!(
+        ran > 0,
+        "no RESP differential corpus under {}",
+        root.display()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The committed seeds are the current ones.
+    for (name, data, _) in framecheck_fuzz::resp::seeds() {
+        let path = root.join("differential_resp").join(format!("seed-{name}"));
+        let on_disk = fs::read(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}; run scripts/gen-corpus.sh", path.display()));
+        assert_eq!(
+            on_disk,
+            data,
+            "{} is stale; run scripts/gen-corpus.sh",
+            path.display()
+        );
+    }
+}

@@ -70,9 +70,12 @@ const MIN_VALUE: u64 = 3;
 /// What a [`Scanner`] reads: any value, or a client's commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RespMode {
-    /// Any RESP2 or RESP3 value (replies, pushes, or requests written as
-    /// values).
+    /// Any RESP3 value, RESP2's nulls (`$-1`, `*-1`) included: replies and
+    /// pushes of a server speaking RESP3, or RESP2 (a subset).
     Value,
+    /// RESP2 values only: `+ - : $ *`, nulls `$-1` and `*-1`, nothing
+    /// streamed (a server that has not been sent `HELLO 3`).
+    Resp2,
     /// What redis-server reads from a client: arrays of bulk strings, or
     /// inline command lines.
     Request,
@@ -103,7 +106,8 @@ impl Default for RespLimits {
 /// Which rule of RESP a frame broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RespRule {
-    /// A value starts with a byte that is no RESP type.
+    /// A value starts with a byte that is no RESP type (no RESP2 type, in
+    /// [`RespMode::Resp2`]).
     UnknownType(u8),
     /// A line ends with LF alone.
     BareLf,
@@ -113,7 +117,7 @@ pub enum RespRule {
     BadInteger,
     /// A big number (`(`) that is not a sign and digits.
     BadBigNumber,
-    /// A double (`,`) with a byte no double has, or empty.
+    /// A double (`,`) outside RESP3's grammar for doubles.
     BadDouble,
     /// A boolean (`#`) other than `t` or `f`.
     BadBoolean,
@@ -125,7 +129,8 @@ pub enum RespRule {
     LeadingZero,
     /// `-1` (a RESP2 null) on a type other than `$` and `*`, or in a request.
     NullNotAllowed,
-    /// `?` (streamed) on a type that cannot be streamed, or in a request.
+    /// `?` (streamed) on a type that cannot be streamed, in RESP2, or in a
+    /// request.
     StreamNotAllowed,
     /// A bulk string whose length is over the frame's maximum.
     LengthOverMax,
@@ -165,7 +170,9 @@ impl fmt::Display for RespRule {
             RespRule::BadBigNumber => {
                 f.write_str("a big number (() must be an optional sign and digits")
             }
-            RespRule::BadDouble => f.write_str("a double (,) holds a byte no double has"),
+            RespRule::BadDouble => f.write_str(
+                "a double (,) must be [+|-]digits[.digits][e[+|-]digits], inf, -inf or nan",
+            ),
             RespRule::BadBoolean => f.write_str("a boolean (#) must be t or f"),
             RespRule::NullNotEmpty => f.write_str("a null (_) must be followed by CRLF alone"),
             RespRule::BadLength => {
@@ -176,7 +183,7 @@ impl fmt::Display for RespRule {
                 f.write_str("-1 (a RESP2 null) is allowed only on $ and * values, not in requests")
             }
             RespRule::StreamNotAllowed => f.write_str(
-                "? (streamed) is allowed only on $, *, ~, % and > values, not in requests",
+                "? (streamed) is allowed only on RESP3 $, *, ~, % and > values, not in requests",
             ),
             RespRule::LengthOverMax => f.write_str("a bulk length is over the frame's maximum"),
             RespRule::TooManyElements => f.write_str("an aggregate announces too many elements"),
@@ -226,12 +233,58 @@ enum Line {
         digits: u32,
         value: u64,
     },
-    /// `,`.
-    Double { any: bool },
+    /// `,`: where in the RESP3 double grammar it is.
+    Double(Dbl),
     /// `#`: `seen` is whether the `t`/`f` came.
     Bool { seen: bool },
     /// `_`.
     Null,
+}
+
+/// A double's grammar (RESP3): `[+|-]digits[.digits][(e|E)[+|-]digits]`,
+/// or `inf`, `-inf`, `nan`; the state after the bytes so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dbl {
+    Start,
+    Sign,
+    Int,
+    Dot,
+    Frac,
+    E,
+    ExpSign,
+    Exp,
+    /// `i`, `in` of `inf`; `n`, `na` of `nan`.
+    I,
+    In,
+    N,
+    Na,
+    /// `inf` or `nan`: nothing more.
+    Word,
+}
+
+impl Dbl {
+    fn next(self, b: u8) -> Option<Dbl> {
+        use Dbl::{Dot, E, Exp, ExpSign, Frac, I, In, Int, N, Na, Sign, Start, Word};
+        Some(match (self, b) {
+            (Start, b'+' | b'-') => Sign,
+            (Start | Sign | Int, b'0'..=b'9') => Int,
+            (Start | Sign, b'i') => I,
+            (Start, b'n') => N,
+            (I, b'n') => In,
+            (In, b'f') | (Na, b'n') => Word,
+            (N, b'a') => Na,
+            (Int, b'.') => Dot,
+            (Dot | Frac, b'0'..=b'9') => Frac,
+            (Int | Frac, b'e' | b'E') => E,
+            (E, b'+' | b'-') => ExpSign,
+            (E | ExpSign | Exp, b'0'..=b'9') => Exp,
+            _ => return None,
+        })
+    }
+
+    fn complete(self) -> bool {
+        matches!(self, Dbl::Int | Dbl::Frac | Dbl::Exp | Dbl::Word)
+    }
 }
 
 /// The sign of a number line.
@@ -538,6 +591,9 @@ impl Scanner {
                 (false, _) => return Err(RespRule::RequestNotBulk(b)),
             }
         }
+        if self.mode == RespMode::Resp2 && !matches!(b, b'+' | b'-' | b':' | b'$' | b'*') {
+            return Err(RespRule::UnknownType(b));
+        }
         self.st = match b {
             b'+' | b'-' => St::Line(Line::Text),
             b':' | b'(' => St::Line(Line::Number {
@@ -546,7 +602,7 @@ impl Scanner {
                 digits: 0,
                 value: 0,
             }),
-            b',' => St::Line(Line::Double { any: false }),
+            b',' => St::Line(Line::Double(Dbl::Start)),
             b'#' => St::Line(Line::Bool { seen: false }),
             b'_' => St::Line(Line::Null),
             b'$' | b'!' | b'=' | b'*' | b'~' | b'>' | b'%' | b'|' => St::Num(Num::new(b)),
@@ -570,7 +626,7 @@ impl Scanner {
         if b == b'\r' || b == b'\n' {
             let complete = match line {
                 Line::Number { digits, .. } => digits > 0,
-                Line::Double { any } => any,
+                Line::Double(d) => d.complete(),
                 Line::Bool { seen } => seen,
                 Line::Null | Line::Text => true,
             };
@@ -578,7 +634,7 @@ impl Scanner {
                 return Err(match line {
                     Line::Number { big: false, .. } => RespRule::BadInteger,
                     Line::Number { big: true, .. } => RespRule::BadBigNumber,
-                    Line::Double { .. } => RespRule::BadDouble,
+                    Line::Double(_) => RespRule::BadDouble,
                     _ => RespRule::BadBoolean,
                 });
             }
@@ -629,12 +685,7 @@ impl Scanner {
                     _ => return Err(bad),
                 }
             }
-            Line::Double { .. } => {
-                if !(b.is_ascii_digit() || b"+-.eEinfaINFA".contains(&b)) {
-                    return Err(RespRule::BadDouble);
-                }
-                Line::Double { any: true }
-            }
+            Line::Double(d) => Line::Double(d.next(b).ok_or(RespRule::BadDouble)?),
             Line::Bool { seen: false } if b == b't' || b == b'f' => Line::Bool { seen: true },
             Line::Bool { .. } => return Err(RespRule::BadBoolean),
             Line::Null => return Err(RespRule::NullNotEmpty),
@@ -663,7 +714,7 @@ impl Scanner {
             }
             _ if num.ty == b'.' => return Err(RespRule::StrayEnd),
             b'?' if num.digits == 0 && !num.neg && !num.streamed => {
-                if self.mode == RespMode::Request
+                if self.mode != RespMode::Value
                     || !matches!(num.ty, b'$' | b'*' | b'~' | b'%' | b'>')
                 {
                     return Err(RespRule::StreamNotAllowed);
@@ -673,7 +724,7 @@ impl Scanner {
             b'-' if num.digits == 0 && !num.neg && !num.streamed => {
                 let top = self.stack.is_empty();
                 let allowed = match (self.mode, num.ty) {
-                    (RespMode::Value, b'$' | b'*') => true,
+                    (RespMode::Value | RespMode::Resp2, b'$' | b'*') => true,
                     // redis-server takes `*-1` as an empty command.
                     (RespMode::Request, b'*') => top,
                     _ => false,
@@ -925,6 +976,8 @@ mod tests {
         ("null", b"_\r\n"),
         ("double", b",3.14\r\n"),
         ("inf", b",-inf\r\n"),
+        ("nan", b",nan\r\n"),
+        ("exponent", b",-1.5E+10\r\n"),
         ("boolean", b"#t\r\n"),
         (
             "big number",
@@ -999,6 +1052,10 @@ mod tests {
             ("big number letter", b"(12x\r\n", RespRule::BadBigNumber, 3),
             ("double letter", b",1.5x\r\n", RespRule::BadDouble, 4),
             ("double empty", b",\r\n", RespRule::BadDouble, 1),
+            ("double no exponent", b",1e\r\n", RespRule::BadDouble, 3),
+            ("double no fraction", b",1.\r\n", RespRule::BadDouble, 3),
+            ("double signed nan", b",-nan\r\n", RespRule::BadDouble, 2),
+            ("double infinity", b",info\r\n", RespRule::BadDouble, 4),
             ("boolean", b"#x\r\n", RespRule::BadBoolean, 1),
             ("boolean twice", b"#tt\r\n", RespRule::BadBoolean, 2),
             ("null with content", b"_x\r\n", RespRule::NullNotEmpty, 1),
@@ -1096,6 +1153,24 @@ mod tests {
         let long = vec![b'a'; INLINE_MAX + 10];
         let (_, e) = frames(RespMode::Request, RespLimits::default(), &long);
         assert_eq!(e.map(|e| e.rule), Some(RespRule::InlineTooLong));
+    }
+
+    #[test]
+    fn resp2_has_five_types_and_no_streams() {
+        let ok: &[&[u8]] = &[b"+OK\r\n", b"$-1\r\n", b"*2\r\n:1\r\n$1\r\na\r\n"];
+        for wire in ok {
+            let (got, e) = frames(RespMode::Resp2, RespLimits::default(), wire);
+            assert_eq!((got.len(), e), (1, None), "{}", wire.escape_ascii());
+        }
+        let bad: &[(&[u8], RespRule)] = &[
+            (b"_\r\n", RespRule::UnknownType(b'_')),
+            (b"*1\r\n%0\r\n", RespRule::UnknownType(b'%')),
+            (b"$?\r\n", RespRule::StreamNotAllowed),
+        ];
+        for &(wire, rule) in bad {
+            let (_, e) = frames(RespMode::Resp2, RespLimits::default(), wire);
+            assert_eq!(e.map(|e| e.rule), Some(rule), "{}", wire.escape_ascii());
+        }
     }
 
     #[test]
