@@ -22,6 +22,7 @@
 //! assert_eq!(ours.frames, 64);
 //! ```
 
+pub mod clock;
 pub mod table;
 
 use std::hint::black_box;

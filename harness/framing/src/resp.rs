@@ -433,6 +433,11 @@ impl Scanner {
         if self.done {
             return Ok(Some(0));
         }
+        if self.len == 0 {
+            if let Some(n) = self.fast_command(bytes) {
+                return Ok(Some(n));
+            }
+        }
         match self.run(bytes) {
             Ok(r) => Ok(r),
             Err(rule) => {
@@ -468,6 +473,18 @@ impl Scanner {
                     }
                     i += n;
                     self.len += take;
+                    // The CRLF after the bytes, when it is here: checked
+                    // at once (a bad one is left to the byte path, which
+                    // says where it breaks).
+                    if take == left && !chunk && bytes.get(i..i + 2) == Some(b"\r\n") {
+                        i += 2;
+                        self.len += 2;
+                        self.value_done();
+                        if self.done {
+                            return Ok(Some(i));
+                        }
+                        continue;
+                    }
                     self.st = if take == left {
                         St::BlobCr { chunk }
                     } else {
@@ -518,6 +535,22 @@ impl Scanner {
                         }
                     }
                 }
+                St::Type if bytes.len() - i >= 4 => {
+                    // A whole `$`/`*` header in the buffer: read at once.
+                    // Anything unusual is left to the byte path, so the
+                    // result and every error are the byte path's.
+                    if let Some(n) = self.fast_header(&bytes[i..]) {
+                        i += n;
+                    } else {
+                        let b = bytes[i];
+                        i += 1;
+                        self.len += 1;
+                        if self.len > max {
+                            return Err(RespRule::FrameOverMax);
+                        }
+                        self.byte(b)?;
+                    }
+                }
                 _ => {
                     let b = bytes[i];
                     i += 1;
@@ -533,6 +566,86 @@ impl Scanner {
             }
         }
         Ok(None)
+    }
+
+    /// A whole frame at the front of `buf` that is an array of bulk strings
+    /// (a command, as clients send them), well-formed and within every
+    /// limit: take it and return its length. `None` (nothing taken) for
+    /// anything else, which the general path then reads from the start.
+    #[inline]
+    fn fast_command(&mut self, buf: &[u8]) -> Option<usize> {
+        if buf.first() != Some(&b'*') || self.limits.depth == 0 {
+            return None;
+        }
+        let (count, mut at) = fast_number(buf, 1)?;
+        if count > len64(self.limits.elements) {
+            return None;
+        }
+        for _ in 0..count {
+            if buf.get(at) != Some(&b'$') {
+                return None;
+            }
+            let (len, body) = fast_number(buf, at + 1)?;
+            let end = body.checked_add(usize::try_from(len).ok()?)?;
+            if buf.get(end..end.checked_add(2)?)? != b"\r\n" {
+                return None;
+            }
+            at = end + 2;
+        }
+        if len64(at) > len64(self.limits.max) {
+            return None;
+        }
+        self.len = len64(at);
+        self.done = true;
+        Some(at)
+    }
+
+    /// A `$` or `*` header (type, digits without a leading zero, CRLF) whole
+    /// at the front of `buf`, valid and within every limit: take it and
+    /// return its length. `None` (nothing taken) for anything else.
+    #[inline]
+    fn fast_header(&mut self, buf: &[u8]) -> Option<usize> {
+        let ty = buf[0];
+        let allowed = match (self.mode, ty) {
+            (RespMode::Request, b'*') => self.stack.is_empty(),
+            (RespMode::Request, b'$') => !self.stack.is_empty(),
+            (_, b'*' | b'$') => true,
+            _ => false,
+        };
+        if !allowed {
+            return None;
+        }
+        // At most 18 digits: no overflow, and the limits decide the rest.
+        let mut value = 0u64;
+        let mut end = 1;
+        while end < buf.len().min(20) && buf[end].is_ascii_digit() {
+            value = value * 10 + u64::from(buf[end] - b'0');
+            end += 1;
+        }
+        let digits = end - 1;
+        if digits == 0 || (digits > 1 && buf[1] == b'0') || buf.get(end..end + 2)? != b"\r\n" {
+            return None;
+        }
+        let num = Num {
+            ty,
+            digits: u32::try_from(digits).ok()?,
+            value,
+            neg: false,
+            streamed: false,
+        };
+        let before = self.len;
+        // The frame's length as the byte path has it at the last digit.
+        self.len = before + len64(end);
+        let fits = self.check_size(num).is_ok() && self.len + 2 <= len64(self.limits.max);
+        let after = Self::header_done(num).ok().filter(|_| fits);
+        let opened = matches!(after, Some(After::Open(_)));
+        if after.is_none() || (opened && self.stack.len() >= self.limits.depth) {
+            self.len = before;
+            return None;
+        }
+        self.len = before + len64(end + 2);
+        self.after(after?).ok()?;
+        Some(end + 2)
     }
 
     /// One byte in any state but the bulk and text ones.
@@ -889,6 +1002,24 @@ impl Scanner {
         }
         self.done = true;
     }
+}
+
+/// Digits (1 to 18, no leading zero unless alone) then CRLF, from `at` in
+/// `buf`: the number and where the bytes after the CRLF start.
+#[inline]
+fn fast_number(buf: &[u8], at: usize) -> Option<(u64, usize)> {
+    let mut value = 0u64;
+    let mut end = at;
+    let stop = buf.len().min(at + 18);
+    while end < stop && buf[end].is_ascii_digit() {
+        value = value * 10 + u64::from(buf[end] - b'0');
+        end += 1;
+    }
+    let digits = end - at;
+    if digits == 0 || (digits > 1 && buf[at] == b'0') || buf.get(end..end + 2)? != b"\r\n" {
+        return None;
+    }
+    Some((value, end + 2))
 }
 
 impl Num {
