@@ -496,45 +496,7 @@ impl Scanner {
                         }
                     };
                 }
-                St::Line(Line::Text) | St::Inline => {
-                    // Content up to the line's end, found at SIMD speed.
-                    let rest = &bytes[i..];
-                    let inline = self.st == St::Inline;
-                    let found = if inline {
-                        memchr::memchr(b'\n', rest)
-                    } else {
-                        memchr::memchr2(b'\r', b'\n', rest)
-                    };
-                    let n = found.unwrap_or(rest.len());
-                    i += n;
-                    self.len += len64(n);
-                    // The most bytes before the line's end: room is left
-                    // for it (LF, or CRLF), so the error comes at the same
-                    // byte however the input was cut.
-                    let cap = if inline {
-                        max.min(len64(INLINE_MAX)).saturating_sub(1)
-                    } else {
-                        max.saturating_sub(2)
-                    };
-                    if self.len > cap {
-                        self.len = cap + 1;
-                        return Err(if inline {
-                            RespRule::InlineTooLong
-                        } else {
-                            RespRule::FrameOverMax
-                        });
-                    }
-                    if found.is_some() {
-                        let b = bytes[i];
-                        i += 1;
-                        self.len += 1;
-                        if inline {
-                            self.value_done();
-                        } else {
-                            self.line_end(b, After::Value)?;
-                        }
-                    }
-                }
+                St::Line(Line::Text) | St::Inline => i += self.text(&bytes[i..], max)?,
                 St::Type if bytes.len() - i >= 4 => {
                     // A whole `$`/`*` header in the buffer: read at once.
                     // Anything unusual is left to the byte path, so the
@@ -566,6 +528,49 @@ impl Scanner {
             }
         }
         Ok(None)
+    }
+
+    /// Content of a text line or an inline command from the front of
+    /// `bytes`, up to and including its end if it is there: how many bytes
+    /// were taken.
+    fn text(&mut self, bytes: &[u8], max: u64) -> Result<usize, RespRule> {
+        // Content up to the line's end, found at SIMD speed.
+        let inline = self.st == St::Inline;
+        let found = if inline {
+            memchr::memchr(b'\n', bytes)
+        } else {
+            memchr::memchr2(b'\r', b'\n', bytes)
+        };
+        let n = found.unwrap_or(bytes.len());
+        let mut i = n;
+        self.len += len64(n);
+        // The most bytes before the line's end: room is left
+        // for it (LF, or CRLF), so the error comes at the same
+        // byte however the input was cut.
+        let cap = if inline {
+            max.min(len64(INLINE_MAX)).saturating_sub(1)
+        } else {
+            max.saturating_sub(2)
+        };
+        if self.len > cap {
+            self.len = cap + 1;
+            return Err(if inline {
+                RespRule::InlineTooLong
+            } else {
+                RespRule::FrameOverMax
+            });
+        }
+        if found.is_some() {
+            let b = bytes[i];
+            i += 1;
+            self.len += 1;
+            if inline {
+                self.value_done();
+            } else {
+                self.line_end(b, After::Value)?;
+            }
+        }
+        Ok(i)
     }
 
     /// A whole frame at the front of `buf` that is an array of bulk strings
