@@ -28,6 +28,9 @@ use framecheck_framing::resp::{RespLimits, RespMode, Scanner};
 
 const STREAM_LEN: usize = 1 << 20;
 
+/// Finds every frame of the stream once; returns how many.
+type Driver<'a> = Box<dyn Fn() -> u64 + 'a>;
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let rounds = match args.as_slice() {
@@ -46,7 +49,7 @@ fn main() -> ExitCode {
         "| reads | framecheck GB/s | redis-protocol GB/s | ratio (median of rounds) |\n|---|---:|---:|---:|"
     );
     for chunk in [None, Some(64 * 1024), Some(1460)] {
-        let (ours, theirs): (Box<dyn Fn() -> u64>, Box<dyn Fn() -> u64>) = match chunk {
+        let (ours, theirs): (Driver<'_>, Driver<'_>) = match chunk {
             None => (
                 Box::new(|| ours_whole(stream)),
                 Box::new(|| theirs_whole(stream)),
