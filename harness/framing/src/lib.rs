@@ -42,14 +42,15 @@ pub mod model;
 pub mod schedule;
 pub mod simulate;
 pub mod spec;
+mod text;
 mod transcript;
 
 pub use decode::Decoder;
 pub use encode::Encoder;
-pub use error::{Error, Stage};
-pub use frame::{Frame, FrameRef};
+pub use error::{Error, Stage, TextProblem};
+pub use frame::{Frame, FrameRef, Special};
 pub use schedule::Schedule;
-pub use spec::{Kind, LenField, Spec, TagEntry, TagRule};
+pub use spec::{CountEntry, Counted, Kind, LenField, Spec, TagEntry, TagRule};
 pub use transcript::{Transcript, transcript};
 
 use std::fmt;
