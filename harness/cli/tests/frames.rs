@@ -376,7 +376,11 @@ fn text_length_specs_refuse_malformed_forms() {
             "{spec}: the message names the spec"
         );
     }
-    // The grammar is printed by `framecheck specs` and `framecheck help specs`.
+}
+
+/// The grammar is printed by `framecheck specs` and `framecheck help specs`.
+#[test]
+fn specs_prints_the_grammar() {
     for args in [&["specs"][..], &["help", "specs"]] {
         let o = Command::new(env!("CARGO_BIN_EXE_framecheck"))
             .args(args)
