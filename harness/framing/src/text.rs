@@ -9,6 +9,15 @@
 //! the same however the bytes arrived), or the frame's layout. Digits are
 //! counted before any value is formed, so no header is longer than
 //! [`TextRule::max_head`] and no arithmetic can overflow.
+//!
+//! ```text
+//! digits:5      0 0 0 0 5 h e l l o          pktline      0 0 0 9 h e l l o   0 0 0 0
+//!               └ length ┘└ payload ┘                     └ 9 ──┘└ 5 bytes┘   └flush┘
+//! netstring     5 : h e l l o ,              syslog       1 1 ␠ < 3 4 > 1 ␠ x ␠ y ␠ z
+//!               └┘  └ payload ┘└ trailer                   └─┘ └── 11 bytes ─────────┘
+//! counted:crlf/set=5     s e t ␠ k ␠ 0 ␠ 0 ␠ 5 ␍ ␊ h e l l o ␍ ␊
+//!                        └ head: word 5 is the count ┘ └payload┘└trailer
+//! ```
 
 use crate::Error;
 use crate::error::TextProblem;
