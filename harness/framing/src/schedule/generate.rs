@@ -366,6 +366,7 @@ mod tests {
     );
 
     #[test]
+    #[expect(clippy::too_many_lines, reason = "a flat table of scenarios")]
     fn framing_cuts_per_strategy() {
         let table: &[Row] = &[
             (
