@@ -24,7 +24,9 @@
 //! ```text
 //! differential := mode:u8 PARAMS CUTS stream
 //!     mode % 4: length-delimited, lines (both also against tokio-util),
-//!     varint, tagged (against the model only)
+//!     varint, tagged (against the model only);
+//!     mode >= 0xf0: netstring against the `netstring` crate (even), pktline
+//!     against gix-packetline (odd); no PARAMS
 //! length-delimited PARAMS := field:u8 offset:u8 adjust:i8 max:u16le skip:u8
 //!     field % 7: u8 u16be u16le u32be u32le u64be u64le; offset % 5;
 //!     skip & 1: tokio returns the whole frame (num_skip 0), else the payload
@@ -70,7 +72,7 @@ use bytes::BytesMut;
 use framecheck_framing::fuzzing::Pieces;
 use framecheck_framing::model::{End, model};
 use framecheck_framing::{
-    Decoder, Error, Kind, LenField, Spec, Stage, TagEntry, TagRule, Transcript,
+    Decoder, Error, Kind, LenField, Spec, Special, Stage, TagEntry, TagRule, Transcript,
 };
 use tokio_util::codec::{LengthDelimitedCodec, LinesCodec};
 
@@ -109,7 +111,16 @@ pub const FIELDS: [LenField; 7] = [
 /// The differential target: see the crate docs.
 pub fn differential(data: &[u8]) {
     let mut r = Reader(data);
-    match r.byte() % 4 {
+    let mode = r.byte();
+    // The text framings from 0xf0 up, so that older inputs keep their mode.
+    if mode >= 0xf0 {
+        return if mode % 2 == 0 {
+            netstrings(&mut r);
+        } else {
+            pktlines(&mut r);
+        };
+    }
+    match mode % 4 {
         0 => length_delimited(&mut r),
         1 => lines(&mut r),
         2 => varint(&mut r),
@@ -248,6 +259,226 @@ pub fn against_model(spec: &Spec, stream: &[u8], cuts: &[u8]) -> Transcript {
         end,
         consumed,
     }
+}
+
+/// What an independent text-length decoder said about a stream: its frames
+/// (`None` for a pkt-line flush, delim or response-end, as `0000`..`0002`
+/// in `special`), and whether it ended cleanly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextRun {
+    /// Every frame: its special code (`0` for data) and payload.
+    pub frames: Vec<(u8, Vec<u8>)>,
+    /// `None` for a clean end, else why it stopped.
+    pub error: Option<String>,
+}
+
+/// A byte slice that the `netstring` crate can read (it wants `Shutdown`).
+struct Slice<'a>(&'a [u8]);
+
+impl std::io::Read for Slice<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl netstring::Shutdown for Slice<'_> {
+    fn shutdown(&self, _: std::net::Shutdown) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The `netstring` crate (0.4.1) on a whole stream, frame after frame until
+/// the stream is used up or it fails. Inputs on which it would abort the
+/// process are not given to it (see N4, N5 in `reports/differential.md`):
+/// more than 63 bytes before a `:` (it indexes a 64-byte array past its
+/// end), and a length above what is left (it allocates the declared length
+/// before reading); those end its run with that reason.
+pub fn run_netstring(stream: &[u8]) -> TextRun {
+    use netstring::ReadNetstring;
+    let mut frames = Vec::new();
+    let mut rest = Slice(stream);
+    while !rest.0.is_empty() {
+        let colon = rest.0.iter().take(64).position(|&b| b == b':');
+        let Some(colon) = colon else {
+            let error = if rest.0.len() >= 64 {
+                "N4: no ':' in 64 bytes"
+            } else {
+                "ends in its length"
+            };
+            return TextRun {
+                frames,
+                error: Some(error.to_owned()),
+            };
+        };
+        let declared = std::str::from_utf8(&rest.0[..colon])
+            .ok()
+            .and_then(|t| t.parse::<u64>().ok());
+        if declared.is_some_and(|n| n >= rest.0.len() as u64) {
+            return TextRun {
+                frames,
+                error: Some("N5: a length above what is left".to_owned()),
+            };
+        }
+        match rest.read_netstring() {
+            Ok(text) => frames.push((0, text.into_bytes())),
+            Err(e) => {
+                return TextRun {
+                    frames,
+                    error: Some(e.to_string()),
+                };
+            }
+        }
+    }
+    TextRun {
+        frames,
+        error: None,
+    }
+}
+
+/// gix-packetline (0.24) `decode::streaming` on a whole stream, line after
+/// line until the stream is used up, it needs more (a cut line), or it fails.
+pub fn run_gix(stream: &[u8]) -> TextRun {
+    use gix_packetline::PacketLineRef;
+    use gix_packetline::decode::{Stream, streaming};
+    let mut frames = Vec::new();
+    let mut rest = stream;
+    while !rest.is_empty() {
+        match streaming(rest) {
+            Ok(Stream::Complete {
+                line,
+                bytes_consumed,
+            }) => {
+                frames.push(match line {
+                    PacketLineRef::Data(d) => (0, d.to_vec()),
+                    PacketLineRef::Flush => (1, Vec::new()),
+                    PacketLineRef::Delimiter => (2, Vec::new()),
+                    PacketLineRef::ResponseEnd => (3, Vec::new()),
+                });
+                rest = &rest[bytes_consumed..];
+            }
+            Ok(Stream::Incomplete { .. }) => {
+                return TextRun {
+                    frames,
+                    error: Some("incomplete".to_owned()),
+                };
+            }
+            Err(e) => {
+                return TextRun {
+                    frames,
+                    error: Some(format!("{e:?}")),
+                };
+            }
+        }
+    }
+    TextRun {
+        frames,
+        error: None,
+    }
+}
+
+/// Our transcript as a [`TextRun`]: special code and payload per frame.
+fn our_run(t: &Transcript) -> TextRun {
+    TextRun {
+        frames: t
+            .frames
+            .iter()
+            .map(|f| {
+                let code = match f.special {
+                    None | Some(Special::KeepAlive) => 0,
+                    Some(Special::Flush) => 1,
+                    Some(Special::Delim) => 2,
+                    Some(Special::ResponseEnd) => 3,
+                };
+                (code, f.payload().to_vec())
+            })
+            .collect(),
+        error: t.end.as_ref().err().map(ToString::to_string),
+    }
+}
+
+/// `netstring` against the `netstring` crate (and the model): the same
+/// frames and the same kind of end, except the documented differences.
+fn netstrings(r: &mut Reader<'_>) {
+    let cuts = r.cuts();
+    let spec = Spec::new(Kind::Netstring);
+    let stream = r.0;
+    let ours = our_run(&against_model(&spec, stream, cuts));
+    let theirs = run_netstring(stream);
+    compare_text(&spec, stream, &ours, &theirs, |i, ours_err, their_frame| {
+        // N1: theirs are `String`s: a payload that is not UTF-8 fails there.
+        let n1 = theirs.error.as_deref().is_some_and(|e| e.contains("utf-8"))
+            && theirs.frames.len() == i
+            && ours
+                .frames
+                .get(i)
+                .is_some_and(|(_, p)| std::str::from_utf8(p).is_err());
+        // N2, N3: a leading zero or a sign (u64::from_str takes "+5") is a
+        // frame there, an error here.
+        let n2 = ours_err.is_some_and(|e| e.contains("leading zero") || e.contains("has a sign"))
+            && their_frame;
+        // N4, N5: not given to it.
+        let n45 = theirs
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("N4") || e.starts_with("N5"))
+            && theirs.frames.len() == i;
+        n1 || n2 || n45
+    });
+}
+
+/// `pktline` against gix-packetline (and the model).
+fn pktlines(r: &mut Reader<'_>) {
+    let cuts = r.cuts();
+    let spec = Spec::new(Kind::PktLine);
+    let stream = r.0;
+    let ours = our_run(&against_model(&spec, stream, cuts));
+    let theirs = run_gix(stream);
+    compare_text(&spec, stream, &ours, &theirs, |i, ours_err, _| {
+        let at = i_start(&ours.frames, i, 4);
+        let header = stream.get(at..at + 4);
+        // P1: `0004`, an empty line: gix fails, we give an empty frame.
+        let p1 = header == Some(&b"0004"[..]) && theirs.frames.len() == i;
+        // P2: upper-case hex: gix reads it, we fail.
+        let p2 = ours_err.is_some_and(|e| e.contains("upper-case"));
+        p1 || p2
+    });
+}
+
+/// Where frame `i` starts, for pkt-lines: the frames before it plus their headers.
+fn i_start(frames: &[(u8, Vec<u8>)], i: usize, header: usize) -> usize {
+    frames[..i.min(frames.len())]
+        .iter()
+        .map(|(_, p)| p.len() + header)
+        .sum()
+}
+
+/// Both runs agree frame by frame; at the first frame where they part, or
+/// at the end, `documented(i, our error there, whether theirs has frame i)`
+/// must say the difference is a documented one; else both end the same
+/// way: both cleanly, or both with an error (the messages differ).
+fn compare_text(
+    spec: &Spec,
+    stream: &[u8],
+    ours: &TextRun,
+    theirs: &TextRun,
+    documented: impl Fn(usize, Option<&str>, bool) -> bool,
+) {
+    let common = ours.frames.len().min(theirs.frames.len());
+    let first_diff = (0..common).find(|&i| ours.frames[i] != theirs.frames[i]);
+    let i = first_diff.unwrap_or(common);
+    let ours_err = if i == ours.frames.len() {
+        ours.error.as_deref()
+    } else {
+        None
+    };
+    let their_frame = i < theirs.frames.len();
+    let same = first_diff.is_none()
+        && ours.frames.len() == theirs.frames.len()
+        && ours.error.is_some() == theirs.error.is_some();
+    assert!(
+        same || documented(i, ours_err, their_frame),
+        "{spec}: undocumented disagreement at frame {i} on {stream:?}: ours {ours:?}, theirs {theirs:?}"
+    );
 }
 
 /// Front-to-back reader; missing bytes read as zero (as with
@@ -658,7 +889,7 @@ pub fn seeds() -> Vec<Seed> {
     }
     let mut varint_300 = b"\xac\x02".to_vec();
     varint_300.extend([b'p'; 300]);
-    vec![
+    let mut out = vec![
         Seed {
             name: "varint_mqtt",
             data: vi(1, 0, 0, &[1, 2], b"\x30\x02ab\xc0\x00\x30\xac\x02"),
@@ -819,5 +1050,40 @@ pub fn seeds() -> Vec<Seed> {
             name: "d4_not_utf8",
             data: ln(0, &[], b"ok\n\xff\xfe\n"),
         },
-    ]
+    ];
+    // The text framings: mode 0xf0 netstring, 0xf1 pkt-line; CUTS, stream.
+    let text = |mode: u8, cuts: &[u8], stream: &[u8]| {
+        let mut v = vec![mode, u8::try_from(cuts.len()).expect("few cuts")];
+        v.extend_from_slice(cuts);
+        v.extend_from_slice(stream);
+        v
+    };
+    for (name, mode, cuts, stream) in [
+        (
+            "netstring",
+            0xf0,
+            &[1u8, 2, 3][..],
+            &b"5:hello,0:,12:hello, world,"[..],
+        ),
+        ("netstring_truncated", 0xf0, &[], b"5:hel"),
+        ("netstring_bad_trailer", 0xf0, &[], b"5:hello;"),
+        ("netstring_space", 0xf0, &[], b" 5:hello,"),
+        ("n1_not_utf8", 0xf0, &[], b"2:\xff\xfe,"),
+        ("n2_leading_zero", 0xf0, &[], b"05:hello,"),
+        ("n3_plus_sign", 0xf0, &[1], b"+5:hello,"),
+        ("n4_long_length", 0xf0, &[], &[b'1'; 70]),
+        ("n5_huge_length", 0xf0, &[], b"99999999999999:x,"),
+        ("pktline", 0xf1, &[1, 2, 3], b"0009hello000000010002"),
+        ("pktline_0003", 0xf1, &[], b"0003"),
+        ("pktline_truncated", 0xf1, &[], b"0009hel"),
+        ("pktline_too_long", 0xf1, &[], b"fff1"),
+        ("p1_empty_line", 0xf1, &[], b"00040000"),
+        ("p2_upper_hex", 0xf1, &[], b"000Ahello!"),
+    ] {
+        out.push(Seed {
+            name,
+            data: text(mode, cuts, stream),
+        });
+    }
+    out
 }

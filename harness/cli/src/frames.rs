@@ -24,7 +24,10 @@ spec or an unreadable file.
 Each frame is printed as one JSON line:
   {\"offset\":0,\"length\":6,\"payload_len\":4,\"payload\":{\"text\":\"PING\"}}
 with {\"hex\":\"...\"} instead of {\"text\":...} when the payload is not UTF-8,
-and a \"head\" (type byte or tag) when the framing has one.
+a \"head\" (type byte, tag, or the command line of a counted block) when the
+framing has one, the length as written (\"len\":\"0005\") when the framing
+writes it as text, and \"special\" (flush, delim, response-end, keep-alive)
+for a reserved packet. The spec grammar: framecheck specs.
 
 Examples:
   framecheck frames --framing crlf capture.bin
@@ -38,6 +41,25 @@ pub(crate) struct Args {
     count: bool,
     /// The capture to decode; stdin if absent or `-`.
     file: Option<PathBuf>,
+}
+
+/// Arguments of `framecheck specs` (none).
+#[derive(Debug, clap::Args)]
+pub(crate) struct SpecsArgs {}
+
+/// The long help of `framecheck specs`: the grammar and its kinds.
+pub(crate) fn specs_long_help() -> String {
+    format!(
+        "Framing specs: how a byte stream is cut into messages. Used by --framing.\n\n{}",
+        framecheck_framing::spec::GRAMMAR
+    )
+}
+
+/// Print the grammar (what `framecheck help specs` shows too).
+pub(crate) fn specs(_: &SpecsArgs) -> u8 {
+    let mut out = io::stdout().lock();
+    let _ = writeln!(out, "{}", specs_long_help());
+    exit::OK
 }
 
 /// Run the subcommand and return its exit code.
@@ -64,7 +86,13 @@ pub(crate) fn run(args: &Args) -> u8 {
     let result = if args.count {
         decode(&spec, input, |_| Ok(())).and_then(|n| Ok(writeln!(out, "{n}")?))
     } else {
-        decode(&spec, input, |frame| print_frame(&mut out, frame)).map(|_| ())
+        // The first frame of a `first=` spec follows the inner spec.
+        let mut first = spec.first.as_deref();
+        decode(&spec, input, |frame| {
+            let framing = first.take().unwrap_or(&spec);
+            print_frame(&mut out, framing, frame)
+        })
+        .map(|_| ())
     };
     let flushed = out.flush();
     match result.and(flushed.map_err(Failure::Io)) {
@@ -76,7 +104,7 @@ pub(crate) fn run(args: &Args) -> u8 {
             exit::USAGE
         }
         Err(Failure::Decode(e)) => {
-            eprintln!("framecheck frames: {e}");
+            eprintln!("framecheck frames: {}: {e}", args.framing);
             exit::FAILED
         }
     }
@@ -140,12 +168,17 @@ struct Frame<'a> {
     frame: FrameRef<'a>,
 }
 
-fn print_frame(out: &mut impl Write, f: &Frame<'_>) -> io::Result<()> {
+fn print_frame(out: &mut impl Write, spec: &Spec, f: &Frame<'_>) -> io::Result<()> {
+    let wire = f.frame.wire();
     let line = FrameLine {
         offset: f.offset,
-        length: f.frame.wire().len(),
+        length: wire.len(),
         payload_len: f.frame.payload().len(),
         head: (!f.frame.head().is_empty()).then(|| Bytes::of(f.frame.head())),
+        len: spec
+            .len_text(wire, f.frame.head().len(), f.frame.payload_range().start)
+            .and_then(|t| std::str::from_utf8(t).ok()),
+        special: f.frame.special().map(framecheck_framing::Special::name),
         payload: Bytes::of(f.frame.payload()),
     };
     serde_json::to_writer(&mut *out, &line)?;
@@ -160,6 +193,10 @@ struct FrameLine<'a> {
     payload_len: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     head: Option<Bytes<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    len: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    special: Option<&'static str>,
     payload: Bytes<'a>,
 }
 

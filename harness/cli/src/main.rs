@@ -38,6 +38,9 @@ enum Command {
     /// Print the delivery schedule grammar (also `framecheck help schedules`).
     #[command(long_about = proxy::schedules_long_help())]
     Schedules(proxy::SchedulesArgs),
+    /// Print the framing spec grammar (also `framecheck help specs`).
+    #[command(long_about = frames::specs_long_help())]
+    Specs(frames::SpecsArgs),
 }
 
 fn main() -> ExitCode {
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Proxy(args) => proxy::run(&args),
         Command::Schedules(args) => proxy::schedules(&args),
+        Command::Specs(args) => frames::specs(&args),
     };
     ExitCode::from(code)
 }

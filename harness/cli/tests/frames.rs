@@ -196,3 +196,207 @@ fn frames_before_an_error_are_still_printed() {
         "the complete frame is not lost"
     );
 }
+
+/// Issue 11: every text-length spec decodes a known stream, with the length
+/// text and the special packets in the JSON lines.
+#[test]
+fn text_length_specs_decode_known_streams() {
+    // (spec, stream, the JSON lines, in order)
+    let table: &[(&str, &[u8], &[&str])] = &[
+        (
+            "digits:5",
+            b"00005hello00000",
+            &[
+                r#"{"offset":0,"length":10,"payload_len":5,"len":"00005","payload":{"text":"hello"}}"#,
+                r#"{"offset":10,"length":5,"payload_len":0,"len":"00000","special":"keep-alive","payload":{"text":""}}"#,
+            ],
+        ),
+        (
+            "digits:4,adjust=-4",
+            b"0006hi",
+            &[r#"{"offset":0,"length":6,"payload_len":2,"len":"0006","payload":{"text":"hi"}}"#],
+        ),
+        (
+            "hex:2,offset=1",
+            b"Q0aABCDEFGHIJ",
+            &[
+                r#"{"offset":0,"length":13,"payload_len":10,"head":{"text":"Q"},"len":"0a","payload":{"text":"ABCDEFGHIJ"}}"#,
+            ],
+        ),
+        (
+            "pktline",
+            b"0009hello000000010002",
+            &[
+                r#"{"offset":0,"length":9,"payload_len":5,"len":"0009","payload":{"text":"hello"}}"#,
+                r#"{"offset":9,"length":4,"payload_len":0,"len":"0000","special":"flush","payload":{"text":""}}"#,
+                r#"{"offset":13,"length":4,"payload_len":0,"len":"0001","special":"delim","payload":{"text":""}}"#,
+                r#"{"offset":17,"length":4,"payload_len":0,"len":"0002","special":"response-end","payload":{"text":""}}"#,
+            ],
+        ),
+        (
+            "netstring",
+            b"12:hello, world,0:,",
+            &[
+                r#"{"offset":0,"length":16,"payload_len":12,"len":"12","payload":{"text":"hello, world"}}"#,
+                r#"{"offset":16,"length":3,"payload_len":0,"len":"0","payload":{"text":""}}"#,
+            ],
+        ),
+        (
+            "syslog",
+            b"11 <34>1 x y z",
+            &[
+                r#"{"offset":0,"length":14,"payload_len":11,"len":"11","payload":{"text":"<34>1 x y z"}}"#,
+            ],
+        ),
+        (
+            "counted:crlf/set=5/VALUE=4",
+            b"set k 0 0 5\r\nhello\r\nSTORED\r\n",
+            &[
+                r#"{"offset":0,"length":20,"payload_len":5,"head":{"text":"set k 0 0 5"},"len":"5","payload":{"text":"hello"}}"#,
+                r#"{"offset":20,"length":8,"payload_len":6,"payload":{"text":"STORED"}}"#,
+            ],
+        ),
+        (
+            "counted:line/RESERVED=3",
+            b"RESERVED 7 2\nhi\n",
+            &[
+                r#"{"offset":0,"length":16,"payload_len":2,"head":{"text":"RESERVED 7 2"},"len":"2","payload":{"text":"hi"}}"#,
+            ],
+        ),
+        (
+            "u32be,offset=1,adjust=-4,first=(u32be,adjust=-4)",
+            b"\x00\x00\x00\x06hiQ\x00\x00\x00\x05x",
+            &[
+                r#"{"offset":0,"length":6,"payload_len":2,"payload":{"text":"hi"}}"#,
+                r#"{"offset":6,"length":6,"payload_len":1,"head":{"text":"Q"},"payload":{"text":"x"}}"#,
+            ],
+        ),
+        (
+            "line,first=(netstring)",
+            b"3:a\nb,x\n",
+            &[
+                r#"{"offset":0,"length":6,"payload_len":3,"len":"3","payload":{"text":"a\nb"}}"#,
+                r#"{"offset":6,"length":2,"payload_len":1,"payload":{"text":"x"}}"#,
+            ],
+        ),
+    ];
+    for (spec, stream, lines) in table {
+        let o = frames(&["--framing", spec], stream);
+        assert_eq!(o.status.code(), Some(0), "{spec}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert_eq!(out.lines().collect::<Vec<_>>(), *lines, "{spec}");
+    }
+}
+
+/// Issue 11: each malformed form of a text length exits 1 with a message
+/// naming the rule and what is wrong.
+#[test]
+fn text_length_specs_refuse_malformed_forms() {
+    // (spec, stream, stderr must contain)
+    let table: &[(&str, &[u8], &str)] = &[
+        ("digits:4", b"+123", "digits length has a sign ('+')"),
+        ("digits:4", b"-001", "digits length has a sign ('-')"),
+        ("digits:4", b" 123", "digits length has a space"),
+        ("digits:4", b"12a4", "digits length has byte 0x61"),
+        (
+            "digits:4,max=100",
+            b"0101",
+            "declares a 101-byte payload, over the maximum of 100",
+        ),
+        ("hex:4", b"00x1", "hex length has byte 0x78"),
+        (
+            "pktline",
+            b"000A",
+            "pkt-line length has an upper-case hex digit ('A')",
+        ),
+        (
+            "pktline",
+            b"0003",
+            "pkt-line length is the reserved value 0003",
+        ),
+        ("pktline", b"fff1", "over the maximum of 65516"),
+        (
+            "netstring",
+            b"05:hello,",
+            "netstring length starts with a forbidden leading zero",
+        ),
+        (
+            "netstring",
+            b"1234567890:",
+            "netstring length has more than 9 digits",
+        ),
+        (
+            "netstring",
+            b":,",
+            "netstring length has no digits before its separator",
+        ),
+        (
+            "netstring",
+            b"5:hello!",
+            "netstring payload is not followed by \",\"",
+        ),
+        (
+            "syslog",
+            b"05 hello",
+            "declen length starts with a forbidden leading zero",
+        ),
+        ("syslog", b"5:hello", "declen length has byte 0x3a"),
+        (
+            "counted:crlf/set=5",
+            b"set k 0 0 +5\r\nhello\r\n",
+            "counted length has a sign ('+')",
+        ),
+        (
+            "counted:crlf/set=5",
+            b"set k 0 0\r\n",
+            "counted length line has no count in word 5",
+        ),
+        (
+            "counted:crlf/set=5",
+            b"set k 0 0 5\r\nhelloX\r\n",
+            "counted payload is not followed by \"\\r\\n\"",
+        ),
+        ("u8,first=(digits:2)", b"1x", "digits length has byte 0x78"),
+    ];
+    for (spec, stream, needle) in table {
+        let o = frames(&["--framing", spec], stream);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{spec} on {stream:?}: {}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).contains(needle),
+            "{spec} on {stream:?}: stderr {:?} lacks {needle:?}",
+            stderr(&o)
+        );
+        assert!(
+            stderr(&o).contains(spec),
+            "{spec}: the message names the spec"
+        );
+    }
+}
+
+/// The grammar is printed by `framecheck specs` and `framecheck help specs`.
+#[test]
+fn specs_prints_the_grammar() {
+    for args in [&["specs"][..], &["help", "specs"]] {
+        let o = Command::new(env!("CARGO_BIN_EXE_framecheck"))
+            .args(args)
+            .output()
+            .expect("run framecheck");
+        let out = stdout(&o);
+        for kind in [
+            "digits:",
+            "hex:",
+            "pktline",
+            "netstring",
+            "declen:",
+            "counted:",
+            "first=(",
+        ] {
+            assert!(out.contains(kind), "{args:?} lacks {kind}");
+        }
+    }
+}

@@ -36,6 +36,7 @@
 
 pub use crate::spec::VARINT_MAX_BYTES;
 use crate::spec::{Kind, LenField, Spec, TagRule};
+use crate::text::{TextHead, TextRule};
 use crate::{Error, FrameRef, Stage};
 
 /// The most the held buffer grows ahead of the bytes that have arrived.
@@ -75,6 +76,10 @@ enum Phase {
     Body(Head),
     Partial,
     Ended,
+    /// The first bytes of a text-length header (`held`).
+    TextHeader,
+    /// A text-length frame whose header is whole (`held` has part of it).
+    TextBody(TextHead),
     Failed(Error),
 }
 
@@ -125,6 +130,19 @@ enum Rule {
     Eof {
         max: usize,
     },
+    /// Lengths written as text.
+    Text(TextRule),
+    /// `first=`: the first frame's own decoder, then the main rule.
+    First(Box<First>),
+}
+
+/// The state of a `first=` decoder before its first frame.
+#[derive(Debug, Clone)]
+struct First {
+    /// Decodes the first frame.
+    dec: Decoder,
+    /// The rule of every later frame.
+    main: Rule,
 }
 
 #[derive(Debug, Clone)]
@@ -146,6 +164,22 @@ enum HeadRule {
 impl Decoder {
     /// A decoder at the start of a stream.
     pub fn new(spec: &Spec) -> Decoder {
+        let main = Decoder::new_main(spec);
+        match &spec.first {
+            None => main,
+            Some(first) => Decoder {
+                rule: Rule::First(Box::new(First {
+                    dec: Decoder::new_main(first),
+                    main: main.rule,
+                })),
+                max_head: 0,
+                ..Decoder::new_main(&Spec::new(Kind::Eof))
+            },
+        }
+    }
+
+    /// A decoder for `spec` without its `first=`.
+    fn new_main(spec: &Spec) -> Decoder {
         let max = spec.max();
         let rule = match &spec.kind {
             Kind::Fixed(n) => Rule::Headed(HeadRule::Fixed(*n)),
@@ -171,6 +205,15 @@ impl Decoder {
                 Rule::Delimited { delim, max }
             }
             Kind::Eof => Rule::Eof { max },
+            Kind::Digits(_)
+            | Kind::Hex(_)
+            | Kind::PktLine
+            | Kind::Netstring
+            | Kind::DecLen(_)
+            | Kind::Counted(_) => match TextRule::new(spec) {
+                Some(rule) => Rule::Text(rule),
+                None => unreachable!("every text kind has a text rule"),
+            },
         };
         Decoder {
             phase: Phase::Idle,
@@ -193,6 +236,9 @@ impl Decoder {
 
     /// Bytes of the current, incomplete frame held from earlier chunks.
     pub fn held(&self) -> usize {
+        if let Rule::First(first) = &self.rule {
+            return first.dec.held();
+        }
         match self.phase {
             Phase::Idle | Phase::Ended => 0,
             _ => self.held.buf.len(),
@@ -206,7 +252,10 @@ impl Decoder {
 
     /// The most bytes ever held at once.
     pub fn peak_held(&self) -> usize {
-        self.held.peak
+        match &self.rule {
+            Rule::First(first) => first.dec.peak_held().max(self.held.peak),
+            _ => self.held.peak,
+        }
     }
 
     /// The error the decoder failed with, if it has.
@@ -263,7 +312,24 @@ impl Decoder {
                     let step = self.hold_partial(input, limit);
                     return self.outcome(step);
                 }
-                Rule::Eof { .. } => {}
+                Rule::Text(rule) => {
+                    if let Ok(Some(h)) = rule.parse(chunk, self.start, 0) {
+                        if chunk.len() >= h.total
+                            && chunk[h.payload_end..h.total] == *rule.trailer()
+                        {
+                            let (wire, rest) = chunk.split_at(h.total);
+                            *input = rest;
+                            self.start += len64(h.total);
+                            return Ok(Some(FrameRef::new(
+                                wire,
+                                h.head,
+                                h.body_start..h.payload_end,
+                            )));
+                        }
+                    }
+                    // Cut, or bad: the general path decides.
+                }
+                Rule::Eof { .. } | Rule::First(_) => {}
             },
             // The body of a cut headed frame (the header checked and whole).
             Phase::Body(h) => {
@@ -330,8 +396,13 @@ impl Decoder {
     /// The end of the stream: the `eof` message, `None` at a frame boundary,
     /// or [`Error::Truncated`] when the stream stopped inside a frame.
     pub fn finish(&mut self) -> Result<Option<FrameRef<'_>>, Error> {
-        let stage = match (&self.phase, &self.rule) {
+        let stage = match (&self.phase, &mut self.rule) {
             (Phase::Failed(e), _) => return Err(e.clone()),
+            (_, Rule::First(first)) => match first.dec.finish() {
+                // The inner spec is never `eof`: no frame at the end.
+                Ok(_) => return Ok(None),
+                Err(e) => return Err(fail(&mut self.phase, e)),
+            },
             (Phase::Idle | Phase::Partial, Rule::Eof { .. }) => {
                 if matches!(self.phase, Phase::Idle) {
                     self.held.buf.clear();
@@ -342,8 +413,8 @@ impl Decoder {
                 return Ok(Some(FrameRef::new(&self.held.buf, 0, 0..len)));
             }
             (Phase::Ended | Phase::Idle, _) => return Ok(None),
-            (Phase::Header, _) => Stage::Header,
-            (Phase::Body(_), _) => Stage::Body,
+            (Phase::Header | Phase::TextHeader, _) => Stage::Header,
+            (Phase::Body(_) | Phase::TextBody(_), _) => Stage::Body,
             (Phase::Partial, _) => Stage::Delimiter,
         };
         Err(fail(
@@ -374,6 +445,115 @@ impl Decoder {
             Rule::Headed(_) => self.step_headed(input),
             Rule::Delimited { .. } => self.step_delimited(input),
             Rule::Eof { max } => self.step_eof(input, max),
+            Rule::Text(_) => self.step_text(input),
+            Rule::First(_) => self.step_first(input),
+        }
+    }
+
+    /// A text-length frame: gather its header (bounded by the rule's
+    /// `max_head`), then its body and trailer.
+    fn step_text(&mut self, input: &mut &[u8]) -> Step {
+        let Rule::Text(rule) = &self.rule else {
+            unreachable!("step_text is only called for text rules")
+        };
+        let (phase, held) = (&mut self.phase, &mut self.held);
+        let chunk: &[u8] = input;
+        let h = match *phase {
+            Phase::Idle | Phase::TextHeader => {
+                if let Phase::Idle = phase {
+                    held.buf.clear();
+                }
+                let before = held.buf.len();
+                let take = rule.max_head().saturating_sub(before).min(chunk.len());
+                held.push(&chunk[..take]);
+                match rule.parse(&held.buf, self.start, before) {
+                    Err(e) => {
+                        *input = &chunk[take..];
+                        fail(phase, e);
+                        return Step::Failed;
+                    }
+                    Ok(None) => {
+                        *input = &chunk[take..];
+                        *phase = Phase::TextHeader;
+                        return Step::More;
+                    }
+                    Ok(Some(h)) => {
+                        // Give back what lies beyond this frame.
+                        let kept = take - held.buf.len().saturating_sub(h.total);
+                        held.buf.truncate(before + kept);
+                        *input = &chunk[kept..];
+                        held.buf
+                            .reserve((h.total - held.buf.len()).min(RESERVE_STEP));
+                        *phase = Phase::TextBody(h);
+                        h
+                    }
+                }
+            }
+            Phase::TextBody(h) => h,
+            _ => unreachable!("step_text runs at a boundary, in a header or in a body"),
+        };
+        let chunk: &[u8] = input;
+        let take = (h.total - held.buf.len()).min(chunk.len());
+        held.push(&chunk[..take]);
+        *input = &chunk[take..];
+        if held.buf.len() < h.total {
+            return Step::More;
+        }
+        if held.buf[h.payload_end..h.total] != *rule.trailer() {
+            let e = rule.trailer_error(self.start);
+            fail(phase, e);
+            return Step::Failed;
+        }
+        *phase = Phase::Idle;
+        self.start += len64(h.total);
+        self.lent = Parts {
+            prefix: h.head,
+            payload_start: h.body_start,
+            payload_end: h.payload_end,
+        };
+        Step::Frame
+    }
+
+    /// The first frame of a `first=` stream, through its own decoder; once
+    /// it is out, the main rule takes over for good.
+    fn step_first(&mut self, input: &mut &[u8]) -> Step {
+        let Decoder {
+            rule,
+            phase,
+            held,
+            start,
+            lent,
+            max_head,
+        } = self;
+        let Rule::First(first) = rule else {
+            unreachable!("step_first is only called for first= rules")
+        };
+        match first.dec.decode(input) {
+            Err(e) => {
+                fail(phase, e);
+                Step::Failed
+            }
+            Ok(None) => Step::More,
+            Ok(Some(frame)) => {
+                held.buf.clear();
+                held.push(frame.wire());
+                *lent = Parts {
+                    prefix: frame.head_bits(),
+                    payload_start: frame.payload_range().start,
+                    payload_end: frame.payload_range().end,
+                };
+                *start += len64(frame.wire().len());
+                held.peak = held.peak.max(first.dec.peak_held());
+                let Rule::First(first) = std::mem::replace(rule, Rule::Eof { max: 0 }) else {
+                    unreachable!("checked above")
+                };
+                *rule = first.main;
+                *max_head = match rule {
+                    Rule::Headed(r) => r.max_head(),
+                    _ => 0,
+                };
+                Step::Frame
+            }
         }
     }
 

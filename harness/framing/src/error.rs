@@ -23,6 +23,53 @@ impl fmt::Display for Stage {
     }
 }
 
+/// What is wrong with a length written as text; each its own message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TextProblem {
+    /// A `+` or `-` where a digit belongs.
+    Sign(u8),
+    /// A space where a digit belongs.
+    Space,
+    /// An upper-case hex digit where the rule wants lower case (pkt-line).
+    UpperHex(u8),
+    /// Any other byte where a digit (or the separator) belongs.
+    NotADigit(u8),
+    /// A leading zero the rule forbids (netstring `01:`, syslog MSG-LEN `05`).
+    LeadingZero,
+    /// More digits than the rule allows.
+    TooManyDigits(usize),
+    /// The separator came before any digit.
+    NoDigits,
+    /// A reserved value that is no frame (pkt-line `0003`).
+    Reserved(u64),
+    /// A counted line lacks the word that holds its count.
+    MissingCount(usize),
+}
+
+impl fmt::Display for TextProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            TextProblem::Sign(b) => {
+                write!(f, "has a sign ({:?}) where a digit belongs", char::from(b))
+            }
+            TextProblem::Space => f.write_str("has a space where a digit belongs"),
+            TextProblem::UpperHex(b) => write!(
+                f,
+                "has an upper-case hex digit ({:?}); the rule wants lower case",
+                char::from(b)
+            ),
+            TextProblem::NotADigit(b) => write!(f, "has byte 0x{b:02x} where a digit belongs"),
+            TextProblem::LeadingZero => f.write_str("starts with a forbidden leading zero"),
+            TextProblem::TooManyDigits(n) => write!(f, "has more than {n} digits"),
+            TextProblem::NoDigits => f.write_str("has no digits before its separator"),
+            TextProblem::Reserved(v) => {
+                write!(f, "is the reserved value {v:04x}, which is no frame")
+            }
+            TextProblem::MissingCount(pos) => write!(f, "line has no count in word {pos}"),
+        }
+    }
+}
+
 /// Everything that can go wrong in this crate: a bad spec, a stream that
 /// breaks its framing, or a payload that cannot be framed.
 ///
@@ -109,6 +156,28 @@ pub enum Error {
         /// The tag byte.
         tag: u8,
     },
+    /// A length written as text breaks its rule (a sign, a space, a
+    /// non-digit, a forbidden leading zero, too many digits, a reserved value).
+    #[error("frame at offset {offset}: {rule} length {problem}")]
+    LengthText {
+        /// Stream offset of the frame's first byte.
+        offset: u64,
+        /// The rule broken: `digits`, `hex`, `pkt-line`, `netstring`, `declen`, `counted`.
+        rule: &'static str,
+        /// What is wrong with the length text.
+        problem: TextProblem,
+    },
+    /// The bytes after a counted payload are not the rule's trailer (a
+    /// netstring's `,`, the delimiter after a counted data block).
+    #[error("frame at offset {offset}: {rule} payload is not followed by {expected}")]
+    Trailer {
+        /// Stream offset of the frame's first byte.
+        offset: u64,
+        /// The rule broken: `netstring` or `counted`.
+        rule: &'static str,
+        /// The trailer the rule wants, escaped (`","`, `"\\r\\n"`).
+        expected: &'static str,
+    },
     /// The stream ended inside a frame.
     #[error(
         "stream ended inside the {stage} of the frame at offset {offset}, holding {held} bytes"
@@ -140,6 +209,8 @@ impl Error {
             | Error::NegativeLength { offset, .. }
             | Error::VarintOverflow { offset }
             | Error::UnknownTag { offset, .. }
+            | Error::LengthText { offset, .. }
+            | Error::Trailer { offset, .. }
             | Error::Truncated { offset, .. } => Some(offset),
             Error::Spec { .. } | Error::Schedule { .. } | Error::Unencodable { .. } => None,
         }

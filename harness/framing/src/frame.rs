@@ -3,6 +3,61 @@
 use std::fmt;
 use std::ops::Range;
 
+/// A reserved packet that is a frame of its own kind, with no payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Special {
+    /// pkt-line `0000`: flush.
+    Flush,
+    /// pkt-line `0001`: delimiter between sections.
+    Delim,
+    /// pkt-line `0002`: end of a stateless response.
+    ResponseEnd,
+    /// `digits:N`/`hex:N` all zeros (jPOS `0000`): keep-alive.
+    KeepAlive,
+}
+
+impl Special {
+    /// Its name in reports: `flush`, `delim`, `response-end`, `keep-alive`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Special::Flush => "flush",
+            Special::Delim => "delim",
+            Special::ResponseEnd => "response-end",
+            Special::KeepAlive => "keep-alive",
+        }
+    }
+
+    /// Its code in the top byte of a frame's `head_len`.
+    pub(crate) fn code(self) -> usize {
+        match self {
+            Special::Flush => 1,
+            Special::Delim => 2,
+            Special::ResponseEnd => 3,
+            Special::KeepAlive => 4,
+        }
+    }
+
+    fn from_code(code: usize) -> Option<Special> {
+        match code {
+            1 => Some(Special::Flush),
+            2 => Some(Special::Delim),
+            3 => Some(Special::ResponseEnd),
+            4 => Some(Special::KeepAlive),
+            _ => None,
+        }
+    }
+
+    /// `head_len` with this special's code in its top byte.
+    pub(crate) fn tag_head(self, head_len: usize) -> usize {
+        head_len | (self.code() << SPECIAL_SHIFT)
+    }
+}
+
+/// Where a special's code sits in `head_len`: the top byte, never reached
+/// by a real head length (heads are at most 64 KiB).
+pub(crate) const SPECIAL_SHIFT: u32 = usize::BITS - 8;
+const HEAD_MASK: usize = (1 << SPECIAL_SHIFT) - 1;
+
 /// A frame borrowed from the decoder's input or its held buffer.
 ///
 /// `wire()` is every byte of the message as it was on the wire; `head()` is
@@ -21,7 +76,9 @@ impl<'a> FrameRef<'a> {
     #[inline]
     pub(crate) fn new(wire: &'a [u8], head_len: usize, payload: Range<usize>) -> Self {
         debug_assert!(
-            head_len <= payload.start && payload.start <= payload.end && payload.end <= wire.len()
+            head_len & HEAD_MASK <= payload.start
+                && payload.start <= payload.end
+                && payload.end <= wire.len()
         );
         FrameRef {
             wire,
@@ -47,7 +104,14 @@ impl<'a> FrameRef<'a> {
     /// prefix, or the tag of a tagged frame; empty otherwise.
     #[inline]
     pub fn head(&self) -> &'a [u8] {
-        &self.wire[..self.head_len]
+        &self.wire[..self.head_len & HEAD_MASK]
+    }
+
+    /// The reserved packet this frame is (pkt-line flush, a keep-alive),
+    /// if it is one; such frames have an empty payload.
+    #[inline]
+    pub fn special(&self) -> Option<Special> {
+        Special::from_code(self.head_len >> SPECIAL_SHIFT)
     }
 
     /// Where the payload lies inside `wire()`.
@@ -56,12 +120,19 @@ impl<'a> FrameRef<'a> {
         self.payload_start..self.payload_end
     }
 
+    /// `head_len` with the special's code: what [`FrameRef::new`] was given.
+    #[inline]
+    pub(crate) fn head_bits(&self) -> usize {
+        self.head_len
+    }
+
     /// Copy into an owned [`Frame`].
     pub fn to_owned_frame(&self) -> Frame {
         Frame {
             wire: self.wire.to_vec(),
-            head_len: self.head_len,
+            head_len: self.head_len & HEAD_MASK,
             payload: self.payload_range(),
+            special: self.special(),
         }
     }
 }
@@ -70,8 +141,9 @@ impl fmt::Debug for FrameRef<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FrameRef")
             .field("wire", &crate::Escaped(self.wire))
-            .field("head_len", &self.head_len)
+            .field("head_len", &(self.head_len & HEAD_MASK))
             .field("payload", &self.payload_range())
+            .field("special", &self.special())
             .finish()
     }
 }
@@ -85,6 +157,8 @@ pub struct Frame {
     pub head_len: usize,
     /// Where the payload lies inside `wire`.
     pub payload: Range<usize>,
+    /// The reserved packet this frame is, if it is one.
+    pub special: Option<Special>,
 }
 
 impl Frame {
@@ -105,6 +179,7 @@ impl fmt::Debug for Frame {
             .field("wire", &crate::Escaped(&self.wire))
             .field("head_len", &self.head_len)
             .field("payload", &self.payload)
+            .field("special", &self.special)
             .finish()
     }
 }

@@ -6,7 +6,7 @@
 //!
 //! | body | asserts |
 //! |---|---|
-//! | [`decode_fixed`], [`decode_delimited`], [`decode_len`], [`decode_tagged`], [`decode_eof`] | whole delivery gives exactly the frames (start, head, payload range, length), the end (the error with its kind, offset and fields, or a clean end) and the consumed count of the independent [`model`](crate::model), which parses the whole stream at once; an arbitrary cutting gives the same as whole delivery; frames tile the stream; consumed + held = input; held never above `max + overhead`; errors are sticky and carry the frame's offset |
+//! | [`decode_fixed`], [`decode_delimited`], [`decode_len`], [`decode_tagged`], [`decode_eof`], [`decode_text`], [`decode_counted`] | whole delivery gives exactly the frames (start, head, payload range, length), the end (the error with its kind, offset and fields, or a clean end) and the consumed count of the independent [`model`](crate::model), which parses the whole stream at once; an arbitrary cutting gives the same as whole delivery; frames tile the stream; consumed + held = input; held never above `max + overhead`; errors are sticky and carry the frame's offset |
 //! | [`round_trip`] | arbitrary spec + payloads → [`Encoder`] → arbitrary cutting → [`Decoder`] gives every head and payload back (max-size ones too); the encoder refuses exactly what cannot be framed |
 //! | [`schedule`] | the schedule parser never panics, `parse(display(x)) == x`, errors point at their token; a plan sends at most the stream; the reference `crlf` decoder passes every schedule (faults included); a decoder with a split bug that fails under a schedule shrinks to a schedule that still fails, with no more cuts and no longer a stream |
 //! | [`spec_text`] | the parser never panics, `parse(display(x)) == x`, display is canonical, error positions point at their token; a spec built in code either prints to text that parses back to it or breaks a documented rule |
@@ -27,8 +27,17 @@
 //! decode_tagged    := TAGGED CUTS stream
 //! TAGGED      := n:u8 (tag:u8 rule:u8){1 + n % 4} adjust:i8 max:u16le   rule < 8: a length field, else fixed:(rule - 8)
 //! decode_eof       := max:u16le CUTS stream
+//! decode_text      := TEXT CUTS stream
+//! TEXT        := k:u8 param:u8 offset:u8 adjust:i8 max:u16le flags:u8
+//!                k % 5: digits:(1 + param % 18), hex:(1 + param % 15), pktline, netstring,
+//!                declen:param (a digit reads as a space); offset % 5 and adjust for digits/hex
+//!                only; flags bit 0: first=(u32be,adjust=-4), with bit 1: first=(netstring)
+//! decode_counted   := COUNTED CUTS stream
+//! COUNTED     := flags:u8 (len:u8 letter:u8{1 + len % 3} pos:u8){1 + flags >> 1 & 3} max:u16le
+//!                flags bit 0 clear: crlf, set: line; letters a + b % 4; pos 2 + b % 4
 //! max:u16le        0 is the kind's default, anything else the max itself
-//! round_trip       := k:u8 SPEC CUTS MESSAGE*      k % 5: fixed, delimited, len, tagged, eof
+//! round_trip       := k:u8 SPEC CUTS MESSAGE*      k % 5: fixed, delimited, len, tagged, eof;
+//!                                                   k >= 0xf0: TEXT (k even) or COUNTED (k odd)
 //! MESSAGE     := mode:u8 head body                 see `read_message`
 //! spec_text        := bytes                         parsed as text, and as a spec built in code
 //! schedule         := n:u8 text{n} stream           `text` parsed as a schedule; `stream` (at most
@@ -39,16 +48,21 @@ use std::cell::RefCell;
 
 use arbitrary::Unstructured;
 
-use crate::spec::{Kind, LenField, MAX_LIMIT, MAX_OFFSET, Spec, TagEntry, TagRule};
+use crate::spec::{
+    COUNTED_MAX_POS, CountEntry, Counted, DIGITS_MAX_WIDTH, HEX_MAX_WIDTH, Kind, LenField,
+    MAX_LIMIT, MAX_OFFSET, PKTLINE_MAX, Spec, TagEntry, TagRule,
+};
 use crate::{Decoder, Encoder, Error, FrameRef, Schedule, Stage, model};
 
 /// The names of the targets whose bodies live here, in corpus order.
-pub const TARGETS: [&str; 8] = [
+pub const TARGETS: [&str; 10] = [
     "decode_fixed",
     "decode_delimited",
     "decode_len",
     "decode_tagged",
     "decode_eof",
+    "decode_text",
+    "decode_counted",
     "round_trip",
     "spec_text",
     "schedule",
@@ -63,6 +77,8 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "decode_len" => decode_len(data),
         "decode_tagged" => decode_tagged(data),
         "decode_eof" => decode_eof(data),
+        "decode_text" => decode_text(data),
+        "decode_counted" => decode_counted(data),
         "round_trip" => round_trip(data),
         "spec_text" => spec_text(data),
         "schedule" => schedule(data),
@@ -102,6 +118,21 @@ pub fn decode_tagged(data: &[u8]) {
     check_decode(&spec, &mut u);
 }
 
+/// Lengths written as text (`digits:`, `hex:`, `pktline`, `netstring`,
+/// `declen:`, with or without `first=`) under an arbitrary cutting.
+pub fn decode_text(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let spec = read_text(&mut u);
+    check_decode(&spec, &mut u);
+}
+
+/// `counted:` lines and data blocks under an arbitrary cutting.
+pub fn decode_counted(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let spec = read_counted(&mut u);
+    check_decode(&spec, &mut u);
+}
+
 /// `eof` under an arbitrary cutting.
 pub fn decode_eof(data: &[u8]) {
     let mut u = Unstructured::new(data);
@@ -123,6 +154,8 @@ pub fn decode_only(target: &str, data: &[u8]) -> bool {
         "decode_len" => read_len(&mut u),
         "decode_tagged" => read_tagged(&mut u),
         "decode_eof" => read_eof(&mut u),
+        "decode_text" => read_text(&mut u),
+        "decode_counted" => read_counted(&mut u),
         _ => return false,
     };
     let _cuts = read_cuts(&mut u);
@@ -148,7 +181,7 @@ fn check_decode(spec: &Spec, u: &mut Unstructured<'_>) {
 thread_local! {
     /// The whole run's frame records, kept from one fuzz iteration to the
     /// next so that comparing two runs allocates nothing once it has warmed up.
-    static WHOLE: RefCell<Vec<[usize; 5]>> = const { RefCell::new(Vec::new()) };
+    static WHOLE: RefCell<Vec<[usize; 6]>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Decode `stream` whole and cut into `cuts`-sized pieces, check every
@@ -194,7 +227,7 @@ fn agrees_with_model(
     spec: &Spec,
     stream: &[u8],
     expected: &model::Model,
-    frames: &[[usize; 5]],
+    frames: &[[usize; 6]],
     outcome: &Outcome,
 ) {
     for (i, (got, want)) in frames.iter().zip(&expected.frames).enumerate() {
@@ -279,7 +312,7 @@ impl Subject for Decoder {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Observed {
     /// Each frame as (start, head length, payload range start, payload range end, wire length).
-    pub frames: Vec<[usize; 5]>,
+    pub frames: Vec<[usize; 6]>,
     /// How the stream ended.
     pub end: Result<(), Error>,
     /// Bytes in complete frames.
@@ -348,7 +381,7 @@ impl<'s> Oracle<'s> {
         mut dec: D,
         pieces: impl Iterator<Item = &'a [u8]>,
         checks: Checks,
-        mut on_frame: impl FnMut(usize, [usize; 5]),
+        mut on_frame: impl FnMut(usize, [usize; 6]),
     ) -> Outcome {
         let (spec, bound) = (self.spec, self.bound);
         let mut frames = 0usize;
@@ -363,7 +396,7 @@ impl<'s> Oracle<'s> {
                 match dec.decode(&mut input) {
                     Ok(Some(frame)) => {
                         let start = to_usize(before);
-                        let rec = self.check_frame(start, &frame, checks);
+                        let rec = self.check_frame(start, frames, &frame, checks);
                         on_frame(frames, rec);
                         frames += 1;
                         assert_eq!(
@@ -426,7 +459,7 @@ impl<'s> Oracle<'s> {
                         matches!(spec.kind, Kind::Eof),
                         "{spec}: only eof frames at finish"
                     );
-                    let rec = self.check_frame(to_usize(before), &frame, checks);
+                    let rec = self.check_frame(to_usize(before), frames, &frame, checks);
                     on_frame(frames, rec);
                     frames += 1;
                     assert_eq!(
@@ -487,8 +520,18 @@ impl<'s> Oracle<'s> {
 
     /// Check one frame against the stream (and with [`Checks::Full`], the
     /// spec); return its record.
-    fn check_frame(&self, start: usize, frame: &FrameRef<'_>, checks: Checks) -> [usize; 5] {
-        let spec = self.spec;
+    fn check_frame(
+        &self,
+        start: usize,
+        index: usize,
+        frame: &FrameRef<'_>,
+        checks: Checks,
+    ) -> [usize; 6] {
+        // The first frame of a `first=` stream follows the first spec.
+        let (spec, max) = match &self.spec.first {
+            Some(first) if index == 0 => (&**first, first.max()),
+            _ => (self.spec, self.max),
+        };
         let wire = frame.wire();
         // A frame lent from the input chunk is the stream's bytes by where it
         // lies; one from the decoder's buffer is compared byte by byte.
@@ -504,11 +547,18 @@ impl<'s> Oracle<'s> {
         }
         let payload = frame.payload_range();
         let head = frame.head().len();
-        let rec = [start, head, payload.start, payload.end, wire.len()];
+        let rec = [
+            start,
+            head,
+            payload.start,
+            payload.end,
+            wire.len(),
+            model::special_code(frame.special()),
+        ];
         if checks == Checks::Bytes {
             return rec;
         }
-        assert!(payload.len() <= self.max, "{spec}: payload over max");
+        assert!(payload.len() <= max, "{spec}: payload over max");
         assert!(
             wire.len() <= self.bound,
             "{spec}: frame over max + overhead"
@@ -538,6 +588,42 @@ impl<'s> Oracle<'s> {
                 );
             }
             Kind::Eof => assert_eq!((head, payload.start, payload.end), (0, 0, wire.len())),
+            Kind::Digits(n) | Kind::Hex(n) => {
+                assert_eq!(
+                    (head, payload.start, payload.end),
+                    (spec.offset, spec.offset + n, wire.len())
+                );
+            }
+            Kind::PktLine => {
+                assert_eq!((head, payload.start, payload.end), (0, 4, wire.len()));
+                assert_eq!(
+                    frame.special().is_some(),
+                    wire[..4] < b"0004"[..],
+                    "{spec}: special packets"
+                );
+            }
+            Kind::Netstring => {
+                assert_eq!(wire[payload.start - 1], b':');
+                assert_eq!(&wire[payload.end..], b",");
+            }
+            Kind::DecLen(sep) => {
+                assert_eq!(wire[payload.start - 1], *sep);
+                assert_eq!(payload.end, wire.len());
+            }
+            Kind::Counted(c) => {
+                let d = c.delimiter();
+                assert!(
+                    wire.ends_with(d),
+                    "{spec}: counted frame must end with its delimiter"
+                );
+                if head > 0 {
+                    assert_eq!(&wire[head..payload.start], d);
+                    assert_eq!(payload.end + d.len(), wire.len());
+                }
+            }
+        }
+        if frame.special().is_some() {
+            assert!(payload.is_empty(), "{spec}: a special frame has no payload");
         }
         rec
     }
@@ -708,6 +794,75 @@ fn read_tagged(u: &mut Unstructured<'_>) -> Spec {
     }
 }
 
+/// `TEXT`: a kind byte (`% 5`: digits, hex, pktline, netstring, declen),
+/// its parameter, offset, adjust, max; a flag byte whose low bit adds
+/// `first=(u32be,adjust=-4)` or `first=(netstring)` (bit 1).
+fn read_text(u: &mut Unstructured<'_>) -> Spec {
+    let k = byte(u);
+    let param = byte(u);
+    let offset = usize::from(byte(u) % 5);
+    let adjust = read_adjust(u);
+    let max = read_max(u);
+    let flags = byte(u);
+    let (kind, takes_len) = match k % 5 {
+        0 => (
+            Kind::Digits(1 + usize::from(param) % DIGITS_MAX_WIDTH),
+            true,
+        ),
+        1 => (Kind::Hex(1 + usize::from(param) % HEX_MAX_WIDTH), true),
+        2 => (Kind::PktLine, false),
+        3 => (Kind::Netstring, false),
+        _ => (
+            Kind::DecLen(if param.is_ascii_digit() { b' ' } else { param }),
+            false,
+        ),
+    };
+    let max = match kind {
+        Kind::PktLine => max.map(|m| m.min(PKTLINE_MAX)),
+        _ => max,
+    };
+    let first = (flags & 1 != 0).then(|| {
+        Box::new(if flags & 2 == 0 {
+            Spec {
+                adjust: -4,
+                ..Spec::new(Kind::Len(LenField::U32Be))
+            }
+        } else {
+            Spec::new(Kind::Netstring)
+        })
+    });
+    Spec {
+        max,
+        offset: if takes_len { offset } else { 0 },
+        adjust: if takes_len { adjust } else { 0 },
+        first,
+        ..Spec::new(kind)
+    }
+}
+
+/// `COUNTED`: crlf bit, 1 to 4 entries of (word length 1-3, word bytes
+/// mapped to letters, position), max.
+fn read_counted(u: &mut Unstructured<'_>) -> Spec {
+    let flags = byte(u);
+    let n = 1 + usize::from(flags >> 1 & 3);
+    let mut entries: Vec<CountEntry> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let len = 1 + usize::from(byte(u) % 3);
+        let word: Vec<u8> = (0..len).map(|_| b'a' + byte(u) % 4).collect();
+        let pos = 2 + usize::from(byte(u) % 4);
+        if entries.iter().all(|e| e.word != word) {
+            entries.push(CountEntry { word, pos });
+        }
+    }
+    Spec {
+        max: read_max(u),
+        ..Spec::new(Kind::Counted(Counted {
+            crlf: flags & 1 == 0,
+            entries,
+        }))
+    }
+}
+
 fn read_eof(u: &mut Unstructured<'_>) -> Spec {
     Spec {
         max: read_max(u),
@@ -728,22 +883,32 @@ pub const ROUND_TRIP_CAP: usize = 1 << 10;
 /// the encoder refuses exactly the messages [`refusal`] names.
 pub fn round_trip(data: &[u8]) {
     let mut u = Unstructured::new(data);
-    let spec = match byte(&mut u) % 5 {
+    let k = byte(&mut u);
+    let spec = match k % 5 {
+        // The text kinds: from 0xf0 up, so that older seeds keep their meaning.
+        _ if k >= 0xf0 && k % 2 == 0 => read_text(&mut u),
+        _ if k >= 0xf0 => read_counted(&mut u),
         0 => read_fixed(&mut u),
         1 => read_delimited(&mut u),
         2 => read_len(&mut u),
         3 => read_tagged(&mut u),
         _ => read_eof(&mut u),
     };
+
     let cuts = read_cuts(&mut u);
     let enc = Encoder::new(&spec);
     let mut wire = Vec::new();
     let mut sent: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     while !u.is_empty() {
-        let (head, payload) = read_message(&spec, &mut u);
-        let expected = refusal(&spec, &head, &payload);
+        // With first=, the first message goes through the first spec's encoder.
+        let (this, e) = match &spec.first {
+            Some(first) if sent.is_empty() => (&**first, enc.first()),
+            _ => (&spec, &enc),
+        };
+        let (head, payload) = read_message(this, &mut u);
+        let expected = refusal(this, &head, &payload);
         let before = wire.len();
-        match enc.encode(&head, &payload, &mut wire) {
+        match e.encode(&head, &payload, &mut wire) {
             Ok(()) => {
                 assert_eq!(
                     expected, None,
@@ -776,7 +941,7 @@ pub fn round_trip(data: &[u8]) {
     assert_eq!(to_usize(seen.consumed), wire.len());
     assert_eq!(seen.frames.len(), sent.len(), "{spec}: frame count");
     for (rec, (head, payload)) in seen.frames.iter().zip(&sent) {
-        let [start, head_len, p0, p1, _] = *rec;
+        let [start, head_len, p0, p1, _, _] = *rec;
         assert_eq!(&wire[start..start + head_len], &head[..], "{spec}: head");
         assert_eq!(
             &wire[start + p0..start + p1],
@@ -794,7 +959,9 @@ pub fn round_trip(data: &[u8]) {
 fn read_message(spec: &Spec, u: &mut Unstructured<'_>) -> (Vec<u8>, Vec<u8>) {
     let mode = byte(u) % 4;
     let head: Vec<u8> = match &spec.kind {
-        Kind::Len(_) => (0..spec.offset).map(|_| byte(u)).collect(),
+        Kind::Len(_) | Kind::Digits(_) | Kind::Hex(_) => {
+            (0..spec.offset).map(|_| byte(u)).collect()
+        }
         Kind::Tagged(entries) => {
             let t = byte(u);
             let tag = if t < 0xf0 {
@@ -819,6 +986,22 @@ fn read_message(spec: &Spec, u: &mut Unstructured<'_>) -> (Vec<u8>, Vec<u8>) {
             u.bytes(n).unwrap_or_default().to_vec()
         }
     };
+    // A counted block: a command line with the count, or (t < 0x80) a
+    // line of its own, or (t >= 0xf8) a line whose count is one off.
+    if let Kind::Counted(c) = &spec.kind {
+        let t = byte(u);
+        if t >= 0x80 {
+            let e = &c.entries[usize::from(t) % c.entries.len()];
+            let count = payload.len() + usize::from(t >= 0xf8);
+            let mut line = e.word.clone();
+            for _ in 2..e.pos {
+                line.extend_from_slice(b" x");
+            }
+            line.push(b' ');
+            line.extend_from_slice(count.to_string().as_bytes());
+            return (line, payload);
+        }
+    }
     (head, payload)
 }
 
@@ -826,11 +1009,11 @@ fn read_message(spec: &Spec, u: &mut Unstructured<'_>) -> (Vec<u8>, Vec<u8>) {
 /// worked out independently of the encoder; `None` if it can.
 pub fn refusal(spec: &Spec, head: &[u8], payload: &[u8]) -> Option<&'static str> {
     let head_len = match spec.kind {
-        Kind::Len(_) => spec.offset,
+        Kind::Len(_) | Kind::Digits(_) | Kind::Hex(_) => spec.offset,
         Kind::Tagged(_) => 1,
         _ => 0,
     };
-    if head.len() != head_len {
+    if head.len() != head_len && !matches!(spec.kind, Kind::Counted(_)) {
         return Some("wrong head length");
     }
     if payload.len() > spec.max() {
@@ -862,7 +1045,37 @@ pub fn refusal(spec: &Spec, head: &[u8], payload: &[u8]) -> Option<&'static str>
                 ..
             }) => (!len_fits(*field)).then_some("length does not fit the field"),
         },
-        Kind::Eof => None,
+        Kind::Eof | Kind::PktLine => None,
+        Kind::Digits(n) | Kind::Hex(n) => {
+            let radix: i128 = if matches!(spec.kind, Kind::Hex(_)) {
+                16
+            } else {
+                10
+            };
+            let most = (0..*n).fold(1i128, |acc, _| acc * radix) - 1;
+            let declared =
+                i128::try_from(payload.len()).unwrap_or(i128::MAX) - i128::from(spec.adjust);
+            (!(0..=most).contains(&declared)).then_some("length does not fit the digits")
+        }
+        Kind::Netstring => (payload.len() > 999_999_999).then_some("more than 9 digits"),
+        Kind::DecLen(_) => payload.is_empty().then_some("a zero declen length"),
+        Kind::Counted(c) => {
+            let d: &[u8] = if c.crlf { b"\r\n" } else { b"\n" };
+            let line = if head.is_empty() { payload } else { head };
+            if line.windows(d.len()).any(|w| w == d) || line.len() > spec.max().min(64 * 1024) {
+                return Some("line holds its delimiter or is too long");
+            }
+            let words: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+            let listed = c.entries.iter().find(|e| e.word == words[0]);
+            match (head.is_empty(), listed) {
+                (true, None) => None,
+                (true, Some(_)) => Some("a line of its own starts with a counted command"),
+                (false, None) => Some("a block's head without a counted command"),
+                (false, Some(e)) => (words.get(e.pos - 1)
+                    != Some(&payload.len().to_string().as_bytes()))
+                .then_some("count word is not the block's length"),
+            }
+        }
     }
 }
 
@@ -942,7 +1155,18 @@ pub fn check_spec_value(spec: &Spec) {
 /// The documented rule a spec breaks (see the [`spec`](crate::spec) module
 /// docs), if any.
 pub fn spec_rule_broken(spec: &Spec) -> Option<&'static str> {
-    let is_len = matches!(spec.kind, Kind::Len(_));
+    if let Some(first) = &spec.first {
+        if first.first.is_some() {
+            return Some("first= inside first=");
+        }
+        if first.kind == Kind::Eof {
+            return Some("an eof first frame");
+        }
+        if let Some(broken) = spec_rule_broken(first) {
+            return Some(broken);
+        }
+    }
+    let is_len = matches!(spec.kind, Kind::Len(_) | Kind::Digits(_) | Kind::Hex(_));
     let takes_adjust = is_len || matches!(spec.kind, Kind::Tagged(_));
     if let Some(max) = spec.max {
         if max == 0 || max > MAX_LIMIT {
@@ -966,6 +1190,32 @@ pub fn spec_rule_broken(spec: &Spec) -> Option<&'static str> {
         Kind::Fixed(n) if spec.max.is_some_and(|m| m < *n) => Some("max below fixed length"),
         Kind::Delim(d) if d.is_empty() => Some("empty delimiter"),
         Kind::Tagged(entries) if entries.is_empty() => Some("no tags"),
+        Kind::Digits(n) if *n == 0 || *n > DIGITS_MAX_WIDTH => Some("digit count out of range"),
+        Kind::Hex(n) if *n == 0 || *n > HEX_MAX_WIDTH => Some("digit count out of range"),
+        Kind::PktLine if spec.max.is_some_and(|m| m > PKTLINE_MAX) => {
+            Some("pkt-line max above 65516")
+        }
+        Kind::DecLen(sep) if sep.is_ascii_digit() => Some("a digit separator"),
+        Kind::Counted(c) if c.entries.is_empty() => Some("no counted commands"),
+        Kind::Counted(c) => {
+            for (i, e) in c.entries.iter().enumerate() {
+                if c.entries[..i].iter().any(|f| f.word == e.word) {
+                    return Some("command listed twice");
+                }
+                if e.word.is_empty()
+                    || !e
+                        .word
+                        .iter()
+                        .all(|b| b.is_ascii_graphic() && !b"/=,".contains(b))
+                {
+                    return Some("bad command word");
+                }
+                if !(2..=COUNTED_MAX_POS).contains(&e.pos) {
+                    return Some("count position out of range");
+                }
+            }
+            None
+        }
         Kind::Tagged(entries) => {
             for (i, e) in entries.iter().enumerate() {
                 if entries[..i].iter().any(|f| f.tag == e.tag) {
@@ -994,7 +1244,7 @@ fn arbitrary_spec(u: &mut Unstructured<'_>) -> Spec {
             _ => usize::from(byte(u)),
         }
     }
-    let kind = match byte(u) % 7 {
+    let kind = match byte(u) % 14 {
         0 => Kind::Fixed(size(u)),
         1 => Kind::Line,
         2 => Kind::Crlf,
@@ -1020,6 +1270,26 @@ fn arbitrary_spec(u: &mut Unstructured<'_>) -> Spec {
                     .collect(),
             )
         }
+        7 => Kind::Digits(usize::from(byte(u) % 21)),
+        8 => Kind::Hex(usize::from(byte(u) % 18)),
+        9 => Kind::PktLine,
+        10 => Kind::Netstring,
+        11 => Kind::DecLen(byte(u)),
+        12 => {
+            let n = usize::from(byte(u) % 4);
+            Kind::Counted(Counted {
+                crlf: byte(u) & 1 == 0,
+                entries: (0..n)
+                    .map(|_| {
+                        let len = usize::from(byte(u) % 3);
+                        CountEntry {
+                            word: (0..len).map(|_| byte(u)).collect(),
+                            pos: usize::from(byte(u) % 40),
+                        }
+                    })
+                    .collect(),
+            })
+        }
         _ => Kind::Eof,
     };
     let flags = byte(u);
@@ -1035,11 +1305,13 @@ fn arbitrary_spec(u: &mut Unstructured<'_>) -> Spec {
         2 => i64::from(u32::MAX),
         _ => -i64::from(u32::MAX) - i64::from(byte(u) & 1),
     };
+    let first = (flags & 0x30 == 0x30).then(|| Box::new(arbitrary_spec(u)));
     Spec {
         kind,
         max,
         offset,
         adjust,
+        first,
     }
 }
 
@@ -1260,6 +1532,30 @@ pub mod write {
         out
     }
 
+    /// The `TEXT` spec of `decode_text`.
+    pub fn text(k: u8, param: u8, offset: u8, adjust: i8, max_: u16, flags: u8) -> Vec<u8> {
+        let mut out = vec![k, param, offset, adjust.to_ne_bytes()[0]];
+        max(&mut out, max_);
+        out.push(flags);
+        out
+    }
+
+    /// The `COUNTED` spec of `decode_counted`: words of 1 to 3 letters
+    /// `a` to `d`, positions 2 to 5.
+    pub fn counted(crlf: bool, entries: &[(&[u8], u8)], max_: u16) -> Vec<u8> {
+        assert!((1..=4).contains(&entries.len()));
+        let n = u8::try_from(entries.len() - 1).unwrap_or(0);
+        let mut out = vec![u8::from(!crlf) | n << 1];
+        for (word, pos) in entries {
+            assert!((1..=3).contains(&word.len()) && (2..=5).contains(pos));
+            out.push(u8::try_from(word.len() - 1).unwrap_or(0));
+            out.extend(word.iter().map(|c| c - b'a'));
+            out.push(pos - 2);
+        }
+        max(&mut out, max_);
+        out
+    }
+
     /// The `decode_eof` spec.
     pub fn eof(max_: u16) -> Vec<u8> {
         max_.to_le_bytes().to_vec()
@@ -1271,6 +1567,7 @@ pub mod write {
 pub fn seeds() -> Vec<Seed> {
     let mut out = Vec::new();
     hand_picked(&mut out);
+    text_seeds(&mut out);
     schedule_seeds(&mut out);
     generated(&mut out);
     out
@@ -2015,6 +2312,181 @@ fn generated(out: &mut Vec<Seed>) {
                 data: rt,
             });
         }
+    }
+}
+
+/// Seeds for the text-length targets: valid streams and every error, whole
+/// and byte by byte, and the same specs through the round trip.
+#[expect(clippy::too_many_lines, reason = "a flat table of seeds")]
+fn text_seeds(out: &mut Vec<Seed>) {
+    const BYTEWISE: &[u8] = &[1; 15];
+    // (name, k, param, offset, adjust, max, flags, stream)
+    type Text = (&'static str, u8, u8, u8, i8, u16, u8, &'static [u8]);
+    type Count = (
+        &'static str,
+        bool,
+        &'static [(&'static [u8], u8)],
+        u16,
+        &'static [u8],
+    );
+    let texts: &[Text] = &[
+        ("digits5", 0, 4, 0, 0, 0, 0, b"00005hello0000000001x"),
+        ("digits4_keep_alive", 0, 3, 0, 0, 0, 0, b"0000000212"),
+        ("digits4_self_count", 0, 3, 0, -4, 0, 0, b"0006ab0004"),
+        ("digits_offset", 0, 1, 1, 0, 0, 0, b"Q03abcX00"),
+        ("digits_sign", 0, 3, 0, 0, 0, 0, b"0001x+123"),
+        ("digits_space", 0, 3, 0, 0, 0, 0, b" 12"),
+        ("digits_over_max", 0, 3, 0, 0, 10, 0, b"0011"),
+        ("digits_negative", 0, 3, 0, -4, 0, 0, b"0003"),
+        ("digits18", 0, 17, 0, 0, 0, 0, b"999999999999999999"),
+        ("hex_cases", 1, 1, 0, 0, 0, 0, b"0aAAAAAAAAAA0Bbbbbbbbbbbb"),
+        ("hex_bad", 1, 3, 0, 0, 0, 0, b"00g1"),
+        ("pktline", 2, 0, 0, 0, 0, 0, b"0009hello0000000100020004"),
+        ("pktline_upper", 2, 0, 0, 0, 0, 0, b"000A"),
+        ("pktline_0003", 2, 0, 0, 0, 0, 0, b"00000003"),
+        ("pktline_huge", 2, 0, 0, 0, 0, 0, b"ffff"),
+        (
+            "netstring",
+            3,
+            0,
+            0,
+            0,
+            0,
+            0,
+            b"5:hello,0:,12:hello, world,",
+        ),
+        ("netstring_leading_zero", 3, 0, 0, 0, 0, 0, b"05:hello,"),
+        ("netstring_ten_digits", 3, 0, 0, 0, 0, 0, b"1234567890:"),
+        ("netstring_no_digits", 3, 0, 0, 0, 0, 0, b":x,"),
+        ("netstring_no_comma", 3, 0, 0, 0, 0, 0, b"5:hello;"),
+        ("netstring_sign", 3, 0, 0, 0, 0, 0, b"+5:hello,"),
+        ("syslog", 4, b' ', 0, 0, 0, 0, b"5 hello11 <34>1 x y z"),
+        ("syslog_zero", 4, b' ', 0, 0, 0, 0, b"05 hello"),
+        ("syslog_eleven_digits", 4, b' ', 0, 0, 0, 0, b"12345678901 "),
+        (
+            "postgres_first",
+            0,
+            3,
+            0,
+            0,
+            0,
+            1,
+            b"\x00\x00\x00\x08\x04\xd2\x16\x2f0002hi",
+        ),
+        ("netstring_first", 3, 0, 0, 0, 0, 3, b"01:"),
+        (
+            "netstring_first_then",
+            2,
+            0,
+            0,
+            0,
+            0,
+            3,
+            b"3:a,b,0008abcd0000",
+        ),
+    ];
+    for &(name, k, param, offset, adjust, max, flags, stream) in texts {
+        let spec = write::text(k, param, offset, adjust, max, flags);
+        seed(out, "decode_text", name, spec.clone(), &[], stream);
+        seed(
+            out,
+            "decode_text",
+            &format!("{name}_bytewise"),
+            spec.clone(),
+            BYTEWISE,
+            stream,
+        );
+        // The round trip: k >= 0xf0 and even is TEXT; two messages of 5
+        // and 0 bytes, a max-size one, then one over max.
+        let mut rt = vec![0xf0];
+        rt.extend(spec);
+        let head = usize::from(offset % 5);
+        let mut msgs = Vec::new();
+        for (mode, len) in [(0u8, 5u8), (0, 0), (1, 0), (2, 0)] {
+            msgs.push(mode);
+            msgs.extend(std::iter::repeat_n(b'H', if k % 5 < 2 { head } else { 0 }));
+            msgs.push(len);
+            msgs.extend(std::iter::repeat_n(b'p', usize::from(len)));
+            if mode > 0 {
+                msgs.push(b'z');
+            }
+        }
+        write::cuts_and(&mut rt, &[3, 1, 4], &msgs);
+        out.push(Seed {
+            target: "round_trip",
+            name: format!("text_{name}"),
+            data: rt,
+        });
+    }
+    // (name, crlf, entries, max, stream)
+    let counted: &[Count] = &[
+        (
+            "set_and_value",
+            true,
+            &[(b"a", 5), (b"bc", 4)],
+            0,
+            b"a k 0 0 5\r\nhello\r\nSTORED\r\nbc k 0 5\r\nhe\r\no\r\nEND\r\n",
+        ),
+        ("line_lone_lf", false, &[(b"a", 2)], 0, b"a 3\nabc\nget\n"),
+        (
+            "crlf_lone_lf_in_line",
+            true,
+            &[(b"a", 3)],
+            0,
+            b"get a\nb\r\na k 1\r\nz\r\n",
+        ),
+        ("sign", true, &[(b"a", 5)], 0, b"a k 0 0 -1\r\n"),
+        (
+            "missing_count",
+            true,
+            &[(b"a", 5)],
+            0,
+            b"STORED\r\na k 0 0\r\n",
+        ),
+        ("empty_count", true, &[(b"a", 3)], 0, b"a k \r\n"),
+        ("eleven_digits", true, &[(b"a", 2)], 0, b"a 12345678901\r\n"),
+        (
+            "forgotten_trailer",
+            true,
+            &[(b"a", 2)],
+            0,
+            b"a 5\r\nhelloa 1\r\n",
+        ),
+        ("over_max", true, &[(b"a", 2)], 5, b"a 6\r\n"),
+        ("line_too_long", false, &[(b"a", 2)], 4, b"abcd\nabcde"),
+        (
+            "cut_in_block",
+            true,
+            &[(b"a", 2), (b"b", 3), (b"c", 4), (b"d", 5)],
+            0,
+            b"b x 5\r\nhello\r",
+        ),
+    ];
+    for &(name, crlf, entries, max, stream) in counted {
+        let spec = write::counted(crlf, entries, max);
+        seed(out, "decode_counted", name, spec.clone(), &[], stream);
+        seed(
+            out,
+            "decode_counted",
+            &format!("{name}_bytewise"),
+            spec.clone(),
+            BYTEWISE,
+            stream,
+        );
+        // The round trip: k odd and >= 0xf0 is COUNTED; a counted block
+        // (t >= 0x80), a line of its own, a block whose count is one off.
+        let mut rt = vec![0xf1];
+        rt.extend(spec);
+        let msgs = [
+            0, 3, b'a', b'b', b'c', 0x80, 0, 4, b'l', b'i', b'n', b'e', 0x00, 0, 2, b'x', b'y',
+            0xf8,
+        ];
+        write::cuts_and(&mut rt, &[2, 5], &msgs);
+        out.push(Seed {
+            target: "round_trip",
+            name: format!("counted_{name}"),
+            data: rt,
+        });
     }
 }
 

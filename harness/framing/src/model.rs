@@ -16,6 +16,12 @@
 //! | length prefix | `offset` bytes, the field, then field + `adjust` payload bytes | `NegativeLength`, `TooLarge` (over `max`), `VarintOverflow` (no end byte in 10, or a value above 64 bits) |
 //! | `tagged:` | the tag, then its fixed N bytes, or its field + `adjust` payload bytes | `UnknownTag`, `TooLarge` (a fixed N over `max` too) |
 //! | `eof` | everything, at the end of the stream | `Overflow` past `max` |
+//! | `digits:N`, `hex:N` | `offset` bytes, N digits (a value by `from_str_radix`), value + `adjust` payload bytes; all zeros without `adjust` a keep-alive | `LengthText` at the first byte that is no digit, `NegativeLength`, `TooLarge` |
+//! | `pktline` | 4 lower-case hex digits; 0, 1, 2 special frames of 4 bytes; else value - 4 payload bytes | `LengthText` (a bad digit, `0003`), `TooLarge` |
+//! | `netstring`, `declen:B` | the leading digits, the separator, that many payload bytes (then `,` for a netstring) | `LengthText` (leading zero, too many digits, no digits, bad byte), `TooLarge`, `Trailer` |
+//! | `counted:` | the first delimiter within `min(max, 64 KiB)` bytes ends the line; a listed first word's count word, that many bytes and the delimiter follow | `Unterminated`, `LengthText`, `TooLarge`, `Trailer` |
+//!
+//! With `first=`, the first frame is found under the inner spec, the rest under the main one.
 //!
 //! Errors are detected as soon as the bytes that prove them are present
 //! (a bad header fails before its body arrives), and a stream that ends
@@ -37,9 +43,10 @@
 use std::ops::Range;
 
 use crate::spec::{
-    DEFAULT_EOF_MAX, DEFAULT_LEN_MAX, DEFAULT_LINE_MAX, Kind, LenField, Spec, TagRule,
+    DEFAULT_COUNTED_MAX, DEFAULT_EOF_MAX, DEFAULT_LEN_MAX, DEFAULT_LINE_MAX, Kind, LenField, Spec,
+    TagRule,
 };
-use crate::{Error, Stage};
+use crate::{Error, Special, Stage, TextProblem};
 
 /// One frame the model finds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,18 +59,23 @@ pub struct ModelFrame {
     pub payload: Range<usize>,
     /// Its length on the wire.
     pub len: usize,
+    /// The reserved packet it is, if any.
+    pub special: Option<Special>,
 }
 
 impl ModelFrame {
     /// The frame as `[start, head length, payload start, payload end, wire
-    /// length]`, the record the fuzz bodies keep of a decoded frame.
-    pub fn record(&self) -> [usize; 5] {
+    /// length, special]` (special: 0 for none, else 1 + its place in
+    /// flush, delim, response-end, keep-alive), the record the fuzz bodies
+    /// keep of a decoded frame.
+    pub fn record(&self) -> [usize; 6] {
         [
             self.start,
             self.head_len,
             self.payload.start,
             self.payload.end,
             self.len,
+            special_code(self.special),
         ]
     }
 
@@ -115,9 +127,69 @@ impl Model {
     }
 }
 
+/// A special's number in a frame record.
+pub fn special_code(special: Option<Special>) -> usize {
+    match special {
+        None => 0,
+        Some(Special::Flush) => 1,
+        Some(Special::Delim) => 2,
+        Some(Special::ResponseEnd) => 3,
+        Some(Special::KeepAlive) => 4,
+    }
+}
+
 /// Decode the whole `stream` under `spec`; `ended` says whether the stream
 /// stops there (the peer closed) or more may follow.
 pub fn model(spec: &Spec, stream: &[u8], ended: bool) -> Model {
+    let Some(first) = &spec.first else {
+        return model_one(spec, stream, ended);
+    };
+    // The first frame under the inner spec, then the main spec on the rest
+    // (its offsets shifted by the first frame's length).
+    let head = model_one(first, stream, ended);
+    let Some(f) = head.frames.first().cloned() else {
+        return head;
+    };
+    let mut rest = model(
+        &Spec {
+            first: None,
+            ..spec.clone()
+        },
+        &stream[f.len..],
+        ended,
+    );
+    for g in &mut rest.frames {
+        g.start += f.len;
+    }
+    let shift = as_offset(f.len);
+    rest.end = match rest.end {
+        End::Failed(e) => End::Failed(shift_error(e, shift)),
+        other => other,
+    };
+    rest.frames.insert(0, f);
+    rest
+}
+
+/// An error's offset moved on by `by`.
+fn shift_error(e: Error, by: u64) -> Error {
+    let mut e = e;
+    match &mut e {
+        Error::TooLarge { offset, .. }
+        | Error::Unterminated { offset, .. }
+        | Error::Overflow { offset, .. }
+        | Error::NegativeLength { offset, .. }
+        | Error::VarintOverflow { offset }
+        | Error::UnknownTag { offset, .. }
+        | Error::LengthText { offset, .. }
+        | Error::Trailer { offset, .. }
+        | Error::Truncated { offset, .. } => *offset += by,
+        Error::Spec { .. } | Error::Schedule { .. } | Error::Unencodable { .. } => {}
+    }
+    e
+}
+
+/// [`model`] for one spec, without `first=`.
+fn model_one(spec: &Spec, stream: &[u8], ended: bool) -> Model {
     let max = effective_max(spec);
     let mut frames = Vec::new();
     if let Kind::Eof = spec.kind {
@@ -130,6 +202,7 @@ pub fn model(spec: &Spec, stream: &[u8], ended: bool) -> Model {
                 head_len: 0,
                 payload: 0..stream.len(),
                 len: stream.len(),
+                special: None,
             });
             End::Clean
         } else {
@@ -159,6 +232,17 @@ pub fn model(spec: &Spec, stream: &[u8], ended: bool) -> Model {
                     head_len,
                     payload,
                     len,
+                    special: None,
+                });
+                start += len;
+            }
+            Next::Special(special, head_len, len) => {
+                frames.push(ModelFrame {
+                    start,
+                    head_len,
+                    payload: len..len,
+                    len,
+                    special: Some(special),
                 });
                 start += len;
             }
@@ -187,6 +271,8 @@ enum Next {
         payload: Range<usize>,
         len: usize,
     },
+    /// A reserved packet: its kind, head length and wire length.
+    Special(Special, usize, usize),
     /// The start of a frame, cut in this stage.
     Short(Stage),
     /// A framing error.
@@ -230,6 +316,245 @@ fn next_frame(spec: &Spec, max: usize, rest: &[u8], offset: u64) -> Next {
             }
         }
         Kind::Eof => unreachable!("eof is modelled whole"),
+        Kind::Digits(n) => digits(spec, 10, *n, max, rest, offset),
+        Kind::Hex(n) => digits(spec, 16, *n, max, rest, offset),
+        Kind::PktLine => pktline(max, rest, offset),
+        Kind::Netstring => separated("netstring", b':', 9, max, rest, offset),
+        Kind::DecLen(sep) => separated("declen", *sep, 10, max, rest, offset),
+        Kind::Counted(c) => {
+            let delim: &[u8] = if c.crlf { b"\r\n" } else { b"\n" };
+            let line_max = max.min(DEFAULT_LINE_MAX);
+            counted_line(&c.entries, delim, line_max, max, rest, offset)
+        }
+    }
+}
+
+/// The problem a byte that is no digit poses, by its value.
+fn no_digit(rule: &'static str, b: u8, offset: u64) -> Next {
+    let problem = if b == b'+' || b == b'-' {
+        TextProblem::Sign(b)
+    } else if b == b' ' {
+        TextProblem::Space
+    } else if rule == "pkt-line" && (b'A'..=b'F').contains(&b) {
+        TextProblem::UpperHex(b)
+    } else {
+        TextProblem::NotADigit(b)
+    };
+    text_error(rule, problem, offset)
+}
+
+fn text_error(rule: &'static str, problem: TextProblem, offset: u64) -> Next {
+    Next::Bad(Error::LengthText {
+        offset,
+        rule,
+        problem,
+    })
+}
+
+/// Fixed-width digits after `offset` bytes.
+fn digits(spec: &Spec, radix: u32, width: usize, max: usize, rest: &[u8], offset: u64) -> Next {
+    let rule = if radix == 16 { "hex" } else { "digits" };
+    let prefix = spec.offset;
+    let text = rest.get(prefix..).unwrap_or_default();
+    let text = &text[..text.len().min(width)];
+    if let Some(&b) = text.iter().find(|b| !char::from(**b).is_digit(radix)) {
+        return no_digit(rule, b, offset);
+    }
+    if text.len() < width {
+        return Next::Short(Stage::Header);
+    }
+    let value = u64::from_str_radix(std::str::from_utf8(text).expect("ascii digits"), radix)
+        .expect("at most 18 digits fit");
+    if value == 0 && spec.adjust == 0 {
+        return Next::Special(Special::KeepAlive, prefix, prefix + width);
+    }
+    counted_payload(
+        prefix,
+        prefix + width,
+        value,
+        spec.adjust,
+        max,
+        rest,
+        offset,
+    )
+}
+
+/// `prefix` head bytes, a length of `value` (plus `adjust`) at `body`.
+fn counted_payload(
+    prefix: usize,
+    body: usize,
+    value: u64,
+    adjust: i64,
+    max: usize,
+    rest: &[u8],
+    offset: u64,
+) -> Next {
+    let len = i128::from(value) + i128::from(adjust);
+    if len < 0 {
+        return Next::Bad(Error::NegativeLength {
+            offset,
+            declared: value,
+            adjust,
+        });
+    }
+    if len > i128::try_from(max).unwrap_or(i128::MAX) {
+        return Next::Bad(Error::TooLarge {
+            offset,
+            len: u64::try_from(len).unwrap_or(u64::MAX),
+            max,
+        });
+    }
+    let payload = usize::try_from(len).expect("at most max");
+    if rest.len() < body + payload {
+        return Next::Short(Stage::Body);
+    }
+    Next::Frame {
+        head_len: prefix,
+        payload: body..body + payload,
+        len: body + payload,
+    }
+}
+
+/// git pkt-line.
+fn pktline(max: usize, rest: &[u8], offset: u64) -> Next {
+    let text = &rest[..rest.len().min(4)];
+    if let Some(&b) = text
+        .iter()
+        .find(|b| !matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        return no_digit("pkt-line", b, offset);
+    }
+    if text.len() < 4 {
+        return Next::Short(Stage::Header);
+    }
+    let value =
+        u64::from_str_radix(std::str::from_utf8(text).expect("ascii"), 16).expect("4 hex digits");
+    match value {
+        0 => Next::Special(Special::Flush, 0, 4),
+        1 => Next::Special(Special::Delim, 0, 4),
+        2 => Next::Special(Special::ResponseEnd, 0, 4),
+        3 => text_error("pkt-line", TextProblem::Reserved(3), offset),
+        v => counted_payload(0, 4, v, -4, max.min(65516), rest, offset),
+    }
+}
+
+/// Leading decimal digits ended by `sep`: a netstring (then `,`) or a `declen:`.
+fn separated(
+    rule: &'static str,
+    sep: u8,
+    most: usize,
+    max: usize,
+    rest: &[u8],
+    offset: u64,
+) -> Next {
+    let n = rest
+        .iter()
+        .take(most + 1)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let netstring = rule == "netstring";
+    // By position: a forbidden zero shows at byte 0 (declen) or 1
+    // (netstring), too many digits at byte `most`, a bad byte after the digits.
+    if n >= 1 && rest[0] == b'0' && (!netstring || n >= 2) {
+        return text_error(rule, TextProblem::LeadingZero, offset);
+    }
+    if n > most {
+        return text_error(rule, TextProblem::TooManyDigits(most), offset);
+    }
+    let Some(&after) = rest.get(n) else {
+        return Next::Short(Stage::Header);
+    };
+    if after != sep {
+        return no_digit(rule, after, offset);
+    }
+    if n == 0 {
+        return text_error(rule, TextProblem::NoDigits, offset);
+    }
+    let value: u64 = std::str::from_utf8(&rest[..n])
+        .expect("ascii")
+        .parse()
+        .expect("at most 10 digits");
+    let trailer: &[u8] = if netstring { b"," } else { b"" };
+    match counted_payload(0, n + 1, value, 0, max, rest, offset) {
+        Next::Frame { payload, len, .. } => match rest.get(len..len + trailer.len()) {
+            None => Next::Short(Stage::Body),
+            Some(t) if t == trailer => Next::Frame {
+                head_len: 0,
+                payload,
+                len: len + trailer.len(),
+            },
+            Some(_) => Next::Bad(Error::Trailer {
+                offset,
+                rule,
+                expected: r#"",""#,
+            }),
+        },
+        other => other,
+    }
+}
+
+/// A `counted:` line and, if its first word is listed, its data block.
+fn counted_line(
+    entries: &[crate::CountEntry],
+    delim: &[u8],
+    line_max: usize,
+    max: usize,
+    rest: &[u8],
+    offset: u64,
+) -> Next {
+    let d = delim.len();
+    let window = &rest[..rest.len().min(line_max + d)];
+    let Some(i) = window.windows(d).position(|w| w == delim) else {
+        return if rest.len() >= line_max + d {
+            Next::Bad(Error::Unterminated {
+                offset,
+                max: line_max,
+            })
+        } else {
+            Next::Short(Stage::Header)
+        };
+    };
+    let line = &rest[..i];
+    let words: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+    let Some(entry) = entries.iter().find(|e| e.word == words[0]) else {
+        return Next::Frame {
+            head_len: 0,
+            payload: 0..i,
+            len: i + d,
+        };
+    };
+    let Some(word) = words.get(entry.pos - 1) else {
+        return text_error("counted", TextProblem::MissingCount(entry.pos), offset);
+    };
+    let n = word.iter().take_while(|b| b.is_ascii_digit()).count();
+    if n > 10 {
+        return text_error("counted", TextProblem::TooManyDigits(10), offset);
+    }
+    if n < word.len() {
+        return no_digit("counted", word[n], offset);
+    }
+    if n == 0 {
+        return text_error("counted", TextProblem::NoDigits, offset);
+    }
+    let value: u64 = std::str::from_utf8(word)
+        .expect("ascii")
+        .parse()
+        .expect("at most 10 digits");
+    match counted_payload(i, i + d, value, 0, max, rest, offset) {
+        Next::Frame { payload, len, .. } => match rest.get(len..len + d) {
+            None => Next::Short(Stage::Body),
+            Some(t) if t == delim => Next::Frame {
+                head_len: i,
+                payload,
+                len: len + d,
+            },
+            Some(_) => Next::Bad(Error::Trailer {
+                offset,
+                rule: "counted",
+                expected: if d == 2 { r#""\r\n""# } else { r#""\n""# },
+            }),
+        },
+        other => other,
     }
 }
 
@@ -390,8 +715,21 @@ fn effective_max(spec: &Spec) -> usize {
                 .clamp(1, i128::try_from(DEFAULT_LEN_MAX).unwrap_or(i128::MAX));
             usize::try_from(most).expect("at most 16 MiB")
         }
-        Kind::Tagged(_) => DEFAULT_LEN_MAX,
+        Kind::Tagged(_) | Kind::Netstring | Kind::DecLen(_) => DEFAULT_LEN_MAX,
         Kind::Eof => DEFAULT_EOF_MAX,
+        Kind::PktLine => 65516,
+        Kind::Counted(_) => DEFAULT_COUNTED_MAX,
+        Kind::Digits(n) | Kind::Hex(n) => {
+            let radix: i128 = if matches!(spec.kind, Kind::Hex(_)) {
+                16
+            } else {
+                10
+            };
+            let widest = (0..*n).fold(1i128, |acc, _| acc * radix) - 1;
+            let most = (widest + i128::from(spec.adjust))
+                .clamp(1, i128::try_from(DEFAULT_LEN_MAX).unwrap_or(i128::MAX));
+            usize::try_from(most).expect("at most 16 MiB")
+        }
     }
 }
 

@@ -2,15 +2,34 @@
 //! by [`Display`](fmt::Display) in canonical form.
 //!
 //! ```text
-//! SPEC   := KIND ( "," OPTION )*
+//! SPEC   := KIND ( "," OPTION )* [ ",first=(" SPEC ")" ]
 //! KIND   := "fixed:" N | "line" | "crlf" | "delim:" BYTES | LEN
 //!         | "tagged:" ENTRY ( "/" ENTRY )* | "eof"
+//!         | "digits:" N | "hex:" N | "pktline" | "netstring" | "declen:" BYTE | "syslog"
+//!         | "counted:" ( "line" | "crlf" ) ( "/" WORD "=" N )+
 //! LEN    := "u8" | "u16be" | "u16le" | "u32be" | "u32le" | "u64be" | "u64le" | "varint"
 //! ENTRY  := TAG "=" ( N | LEN )        TAG: one printable ASCII character or 0xHH
 //! OPTION := "max=" SIZE | "offset=" N | "adjust=" [+-]N
 //! SIZE   := N | N "KiB" | N "MiB" | N "GiB"
 //! BYTES  := text with \n \r \t \0 \\ \xHH escapes (write a comma as \x2c)
+//! BYTE   := one byte of BYTES, not a digit (`declen:\x20` is syslog's space)
+//! WORD   := printable ASCII without / , = or space
 //! ```
+//!
+//! Lengths written as text:
+//!
+//! | kind | wire | notes |
+//! |---|---|---|
+//! | `digits:N` | N decimal digits (1 to 18), then the payload | `offset=`, `adjust=` as for binary lengths; all zeros with no `adjust` is a keep-alive frame ([`Special::KeepAlive`](crate::Special)) |
+//! | `hex:N` | N hex digits (1 to 15, either case), then the payload | as `digits:N` |
+//! | `pktline` | 4 lower-case hex digits counting themselves, then the payload | `0000` flush, `0001` delim, `0002` response-end are frames of their own; `0003` is invalid; at most 65516 payload bytes |
+//! | `netstring` | `LEN ":" payload ","` | no leading zero (`0:,` is empty), at most 9 digits |
+//! | `declen:B` | `LEN B payload` (`syslog` is `declen:\x20`, RFC 6587 octet counting) | a non-zero digit first, at most 10 digits |
+//! | `counted:crlf/set=5` | lines; a line whose first word is listed carries the byte count of a data block in that word (1-based), the block ends with the same delimiter | the line and its block are one frame (head: the line, payload: the block); other lines are frames of their own (payload: the line) |
+//!
+//! `first=(SPEC)`, always the last option, gives the first frame of a stream
+//! its own framing (PostgreSQL: `u32be,offset=1,adjust=-4,first=(u32be,adjust=-4)`);
+//! the inner spec may be neither `eof` nor have a `first=` of its own.
 //!
 //! Default maximum payload per kind (there is no unbounded default):
 //!
@@ -21,10 +40,14 @@
 //! | length prefix | 16 MiB ([`DEFAULT_LEN_MAX`]), or less if the field cannot express it (`u8`: 255, `u16be`: 65535) |
 //! | `tagged:` | 16 MiB ([`DEFAULT_LEN_MAX`]) |
 //! | `eof` | 16 MiB ([`DEFAULT_EOF_MAX`]) |
+//! | `digits:N`, `hex:N` | 16 MiB, or less if N digits cannot express it (`digits:4`: 9999) |
+//! | `pktline` | 65516 ([`PKTLINE_MAX`]), also the largest allowed |
+//! | `netstring`, `declen:` | 16 MiB ([`DEFAULT_LEN_MAX`]) |
+//! | `counted:` | 1 MiB ([`DEFAULT_COUNTED_MAX`]) for a block; a line is at most `min(max, 64 KiB)` |
 //!
 //! No `max` may exceed 1 GiB ([`MAX_LIMIT`]). `offset` is allowed with a length
-//! prefix only; `adjust` with a length prefix or `tagged:` (it applies to the
-//! nested length fields).
+//! prefix, `digits:` or `hex:` only; `adjust` with those or `tagged:` (it
+//! applies to the nested length fields).
 //!
 //! Display prints options in the order `max`, `offset`, `adjust`, omits those at
 //! their default, and writes sizes in the largest exact unit, so every spec in
@@ -33,7 +56,8 @@
 //!
 //! ```
 //! use framecheck_framing::Spec;
-//! for text in ["u32be,offset=1,adjust=-4", "tagged:A=4/B=16/V=u16be,max=4KiB", r"delim:\r\n\r\n"] {
+//! for text in ["u32be,offset=1,adjust=-4", "tagged:A=4/B=16/V=u16be,max=4KiB", r"delim:\r\n\r\n",
+//!              "digits:5", "counted:crlf/set=5/VALUE=4", "u32be,offset=1,adjust=-4,first=(u32be,adjust=-4)"] {
 //!     let spec: Spec = text.parse()?;
 //!     assert_eq!(spec.to_string(), text);
 //! }
@@ -46,6 +70,46 @@ use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use crate::Error;
+
+/// The spec grammar and its kinds, as `framecheck specs` prints it.
+pub const GRAMMAR: &str = r#"SPEC   := KIND ( "," OPTION )* [ ",first=(" SPEC ")" ]
+KIND   := "fixed:" N | "line" | "crlf" | "delim:" BYTES | LEN
+        | "tagged:" ENTRY ( "/" ENTRY )* | "eof"
+        | "digits:" N | "hex:" N | "pktline" | "netstring" | "declen:" BYTE | "syslog"
+        | "counted:" ( "line" | "crlf" ) ( "/" WORD "=" N )+
+LEN    := "u8" | "u16be" | "u16le" | "u32be" | "u32le" | "u64be" | "u64le" | "varint"
+ENTRY  := TAG "=" ( N | LEN )        TAG: one printable ASCII character or 0xHH
+OPTION := "max=" SIZE | "offset=" N | "adjust=" [+-]N     SIZE: 1024, 64KiB, 1MiB, 1GiB
+BYTES  := text with \n \r \t \0 \\ \xHH escapes (write a comma as \x2c)
+BYTE   := one byte of BYTES, not a digit
+WORD   := printable ASCII without / , = or space
+
+Kinds:
+  fixed:16                    16-byte records
+  line, crlf, delim:\r\n\r\n  delimited frames (default max 64KiB)
+  u16be                       a 2-byte big-endian length (also u8, u16le, u32be/le, u64be/le)
+  varint,offset=1             MQTT: a type byte, then a LEB128 length
+  u32be,offset=1,adjust=-4    PostgreSQL: a type byte, then a length that counts itself
+  tagged:A=4/V=u16be          the first byte picks a fixed length or a nested length prefix
+  eof                         the message ends when the peer shuts down its side
+  digits:5                    5 decimal digits give the length ("5 numeric characters");
+                              offset= and adjust= as for binary lengths; all zeros (no
+                              adjust) is a keep-alive frame (jPOS: digits:4)
+  hex:4                       the same with hex digits, either case
+  pktline                     git pkt-line: 4 lower-case hex digits counting themselves;
+                              0000 flush, 0001 delim, 0002 response-end are frames of
+                              their own; 0003 is invalid; at most 65516 payload bytes
+  netstring                   djb: LEN ":" payload ","; no leading zero, at most 9 digits
+  declen:\x20, syslog         a decimal length ended by that byte (RFC 6587 octet
+                              counting); a non-zero first digit, at most 10 digits
+  counted:crlf/set=5/VALUE=4  lines; a line whose first word is listed carries in that
+                              word (1-based) the byte count of a data block ended by the
+                              same delimiter (memcached, beanstalkd: counted:crlf/put=5)
+  SPEC,first=(SPEC)           the first frame has its own framing (PostgreSQL:
+                              u32be,offset=1,adjust=-4,first=(u32be,adjust=-4))
+
+Every text length is strict: a sign, a space, a non-digit, a forbidden leading
+zero or too many digits is an error with its own message."#;
 
 /// The most bytes a LEB128 varint length may take.
 pub const VARINT_MAX_BYTES: usize = 10;
@@ -60,9 +124,23 @@ pub const DEFAULT_EOF_MAX: usize = 16 * 1024 * 1024;
 pub const MAX_LIMIT: usize = 1024 * 1024 * 1024;
 /// The largest `offset`: bytes before the length field.
 pub const MAX_OFFSET: usize = 64;
+/// The largest payload of a git pkt-line: 65520 bytes in all, less its 4 digits.
+pub const PKTLINE_MAX: usize = 65516;
+/// Default `max` for a `counted:` data block: 1 MiB (memcached's default item size).
+pub const DEFAULT_COUNTED_MAX: usize = 1024 * 1024;
+/// The most digits of a `digits:N` length.
+pub const DIGITS_MAX_WIDTH: usize = 18;
+/// The most digits of a `hex:N` length.
+pub const HEX_MAX_WIDTH: usize = 15;
+/// The most digits of a netstring length (djb's reference decoder).
+pub const NETSTRING_MAX_DIGITS: usize = 9;
+/// The most digits of a `declen:` length or of a `counted:` count word.
+pub const DECLEN_MAX_DIGITS: usize = 10;
+/// The highest word position a `counted:` entry may name.
+pub const COUNTED_MAX_POS: usize = 32;
 
-const KINDS: &str = "one of fixed:N, line, crlf, delim:BYTES, u8, u16be, u16le, u32be, u32le, u64be, u64le, varint, tagged:TAG=RULE/..., eof";
-const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N";
+const KINDS: &str = "one of fixed:N, line, crlf, delim:BYTES, u8, u16be, u16le, u32be, u32le, u64be, u64le, varint, tagged:TAG=RULE/..., eof, digits:N, hex:N, pktline, netstring, declen:BYTE, syslog, counted:crlf/WORD=N/...";
+const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N, first=(SPEC)";
 
 /// A parsed framing spec.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -76,6 +154,8 @@ pub struct Spec {
     /// Signed correction added to a declared length to get the payload length
     /// (`-4` for PostgreSQL, whose length counts itself).
     pub adjust: i64,
+    /// The framing of the first frame of a stream, if it differs.
+    pub first: Option<Box<Spec>>,
 }
 
 /// The framing strategy of a [`Spec`].
@@ -95,6 +175,49 @@ pub enum Kind {
     Tagged(Vec<TagEntry>),
     /// The message ends when the peer shuts down its side.
     Eof,
+    /// N ASCII decimal digits give the payload length.
+    Digits(usize),
+    /// N ASCII hex digits (either case) give the payload length.
+    Hex(usize),
+    /// git pkt-line: 4 lower-case hex digits that count themselves.
+    PktLine,
+    /// djb netstrings: `LEN ":" payload ","`.
+    Netstring,
+    /// A variable-width decimal length ended by the given byte (syslog's space).
+    DecLen(u8),
+    /// Lines, some of which count a data block that follows them.
+    Counted(Counted),
+}
+
+/// A `counted:` kind: delimited lines, some of which carry the byte count of
+/// a data block that follows, ended by the same delimiter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Counted {
+    /// Lines end with `\r\n` (`true`) or `\n`.
+    pub crlf: bool,
+    /// The commands whose lines carry a count, and where.
+    pub entries: Vec<CountEntry>,
+}
+
+/// One entry of a `counted:` spec.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CountEntry {
+    /// The first word of the line.
+    pub word: Vec<u8>,
+    /// The 1-based position of the word holding the byte count (at least 2).
+    pub pos: usize,
+}
+
+impl Counted {
+    /// The line delimiter.
+    pub fn delimiter(&self) -> &'static [u8] {
+        if self.crlf { b"\r\n" } else { b"\n" }
+    }
+
+    /// The count position for a line whose first word is `word`, if listed.
+    pub fn pos_of(&self, word: &[u8]) -> Option<usize> {
+        self.entries.iter().find(|e| e.word == word).map(|e| e.pos)
+    }
 }
 
 /// A length field's encoding.
@@ -204,6 +327,49 @@ impl Spec {
             max: None,
             offset: 0,
             adjust: 0,
+            first: None,
+        }
+    }
+
+    /// Whether the kind writes its length as text.
+    pub fn is_text(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::Digits(_)
+                | Kind::Hex(_)
+                | Kind::PktLine
+                | Kind::Netstring
+                | Kind::DecLen(_)
+                | Kind::Counted(_)
+        )
+    }
+
+    /// The length text of a frame decoded under this spec (the digits of
+    /// `digits:`/`hex:`/`pktline`/`netstring`/`declen:`, the count word of a
+    /// counted line), if it has one. The first frame of a `first=` spec
+    /// answers under the inner spec: call this on `spec.first` for it.
+    pub fn len_text<'a>(
+        &self,
+        wire: &'a [u8],
+        head_len: usize,
+        payload_start: usize,
+    ) -> Option<&'a [u8]> {
+        match &self.kind {
+            Kind::Digits(n) | Kind::Hex(n) => wire.get(self.offset..self.offset + n),
+            Kind::PktLine => wire.get(..4),
+            Kind::Netstring | Kind::DecLen(_) => wire.get(..payload_start.checked_sub(1)?),
+            Kind::Counted(c) => {
+                let line = wire.get(..head_len)?;
+                let pos = c.pos_of(line.split(|&b| b == b' ').next()?)?;
+                line.split(|&b| b == b' ').nth(pos - 1)
+            }
+            Kind::Len(_)
+            | Kind::Fixed(_)
+            | Kind::Line
+            | Kind::Crlf
+            | Kind::Delim(_)
+            | Kind::Tagged(_)
+            | Kind::Eof => None,
         }
     }
 
@@ -223,9 +389,28 @@ impl Spec {
                 let widest = i128::from(field.max_value()) + i128::from(self.adjust);
                 usize::try_from(widest.clamp(1, DEFAULT_LEN_MAX as i128)).unwrap_or(DEFAULT_LEN_MAX)
             }
-            Kind::Tagged(_) => DEFAULT_LEN_MAX,
+            Kind::Tagged(_) | Kind::Netstring | Kind::DecLen(_) => DEFAULT_LEN_MAX,
             Kind::Eof => DEFAULT_EOF_MAX,
+            Kind::Digits(n) | Kind::Hex(n) => {
+                let radix: u64 = if matches!(self.kind, Kind::Hex(_)) {
+                    16
+                } else {
+                    10
+                };
+                let widest = radix
+                    .checked_pow(u32::try_from(*n).unwrap_or(u32::MAX))
+                    .map_or(i128::MAX, |v| i128::from(v - 1));
+                let widest = widest.saturating_add(i128::from(self.adjust));
+                usize::try_from(widest.clamp(1, DEFAULT_LEN_MAX as i128)).unwrap_or(DEFAULT_LEN_MAX)
+            }
+            Kind::PktLine => PKTLINE_MAX,
+            Kind::Counted(_) => DEFAULT_COUNTED_MAX,
         }
+    }
+
+    /// The longest line of a `counted:` kind: `min(max, 64 KiB)`.
+    pub fn line_max(&self) -> usize {
+        self.max().min(DEFAULT_LINE_MAX)
     }
 
     /// The delimiter bytes of a delimited kind.
@@ -239,11 +424,25 @@ impl Spec {
     }
 
     /// The most bytes a frame can carry besides its payload (header, tag,
-    /// delimiter). A decoder never holds more than `max() + overhead()` bytes.
+    /// delimiter). A decoder never holds more than `max() + overhead()` bytes
+    /// (with `first=`, that bound covers the first frame's too).
     pub fn overhead(&self) -> usize {
+        let own = self.own_overhead();
+        match &self.first {
+            Some(first) => own.max((first.max() + first.overhead()).saturating_sub(self.max())),
+            None => own,
+        }
+    }
+
+    fn own_overhead(&self) -> usize {
         match &self.kind {
             Kind::Fixed(_) | Kind::Eof => 0,
             Kind::Line | Kind::Crlf | Kind::Delim(_) => self.delimiter().map_or(0, <[u8]>::len),
+            Kind::Digits(n) | Kind::Hex(n) => self.offset + n,
+            Kind::PktLine => 4,
+            Kind::Netstring => NETSTRING_MAX_DIGITS + 2,
+            Kind::DecLen(_) => DECLEN_MAX_DIGITS + 1,
+            Kind::Counted(c) => self.line_max() + 2 * c.delimiter().len(),
             Kind::Len(field) => self.offset + field.max_width(),
             Kind::Tagged(entries) => {
                 1 + entries
@@ -304,6 +503,8 @@ impl<'a> Parser<'a> {
         let (kind, rest) = self.kind(spec)?;
         let mut out = Spec::new(kind);
         let mut seen: [bool; 3] = [false; 3];
+        let rest = self.first(rest, &mut out)?;
+        let takes_len_options = matches!(out.kind, Kind::Len(_) | Kind::Digits(_) | Kind::Hex(_));
         if !rest.is_empty() {
             // `rest` starts with ','.
             for opt in rest[1..].split(',') {
@@ -324,10 +525,10 @@ impl<'a> Parser<'a> {
                     0 => out.max = Some(self.size(value)?),
                     1 => {
                         let n = self.number(value, "a whole number of bytes")?;
-                        if !matches!(out.kind, Kind::Len(_)) {
+                        if !takes_len_options {
                             return Err(self.err(
                                 opt,
-                                "offset applies only to a length prefix",
+                                "offset applies only to a length prefix, digits: or hex:",
                                 "no offset here",
                             ));
                         }
@@ -341,7 +542,7 @@ impl<'a> Parser<'a> {
                         out.offset = n;
                     }
                     _ => {
-                        if !matches!(out.kind, Kind::Len(_) | Kind::Tagged(_)) {
+                        if !(takes_len_options || matches!(out.kind, Kind::Tagged(_))) {
                             return Err(self.err(
                                 opt,
                                 "adjust applies only to length fields",
@@ -363,7 +564,71 @@ impl<'a> Parser<'a> {
                 ));
             }
         }
+        if let (Kind::PktLine, Some(max)) = (&out.kind, out.max) {
+            if max > PKTLINE_MAX {
+                let at = rest.find("max=").map_or(rest, |i| &rest[i..]);
+                return Err(self.err(
+                    at,
+                    "pkt-line payloads are at most 65516 bytes",
+                    "max of at most 65516, or no max",
+                ));
+            }
+        }
         Ok(out)
+    }
+
+    /// Take a trailing `first=(SPEC)` off the options into `out.first`;
+    /// the options before it.
+    fn first(&self, rest: &'a str, out: &mut Spec) -> Result<&'a str, Error> {
+        let spec = self.spec;
+        // `first=(SPEC)` is the last option: everything up to the final ')'.
+        Ok(match rest.find(",first=") {
+            Some(at) => {
+                let opt = &rest[at + 1..];
+                let inner = opt["first=".len()..]
+                    .strip_prefix('(')
+                    .and_then(|s| s.strip_suffix(')'))
+                    .ok_or_else(|| {
+                        self.err(
+                            opt,
+                            "first= must be the last option, in parentheses",
+                            "first=(SPEC) at the end",
+                        )
+                    })?;
+                let first = Parser { spec: inner }.parse().map_err(|e| match e {
+                    Error::Spec {
+                        pos,
+                        token,
+                        problem,
+                        expected,
+                        ..
+                    } => {
+                        let base = (inner.as_ptr() as usize).saturating_sub(spec.as_ptr() as usize);
+                        spec_error(
+                            spec,
+                            base + pos,
+                            &token,
+                            &format!("in first=: {problem}"),
+                            &expected,
+                        )
+                    }
+                    other => other,
+                })?;
+                if first.first.is_some() {
+                    return Err(self.err(opt, "first= inside first=", "one level of first="));
+                }
+                if first.kind == Kind::Eof {
+                    return Err(self.err(
+                        opt,
+                        "an eof first frame leaves nothing to follow it",
+                        "a first frame that ends",
+                    ));
+                }
+                out.first = Some(Box::new(first));
+                &rest[..at]
+            }
+            None => rest,
+        })
     }
 
     fn kind(&self, s: &'a str) -> Result<(Kind, &'a str), Error> {
@@ -376,13 +641,60 @@ impl<'a> Parser<'a> {
         if let Some(body) = s.strip_prefix("tagged:") {
             return self.tagged(body);
         }
+        if let Some(body) = s.strip_prefix("declen:") {
+            let end = body.find(',').unwrap_or(body.len());
+            let bytes = self.unescape(&body[..end])?;
+            let [sep] = bytes[..] else {
+                return Err(self.err(
+                    &body[..end],
+                    "declen: takes one separator byte",
+                    "declen:BYTE like declen:\\x20",
+                ));
+            };
+            if sep.is_ascii_digit() {
+                return Err(self.err(
+                    &body[..end],
+                    "a digit cannot end a decimal length",
+                    "a separator that is not a digit",
+                ));
+            }
+            return Ok((Kind::DecLen(sep), &body[end..]));
+        }
+        if let Some(body) = s.strip_prefix("counted:") {
+            return self.counted(body);
+        }
         let end = s.find(',').unwrap_or(s.len());
         let (word, rest) = s.split_at(end);
         let kind = match word {
             "line" => Kind::Line,
             "crlf" => Kind::Crlf,
             "eof" => Kind::Eof,
+            "pktline" => Kind::PktLine,
+            "netstring" => Kind::Netstring,
+            "syslog" => Kind::DecLen(b' '),
             _ => {
+                if let Some(n) = word.strip_prefix("digits:") {
+                    let n = self.number(n, "a digit count")?;
+                    if n == 0 || n > DIGITS_MAX_WIDTH {
+                        return Err(self.err(
+                            word,
+                            "digit count out of range",
+                            "digits:N with 1 <= N <= 18",
+                        ));
+                    }
+                    return Ok((Kind::Digits(n), rest));
+                }
+                if let Some(n) = word.strip_prefix("hex:") {
+                    let n = self.number(n, "a digit count")?;
+                    if n == 0 || n > HEX_MAX_WIDTH {
+                        return Err(self.err(
+                            word,
+                            "digit count out of range",
+                            "hex:N with 1 <= N <= 15",
+                        ));
+                    }
+                    return Ok((Kind::Hex(n), rest));
+                }
                 if let Some(n) = word.strip_prefix("fixed:") {
                     let n = self.number(n, "a frame length in bytes")?;
                     if n == 0 {
@@ -465,6 +777,58 @@ impl<'a> Parser<'a> {
                 None => return Ok((Kind::Tagged(entries), rest)),
             }
         }
+    }
+
+    fn counted(&self, body: &'a str) -> Result<(Kind, &'a str), Error> {
+        const FORM: &str = "counted:crlf/WORD=N/... or counted:line/WORD=N/...";
+        let end = body.find(',').unwrap_or(body.len());
+        let (text, rest) = body.split_at(end);
+        let mut parts = text.split('/');
+        let crlf = match parts.next().unwrap_or("") {
+            "crlf" => true,
+            "line" => false,
+            other => return Err(self.err(other, "counted: needs line or crlf first", FORM)),
+        };
+        let mut entries: Vec<CountEntry> = Vec::new();
+        for part in parts {
+            let (word, pos) = part.split_once('=').ok_or_else(|| {
+                self.err(
+                    part,
+                    "counted entry without '='",
+                    "WORD=N, N the count's word position",
+                )
+            })?;
+            if word.is_empty()
+                || !word
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'/' && b != b'=')
+            {
+                return Err(self.err(
+                    part,
+                    "bad command word",
+                    "printable ASCII without / , = or space",
+                ));
+            }
+            let pos = self.number(pos, "a word position from 2 to 32")?;
+            if !(2..=COUNTED_MAX_POS).contains(&pos) {
+                return Err(self.err(
+                    part,
+                    "count position out of range",
+                    "a word position from 2 to 32",
+                ));
+            }
+            if entries.iter().any(|e| e.word == word.as_bytes()) {
+                return Err(self.err(part, "command listed twice", "each command once"));
+            }
+            entries.push(CountEntry {
+                word: word.as_bytes().to_vec(),
+                pos,
+            });
+        }
+        if entries.is_empty() {
+            return Err(self.err(text, "counted: lists no command", FORM));
+        }
+        Ok((Kind::Counted(Counted { crlf, entries }), rest))
     }
 
     fn number(&self, s: &str, expected: &str) -> Result<usize, Error> {
@@ -630,6 +994,29 @@ impl fmt::Display for Kind {
                 Ok(())
             }
             Kind::Eof => f.write_str("eof"),
+            Kind::Digits(n) => write!(f, "digits:{n}"),
+            Kind::Hex(n) => write!(f, "hex:{n}"),
+            Kind::PktLine => f.write_str("pktline"),
+            Kind::Netstring => f.write_str("netstring"),
+            Kind::DecLen(sep) => {
+                f.write_str("declen:")?;
+                if sep.is_ascii_graphic() && !matches!(sep, b',' | b'\\') {
+                    f.write_char(char::from(*sep))
+                } else {
+                    write!(f, r"\x{sep:02x}")
+                }
+            }
+            Kind::Counted(c) => {
+                f.write_str(if c.crlf {
+                    "counted:crlf"
+                } else {
+                    "counted:line"
+                })?;
+                for e in &c.entries {
+                    write!(f, "/{}={}", String::from_utf8_lossy(&e.word), e.pos)?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -646,6 +1033,9 @@ impl fmt::Display for Spec {
         }
         if self.adjust != 0 {
             write!(f, ",adjust={:+}", self.adjust)?;
+        }
+        if let Some(first) = &self.first {
+            write!(f, ",first=({first})")?;
         }
         Ok(())
     }
@@ -680,6 +1070,21 @@ mod tests {
             "eof,max=1MiB",
             "line,max=1000",
             "u16be,adjust=+2",
+            "digits:5",
+            "digits:4,adjust=-4",
+            "digits:6,max=1KiB,offset=2,adjust=+1",
+            "hex:8",
+            "pktline",
+            "pktline,max=1000",
+            "netstring",
+            "netstring,max=1MiB",
+            r"declen:\x20",
+            "declen::",
+            "counted:crlf/set=5/VALUE=4",
+            "counted:line/put=5/RESERVED=3",
+            "u32be,offset=1,adjust=-4,first=(u32be,adjust=-4)",
+            "netstring,first=(digits:4,max=100)",
+            r"crlf,first=(delim:\x2c)",
         ] {
             let spec: Spec = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(spec.to_string(), text, "display of {text}");
@@ -711,6 +1116,46 @@ mod tests {
                 },
             ])
         );
+        let c: Spec = "counted:crlf/set=5/VALUE=4".parse().unwrap();
+        let Kind::Counted(counted) = &c.kind else {
+            panic!("counted kind")
+        };
+        assert_eq!(
+            (
+                counted.crlf,
+                counted.pos_of(b"set"),
+                counted.pos_of(b"VALUE"),
+                counted.pos_of(b"get")
+            ),
+            (true, Some(5), Some(4), None)
+        );
+        assert_eq!(c.max(), DEFAULT_COUNTED_MAX);
+        assert_eq!(c.overhead(), DEFAULT_LINE_MAX + 4);
+        let syslog: Spec = "syslog".parse().unwrap();
+        assert_eq!(
+            (syslog.kind.clone(), syslog.to_string().as_str()),
+            (Kind::DecLen(b' '), r"declen:\x20")
+        );
+        let pg: Spec = "u32be,offset=1,adjust=-4,first=(u32be,adjust=-4)"
+            .parse()
+            .unwrap();
+        let first = pg.first.as_deref().unwrap();
+        assert_eq!(
+            (first.kind.clone(), first.offset, first.adjust),
+            (Kind::Len(LenField::U32Be), 0, -4)
+        );
+        for (text, max, overhead) in [
+            ("digits:4", 9999, 4),
+            ("digits:4,adjust=-4", 9995, 4),
+            ("digits:9", DEFAULT_LEN_MAX, 9),
+            ("hex:2,offset=1", 255, 3),
+            ("pktline", PKTLINE_MAX, 4),
+            ("netstring", DEFAULT_LEN_MAX, 11),
+            ("syslog", DEFAULT_LEN_MAX, 11),
+        ] {
+            let spec: Spec = text.parse().unwrap();
+            assert_eq!((spec.max(), spec.overhead()), (max, overhead), "{text}");
+        }
         let d: Spec = r"delim:\r\n\r\n".parse().unwrap();
         assert_eq!(d.delimiter(), Some(&b"\r\n\r\n"[..]));
         // Non-canonical forms parse and print canonically.
@@ -763,6 +1208,39 @@ mod tests {
             ("tagged:", "missing tag", "TAG=N"),
             ("fixed:16,max=8", "below the fixed", "at least N"),
             ("u16be,offset=65", "too large", "at most 64"),
+            ("digits:0", "digit count out of range", "1 <= N <= 18"),
+            ("digits:19", "digit count out of range", "1 <= N <= 18"),
+            ("hex:16", "digit count out of range", "1 <= N <= 15"),
+            ("digits:x", "\"x\"", "digit count"),
+            ("pktline,max=65517", "at most 65516", "65516"),
+            ("pktline,adjust=1", "adjust applies only", "no adjust"),
+            ("netstring,offset=1", "offset applies only", "no offset"),
+            ("declen:", "empty delimiter", "at least one"),
+            ("declen:ab", "one separator byte", "declen:BYTE"),
+            ("declen:7", "digit cannot end", "not a digit"),
+            ("counted:tcp/set=5", "line or crlf", "counted:crlf"),
+            ("counted:crlf", "lists no command", "counted:crlf"),
+            ("counted:crlf/set", "without '='", "WORD=N"),
+            ("counted:crlf/set=1", "out of range", "from 2 to 32"),
+            (
+                "counted:crlf/set=5/set=4",
+                "listed twice",
+                "each command once",
+            ),
+            ("counted:crlf/=5", "bad command word", "printable"),
+            ("u8,first=u8", "last option", "first=(SPEC)"),
+            ("u8,first=(u8),max=3", "last option", "first=(SPEC)"),
+            ("u8,first=(u9)", "in first=: unknown framing kind", "u32be"),
+            (
+                "u8,first=(u8,first=(u8))",
+                "first= inside first=",
+                "one level",
+            ),
+            (
+                "u8,first=(eof)",
+                "eof first frame",
+                "a first frame that ends",
+            ),
         ];
         for (text, needle, expected) in table {
             let err = text.parse::<Spec>().expect_err(text).to_string();

@@ -2,7 +2,8 @@
 //! everything the tables in `split_invariance.rs` do not enumerate.
 
 use framecheck_framing::{
-    Decoder, Encoder, Kind, LenField, Spec, TagEntry, TagRule, Transcript, transcript,
+    CountEntry, Counted, Decoder, Encoder, Kind, LenField, Spec, TagEntry, TagRule, Transcript,
+    transcript,
 };
 use proptest::prelude::*;
 
@@ -10,9 +11,60 @@ fn len_field() -> impl Strategy<Value = LenField> {
     prop::sample::select(LenField::ALL.to_vec())
 }
 
+/// The kinds that write their lengths as text, with short digit counts
+/// and counted commands `a`/`b`, so that limits are hit often.
+fn text_kind() -> impl Strategy<Value = Kind> {
+    prop_oneof![
+        (1usize..4).prop_map(Kind::Digits),
+        (1usize..3).prop_map(Kind::Hex),
+        Just(Kind::PktLine),
+        Just(Kind::Netstring),
+        prop::sample::select(b" :".to_vec()).prop_map(Kind::DecLen),
+        (any::<bool>(), 2usize..4).prop_map(|(crlf, pos)| Kind::Counted(Counted {
+            crlf,
+            entries: vec![
+                CountEntry {
+                    word: b"a".to_vec(),
+                    pos
+                },
+                CountEntry {
+                    word: b"b".to_vec(),
+                    pos: 2
+                },
+            ],
+        })),
+    ]
+}
+
+/// Text-length specs (sometimes behind a `first=`), options as in [`spec`].
+fn text_spec() -> impl Strategy<Value = Spec> {
+    (
+        text_kind(),
+        prop::option::of(8usize..64),
+        0usize..3,
+        -4i64..4,
+        0u8..4,
+    )
+        .prop_map(|(kind, max, offset, adjust, first)| {
+            let mut spec = Spec::new(kind);
+            spec.max = max;
+            if matches!(spec.kind, Kind::Digits(_) | Kind::Hex(_)) {
+                spec.offset = offset;
+                spec.adjust = adjust;
+            }
+            spec.first = match first {
+                0 => Some(Box::new(Spec::new(Kind::Netstring))),
+                1 => Some(Box::new(Spec::new(Kind::Digits(2)))),
+                _ => None,
+            };
+            spec
+        })
+}
+
 /// Specs with small maxima and a small alphabet, so limits and delimiters are hit often.
 fn spec() -> impl Strategy<Value = Spec> {
     let kind = prop_oneof![
+        text_kind(),
         (1usize..8).prop_map(Kind::Fixed),
         Just(Kind::Line),
         Just(Kind::Crlf),
@@ -41,10 +93,13 @@ fn spec() -> impl Strategy<Value = Spec> {
             } else {
                 spec.max = max;
             }
-            if matches!(spec.kind, Kind::Len(_)) {
+            if matches!(spec.kind, Kind::Len(_) | Kind::Digits(_) | Kind::Hex(_)) {
                 spec.offset = offset;
             }
-            if matches!(spec.kind, Kind::Len(_) | Kind::Tagged(_)) {
+            if matches!(
+                spec.kind,
+                Kind::Len(_) | Kind::Tagged(_) | Kind::Digits(_) | Kind::Hex(_)
+            ) {
                 spec.adjust = adjust;
             }
             spec
@@ -101,6 +156,19 @@ proptest! {
     fn any_bytes_any_cuts_same_transcript(
         spec in spec(),
         wire in prop::collection::vec(prop::sample::select(b"\x00\x01\x02\x03\x80\xffABCab\r\n".to_vec()), 0..96),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
+    ) {
+        let whole = transcript(&spec, [&wire[..]]);
+        let pieces = cut(&wire, &cuts);
+        prop_assert_eq!(&transcript(&spec, pieces.iter().copied()), &whole, "spec {}", spec);
+        prop_assert_eq!(&transcript(&spec, wire.chunks(1)), &whole, "spec {} byte at a time", spec);
+        check_bounds(&spec, &pieces)?;
+    }
+
+    #[test]
+    fn text_lengths_any_bytes_any_cuts_same_transcript(
+        spec in text_spec(),
+        wire in prop::collection::vec(prop::sample::select(b"000123456789aAfF:, +-\r\nab".to_vec()), 0..96),
         cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
     ) {
         let whole = transcript(&spec, [&wire[..]]);
@@ -170,8 +238,10 @@ proptest! {
             prop_assert_eq!(t.frames.len(), 1);
             prop_assert_eq!(t.frames[0].payload(), &payload[..]);
         } else {
-            // Only a length field too narrow for max (with adjust) may refuse it.
-            let refusable = matches!(spec.kind, Kind::Tagged(_)) || spec.adjust > 0;
+            // Only a length field too narrow for max (with adjust) may
+            // refuse it, or a counted line (its first word may be a command).
+            let refusable = matches!(spec.kind, Kind::Tagged(_) | Kind::Digits(_) | Kind::Hex(_) | Kind::Counted(_))
+                || spec.adjust > 0;
             prop_assert!(refusable, "spec {} refused its own max-size payload", spec);
         }
     }

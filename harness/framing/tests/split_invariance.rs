@@ -3,7 +3,9 @@
 //! scenario gives the transcript of whole delivery. (Proptest does the rest,
 //! in `properties.rs`.)
 
-use framecheck_framing::{Decoder, Error, Spec, Stage, Transcript, transcript};
+use framecheck_framing::{
+    Decoder, Error, Spec, Special, Stage, TextProblem, Transcript, transcript,
+};
 
 /// A stream and what whole delivery must give.
 struct Scenario {
@@ -78,7 +80,330 @@ fn scenarios() -> Vec<Scenario> {
         ok("eof_empty", "eof", b"", &[b""]),
         ok("empty_stream_len", "u32be", b"", &[]),
         ok("empty_stream_line", "line", b"", &[]),
+        // Lengths written as text.
+        ok("digits5_howto", "digits:5", b"00005hello0000000001x", &[b"hello", b"", b"x"]),
+        ok("jpos_keep_alive", "digits:4", b"0000000212", &[b"", b"12"]),
+        ok("digits_counts_itself", "digits:4,adjust=-4", b"0006ab0004", &[b"ab", b""]),
+        ok("digits_offset_type_byte", "digits:2,offset=1", b"Q03abcX00", &[b"abc", b""]),
+        ok("hex_either_case", "hex:2", b"0aAAAAAAAAAA0Bbbbbbbbbbbb", &[b"AAAAAAAAAA", b"bbbbbbbbbbb"]),
+        ok("pktline_git", "pktline", b"0009hello0000000100020004", &[b"hello", b"", b"", b"", b""]),
+        ok("netstring_djb", "netstring", b"5:hello,0:,12:hello, world,", &[b"hello", b"", b"hello, world"]),
+        ok("netstring_comma_in_payload", "netstring", b"3:a,b,", &[b"a,b"]),
+        ok("syslog_octet_counting", "syslog", b"5 hello11 <34>1 x y z", &[b"hello", b"<34>1 x y z"]),
+        ok("declen_colon", "declen::", b"2:ab10:0123456789", &[b"ab", b"0123456789"]),
+        ok("memcached_set_and_value", "counted:crlf/set=5/VALUE=4", b"set k 0 0 5\r\nhello\r\nSTORED\r\nVALUE k 0 5\r\nhe\r\no\r\nEND\r\n", &[b"hello", b"STORED", b"he\r\no", b"END"]),
+        ok("beanstalkd_put_reserved", "counted:crlf/put=5/RESERVED=3", b"put 0 0 10 5\r\nhello\r\nRESERVED 7 0\r\n\r\n", &[b"hello", b""]),
+        ok("counted_line_lone_lf", "counted:line/set=2", b"set 3\nabc\nget\n", &[b"abc", b"get"]),
+        ok("counted_crlf_lone_lf_in_line", "counted:crlf/set=3", b"get a\nb\r\nset k 1\r\nz\r\n", &[b"get a\nb", b"z"]),
+        ok("postgres_startup_then_query", "u32be,offset=1,adjust=-4,first=(u32be,adjust=-4)", b"\x00\x00\x00\x08\x04\xd2\x16\x2fQ\x00\x00\x00\x06hi", &[b"\x04\xd2\x16\x2f", b"hi"]),
+        ok("first_netstring_then_lines", "line,first=(netstring)", b"3:a\nb,x\ny\n", &[b"a\nb", b"x", b"y"]),
     ];
+    let text = |offset: u64, rule: &'static str, problem: TextProblem| Error::LengthText {
+        offset,
+        rule,
+        problem,
+    };
+    let truncated = |offset: u64, held: usize, stage: Stage| Error::Truncated {
+        offset,
+        held,
+        stage,
+    };
+    v.extend([
+        err(
+            "digits_sign",
+            "digits:4",
+            b"0001x+123",
+            &[b"x"],
+            text(5, "digits", TextProblem::Sign(b'+')),
+        ),
+        err(
+            "digits_minus",
+            "digits:4",
+            b"-001",
+            &[],
+            text(0, "digits", TextProblem::Sign(b'-')),
+        ),
+        err(
+            "digits_space",
+            "digits:4",
+            b" 12",
+            &[],
+            text(0, "digits", TextProblem::Space),
+        ),
+        err(
+            "digits_not_a_digit",
+            "digits:4",
+            b"00a1",
+            &[],
+            text(0, "digits", TextProblem::NotADigit(b'a')),
+        ),
+        err(
+            "digits_over_max",
+            "digits:4,max=10",
+            b"0011",
+            &[],
+            Error::TooLarge {
+                offset: 0,
+                len: 11,
+                max: 10,
+            },
+        ),
+        err(
+            "digits_self_count_too_small",
+            "digits:4,adjust=-4",
+            b"0003",
+            &[],
+            Error::NegativeLength {
+                offset: 0,
+                declared: 3,
+                adjust: -4,
+            },
+        ),
+        err(
+            "digits_cut_in_digits",
+            "digits:5",
+            b"00005hello000",
+            &[b"hello"],
+            truncated(10, 3, Stage::Header),
+        ),
+        err(
+            "digits_cut_in_body",
+            "digits:5",
+            b"00005hel",
+            &[],
+            truncated(0, 8, Stage::Body),
+        ),
+        err(
+            "hex_bad",
+            "hex:4",
+            b"00g1",
+            &[],
+            text(0, "hex", TextProblem::NotADigit(b'g')),
+        ),
+        err(
+            "pktline_upper_hex",
+            "pktline",
+            b"000A",
+            &[],
+            text(0, "pkt-line", TextProblem::UpperHex(b'A')),
+        ),
+        err(
+            "pktline_0003",
+            "pktline",
+            b"00000003",
+            &[b""],
+            text(4, "pkt-line", TextProblem::Reserved(3)),
+        ),
+        err(
+            "pktline_too_long",
+            "pktline",
+            b"fff1",
+            &[],
+            Error::TooLarge {
+                offset: 0,
+                len: 0xfff1 - 4,
+                max: 65516,
+            },
+        ),
+        err(
+            "pktline_cut",
+            "pktline",
+            b"0006a",
+            &[],
+            truncated(0, 5, Stage::Body),
+        ),
+        err(
+            "netstring_leading_zero",
+            "netstring",
+            b"05:hello,",
+            &[],
+            text(0, "netstring", TextProblem::LeadingZero),
+        ),
+        err(
+            "netstring_too_many_digits",
+            "netstring",
+            b"1234567890:",
+            &[],
+            text(0, "netstring", TextProblem::TooManyDigits(9)),
+        ),
+        err(
+            "netstring_no_digits",
+            "netstring",
+            b"0:,:x,",
+            &[b""],
+            text(3, "netstring", TextProblem::NoDigits),
+        ),
+        err(
+            "netstring_sign",
+            "netstring",
+            b"+5:hello,",
+            &[],
+            text(0, "netstring", TextProblem::Sign(b'+')),
+        ),
+        err(
+            "netstring_space",
+            "netstring",
+            b"5 :hello,",
+            &[],
+            text(0, "netstring", TextProblem::Space),
+        ),
+        err(
+            "netstring_missing_comma",
+            "netstring",
+            b"5:hello;",
+            &[],
+            Error::Trailer {
+                offset: 0,
+                rule: "netstring",
+                expected: r#"",""#,
+            },
+        ),
+        err(
+            "netstring_over_max",
+            "netstring,max=4",
+            b"5:",
+            &[],
+            Error::TooLarge {
+                offset: 0,
+                len: 5,
+                max: 4,
+            },
+        ),
+        err(
+            "netstring_cut_before_comma",
+            "netstring",
+            b"5:hello",
+            &[],
+            truncated(0, 7, Stage::Body),
+        ),
+        err(
+            "netstring_cut_in_digits",
+            "netstring",
+            b"12",
+            &[],
+            truncated(0, 2, Stage::Header),
+        ),
+        err(
+            "syslog_leading_zero",
+            "syslog",
+            b"05 hello",
+            &[],
+            text(0, "declen", TextProblem::LeadingZero),
+        ),
+        err(
+            "syslog_zero",
+            "syslog",
+            b"0 ",
+            &[],
+            text(0, "declen", TextProblem::LeadingZero),
+        ),
+        err(
+            "syslog_too_many_digits",
+            "syslog",
+            b"12345678901 ",
+            &[],
+            text(0, "declen", TextProblem::TooManyDigits(10)),
+        ),
+        err(
+            "syslog_no_space",
+            "syslog",
+            b"5:hello",
+            &[],
+            text(0, "declen", TextProblem::NotADigit(b':')),
+        ),
+        err(
+            "counted_sign",
+            "counted:crlf/set=5",
+            b"set k 0 0 -1\r\n",
+            &[],
+            text(0, "counted", TextProblem::Sign(b'-')),
+        ),
+        err(
+            "counted_missing_count",
+            "counted:crlf/set=5",
+            b"STORED\r\nset k 0 0\r\n",
+            &[b"STORED"],
+            text(8, "counted", TextProblem::MissingCount(5)),
+        ),
+        err(
+            "counted_empty_count",
+            "counted:crlf/set=3",
+            b"set k \r\n",
+            &[],
+            text(0, "counted", TextProblem::NoDigits),
+        ),
+        err(
+            "counted_too_many_digits",
+            "counted:crlf/set=2",
+            b"set 12345678901\r\n",
+            &[],
+            text(0, "counted", TextProblem::TooManyDigits(10)),
+        ),
+        err(
+            "counted_forgotten_trailer",
+            "counted:crlf/set=2",
+            b"set 5\r\nhelloset 1\r\n",
+            &[],
+            Error::Trailer {
+                offset: 0,
+                rule: "counted",
+                expected: r#""\r\n""#,
+            },
+        ),
+        err(
+            "counted_over_max",
+            "counted:crlf/set=2,max=5",
+            b"set 6\r\n",
+            &[],
+            Error::TooLarge {
+                offset: 0,
+                len: 6,
+                max: 5,
+            },
+        ),
+        err(
+            "counted_line_too_long",
+            "counted:line/set=2,max=4",
+            b"abcd\nabcde",
+            &[b"abcd"],
+            Error::Unterminated { offset: 5, max: 4 },
+        ),
+        err(
+            "counted_cut_in_line",
+            "counted:crlf/set=2",
+            b"set 5\r",
+            &[],
+            truncated(0, 6, Stage::Header),
+        ),
+        err(
+            "counted_cut_in_block",
+            "counted:crlf/set=2",
+            b"set 5\r\nhello\r",
+            &[],
+            truncated(0, 13, Stage::Body),
+        ),
+        err(
+            "first_error_in_first",
+            "u8,first=(netstring)",
+            b"01:",
+            &[],
+            text(0, "netstring", TextProblem::LeadingZero),
+        ),
+        err(
+            "first_cut_in_first",
+            "u8,first=(digits:3)",
+            b"00",
+            &[],
+            truncated(0, 2, Stage::Header),
+        ),
+        err(
+            "first_error_after_first",
+            "netstring,first=(digits:1)",
+            b"1x01:",
+            &[b"x"],
+            text(2, "netstring", TextProblem::LeadingZero),
+        ),
+    ]);
     v.extend([
         err(
             "u32be_trusts_no_huge_length",
@@ -295,6 +620,40 @@ fn every_split_plan_gives_the_whole_delivery_transcript() {
 }
 
 #[test]
+fn scenarios_agree_with_the_model_under_the_fuzz_checks() {
+    for s in scenarios() {
+        let spec: Spec = s.spec.parse().unwrap();
+        for cuts in [&[][..], &[1; 15], &[2, 3, 1, 4], &[3; 15]] {
+            framecheck_framing::fuzzing::check_split(&spec, s.wire, cuts);
+        }
+    }
+}
+
+#[test]
+fn reserved_packets_are_frames_of_their_own_kind() {
+    let t = transcript(&"pktline".parse().unwrap(), [&b"0000000100020004"[..]]);
+    let specials: Vec<Option<Special>> = t.frames.iter().map(|f| f.special).collect();
+    assert_eq!(
+        specials,
+        [
+            Some(Special::Flush),
+            Some(Special::Delim),
+            Some(Special::ResponseEnd),
+            None
+        ]
+    );
+    let t = transcript(&"digits:4".parse().unwrap(), [&b"00000001x"[..]]);
+    let specials: Vec<Option<Special>> = t.frames.iter().map(|f| f.special).collect();
+    assert_eq!(specials, [Some(Special::KeepAlive), None]);
+    // With an adjust, zero is a length like any other.
+    let t = transcript(&"digits:4,adjust=+1".parse().unwrap(), [&b"0000x"[..]]);
+    assert_eq!(
+        (t.frames[0].special, t.frames[0].payload()),
+        (None, &b"x"[..])
+    );
+}
+
+#[test]
 fn every_prefix_of_a_valid_stream_is_need_more() {
     for s in scenarios()
         .iter()
@@ -348,6 +707,17 @@ fn held_bytes_never_exceed_max_plus_overhead() {
         ("u32be,max=8", b"\x7f\xff\xff\xffabcdefg"),
         ("varint,offset=1,max=8", b"\x30\x88\x80\x80\x80"),
         ("eof,max=8", b"0123456789abcdef"),
+        ("digits:4,max=8", b"0008abcdefg"),
+        ("netstring,max=8", b"8:abcdefgh"),
+        ("netstring,max=8", b"999999999"),
+        ("syslog,max=8", b"1234567890"),
+        ("pktline,max=8", b"000cabcdefgh"),
+        ("counted:crlf/set=2,max=8", b"set 8\r\nabcdefgh\r"),
+        ("counted:crlf/set=2,max=8", b"set 123456\r"),
+        (
+            "u8,max=8,first=(u32be,max=64)",
+            b"\x00\x00\x00\x40abcdefghijklmnopqrstuvwxyz",
+        ),
     ];
     for (text, wire) in hostile {
         let spec: Spec = text.parse().unwrap();

@@ -122,10 +122,19 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
             Mode::Pipelined => format!("{group}/{name}/pipelined"),
             Mode::Single => format!("{group}/{name}"),
         };
-        let skip = skip.or_else(|| {
-            (eof && mode == Mode::Pipelined)
-                .then(|| "eof framing carries one message per connection".to_owned())
-        });
+        let skip = skip
+            .or_else(|| {
+                (eof && mode == Mode::Pipelined)
+                    .then(|| "eof framing carries one message per connection".to_owned())
+            })
+            .or_else(|| {
+                // The cases' messages follow the main spec; a first frame of
+                // another framing is not made yet, so no verdict is given.
+                spec.first.is_some().then(|| {
+                    "a first=(SPEC) framing: the runner does not yet send its first frame"
+                        .to_owned()
+                })
+            });
         out.push(Case {
             id,
             group,

@@ -190,6 +190,30 @@ impl Maker {
                     _ => whole(1, 1),
                 }
             }
+            // Lengths written as text: where the reference decoder puts the
+            // parts (the maker's messages use the main spec, not `first=`).
+            Kind::Digits(_)
+            | Kind::Hex(_)
+            | Kind::PktLine
+            | Kind::Netstring
+            | Kind::DecLen(_)
+            | Kind::Counted(_) => {
+                let main = Spec {
+                    first: None,
+                    ..self.spec.clone()
+                };
+                let mut dec = framecheck_framing::Decoder::new(&main);
+                let mut input = msg;
+                match dec.decode(&mut input) {
+                    Ok(Some(f)) => Layout {
+                        prefix: f.head().len(),
+                        head: f.payload_range().start,
+                        body_end: f.payload_range().end,
+                        len,
+                    },
+                    _ => whole(0, 0),
+                }
+            }
         }
     }
 

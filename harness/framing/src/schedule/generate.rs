@@ -6,7 +6,9 @@
 //! small (seeded random splits beyond that), framing-aware cuts derived from
 //! a [`Spec`] (inside the length field at each offset, between header and
 //! payload, inside a multi-byte delimiter, right after a tag byte, one byte
-//! before the end of a frame), coalescing (several messages in one piece, a
+//! before the end of a frame; for lengths written as text, inside the digits
+//! or a counted line's count word and between them and their separator; at
+//! the boundary of a `first=` frame and the main framing), coalescing (several messages in one piece, a
 //! piece carrying the tail of one message and the head of the next), and
 //! seeded random schedules, uniform and heavy-tailed. [`Coverage`] says how
 //! many of the stream's boundary positions and pairs the cases cut at.
@@ -150,7 +152,29 @@ pub fn framing_cuts(spec: &Spec, stream: &[u8]) -> Vec<(String, usize)> {
     let tagged = matches!(spec.kind, Kind::Tagged(_));
     let mut out: Vec<(String, usize)> = Vec::new();
     let mut add = |label: &str, at: usize| out.push((label.to_owned(), at));
-    for f in layout(spec, stream) {
+    for (i, f) in layout(spec, stream).into_iter().enumerate() {
+        // A length written as text: inside its digits (or a counted line's
+        // count word), and between the digits and what follows them.
+        let framing = match &spec.first {
+            Some(first) if i == 0 => first,
+            _ => spec,
+        };
+        let wire = &stream[f.start..f.end];
+        if let Some(text) = framing.len_text(wire, f.field - f.start, f.payload - f.start) {
+            // `text` is a subslice of `wire`: where it starts.
+            let at = f.start + (text.as_ptr() as usize - wire.as_ptr() as usize);
+            let (inside, after) = if matches!(framing.kind, Kind::Counted(_)) {
+                ("in-count", "count|rest")
+            } else {
+                ("in-digits", "digits|sep")
+            };
+            for k in 1..text.len() {
+                add(&format!("{inside}+{k}"), at + k);
+            }
+            if at + text.len() < f.payload {
+                add(after, at + text.len());
+            }
+        }
         if tagged {
             add("after-tag", f.start + 1);
         } else if f.field > f.start {
@@ -168,7 +192,11 @@ pub fn framing_cuts(spec: &Spec, stream: &[u8]) -> Vec<(String, usize)> {
         if f.end > f.start + 1 {
             add("before-end", f.end - 1);
         }
-        add("frame-end", f.end);
+        if i == 0 && spec.first.is_some() {
+            add("first|main", f.end);
+        } else {
+            add("frame-end", f.end);
+        }
     }
     // One case per position: the first label given to it wins.
     let mut seen = BTreeSet::new();
@@ -338,6 +366,7 @@ mod tests {
     );
 
     #[test]
+    #[expect(clippy::too_many_lines, reason = "a flat table of scenarios")]
     fn framing_cuts_per_strategy() {
         let table: &[Row] = &[
             (
@@ -373,6 +402,54 @@ mod tests {
                     ("len-field+2@3", 3),
                     ("len-field+3@4", 4),
                     ("header|payload@5", 5),
+                ],
+            ),
+            (
+                "netstring_digits_separator_trailer",
+                "netstring",
+                b"12:abcdefghijkl,",
+                &[
+                    ("in-digits+1@1", 1),
+                    ("digits|sep@2", 2),
+                    ("header|payload@3", 3),
+                    ("before-end@15", 15),
+                ],
+            ),
+            (
+                "digits_inside_the_digits",
+                "digits:3",
+                b"002hi001x",
+                &[
+                    ("in-digits+1@1", 1),
+                    ("in-digits+2@2", 2),
+                    ("header|payload@3", 3),
+                    ("before-end@4", 4),
+                    ("frame-end@5", 5),
+                    ("in-digits+1@6", 6),
+                    ("in-digits+2@7", 7),
+                    ("header|payload@8", 8),
+                ],
+            ),
+            (
+                "counted_count_word_and_trailer",
+                "counted:crlf/set=2",
+                b"set 10\r\n0123456789\r\n",
+                &[
+                    ("in-count+1@5", 5),
+                    ("count|rest@6", 6),
+                    ("len-field+1@7", 7),
+                    ("header|payload@8", 8),
+                    ("in-delimiter+1@19", 19),
+                ],
+            ),
+            (
+                "first_main_boundary",
+                "line,first=(fixed:2)",
+                b"abc\n",
+                &[
+                    ("before-end@1", 1),
+                    ("first|main@2", 2),
+                    ("before-end@3", 3),
                 ],
             ),
             (
