@@ -48,7 +48,7 @@ pub const CHUNKINGS: [Chunking; 5] = [
 ];
 
 /// Every benchmarked strategy, in table order.
-pub const STRATEGIES: [Strategy; 10] = [
+pub const STRATEGIES: [Strategy; 11] = [
     Strategy::Fixed,
     Strategy::Line,
     Strategy::Crlf,
@@ -59,6 +59,7 @@ pub const STRATEGIES: [Strategy; 10] = [
     Strategy::VarintOffset1,
     Strategy::Tagged,
     Strategy::Eof,
+    Strategy::Digits5,
 ];
 
 /// How a stream is delivered: in one piece or in pieces of one size (the
@@ -118,6 +119,11 @@ pub enum Strategy {
     Tagged,
     /// `eof`: the whole stream is one message.
     Eof,
+    /// `digits:5`: five ASCII digits give the payload length (the Python
+    /// socket HOWTO's framing); tokio-util has no codec for it, so it is
+    /// compared with `LengthDelimitedCodec` on frames of the same size with
+    /// a binary (`u32be`) length: see [`Strategy::peer`].
+    Digits5,
 }
 
 impl Strategy {
@@ -134,6 +140,18 @@ impl Strategy {
             Strategy::VarintOffset1 => "varint,offset=1",
             Strategy::Tagged => "tagged",
             Strategy::Eof => "eof",
+            Strategy::Digits5 => "digits:5",
+        }
+    }
+
+    /// The strategy whose stream the tokio-util codecs read: the same, or,
+    /// for a framing they have no codec for, the nearest one they have
+    /// (`digits:5` → `u32be`, frames of the same wire size).
+    #[must_use]
+    pub fn peer(self) -> Strategy {
+        match self {
+            Strategy::Digits5 => Strategy::U32Be,
+            other => other,
         }
     }
 
@@ -176,7 +194,7 @@ impl Strategy {
     /// The tokio-util codecs that decode this strategy's streams.
     pub fn codecs(self) -> &'static [Codec] {
         match self {
-            Strategy::U16Be | Strategy::U32Be => &[Codec::LengthDelimited],
+            Strategy::U16Be | Strategy::U32Be | Strategy::Digits5 => &[Codec::LengthDelimited],
             // LinesCodec strips a trailing `\r`, so it reads `crlf` too.
             Strategy::Line | Strategy::Crlf => &[Codec::Lines, Codec::AnyDelimiter],
             _ => &[],
@@ -410,14 +428,20 @@ mod tests {
                         want,
                         "{label} framecheck"
                     );
+                    let peer = build(strategy.peer(), frame, len);
                     for &codec in strategy.codecs() {
-                        let mut want = want;
+                        let mut want = Tally {
+                            frames: peer.frames,
+                            payload: peer.payload,
+                        };
                         if (strategy, codec) == (Strategy::Crlf, Codec::AnyDelimiter) {
                             // It keeps the `\r` of each `\r\n`.
                             want.payload += s.frames;
                         }
-                        let got = tokio(codec, &s.spec, &s.bytes, chunking);
+                        let got = tokio(codec, &peer.spec, &peer.bytes, chunking);
                         assert_eq!(got, want, "{label} {}", codec.label());
+                        // The same frames, one length written another way.
+                        assert_eq!(peer.frames, s.frames, "{label} {}", codec.label());
                     }
                 }
                 if let Some(delim) = strategy.delimiter() {

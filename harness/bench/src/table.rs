@@ -141,8 +141,19 @@ impl Results {
             (Chunking::Size(64 * 1024), 5.0),
             (Chunking::Size(7), 2.0),
         ];
-        for (strategy, codec) in pairs {
-            for (c, goal) in goals {
+        // digits:5 against the same frames with a binary length (issue 11).
+        let text_goals = [(
+            Strategy::Digits5,
+            Codec::LengthDelimited,
+            Chunking::Whole,
+            3.0,
+        )];
+        let all = pairs
+            .iter()
+            .flat_map(|&(st, co)| goals.iter().map(move |&(c, g)| (st, co, c, g)))
+            .chain(text_goals);
+        for (strategy, codec, c, goal) in all {
+            {
                 let ours = self.speed(strategy, 64, FRAMECHECK, c);
                 let theirs = self.speed(strategy, 64, codec.label(), c);
                 let ratio = self.ratio(strategy, 64, codec.label(), c);
@@ -153,9 +164,14 @@ impl Results {
                     ),
                     _ => ("not measured".to_owned(), "—"),
                 };
+                let peer = if strategy.peer() == strategy {
+                    String::new()
+                } else {
+                    format!(" (on `{}` frames)", strategy.peer().label())
+                };
                 let _ = writeln!(
                     out,
-                    "| `{}` 64 B, {} chunks: ≥ {goal}x {} | {measured} | {verdict} |",
+                    "| `{}` 64 B, {} chunks: ≥ {goal}x {}{peer} | {measured} | {verdict} |",
                     strategy.label(),
                     c.label(),
                     codec.label()

@@ -313,9 +313,13 @@ impl Decoder {
                     return self.outcome(step);
                 }
                 Rule::Text(rule) => {
-                    if let Ok(Some(h)) = rule.parse(chunk, self.start, 0) {
+                    let head = rule
+                        .fast(chunk)
+                        .or_else(|| rule.parse(chunk, self.start, 0).ok().flatten());
+                    if let Some(h) = head {
+                        let trailer = rule.trailer();
                         if chunk.len() >= h.total
-                            && chunk[h.payload_end..h.total] == *rule.trailer()
+                            && (trailer.is_empty() || chunk[h.payload_end..h.total] == *trailer)
                         {
                             let (wire, rest) = chunk.split_at(h.total);
                             *input = rest;
@@ -325,6 +329,19 @@ impl Decoder {
                                 h.head,
                                 h.body_start..h.payload_end,
                             )));
+                        }
+                        if trailer.is_empty() && h.total > h.body_start {
+                            // The header is whole and checked, the body cut,
+                            // nothing follows it: a headed frame's body.
+                            self.begin_body(
+                                Head {
+                                    prefix: h.head,
+                                    body_start: h.body_start,
+                                    total: h.total,
+                                },
+                                input,
+                            );
+                            return Ok(None);
                         }
                     }
                     // Cut, or bad: the general path decides.
@@ -497,6 +514,15 @@ impl Decoder {
         held.push(&chunk[..take]);
         *input = &chunk[take..];
         if held.buf.len() < h.total {
+            if rule.trailer().is_empty() {
+                // Nothing follows the payload: the rest is a headed frame's
+                // body, which the fast path of `decode` takes.
+                *phase = Phase::Body(Head {
+                    prefix: h.head,
+                    body_start: h.body_start,
+                    total: h.total,
+                });
+            }
             return Step::More;
         }
         if held.buf[h.payload_end..h.total] != *rule.trailer() {

@@ -255,6 +255,46 @@ impl TextRule {
         }
     }
 
+    /// The decoder's fast path: the layout of a valid `digits:N` header
+    /// whole at the front of `chunk` that is not a keep-alive. `None` for
+    /// anything else (a cut or bad header, a keep-alive, another rule),
+    /// which [`parse`](TextRule::parse) then decides. Small enough to
+    /// inline, and its answer fits in registers.
+    #[inline]
+    pub(crate) fn fast(&self, chunk: &[u8]) -> Option<TextHead> {
+        let TextRule::Digits {
+            offset: prefix,
+            width,
+            hex: false,
+            adjust,
+            max,
+        } = *self
+        else {
+            return None;
+        };
+        let body_start = prefix + width;
+        let mut value: u64 = 0;
+        for &b in chunk.get(prefix..body_start)? {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            // At most 18 digits: no overflow.
+            value = value * 10 + u64::from(d);
+        }
+        if value == 0 && adjust == 0 {
+            return None;
+        }
+        let len = i64::try_from(value).ok()?.checked_add(adjust)?;
+        let payload = usize::try_from(len).ok().filter(|&n| n <= max)?;
+        Some(TextHead {
+            head: prefix,
+            body_start,
+            payload_end: body_start + payload,
+            total: body_start + payload,
+        })
+    }
+
     /// A decimal length ended by `sep`, at most `limit` digits, no leading
     /// zero (`nonzero`: not even a lone `0`), then the payload and
     /// `trailer` bytes.
