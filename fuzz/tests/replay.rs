@@ -21,35 +21,41 @@ fn files(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-#[test]
-fn every_differential_input_replays_clean() {
+/// Replay `corpus/<target>/*` and `corpus/regressions/<target>/*` through
+/// `body`: the count replayed, and one line per input that panics.
+fn replay(target: &str, body: fn(&[u8])) -> (usize, Vec<String>) {
     let root = corpus_root();
     let mut ran = 0;
     let mut failures = Vec::new();
-    for dir in [
-        root.join("differential"),
-        root.join("regressions/differential"),
-    ] {
+    for dir in [root.join(target), root.join("regressions").join(target)] {
         for path in files(&dir) {
             let data = fs::read(&path).expect("readable corpus file");
             ran += 1;
-            if let Err(panic) =
-                catch_unwind(AssertUnwindSafe(|| framecheck_fuzz::differential(&data)))
-            {
+            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| body(&data))) {
                 let msg = panic
                     .downcast_ref::<String>()
                     .map(String::as_str)
                     .or_else(|| panic.downcast_ref::<&str>().copied())
                     .unwrap_or("(non-text panic)");
                 failures.push(format!(
-                    "{}: {msg}\n  reproduce: cd fuzz && cargo +nightly fuzz run differential {}",
+                    "{}: {msg}\n  reproduce: cd fuzz && cargo +nightly fuzz run {target} {}",
                     path.display(),
                     path.display()
                 ));
             }
         }
     }
-    assert!(ran > 0, "no differential corpus under {}", root.display());
+    (ran, failures)
+}
+
+#[test]
+fn every_differential_input_replays_clean() {
+    let (ran, failures) = replay("differential", framecheck_fuzz::differential);
+    assert!(
+        ran > 0,
+        "no differential corpus under {}",
+        corpus_root().display()
+    );
     assert!(
         failures.is_empty(),
         "{} inputs fail:\n{}",
@@ -76,28 +82,10 @@ fn every_seed_is_committed() {
 
 #[test]
 fn every_resp_differential_input_replays_clean() {
+    let (ran, failures) = replay("differential_resp", |data| {
+        framecheck_fuzz::resp::differential_resp(data);
+    });
     let root = corpus_root();
-    let mut ran = 0;
-    let mut failures = Vec::new();
-    for dir in [
-        root.join("differential_resp"),
-        root.join("regressions/differential_resp"),
-    ] {
-        for path in files(&dir) {
-            let data = fs::read(&path).expect("readable corpus file");
-            ran += 1;
-            if let Err(panic) = catch_unwind(AssertUnwindSafe(|| {
-                framecheck_fuzz::resp::differential_resp(&data)
-            })) {
-                let msg = panic
-                    .downcast_ref::<String>()
-                    .map(String::as_str)
-                    .or_else(|| panic.downcast_ref::<&str>().copied())
-                    .unwrap_or("(non-text panic)");
-                failures.push(format!("{}: {msg}", path.display()));
-            }
-        }
-    }
     assert!(
         ran > 0,
         "no RESP differential corpus under {}",
