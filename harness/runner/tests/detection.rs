@@ -167,6 +167,30 @@ fn correct_reference_server_passes_on_every_strategy() {
     assert!(bad.is_empty(), "{bad:#?}");
 }
 
+/// The framings that write their lengths as text (issue 11).
+const TEXT_SPECS: [&str; 6] = [
+    "digits:5",
+    "hex:4,offset=1",
+    "pktline",
+    "netstring,max=1MiB",
+    "syslog,max=1MiB",
+    "counted:crlf/set=5/VALUE=4",
+];
+
+#[test]
+fn correct_reference_server_passes_on_every_text_length() {
+    let bad: Vec<String> = per_spec(&TEXT_SPECS, |text| {
+        let spec: Spec = text.parse().expect("spec");
+        verdicts(&spec, None, &Options::default())
+            .into_iter()
+            .filter(|(_, v, _)| !matches!(v, Verdict::Pass | Verdict::Skip))
+            .map(|r| format!("{text}: {r:?}"))
+            .collect::<Vec<_>>()
+    })
+    .concat();
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
 /// Each bug against each case it targets, one run per case: every one must
 /// fail (not "one of them").
 #[test]
