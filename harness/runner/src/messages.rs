@@ -296,6 +296,10 @@ impl Maker {
             _ => Some(5),
         };
         match &self.spec.kind {
+            // Lengths written as text: a length of two characters or more.
+            Kind::Digits(n) | Kind::Hex(n) if *n >= 2 => Some(self.message(0, 5)),
+            Kind::PktLine => Some(self.message(0, 5)),
+            Kind::Netstring | Kind::DecLen(_) if self.spec.max() >= 12 => Some(self.message(0, 12)),
             Kind::Len(f) => {
                 let want = fits(*f)?;
                 let m = self.message(0, want);
