@@ -280,8 +280,9 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
     add("eof", "after-messages", Mode::Single, Action::EofAfterMessages,
         "after complete messages and the client's EOF, the server sends its EOF promptly and nothing more, and clearly before a client that sent the same and stays silent is closed".into(),
         not(!eof, "covered by half-close/eof-message for eof framing"));
-    let header_cut =
-        matches!(spec.kind, Kind::Len(_) | Kind::Tagged(_)) && (has_len_field || spec.offset > 0);
+    let header_cut = (matches!(spec.kind, Kind::Len(_) | Kind::Tagged(_))
+        && (has_len_field || spec.offset > 0))
+        || spec.is_text();
     add(
         "eof",
         "mid-header",
