@@ -130,8 +130,9 @@ enum Rule {
     Eof {
         max: usize,
     },
-    /// Lengths written as text.
-    Text(TextRule),
+    /// Lengths written as text (boxed: the other rules' layout, and so
+    /// their fast paths, stay as they were).
+    Text(Box<TextRule>),
     /// `first=`: the first frame's own decoder, then the main rule.
     First(Box<First>),
 }
@@ -211,7 +212,7 @@ impl Decoder {
             | Kind::Netstring
             | Kind::DecLen(_)
             | Kind::Counted(_) => match TextRule::new(spec) {
-                Some(rule) => Rule::Text(rule),
+                Some(rule) => Rule::Text(Box::new(rule)),
                 None => unreachable!("every text kind has a text rule"),
             },
         };

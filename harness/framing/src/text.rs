@@ -175,15 +175,25 @@ impl TextRule {
                 let digits = bytes.get(prefix..).unwrap_or(&[]);
                 let digits = &digits[..digits.len().min(width)];
                 let mut value: u64 = 0;
-                for &b in digits {
-                    let d = match b {
-                        b'0'..=b'9' => b - b'0',
-                        b'a'..=b'f' if hex => b - b'a' + 10,
-                        b'A'..=b'F' if hex => b - b'A' + 10,
-                        _ => return Err(self.bad_digit(offset, b)),
-                    };
-                    // At most 18 decimal or 15 hex digits: no overflow.
-                    value = value * if hex { 16 } else { 10 } + u64::from(d);
+                // At most 18 decimal or 15 hex digits: no overflow.
+                if hex {
+                    for &b in digits {
+                        let d = match b {
+                            b'0'..=b'9' => b - b'0',
+                            b'a'..=b'f' => b - b'a' + 10,
+                            b'A'..=b'F' => b - b'A' + 10,
+                            _ => return Err(self.bad_digit(offset, b)),
+                        };
+                        value = value * 16 + u64::from(d);
+                    }
+                } else {
+                    for &b in digits {
+                        let d = b.wrapping_sub(b'0');
+                        if d > 9 {
+                            return Err(self.bad_digit(offset, b));
+                        }
+                        value = value * 10 + u64::from(d);
+                    }
                 }
                 if digits.len() < width {
                     return Ok(None);

@@ -74,6 +74,7 @@ pub(crate) enum Action {
     ResetMidMessage,
     ResetWhileWriting,
     LengthOverMax,
+    SignedLength,
     OverLongFrame,
     UnknownTag,
     IdleTimeout,
@@ -279,8 +280,9 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
     add("eof", "after-messages", Mode::Single, Action::EofAfterMessages,
         "after complete messages and the client's EOF, the server sends its EOF promptly and nothing more, and clearly before a client that sent the same and stays silent is closed".into(),
         not(!eof, "covered by half-close/eof-message for eof framing"));
-    let header_cut =
-        matches!(spec.kind, Kind::Len(_) | Kind::Tagged(_)) && (has_len_field || spec.offset > 0);
+    let header_cut = (matches!(spec.kind, Kind::Len(_) | Kind::Tagged(_))
+        && (has_len_field || spec.offset > 0))
+        || spec.is_text();
     add(
         "eof",
         "mid-header",
@@ -345,6 +347,15 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
             spec.max()
         ),
         over_max_header(spec).err(),
+    );
+    add(
+        "limits",
+        "signed-length",
+        Mode::Single,
+        Action::SignedLength,
+        "a length written as text with a sign (+5) makes the server close at once, not read it as 5"
+            .into(),
+        signed_length_message(spec).err(),
     );
     add(
         "limits",
@@ -447,6 +458,9 @@ pub(crate) fn header_cut_point(spec: &Spec) -> Option<(Vec<u8>, usize)> {
 /// The header of a frame declaring one byte more than the maximum, or why
 /// none can be written.
 pub(crate) fn over_max_header(spec: &Spec) -> Result<Vec<u8>, String> {
+    if spec.is_text() {
+        return over_max_text_header(spec);
+    }
     let (prefix, field) = match &spec.kind {
         Kind::Len(f) => (vec![b'Q'; spec.offset], *f),
         Kind::Tagged(e) => {
@@ -469,6 +483,96 @@ pub(crate) fn over_max_header(spec: &Spec) -> Result<Vec<u8>, String> {
     }
     let mut out = prefix;
     out.extend_from_slice(&encode_len(field, declared));
+    Ok(out)
+}
+
+/// A text header declaring one byte more than the maximum.
+fn over_max_text_header(spec: &Spec) -> Result<Vec<u8>, String> {
+    const CANNOT: &str = "the length text cannot declare more than the maximum";
+    let over = spec.max() + 1;
+    let mut out = vec![b'Q'; spec.offset];
+    match &spec.kind {
+        Kind::Digits(n) | Kind::Hex(n) => {
+            let declared = i128::try_from(over).unwrap_or(i128::MAX) - i128::from(spec.adjust);
+            let hex = matches!(spec.kind, Kind::Hex(_));
+            let text = if hex {
+                format!("{declared:x}")
+            } else {
+                format!("{declared}")
+            };
+            if declared < 0 || text.len() > *n {
+                return Err(CANNOT.to_owned());
+            }
+            out.extend(std::iter::repeat_n(b'0', n - text.len()));
+            out.extend_from_slice(text.as_bytes());
+        }
+        Kind::PktLine => {
+            let text = format!("{:04x}", over + 4);
+            if text.len() > 4 {
+                return Err(CANNOT.to_owned());
+            }
+            out.extend_from_slice(text.as_bytes());
+        }
+        Kind::Netstring | Kind::DecLen(_) => {
+            let text = over.to_string();
+            if text.len() > 9 {
+                return Err(CANNOT.to_owned());
+            }
+            out.extend_from_slice(text.as_bytes());
+            out.push(if let Kind::DecLen(sep) = spec.kind {
+                sep
+            } else {
+                b':'
+            });
+        }
+        Kind::Counted(c) => {
+            let e = &c.entries[0];
+            out.extend_from_slice(&e.word);
+            for _ in 2..e.pos {
+                out.extend_from_slice(b" x");
+            }
+            out.extend_from_slice(format!(" {over}").as_bytes());
+            out.extend_from_slice(c.delimiter());
+        }
+        _ => return Err("no length field".to_owned()),
+    }
+    Ok(out)
+}
+
+/// A message whose length text starts with `+` (`+0005hello`, `+5:hello,`,
+/// `set x x x +5` and its block), or why the framing has none.
+pub(crate) fn signed_length_message(spec: &Spec) -> Result<Vec<u8>, String> {
+    let mut out = vec![b'Q'; spec.offset];
+    match &spec.kind {
+        Kind::Digits(n) | Kind::Hex(n) if *n >= 2 && spec.adjust == 0 && spec.max() >= 1 => {
+            out.push(b'+');
+            out.extend(std::iter::repeat_n(b'0', n - 2));
+            out.extend_from_slice(b"1x");
+        }
+        Kind::PktLine => out.extend_from_slice(b"+005x"),
+        Kind::Netstring => out.extend_from_slice(b"+1:x,"),
+        Kind::DecLen(sep) => {
+            out.extend_from_slice(b"+1");
+            out.push(*sep);
+            out.push(b'x');
+        }
+        Kind::Counted(c) => {
+            let e = &c.entries[0];
+            out.extend_from_slice(&e.word);
+            for _ in 2..e.pos {
+                out.extend_from_slice(b" x");
+            }
+            out.extend_from_slice(b" +1");
+            out.extend_from_slice(c.delimiter());
+            out.push(b'x');
+            out.extend_from_slice(c.delimiter());
+        }
+        _ => {
+            return Err(
+                "no length written as text (of two digits or more, without adjust=)".to_owned(),
+            );
+        }
+    }
     Ok(out)
 }
 

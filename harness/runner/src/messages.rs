@@ -96,6 +96,17 @@ impl Maker {
         match &self.spec.kind {
             Kind::Fixed(n) => *n,
             Kind::Len(f) => max.min(field_max(*f)),
+            // What N digits can say, adjusted.
+            Kind::Digits(n) | Kind::Hex(n) => {
+                let radix: i128 = if matches!(self.spec.kind, Kind::Hex(_)) {
+                    16
+                } else {
+                    10
+                };
+                let most = (0..*n).fold(1i128, |acc, _| acc.saturating_mul(radix)) - 1
+                    + i128::from(self.spec.adjust);
+                max.min(usize::try_from(most.max(0)).unwrap_or(usize::MAX))
+            }
             Kind::Tagged(entries) => entries
                 .iter()
                 .map(|e| match e.rule {
@@ -121,7 +132,9 @@ impl Maker {
         }
         let (head, plen) = match &self.spec.kind {
             Kind::Fixed(n) => (Vec::new(), *n),
-            Kind::Len(_) => (vec![b'Q'; self.spec.offset], len.min(self.max_payload())),
+            Kind::Len(_) | Kind::Digits(_) | Kind::Hex(_) => {
+                (vec![b'Q'; self.spec.offset], len.min(self.max_payload()))
+            }
             Kind::Tagged(_) => {
                 let entries = self.entries();
                 let (tag, rule) = entries[tag.unwrap_or(i) % entries.len()];
@@ -135,6 +148,18 @@ impl Maker {
                 };
                 (vec![tag], n)
             }
+            // A counted block: a listed command's line carrying the count
+            // (cycling through the commands), so any payload fits.
+            Kind::Counted(c) => {
+                let plen = len.min(self.spec.max());
+                let e = &c.entries[tag.unwrap_or(i) % c.entries.len()];
+                let mut line = e.word.clone();
+                for _ in 2..e.pos {
+                    line.extend_from_slice(b" x");
+                }
+                line.extend_from_slice(format!(" {plen}").as_bytes());
+                (line, plen)
+            }
             _ => (Vec::new(), len.min(self.spec.max())),
         };
         let payload: Vec<u8> = (0..plen)
@@ -143,8 +168,10 @@ impl Maker {
         let mut out = Vec::with_capacity(plen + self.spec.overhead());
         match self.enc.encode(&head, &payload, &mut out) {
             Ok(()) => out,
-            // Only a negative `adjust` can refuse a short payload: pad it.
-            Err(_) => self.message_with(i, len.max(1) * 2, tag),
+            // Only a negative `adjust` (or a `declen:` zero) can refuse a
+            // short payload: pad it.
+            Err(_) if len < self.spec.max() => self.message_with(i, len.max(1) * 2, tag),
+            Err(e) => unreachable!("{}: no message of {len} bytes: {e}", self.spec),
         }
     }
 
@@ -269,6 +296,10 @@ impl Maker {
             _ => Some(5),
         };
         match &self.spec.kind {
+            // Lengths written as text: a length of two characters or more.
+            Kind::Digits(n) | Kind::Hex(n) if *n >= 2 => Some(self.message(0, 5)),
+            Kind::PktLine => Some(self.message(0, 5)),
+            Kind::Netstring | Kind::DecLen(_) if self.spec.max() >= 12 => Some(self.message(0, 12)),
             Kind::Len(f) => {
                 let want = fits(*f)?;
                 let m = self.message(0, want);
@@ -322,6 +353,14 @@ mod tests {
             "varint",
             "tagged:A=4/B=0/V=u16be",
             "eof",
+            "digits:5",
+            "digits:4,adjust=-4",
+            "hex:4,offset=1",
+            "pktline",
+            "netstring",
+            "syslog",
+            "counted:crlf/set=5/VALUE=4",
+            "counted:line/put=5",
         ] {
             let spec: Spec = text.parse().expect("spec");
             let maker = Maker::new(&spec);

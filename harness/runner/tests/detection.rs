@@ -102,6 +102,16 @@ fn targets(bug: Bug) -> &'static [&'static str] {
             "half-close/mid-message",
             "half-close/eof-message",
         ],
+        // Lengths written as text (TEXT_SPECS): a cut inside the digits; a
+        // sign; a netstring's ',' left behind (the probe before the suite
+        // already fails: its echo lacks the ',').
+        Bug::ParsesPartialDigits => &[
+            "boundary/split-length-field/lockstep",
+            "boundary/split-length-field/pipelined",
+            "boundary/byte-at-a-time/lockstep",
+        ],
+        Bug::TrustsSignedLength => &["limits/signed-length"],
+        Bug::ForgetsTrailer => &["boundary/whole/lockstep", "boundary/coalesced"],
     }
 }
 
@@ -165,6 +175,75 @@ fn correct_reference_server_passes_on_every_strategy() {
     })
     .concat();
     assert!(bad.is_empty(), "{bad:#?}");
+}
+
+/// The framings that write their lengths as text (issue 11).
+const TEXT_SPECS: [&str; 6] = [
+    "digits:5",
+    "hex:4,offset=1",
+    "pktline",
+    "netstring,max=1MiB",
+    "syslog,max=1MiB",
+    "counted:crlf/set=5/VALUE=4",
+];
+
+#[test]
+fn correct_reference_server_passes_on_every_text_length() {
+    let bad: Vec<String> = per_spec(&TEXT_SPECS, |text| {
+        let spec: Spec = text.parse().expect("spec");
+        verdicts(&spec, None, &Options::default())
+            .into_iter()
+            .filter(|(_, v, _)| !matches!(v, Verdict::Pass | Verdict::Skip))
+            .map(|r| format!("{text}: {r:?}"))
+            .collect::<Vec<_>>()
+    })
+    .concat();
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+/// The bugs only lengths written as text have (and `ignores-eof`), against
+/// each case they target, on every text framing they apply to.
+#[test]
+fn each_text_bug_fails_every_case_it_targets() {
+    let missed: Vec<String> = per_spec(&TEXT_SPECS, |text| {
+        let spec: Spec = text.parse().expect("spec");
+        let mut missed = Vec::new();
+        for bug in [
+            Bug::ParsesPartialDigits,
+            Bug::TrustsSignedLength,
+            Bug::ForgetsTrailer,
+            // And one generic bug, through the EOF cases that now cut
+            // inside the digits.
+            Bug::IgnoresEof,
+        ] {
+            if !bug.applies_to(&spec) {
+                continue;
+            }
+            for case in targets(bug) {
+                let options = Options {
+                    cases: vec![(*case).to_owned()],
+                    ..Options::default()
+                };
+                for attempt in 1..=3 {
+                    let results = verdicts(&spec, Some(bug), &options);
+                    let unexercised = results.iter().any(|(_, v, _)| *v == Verdict::NotExercised);
+                    match misses(bug, &results) {
+                        Some(m) if !m.is_empty() && unexercised && attempt < 3 => {}
+                        Some(m) => {
+                            missed.extend(m.into_iter().map(|m| format!("{bug} on {text}: {m}")));
+                            break;
+                        }
+                        // Not applicable here (an `eof` case on a framing
+                        // without a delimiter).
+                        None => break,
+                    }
+                }
+            }
+        }
+        missed
+    })
+    .concat();
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
 }
 
 /// Each bug against each case it targets, one run per case: every one must

@@ -78,11 +78,21 @@ pub enum Bug {
     /// the frame is complete: a client that stops in the middle of a frame
     /// stalls every other client.
     LocksMidFrame,
+    /// Lengths written as text: when a read ends inside the digits, takes
+    /// the digits that have arrived as the whole length (zero-padded to the
+    /// width, or as if the separator followed).
+    ParsesPartialDigits,
+    /// Lengths written as text: reads a leading `+` as part of the number
+    /// (as `Integer.parseInt` and `u64::from_str` do), so `+0005` is 5.
+    TrustsSignedLength,
+    /// Netstrings: reads `LEN:payload` and leaves the trailing `,` to start
+    /// the next frame.
+    ForgetsTrailer,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 19] = [
+    pub const ALL: [Bug; 22] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -102,6 +112,9 @@ impl Bug {
         Bug::ClosesMidFrame,
         Bug::SmallWorkerPool,
         Bug::LocksMidFrame,
+        Bug::ParsesPartialDigits,
+        Bug::TrustsSignedLength,
+        Bug::ForgetsTrailer,
     ];
 
     /// The stable kebab-case name.
@@ -126,6 +139,9 @@ impl Bug {
             Bug::ClosesMidFrame => "closes-mid-frame",
             Bug::SmallWorkerPool => "small-worker-pool",
             Bug::LocksMidFrame => "locks-mid-frame",
+            Bug::ParsesPartialDigits => "parses-partial-digits",
+            Bug::TrustsSignedLength => "trusts-signed-length",
+            Bug::ForgetsTrailer => "forgets-trailer",
         }
     }
 
@@ -178,6 +194,15 @@ impl Bug {
             }
             Bug::LocksMidFrame => {
                 "holds a server-wide lock from a frame's first byte to its last: a client stalled mid-frame stalls all"
+            }
+            Bug::ParsesPartialDigits => {
+                "a length written as text cut by a read: takes the digits that have arrived as the whole length"
+            }
+            Bug::TrustsSignedLength => {
+                "a length written as text may start with '+' (like Integer.parseInt): +0005 is read as 5"
+            }
+            Bug::ForgetsTrailer => {
+                "netstrings: reads LEN:payload and leaves the ',' to start the next frame"
             }
         }
     }
@@ -240,6 +265,21 @@ impl Bug {
             Bug::ClosesMidFrame | Bug::LocksMidFrame if spec.kind == Kind::Eof => {
                 Some("an eof message is only whole at the peer's EOF, so every read ends inside it")
             }
+            Bug::ParsesPartialDigits => match spec.kind {
+                _ if spec.offset > 0 => Some("it needs the length text at the frame's start (no offset=)"),
+                Kind::Digits(n) | Kind::Hex(n) if n < 2 => {
+                    Some("one digit cannot be cut across reads")
+                }
+                Kind::Digits(_) | Kind::Hex(_) | Kind::PktLine | Kind::Netstring | Kind::DecLen(_) => None,
+                _ => Some("it needs a length written as text (digits:N, hex:N, pktline, netstring, declen:)"),
+            },
+            Bug::TrustsSignedLength => match spec.kind {
+                _ if spec.offset > 0 => Some("it needs the length text at the frame's start (no offset=)"),
+                Kind::Digits(_) | Kind::Hex(_) | Kind::PktLine | Kind::Netstring | Kind::DecLen(_) => None,
+                _ => Some("it needs a length written as text (digits:N, hex:N, pktline, netstring, declen:)"),
+            },
+            Bug::ForgetsTrailer => (spec.kind != Kind::Netstring)
+                .then_some("it needs a framing with a trailer after the payload (netstring)"),
             Bug::RecvIsMessage
             | Bug::ClosesMidFrame
             | Bug::SmallWorkerPool

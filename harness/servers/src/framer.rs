@@ -19,6 +19,8 @@ pub(crate) enum Framer {
     },
     /// `delim-in-one-read`.
     DelimInOneRead(DelimInOneRead),
+    /// `parses-partial-digits`, `trusts-signed-length`.
+    Rewriting(Rewriting),
 }
 
 impl Framer {
@@ -44,6 +46,20 @@ impl Framer {
                 unlimited.max = Some(BUG_BUFFER_CAP.max(spec.max()));
                 Framer::Reference(Decoder::new(&unlimited))
             }
+            Some(bug @ (Bug::ParsesPartialDigits | Bug::TrustsSignedLength)) => {
+                Framer::Rewriting(Rewriting {
+                    spec: spec.clone(),
+                    decoder: Decoder::new(spec),
+                    bug,
+                    pending: Vec::new(),
+                    pos: 0,
+                })
+            }
+            // A netstring read as `LEN:payload`: the `,` starts the next frame.
+            Some(Bug::ForgetsTrailer) => Framer::Reference(Decoder::new(&Spec {
+                max: spec.max,
+                ..Spec::new(Kind::DecLen(b':'))
+            })),
             _ => Framer::Reference(Decoder::new(spec)),
         }
     }
@@ -77,6 +93,7 @@ impl Framer {
                 Ok(decoder.decode(&mut chunk)?.map(|f| f.wire()))
             }
             Framer::DelimInOneRead(cutter) => cutter.next(input),
+            Framer::Rewriting(r) => r.next(input),
         }
     }
 
@@ -88,6 +105,7 @@ impl Framer {
             // Partial frames were dropped read by read; nothing is held.
             Framer::RecvIsMessage { .. } => Ok(None),
             Framer::DelimInOneRead(cutter) => cutter.finish(),
+            Framer::Rewriting(r) => Ok(r.decoder.finish()?.map(|f| f.wire())),
         }
     }
 
@@ -97,6 +115,7 @@ impl Framer {
             Framer::Reference(decoder) => decoder.held() > 0,
             Framer::RecvIsMessage { .. } => false,
             Framer::DelimInOneRead(cutter) => !cutter.held.is_empty(),
+            Framer::Rewriting(r) => r.decoder.held() > 0,
         }
     }
 
@@ -254,5 +273,92 @@ mod tests {
         );
         assert_eq!(buggy.next(&mut &long[..]).expect("no limit"), None);
         assert!(buggy.partial());
+    }
+}
+
+/// `parses-partial-digits` and `trusts-signed-length`: the reference decoder
+/// fed a copy of each read whose length text, at every frame start, is
+/// rewritten the way the buggy parser reads it.
+#[derive(Debug)]
+pub(crate) struct Rewriting {
+    spec: Spec,
+    decoder: Decoder,
+    bug: Bug,
+    /// The current read (rewritten), and how much of it the decoder took.
+    pending: Vec<u8>,
+    pos: usize,
+}
+
+impl Rewriting {
+    fn next<'s>(&'s mut self, input: &mut &[u8]) -> Result<Option<&'s [u8]>, Error> {
+        if self.pos >= self.pending.len() {
+            if input.is_empty() {
+                return Ok(None);
+            }
+            self.pending.clear();
+            self.pending.extend_from_slice(input);
+            self.pos = 0;
+            *input = &[];
+        }
+        if self.decoder.held() == 0 {
+            self.rewrite();
+        }
+        let Rewriting {
+            decoder,
+            pending,
+            pos,
+            ..
+        } = self;
+        let mut rest = &pending[*pos..];
+        let before = rest.len();
+        let frame = decoder.decode(&mut rest);
+        *pos += before - rest.len();
+        Ok(frame?.map(|f| f.wire()))
+    }
+
+    /// Rewrite the length text that starts at `pos`, a frame start.
+    fn rewrite(&mut self) {
+        let rest = &self.pending[self.pos..];
+        let (width, hex, sep) = match self.spec.kind {
+            Kind::Digits(n) => (Some(n), false, None),
+            Kind::Hex(n) => (Some(n), true, None),
+            Kind::PktLine => (Some(4), true, None),
+            Kind::Netstring => (None, false, Some(b':')),
+            Kind::DecLen(sep) => (None, false, Some(sep)),
+            _ => return,
+        };
+        let digit = |b: &u8| {
+            if hex {
+                b.is_ascii_hexdigit()
+            } else {
+                b.is_ascii_digit()
+            }
+        };
+        match self.bug {
+            // The read ends inside the digits: they are the whole length.
+            Bug::ParsesPartialDigits => {
+                if rest.is_empty() || !rest.iter().all(digit) {
+                    return;
+                }
+                match (width, sep) {
+                    (Some(n), _) if rest.len() < n => {
+                        let pad = n - rest.len();
+                        self.pending
+                            .splice(self.pos..self.pos, std::iter::repeat_n(b'0', pad));
+                    }
+                    (None, Some(sep)) if rest.len() < 10 => self.pending.push(sep),
+                    _ => {}
+                }
+            }
+            // A leading '+' is read as part of the number.
+            Bug::TrustsSignedLength if rest.first() == Some(&b'+') => {
+                if width.is_some() {
+                    self.pending[self.pos] = b'0';
+                } else {
+                    self.pending.remove(self.pos);
+                }
+            }
+            _ => {}
+        }
     }
 }

@@ -554,7 +554,43 @@ const BUG_CASES: &[BugCase] = &[
     BugCase("nine_clients_at_once", Bug::SmallWorkerPool, "u16be", nine_clients_at_once),
     BugCase("partial_frame_does_not_block_another", Bug::LocksMidFrame, "u16be", partial_frame_does_not_block_another),
     BugCase("fin_follows_the_last_reply", Bug::DelaysFinAfterHalfClose, "u16be", fin_follows_the_last_reply),
+    BugCase("digits_cut_across_reads", Bug::ParsesPartialDigits, "digits:5", digits_cut_across_reads),
+    BugCase("netstring_length_cut_across_reads", Bug::ParsesPartialDigits, "netstring", netstring_length_cut_across_reads),
+    BugCase("signed_length_gets_no_reply", Bug::TrustsSignedLength, "digits:4", signed_length_gets_no_reply),
+    BugCase("netstring_trailer_is_consumed", Bug::ForgetsTrailer, "netstring", netstring_trailer_is_consumed),
 ];
+
+fn digits_cut_across_reads(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"00");
+    thread::sleep(Duration::from_millis(50));
+    c.send(b"005hello");
+    let (got, _) = c.read_up_to(10, QUIET);
+    expect_eq("reply", &got, b"00005hello")
+}
+
+fn netstring_length_cut_across_reads(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"1");
+    thread::sleep(Duration::from_millis(50));
+    c.send(b"2:hello, world,");
+    let (got, _) = c.read_up_to(16, QUIET);
+    expect_eq("reply", &got, b"12:hello, world,")
+}
+
+fn signed_length_gets_no_reply(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"+001x");
+    let (got, _) = c.read_up_to(5, QUIET);
+    expect_eq("reply", &got, b"")
+}
+
+fn netstring_trailer_is_consumed(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"1:a,1:b,");
+    let (got, _) = c.read_up_to(8, QUIET);
+    expect_eq("replies", &got, b"1:a,1:b,")
+}
 
 /// Descriptor cap for the `leaks-descriptor` cases: below the churn count.
 const LEAK_LIMIT: usize = 8;

@@ -26,6 +26,18 @@ use crate::delivery::Pieces;
 /// passing when its idle timeout happens to be shorter than `prompt`. The
 /// evidence says how long before the close the last byte arrived.
 pub(super) fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
+    refused_not_echoed(ctx, bytes, what, None)
+}
+
+/// [`refused`], and a reply that echoes `echo` (the payload the bytes carry
+/// when read leniently, e.g. a length with a sign read as a number) is a
+/// failure: the server processed what it had to refuse.
+pub(super) fn refused_not_echoed(
+    ctx: &mut Ctx<'_>,
+    bytes: &[u8],
+    what: &str,
+    echo: Option<&[u8]>,
+) -> Result<(), Finding> {
     let mut conn = ctx.connect("client")?;
     let started = Instant::now();
     let deadline = ctx.until(ctx.limits.close);
@@ -55,6 +67,7 @@ pub(super) fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(),
             Ms(TRICKLE)
         ));
     }
+    let echoed = echo.is_some_and(|p| conn.frames().iter().any(|f| f.payload() == p));
     ctx.keep(conn.close());
     let expected = format!(
         "the server closes within {} of {what}, replying nothing",
@@ -77,6 +90,11 @@ pub(super) fn refused(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(),
                 wait.describe(),
                 Ms(took)
             ),
+        )),
+        _ if echoed => Err(Finding::fail(
+            format!("the server processed {what}: it echoed the message"),
+            expected,
+            format!("an echo of the message, then {}", wait.describe()),
         )),
         Wait::Fin | Wait::Rst => Err(Finding {
             verdict: Verdict::Warn,

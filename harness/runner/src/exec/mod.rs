@@ -39,7 +39,9 @@ use std::time::{Duration, Instant};
 use framecheck_event::{Boundaries, ConnLog, Ms, Verdict};
 use framecheck_framing::{Kind, Spec};
 
-use super::catalogue::{Action, Case, Mode, SPLIT_ATTEMPTS, header_cut_point, over_max_header};
+use super::catalogue::{
+    Action, Case, Mode, SPLIT_ATTEMPTS, header_cut_point, over_max_header, signed_length_message,
+};
 use super::conn::{Conn, Wait, Watched};
 use super::delivery::Pieces;
 use super::messages::Maker;
@@ -395,6 +397,10 @@ fn run_body(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
         Action::LengthOverMax => {
             let header = over_max_header(ctx.spec).map_err(|_| no_applicable())?;
             refused(ctx, &header, "a header over the maximum")
+        }
+        Action::SignedLength => {
+            let msg = signed_length_message(ctx.spec).map_err(|_| no_applicable())?;
+            limits::refused_not_echoed(ctx, &msg, "a length written with a sign", Some(b"x"))
         }
         Action::OverLongFrame => {
             let n = ctx.spec.max() + ctx.spec.overhead() + 1;
