@@ -75,6 +75,12 @@ pub(crate) enum Action {
     ResetWhileWriting,
     LengthOverMax,
     SignedLength,
+    /// A length written as text with a byte that is no digit in it.
+    NonDigitLength,
+    /// A length written as text with a leading zero its framing forbids.
+    LeadingZeroLength,
+    /// A length written as text with more digits than its framing allows.
+    TooManyDigits,
     OverLongFrame,
     UnknownTag,
     IdleTimeout,
@@ -357,6 +363,33 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
             .into(),
         signed_length_message(spec).err(),
     );
+    for (name, action, requirement) in [
+        (
+            "non-digit-length",
+            Action::NonDigitLength,
+            "a length written as text with a byte that is no digit in it (00z1) makes the server close at once, not skip the byte",
+        ),
+        (
+            "leading-zero-length",
+            Action::LeadingZeroLength,
+            "a length written as text with a leading zero its framing forbids (01:x,) makes the server close at once",
+        ),
+        (
+            "too-many-digits",
+            Action::TooManyDigits,
+            "a length written as text with more digits than its framing allows (zero-padded) makes the server close at once",
+        ),
+    ] {
+        let skip = malformed_length_message(spec, action).err();
+        add(
+            "limits",
+            name,
+            Mode::Single,
+            action,
+            requirement.into(),
+            skip,
+        );
+    }
     add(
         "limits",
         "over-long-frame",
@@ -571,6 +604,71 @@ pub(crate) fn signed_length_message(spec: &Spec) -> Result<Vec<u8>, String> {
             return Err(
                 "no length written as text (of two digits or more, without adjust=)".to_owned(),
             );
+        }
+    }
+    Ok(out)
+}
+
+/// A message whose length text breaks its framing's digit rules in the way
+/// `action` names, for a 1-byte payload `x` (so a lenient reader echoes `x`),
+/// or why the framing has no such message.
+pub(crate) fn malformed_length_message(spec: &Spec, action: Action) -> Result<Vec<u8>, String> {
+    let mut out = vec![b'Q'; spec.offset];
+    // The length text of a 1-byte payload, written wrongly.
+    let text: &[u8] = match (action, &spec.kind) {
+        (Action::NonDigitLength, Kind::Digits(n) | Kind::Hex(n))
+            if *n >= 2 && spec.adjust == 0 && spec.max() >= 1 =>
+        {
+            out.extend(std::iter::repeat_n(b'0', n - 2));
+            b"z1"
+        }
+        (Action::NonDigitLength, Kind::PktLine) => b"00z5",
+        (Action::NonDigitLength, Kind::Netstring | Kind::DecLen(_) | Kind::Counted(_)) => b"1z",
+        (Action::LeadingZeroLength, Kind::Netstring | Kind::DecLen(_)) => b"01",
+        // One digit over the limit (9 for netstrings, 10 for the others).
+        (Action::TooManyDigits, Kind::Netstring) => b"0000000001",
+        (Action::TooManyDigits, Kind::DecLen(_) | Kind::Counted(_)) => b"00000000001",
+        (Action::NonDigitLength, _) => {
+            return Err(
+                "no length written as text (of two digits or more, without adjust=)".to_owned(),
+            );
+        }
+        (Action::LeadingZeroLength, _) => {
+            return Err(
+                "no length text that forbids a leading zero (netstring, declen:)".to_owned(),
+            );
+        }
+        _ => {
+            return Err(
+                "no length text of variable width (netstring, declen:, counted:)".to_owned(),
+            );
+        }
+    };
+    match &spec.kind {
+        Kind::Netstring => {
+            out.extend_from_slice(text);
+            out.extend_from_slice(b":x,");
+        }
+        Kind::DecLen(sep) => {
+            out.extend_from_slice(text);
+            out.push(*sep);
+            out.push(b'x');
+        }
+        Kind::Counted(c) => {
+            let e = &c.entries[0];
+            out.extend_from_slice(&e.word);
+            for _ in 2..e.pos {
+                out.extend_from_slice(b" x");
+            }
+            out.push(b' ');
+            out.extend_from_slice(text);
+            out.extend_from_slice(c.delimiter());
+            out.push(b'x');
+            out.extend_from_slice(c.delimiter());
+        }
+        _ => {
+            out.extend_from_slice(text);
+            out.push(b'x');
         }
     }
     Ok(out)

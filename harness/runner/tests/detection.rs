@@ -112,6 +112,14 @@ fn targets(bug: Bug) -> &'static [&'static str] {
         ],
         Bug::TrustsSignedLength => &["limits/signed-length"],
         Bug::ForgetsTrailer => &["boundary/whole/lockstep", "boundary/coalesced"],
+        // Each where its framing has such a length (non-digit: every text
+        // kind; leading zero: netstring, declen:; too many digits: those and
+        // counted:).
+        Bug::ReadsLengthLeniently => &[
+            "limits/non-digit-length",
+            "limits/leading-zero-length",
+            "limits/too-many-digits",
+        ],
     }
 }
 
@@ -212,6 +220,7 @@ fn each_text_bug_fails_every_case_it_targets() {
             Bug::ParsesPartialDigits,
             Bug::TrustsSignedLength,
             Bug::ForgetsTrailer,
+            Bug::ReadsLengthLeniently,
             // And one generic bug, through the EOF cases that now cut
             // inside the digits.
             Bug::IgnoresEof,

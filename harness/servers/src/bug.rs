@@ -88,11 +88,16 @@ pub enum Bug {
     /// Netstrings: reads `LEN:payload` and leaves the trailing `,` to start
     /// the next frame.
     ForgetsTrailer,
+    /// Reads a length written as text leniently, as C's `strtol` family and
+    /// hand-written loops often do: non-digits inside it are skipped, and
+    /// leading zeros and extra digits are taken (`01:x,` is a 1-byte
+    /// netstring).
+    ReadsLengthLeniently,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 22] = [
+    pub const ALL: [Bug; 23] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -115,6 +120,7 @@ impl Bug {
         Bug::ParsesPartialDigits,
         Bug::TrustsSignedLength,
         Bug::ForgetsTrailer,
+        Bug::ReadsLengthLeniently,
     ];
 
     /// The stable kebab-case name.
@@ -142,6 +148,7 @@ impl Bug {
             Bug::ParsesPartialDigits => "parses-partial-digits",
             Bug::TrustsSignedLength => "trusts-signed-length",
             Bug::ForgetsTrailer => "forgets-trailer",
+            Bug::ReadsLengthLeniently => "reads-length-leniently",
         }
     }
 
@@ -203,6 +210,9 @@ impl Bug {
             }
             Bug::ForgetsTrailer => {
                 "netstrings: reads LEN:payload and leaves the ',' to start the next frame"
+            }
+            Bug::ReadsLengthLeniently => {
+                "a length written as text is read leniently: non-digits in it skipped, leading zeros and extra digits taken (01:x, is a netstring)"
             }
         }
     }
@@ -273,7 +283,7 @@ impl Bug {
                 Kind::Digits(_) | Kind::Hex(_) | Kind::PktLine | Kind::Netstring | Kind::DecLen(_) => None,
                 _ => Some("it needs a length written as text (digits:N, hex:N, pktline, netstring, declen:)"),
             },
-            Bug::TrustsSignedLength => match spec.kind {
+            Bug::TrustsSignedLength | Bug::ReadsLengthLeniently => match spec.kind {
                 _ if spec.offset > 0 => Some("it needs the length text at the frame's start (no offset=)"),
                 Kind::Digits(_) | Kind::Hex(_) | Kind::PktLine | Kind::Netstring | Kind::DecLen(_) => None,
                 _ => Some("it needs a length written as text (digits:N, hex:N, pktline, netstring, declen:)"),

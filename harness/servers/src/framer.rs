@@ -46,15 +46,17 @@ impl Framer {
                 unlimited.max = Some(BUG_BUFFER_CAP.max(spec.max()));
                 Framer::Reference(Decoder::new(&unlimited))
             }
-            Some(bug @ (Bug::ParsesPartialDigits | Bug::TrustsSignedLength)) => {
-                Framer::Rewriting(Rewriting {
-                    spec: spec.clone(),
-                    decoder: Decoder::new(spec),
-                    bug,
-                    pending: Vec::new(),
-                    pos: 0,
-                })
-            }
+            Some(
+                bug @ (Bug::ParsesPartialDigits
+                | Bug::TrustsSignedLength
+                | Bug::ReadsLengthLeniently),
+            ) => Framer::Rewriting(Rewriting {
+                spec: spec.clone(),
+                decoder: Decoder::new(spec),
+                bug,
+                pending: Vec::new(),
+                pos: 0,
+            }),
             // A netstring read as `LEN:payload`: the `,` starts the next frame.
             Some(Bug::ForgetsTrailer) => Framer::Reference(Decoder::new(&Spec {
                 max: spec.max,
@@ -347,6 +349,35 @@ impl Rewriting {
                             .splice(self.pos..self.pos, std::iter::repeat_n(b'0', pad));
                     }
                     (None, Some(sep)) if rest.len() < 10 => self.pending.push(sep),
+                    _ => {}
+                }
+            }
+            // Non-digits skipped, leading zeros and extra digits taken: the
+            // length is rewritten as the strict parser would need it.
+            Bug::ReadsLengthLeniently => {
+                let lenient = |text: &[u8]| -> Vec<u8> {
+                    let digits: Vec<u8> = text.iter().copied().filter(|b| digit(b)).collect();
+                    let first = digits.iter().position(|&b| b != b'0');
+                    first.map_or_else(|| b"0".to_vec(), |i| digits[i..].to_vec())
+                };
+                match (width, sep) {
+                    (Some(n), _) if rest.len() >= n && !rest[..n].iter().all(digit) => {
+                        let value = lenient(&rest[..n]);
+                        if value.len() <= n {
+                            let mut field = vec![b'0'; n - value.len()];
+                            field.extend_from_slice(&value);
+                            self.pending.splice(self.pos..self.pos + n, field);
+                        }
+                    }
+                    (None, Some(sep)) => {
+                        let Some(at) = rest.iter().take(32).position(|&b| b == sep) else {
+                            return;
+                        };
+                        let value = lenient(&rest[..at]);
+                        if at > 0 && value != rest[..at] {
+                            self.pending.splice(self.pos..self.pos + at, value);
+                        }
+                    }
                     _ => {}
                 }
             }

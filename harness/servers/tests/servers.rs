@@ -558,6 +558,8 @@ const BUG_CASES: &[BugCase] = &[
     BugCase("netstring_length_cut_across_reads", Bug::ParsesPartialDigits, "netstring", netstring_length_cut_across_reads),
     BugCase("signed_length_gets_no_reply", Bug::TrustsSignedLength, "digits:4", signed_length_gets_no_reply),
     BugCase("netstring_trailer_is_consumed", Bug::ForgetsTrailer, "netstring", netstring_trailer_is_consumed),
+    BugCase("leading_zero_gets_no_reply", Bug::ReadsLengthLeniently, "netstring", leading_zero_gets_no_reply),
+    BugCase("non_digit_gets_no_reply", Bug::ReadsLengthLeniently, "digits:4", non_digit_gets_no_reply),
 ];
 
 fn digits_cut_across_reads(server: &ServerHandle) -> Result<(), String> {
@@ -581,6 +583,20 @@ fn netstring_length_cut_across_reads(server: &ServerHandle) -> Result<(), String
 fn signed_length_gets_no_reply(server: &ServerHandle) -> Result<(), String> {
     let mut c = Client::connect(server.local_addr());
     c.send(b"+001x");
+    let (got, _) = c.read_up_to(5, QUIET);
+    expect_eq("reply", &got, b"")
+}
+
+fn leading_zero_gets_no_reply(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"01:x,");
+    let (got, _) = c.read_up_to(4, QUIET);
+    expect_eq("reply", &got, b"")
+}
+
+fn non_digit_gets_no_reply(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"00z1x");
     let (got, _) = c.read_up_to(5, QUIET);
     expect_eq("reply", &got, b"")
 }

@@ -40,7 +40,8 @@ use framecheck_event::{Boundaries, ConnLog, Ms, Verdict};
 use framecheck_framing::{Kind, Spec};
 
 use super::catalogue::{
-    Action, Case, Mode, SPLIT_ATTEMPTS, header_cut_point, over_max_header, signed_length_message,
+    Action, Case, Mode, SPLIT_ATTEMPTS, header_cut_point, malformed_length_message,
+    over_max_header, signed_length_message,
 };
 use super::conn::{Conn, Wait, Watched};
 use super::delivery::Pieces;
@@ -401,6 +402,16 @@ fn run_body(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
         Action::SignedLength => {
             let msg = signed_length_message(ctx.spec).map_err(|_| no_applicable())?;
             limits::refused_not_echoed(ctx, &msg, "a length written with a sign", Some(b"x"))
+        }
+        Action::NonDigitLength | Action::LeadingZeroLength | Action::TooManyDigits => {
+            let msg =
+                malformed_length_message(ctx.spec, case.action).map_err(|_| no_applicable())?;
+            let what = match case.action {
+                Action::NonDigitLength => "a length with a non-digit in it",
+                Action::LeadingZeroLength => "a length with a forbidden leading zero",
+                _ => "a length with too many digits",
+            };
+            limits::refused_not_echoed(ctx, &msg, what, Some(b"x"))
         }
         Action::OverLongFrame => {
             let n = ctx.spec.max() + ctx.spec.overhead() + 1;
