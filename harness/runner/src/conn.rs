@@ -109,6 +109,8 @@ pub(crate) struct Conn {
     pacing: Pacing,
     /// When bytes last arrived from the server.
     last_bytes_at: Option<Instant>,
+    /// When the first bytes after the session opener's reply arrived.
+    first_bytes_at: Option<Instant>,
 }
 
 impl Conn {
@@ -153,6 +155,7 @@ impl Conn {
             opener_received: 0,
             pacing: Pacing::new(&stream, limits.pause, limits.confirm, limits.pacer_budget),
             last_bytes_at: None,
+            first_bytes_at: None,
             stream,
         })
     }
@@ -194,6 +197,7 @@ impl Conn {
         self.frames.clear();
         self.kept = 0;
         self.opener_received = self.log.received_total;
+        self.first_bytes_at = None;
         Ok(())
     }
 
@@ -380,11 +384,16 @@ impl Conn {
     /// side stays open until the server has ended the connection: the
     /// server never sees our EOF, and bytes keep arriving, so neither an
     /// EOF nor an idle timeout longer than `every` can end the connection.
+    ///
+    /// With `watch`, the wait also ends `watch` after the last of `bytes`
+    /// was written (`wait` is then [`Wait::Timeout`]) and the connection
+    /// stays open, write side too, for the case to go on with it.
     pub(crate) fn send_and_trickle(
         &mut self,
         bytes: &[u8],
         filler: u8,
         every: Duration,
+        watch: Option<Duration>,
         deadline: Instant,
     ) -> Trickled {
         let at = self.t0.elapsed();
@@ -402,13 +411,18 @@ impl Conn {
             }
         };
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let written = std::sync::OnceLock::<Instant>::new();
         let (delivery, written_at, trickled, last_trickle, wait, ended_at) =
             std::thread::scope(|s| {
                 let writer = &writer;
+                let written = &written;
                 let handle = s.spawn(move || {
                     let pieces = Pieces::whole(bytes.len());
                     let d = send_pieces(writer, bytes, &pieces, &mut Pacing::none(), deadline);
                     let written_at = d.error.is_none().then(Instant::now);
+                    if let Some(at) = written_at {
+                        let _ = written.set(at);
+                    }
                     let (mut trickled, mut last) = (0usize, None);
                     if written_at.is_some() {
                         // A disconnected channel (the reader is done) ends the trickle too.
@@ -436,12 +450,19 @@ impl Conn {
                     }
                     (d, written_at, trickled, last)
                 });
-                let wait = self.read_to_end(deadline);
+                let wait = match watch {
+                    None => self.read_to_end(deadline),
+                    Some(watch) => self.watch_after(written, watch, deadline),
+                };
                 let ended_at = Instant::now();
                 drop(stop);
                 // The connection is over (or the deadline passed): unblock a
-                // writer stuck on a server that stopped reading.
-                let _ = writer.shutdown(Shutdown::Write);
+                // writer stuck on a server that stopped reading. After a
+                // watch that ran out, the writer is done and the case goes on.
+                let watched = watch.is_some() && wait == Wait::Timeout && written.get().is_some();
+                if !watched {
+                    let _ = writer.shutdown(Shutdown::Write);
+                }
                 let (d, written_at, trickled, last) = handle.join().unwrap_or_else(|_| {
                     (
                         Delivery {
@@ -465,6 +486,34 @@ impl Conn {
             ended_at,
             filler_bytes: trickled,
             last_filler: last_trickle,
+        }
+    }
+
+    /// Read until the server ends the connection, or `watch` after the
+    /// moment `written` is set, or `deadline`. A watch that runs out leaves
+    /// the connection as it was (not ended by a timeout).
+    fn watch_after(
+        &mut self,
+        written: &std::sync::OnceLock<Instant>,
+        watch: Duration,
+        deadline: Instant,
+    ) -> Wait {
+        let before = self.log.end;
+        loop {
+            let until = written
+                .get()
+                .map_or(deadline, |w| (*w + watch).min(deadline));
+            let step = until.min(Instant::now() + Duration::from_millis(10));
+            match self.read_once(step) {
+                Wait::Timeout if Instant::now() >= until => {
+                    if until < deadline {
+                        self.log.end = before;
+                    }
+                    return Wait::Timeout;
+                }
+                Wait::Timeout | Wait::Done | Wait::Garbled(_) => {}
+                other => return other,
+            }
         }
     }
 
@@ -613,6 +662,11 @@ impl Conn {
         self.last_bytes_at
     }
 
+    /// When the first bytes after the session opener's reply arrived.
+    pub(crate) fn first_bytes_at(&self) -> Option<Instant> {
+        self.first_bytes_at
+    }
+
     /// Bytes sent in total.
     pub(crate) fn sent_total(&self) -> u64 {
         self.log.sent_total
@@ -690,6 +744,7 @@ impl Conn {
     /// Record and decode `n` bytes just read into `buf`.
     fn accept(&mut self, n: usize) {
         self.last_bytes_at = Some(Instant::now());
+        self.first_bytes_at = self.first_bytes_at.or(self.last_bytes_at);
         let at = self.t0.elapsed();
         self.log.received_total += n as u64;
         if self.log.steps.len() < MAX_STEPS {
