@@ -78,11 +78,16 @@ pub enum Bug {
     /// the frame is complete: a client that stops in the middle of a frame
     /// stalls every other client.
     LocksMidFrame,
+    /// Answers a frame over the limit with an error reply, then drops only
+    /// the first `max` bytes of the line (or the header of a frame declaring
+    /// too much) and frames what follows as a new message: the rest of the
+    /// refused frame is read as requests.
+    DesyncsAfterRefusal,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 19] = [
+    pub const ALL: [Bug; 20] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -102,6 +107,7 @@ impl Bug {
         Bug::ClosesMidFrame,
         Bug::SmallWorkerPool,
         Bug::LocksMidFrame,
+        Bug::DesyncsAfterRefusal,
     ];
 
     /// The stable kebab-case name.
@@ -126,6 +132,7 @@ impl Bug {
             Bug::ClosesMidFrame => "closes-mid-frame",
             Bug::SmallWorkerPool => "small-worker-pool",
             Bug::LocksMidFrame => "locks-mid-frame",
+            Bug::DesyncsAfterRefusal => "desyncs-after-refusal",
         }
     }
 
@@ -178,6 +185,9 @@ impl Bug {
             }
             Bug::LocksMidFrame => {
                 "holds a server-wide lock from a frame's first byte to its last: a client stalled mid-frame stalls all"
+            }
+            Bug::DesyncsAfterRefusal => {
+                "answers a frame over the limit with an error, then reads the rest of it as new messages"
             }
         }
     }
@@ -234,6 +244,13 @@ impl Bug {
                 }
                 _ => None,
             },
+            Bug::DesyncsAfterRefusal => {
+                let over_long_line = spec.delimiter().is_some();
+                let over_long_header = has_length_field(spec) && length_can_exceed_max(spec);
+                (!over_long_line && !over_long_header).then_some(
+                    "it needs a delimited framing, or a length field that can declare more than the maximum",
+                )
+            }
             Bug::SmallWorkerPool if spec.kind == Kind::Eof => Some(
                 "an eof connection carries one message and ends, so a pool frees its workers as fast as clients come",
             ),
@@ -400,6 +417,10 @@ mod tests {
             (RecvIsMessage, "eof", true),
             (IgnoresEof, "fixed:4", true),
             (LeaksDescriptor, "line", true),
+            (DesyncsAfterRefusal, "crlf", true),
+            (DesyncsAfterRefusal, "u32be", true),
+            (DesyncsAfterRefusal, "u16be", false),
+            (DesyncsAfterRefusal, "fixed:8", false),
         ];
         for (bug, spec, applies) in table {
             let spec: Spec = spec.parse().expect("valid spec");
