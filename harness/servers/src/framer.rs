@@ -462,10 +462,10 @@ mod refusing_tests {
 
     #[test]
     fn discard_and_desync_table() {
+        type Row<'a> = (&'a str, &'a str, Option<Bug>, &'a [&'a [u8]], Vec<Vec<u8>>);
         let err = |spec: &str| Refusing::new(&spec.parse().expect("spec"), false).error;
         assert_eq!(err("line,max=4"), b"ERRO\n");
         assert_eq!(err("crlf"), b"ERROR over the limit\r\n");
-        type Row<'a> = (&'a str, &'a str, Option<Bug>, &'a [&'a [u8]], Vec<Vec<u8>>);
         let table: Vec<Row<'_>> = vec![
             (
                 "discard_line_to_its_delimiter",

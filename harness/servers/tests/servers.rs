@@ -590,8 +590,10 @@ fn over_max_body_is_no_message(server: &ServerHandle) -> Result<(), String> {
 /// on, and the next frame gets its echo.
 #[test]
 fn discarding_server_refuses_and_goes_on() {
+    // The spec, the frame over the limit, the frame after it, the replies.
+    type Row<'a> = (&'a str, &'a [u8], &'a [u8], &'a [u8]);
     let long = [vec![b'x'; 9000], b"\r\n".to_vec()].concat();
-    let table: &[(&str, &[u8], &[u8], &[u8])] = &[
+    let table: &[Row<'_>] = &[
         ("line,max=8", b"0123456789abc\n", b"ok\n", b"ERROR ov\nok\n"),
         (
             "crlf,max=8KiB",
