@@ -18,7 +18,7 @@ use framecheck_framing::{Decoder, Error as FrameError, Frame, Spec};
 use socket2::SockRef;
 
 use super::delivery::{Delivery, Pacing, Pieces, send_pieces};
-use crate::profile::Profile;
+use crate::profile::{Assembler, Profile};
 use crate::timing::Limits;
 
 /// Most timeline steps kept per connection (later ones are only counted).
@@ -111,6 +111,9 @@ pub(crate) struct Conn {
     last_bytes_at: Option<Instant>,
     /// When the first bytes after the session opener's reply arrived.
     first_bytes_at: Option<Instant>,
+    /// With a profile whose replies are several frames (format v2): cuts
+    /// the replies per request instead of `dec`.
+    assembler: Option<Assembler>,
 }
 
 impl Conn {
@@ -156,6 +159,7 @@ impl Conn {
             pacing: Pacing::new(&stream, limits.pause, limits.confirm, limits.pacer_budget),
             last_bytes_at: None,
             first_bytes_at: None,
+            assembler: None,
             stream,
         })
     }
@@ -169,6 +173,9 @@ impl Conn {
         deadline: Instant,
     ) -> Result<(), String> {
         self.oracle = Some(profile.clone());
+        if profile.grouped() {
+            self.assembler = Some(Assembler::new(profile));
+        }
         let Some(opener) = &profile.opener else {
             return Ok(());
         };
@@ -191,7 +198,7 @@ impl Conn {
             .expect
             .check(&reply.wire, reply.payload())
             .map_err(|m| format!("the session opener's reply: {m}"))?;
-        if self.frame_count() > 1 || self.dec.held() > 0 {
+        if self.frame_count() > 1 || self.partial_reply() > 0 {
             return Err("more than one reply to the session opener".to_owned());
         }
         self.frames.clear();
@@ -313,6 +320,9 @@ impl Conn {
         });
         self.log.boundaries = self.log.boundaries.weakest(d.boundaries);
         self.log.sent_total += d.written as u64;
+        if let Some(a) = &mut self.assembler {
+            a.sent(&bytes[..d.written.min(bytes.len())]);
+        }
         match &d.error {
             None => Ok(()),
             Some(e) => {
@@ -631,7 +641,9 @@ impl Conn {
 
     /// Bytes of a partial reply held by the decoder.
     pub(crate) fn partial_reply(&self) -> usize {
-        self.dec.held()
+        self.assembler
+            .as_ref()
+            .map_or_else(|| self.dec.held(), Assembler::held)
     }
 
     /// Bytes received in total, after the reply to a profile's session opener.
@@ -758,11 +770,18 @@ impl Conn {
         }
         let mut input: &[u8] = &self.buf[..n];
         loop {
-            match self.dec.decode(&mut input) {
+            let next = match &mut self.assembler {
+                Some(a) => a.feed(&mut input),
+                None => self
+                    .dec
+                    .decode(&mut input)
+                    .map(|f| f.map(|f| f.to_owned_frame())),
+            };
+            match next {
                 Ok(Some(frame)) => {
-                    if self.kept + frame.wire().len() <= MAX_KEPT {
-                        self.kept += frame.wire().len();
-                        self.frames.push(frame.to_owned_frame());
+                    if self.kept + frame.wire.len() <= MAX_KEPT {
+                        self.kept += frame.wire.len();
+                        self.frames.push(frame);
                     } else {
                         self.uncounted_frames += 1;
                     }
@@ -782,9 +801,12 @@ impl Conn {
         if self.reply_error.is_some() {
             return;
         }
-        match self.dec.finish() {
+        let last = match &mut self.assembler {
+            Some(a) => a.finish(),
+            None => self.dec.finish().map(|f| f.map(|f| f.to_owned_frame())),
+        };
+        match last {
             Ok(Some(frame)) => {
-                let frame = frame.to_owned_frame();
                 self.frames.push(frame);
             }
             Ok(None) => {}

@@ -8,7 +8,7 @@
 //! its reply must look like.
 //!
 //! ```toml
-//! version = 1                  # optional; the only version is 1
+//! version = 1                  # optional: 1 (the default) or 2, below
 //! name = "redis"
 //! about = "Redis inline commands over CRLF"
 //!
@@ -41,6 +41,42 @@
 //! and optionally `part = "wire"` (the default: the frame as on the wire, with
 //! its length field or delimiter) or `part = "payload"` (the payload only).
 //!
+//! **Format version 2** (`version = 2`; a v1 file reads as it always did)
+//! lets a request and its reply be more than one frame. `send` may hold
+//! several whole request frames (memcached's `set` line and its data block);
+//! a `reply` table says what makes up the reply, and `expect` then checks
+//! all of it, as on the wire (`part = "payload"` is the same bytes):
+//!
+//! | `reply` | the reply is… |
+//! |---|---|
+//! | none, or `frames = 1` | one frame of the reply framing (as in v1) |
+//! | `frames = N` | exactly `N` frames (1 to [`MAX_REPLY_FRAMES`]) |
+//! | `until = BYTES` | frames up to and including the frame `BYTES` (memcached's `END\r\n`) |
+//! | `byte = true` | one unframed byte (PostgreSQL's `N` to an `SSLRequest`) |
+//!
+//! and `framing = SPEC` frames this reply differently from `[framing] reply`.
+//!
+//! ```toml
+//! version = 2
+//! [framing]
+//! request = "crlf"
+//! reply = "crlf"
+//!
+//! [[exchange]]
+//! name = "set"
+//! send.text = "set fc 0 0 5\r\nhello\r\n"   # a line, then its data block
+//! expect.exact.text = "STORED\r\n"
+//!
+//! [[exchange]]
+//! name = "get"
+//! send.text = "get fc\r\n"
+//! reply.until.text = "END\r\n"
+//! expect.exact.text = "VALUE fc 0 5\r\nhello\r\nEND\r\n"
+//! ```
+//!
+//! The runner learns which exchange went out from the bytes it sends, and
+//! gathers the reply frames of each into one reply ([`Assembler`]).
+//!
 //! Everything is bounded: a profile file is at most [`MAX_FILE`] bytes, has at
 //! most [`MAX_EXCHANGES`] exchanges, and no reply is read past the reply
 //! framing's `max` plus its header.
@@ -55,6 +91,7 @@
 //! assert!(ping.expect.check(b"-ERR\r\n", b"-ERR").is_err());
 //! ```
 
+mod assemble;
 mod bytes;
 mod expect;
 mod file;
@@ -67,6 +104,7 @@ use framecheck_framing::Spec;
 
 use crate::Error;
 
+pub use assemble::{Assembler, MAX_REPLY_FRAMES};
 pub use expect::{At, Expect, Mismatch, Part, Rule};
 pub use probe::{ProbeEnd, ProbeStep, probe};
 
@@ -106,10 +144,42 @@ pub struct Profile {
 pub struct Exchange {
     /// Name (`ping`), unique within the profile; `opener` for the opener.
     pub name: String,
-    /// One complete request frame, as on the wire.
+    /// The request as on the wire: one complete request frame (format v1),
+    /// or one or more (v2).
     pub send: Vec<u8>,
-    /// The check on the one reply frame.
+    /// The check on the reply (all its frames, as on the wire, for a reply
+    /// of several).
     pub expect: Expect,
+    /// What makes up the reply: one frame of the profile's reply framing
+    /// (v1, and the v2 default), or more.
+    pub reply: Reply,
+}
+
+/// The shape of the reply to one request (profile format v2).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reply {
+    /// How many frames, or what ends them.
+    pub count: Count,
+    /// The framing of this reply, when not the profile's reply framing.
+    pub framing: Option<Spec>,
+}
+
+/// How many frames make up one reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Count {
+    /// Exactly this many frames (at least 1, at most [`MAX_REPLY_FRAMES`]).
+    Frames(usize),
+    /// Frames up to and including this terminator frame (memcached's
+    /// `END\r\n`).
+    Until(Vec<u8>),
+    /// One unframed byte (PostgreSQL's answer to an `SSLRequest`, `N` or `S`).
+    Byte,
+}
+
+impl Default for Count {
+    fn default() -> Count {
+        Count::Frames(1)
+    }
 }
 
 impl Profile {
@@ -174,6 +244,13 @@ impl Profile {
     /// framing's `max` plus its header or delimiter.
     pub fn reply_limit(&self) -> usize {
         self.reply.max().saturating_add(self.reply.overhead())
+    }
+
+    /// Whether some reply is more than one frame of the reply framing
+    /// (format v2's `reply` table): replies are then gathered per request
+    /// by an [`Assembler`].
+    pub fn grouped(&self) -> bool {
+        self.steps().any(|e| e.reply != Reply::default())
     }
 
     /// The opener (if any) then every exchange, in the order a probe sends them.
