@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The CI conformance job: the suite against the reference echo server on every
 # framing strategy, then the built-in profiles against real servers on
-# loopback (redis-server, mosquitto, dnsmasq, installed with apt-get).
+# loopback (redis-server, mosquitto, dnsmasq, installed with apt-get), and
+# a user-written format-v2 profile against memcached
+# (harness/runner/tests/profiles/memcached.toml).
 #
 # Writes reports/conformance/<target>.{json,xml,html,md} and
 # reports/conformance/summary.md (also appended to $GITHUB_STEP_SUMMARY when
@@ -158,11 +160,12 @@ done
 if [ "${FRAMECHECK_SKIP_REAL:-0}" = 1 ]; then
     log "real servers skipped (FRAMECHECK_SKIP_REAL=1)"
 else
-    log "real servers: install redis-server, mosquitto, dnsmasq"
+    log "real servers: install redis-server, mosquitto, dnsmasq, memcached"
     missing=()
     command -v redis-server >/dev/null || missing+=(redis-server)
     command -v mosquitto >/dev/null || missing+=(mosquitto)
     command -v dnsmasq >/dev/null || missing+=(dnsmasq)
+    command -v memcached >/dev/null || missing+=(memcached)
     # dnsmasq-base would do, but the dnsmasq package is what a user installs.
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -227,6 +230,20 @@ else
         run_suite dns "127.0.0.1:$PORT" --profile dns
     else
         FAILED+=("dns (did not start)")
+    fi
+
+    # memcached: loopback TCP only (no UDP), 2 threads, a throwaway cache
+    # (the profile writes one key). As root it must be told a user to run as.
+    memcached_user=()
+    [ "$(id -u)" = 0 ] && memcached_user=(-u nobody)
+    if ! command -v memcached >/dev/null; then
+        not_installed memcached
+    elif start memcached "$WORK/memcached.err" memcached "${memcached_user[@]}" -l 127.0.0.1 \
+        -p PORT -U 0 -t 2; then
+        echo "-- memcached $(memcached -V | awk '{print $2}') at 127.0.0.1:$PORT"
+        run_suite memcached "127.0.0.1:$PORT" --profile harness/runner/tests/profiles/memcached.toml
+    else
+        FAILED+=("memcached (did not start)")
     fi
 fi
 

@@ -284,6 +284,7 @@ impl Conn {
         deadline: Instant,
     ) -> Result<(), String> {
         let at = self.t0.elapsed();
+        self.announce(bytes);
         let d = if pause.is_zero() {
             send_pieces(&self.stream, bytes, pieces, &mut Pacing::none(), deadline)
         } else {
@@ -305,6 +306,14 @@ impl Conn {
         self.log.boundaries = self.log.boundaries.weakest(Boundaries::Confirmed);
     }
 
+    /// Tell the reply assembler (profile format v2) which requests are
+    /// about to go out, before a reply to them can arrive.
+    fn announce(&mut self, bytes: &[u8]) {
+        if let Some(a) = &mut self.assembler {
+            a.sent(bytes);
+        }
+    }
+
     fn log_delivery(
         &mut self,
         at: Duration,
@@ -320,9 +329,6 @@ impl Conn {
         });
         self.log.boundaries = self.log.boundaries.weakest(d.boundaries);
         self.log.sent_total += d.written as u64;
-        if let Some(a) = &mut self.assembler {
-            a.sent(&bytes[..d.written.min(bytes.len())]);
-        }
         match &d.error {
             None => Ok(()),
             Some(e) => {
@@ -350,6 +356,7 @@ impl Conn {
         shutdown_after: bool,
     ) -> (Result<(), String>, Wait) {
         let at = self.t0.elapsed();
+        self.announce(bytes);
         let writer = match self.stream.try_clone() {
             Ok(w) => w,
             Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
@@ -407,6 +414,7 @@ impl Conn {
         deadline: Instant,
     ) -> Trickled {
         let at = self.t0.elapsed();
+        self.announce(bytes);
         let writer = match self.stream.try_clone() {
             Ok(w) => w,
             Err(e) => {
@@ -548,6 +556,7 @@ impl Conn {
             write_error: None,
             ended: None,
         };
+        self.announce(bytes);
         let mut next = Instant::now() + every;
         loop {
             if !matches!(stop.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty)) {
@@ -607,6 +616,7 @@ impl Conn {
         deadline: Instant,
     ) -> (Result<(), String>, Wait) {
         let at = self.t0.elapsed();
+        self.announce(bytes);
         let writer = match self.stream.try_clone() {
             Ok(w) => w,
             Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),

@@ -77,11 +77,24 @@ struct Canary {
 impl Canary {
     fn new(ctx: &Ctx<'_>, completion: &Completion) -> Canary {
         let delimited = matches!(completion, Completion::Delimiter(_));
-        if ctx.maker.profile().is_some() {
+        if let Some(profile) = ctx.maker.profile() {
             // One of the profile's exchanges, recognized by its expectation.
-            let whole = ctx.maker.message(0, 8);
-            let tail = match (completion, delimited) {
-                (Completion::Delimiter(d), true) => {
+            // Inside an over-long line it must be one line (a delimiter in
+            // it would end the refused line early), sent without its
+            // delimiter; the line's own delimiter comes in phase 2.
+            let pick = profile
+                .exchanges
+                .iter()
+                .map(|e| &e.send)
+                .find(|s| match completion {
+                    Completion::Delimiter(d) => s
+                        .strip_suffix(d.as_slice())
+                        .is_some_and(|body| !body.windows(d.len()).any(|w| w == d.as_slice())),
+                    _ => true,
+                });
+            let whole = pick.cloned().unwrap_or_default();
+            let tail = match completion {
+                Completion::Delimiter(d) => {
                     whole.strip_suffix(d.as_slice()).unwrap_or(&whole).to_vec()
                 }
                 _ => whole.clone(),
@@ -110,6 +123,7 @@ impl Canary {
     fn answered(&self, conn: &Conn, frame: &framecheck_framing::Frame) -> bool {
         match &self.token {
             Some(t) => frame.wire.windows(t.len()).any(|w| w == t.as_slice()),
+            None if self.whole.is_empty() => false,
             None => conn.reply_matches(frame, &self.whole).is_ok(),
         }
     }
