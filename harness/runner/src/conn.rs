@@ -176,30 +176,30 @@ impl Conn {
         if profile.grouped() {
             self.assembler = Some(Assembler::new(profile));
         }
-        let Some(opener) = &profile.opener else {
-            return Ok(());
-        };
-        self.send(
-            &opener.send,
-            &Pieces::whole(opener.send.len()),
-            Duration::ZERO,
-            deadline,
-        )
-        .map_err(|e| format!("writing the session opener failed: {e}"))?;
-        let wait = self.read_frames(1, deadline);
-        if wait != Wait::Done {
-            return Err(format!(
-                "no reply to the session opener: {}",
-                wait.describe()
-            ));
+        for (i, opener) in profile.openers.iter().enumerate() {
+            self.send(
+                &opener.send,
+                &Pieces::whole(opener.send.len()),
+                Duration::ZERO,
+                deadline,
+            )
+            .map_err(|e| format!("writing the session opener {} failed: {e}", opener.name))?;
+            let wait = self.read_frames(i + 1, deadline);
+            if wait != Wait::Done {
+                return Err(format!(
+                    "no reply to the session opener {}: {}",
+                    opener.name,
+                    wait.describe()
+                ));
+            }
+            let reply = &self.frames[i];
+            opener
+                .expect
+                .check(&reply.wire, reply.payload())
+                .map_err(|m| format!("the session opener {}'s reply: {m}", opener.name))?;
         }
-        let reply = &self.frames[0];
-        opener
-            .expect
-            .check(&reply.wire, reply.payload())
-            .map_err(|m| format!("the session opener's reply: {m}"))?;
-        if self.frame_count() > 1 || self.partial_reply() > 0 {
-            return Err("more than one reply to the session opener".to_owned());
+        if self.frame_count() > profile.openers.len() as u64 || self.partial_reply() > 0 {
+            return Err("more than one reply to a session opener".to_owned());
         }
         self.frames.clear();
         self.kept = 0;

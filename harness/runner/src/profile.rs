@@ -2,7 +2,7 @@
 //! echo.
 //!
 //! A profile is a small TOML file (`--profile FILE`) or a built-in name
-//! (`--profile redis`, `mqtt`, `dns`). It gives the framing of requests and of
+//! (`--profile redis`, `mqtt`, `dns`, `postgres`). It gives the framing of requests and of
 //! replies (they may differ), an optional session opener sent first on every
 //! connection, and one or more exchanges: the bytes of one request, and what
 //! its reply must look like.
@@ -114,10 +114,11 @@ pub const MAX_FILE: usize = 1024 * 1024;
 pub const MAX_EXCHANGES: usize = 64;
 
 /// The built-in profiles: name and TOML text (the files under `harness/runner/profiles/`).
-pub const BUILTIN: [(&str, &str); 3] = [
+pub const BUILTIN: [(&str, &str); 4] = [
     ("redis", include_str!("../profiles/redis.toml")),
     ("mqtt", include_str!("../profiles/mqtt.toml")),
     ("dns", include_str!("../profiles/dns.toml")),
+    ("postgres", include_str!("../profiles/postgres.toml")),
 ];
 
 /// A parsed and checked protocol profile.
@@ -133,8 +134,10 @@ pub struct Profile {
     pub request: Spec,
     /// How replies are framed.
     pub reply: Spec,
-    /// Sent first on every connection, with its own expected reply.
-    pub opener: Option<Exchange>,
+    /// Sent first on every connection, in order, each with its own
+    /// expected reply: `[opener]` (at most one), or format v2's
+    /// `[[openers]]`.
+    pub openers: Vec<Exchange>,
     /// The requests and their expected replies; at least one.
     pub exchanges: Vec<Exchange>,
 }
@@ -188,7 +191,7 @@ impl Profile {
         file::parse(text, origin)
     }
 
-    /// A built-in profile by name (`redis`, `mqtt`, `dns`).
+    /// A built-in profile by name (`redis`, `mqtt`, `dns`, `postgres`).
     pub fn builtin(name: &str) -> Option<Profile> {
         let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
         // The built-ins are checked by the tests; a broken one is a bug.
@@ -253,9 +256,9 @@ impl Profile {
         self.steps().any(|e| e.reply != Reply::default())
     }
 
-    /// The opener (if any) then every exchange, in the order a probe sends them.
+    /// The openers then every exchange, in the order a probe sends them.
     pub fn steps(&self) -> impl Iterator<Item = &Exchange> {
-        self.opener.iter().chain(&self.exchanges)
+        self.openers.iter().chain(&self.exchanges)
     }
 }
 
@@ -268,10 +271,10 @@ impl fmt::Display for Profile {
             self.name,
             self.request,
             self.reply,
-            if self.opener.is_some() {
-                "opener + "
-            } else {
-                ""
+            match self.openers.len() {
+                0 => String::new(),
+                1 => "opener + ".to_owned(),
+                n => format!("{n} openers + "),
             },
             self.exchanges.len(),
             if self.exchanges.len() == 1 { "" } else { "s" },
@@ -299,7 +302,7 @@ mod tests {
         reason = "a scenario table reads best as tuples"
     )]
     fn builtin_bytes_are_the_documented_ones() {
-        let cases: [(&str, Option<&[u8]>, &[u8]); 3] = [
+        let cases: [(&str, Option<&[u8]>, &[u8]); 4] = [
             ("redis", None, b"PING\r\n"),
             (
                 "mqtt",
@@ -312,10 +315,15 @@ mod tests {
                 b"\x00\x21\x66\x63\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\
                   \x0aframecheck\x04test\x00\x00\x01\x00\x01",
             ),
+            (
+                "postgres",
+                Some(b"\x00\x00\x00\x08\x04\xd2\x16\x2f"),
+                b"Q\x00\x00\x00\x0dSELECT 1\x00",
+            ),
         ];
         for (name, opener, first) in cases {
             let p = Profile::builtin(name).expect(name);
-            assert_eq!(p.opener.as_ref().map(|o| &o.send[..]), opener, "{name}");
+            assert_eq!(p.openers.first().map(|o| &o.send[..]), opener, "{name}");
             assert_eq!(p.exchanges[0].send, first, "{name}");
         }
     }
@@ -335,7 +343,7 @@ mod tests {
         for (name, i, wire, head) in cases {
             let p = Profile::builtin(name).expect(name);
             let ex = if i == usize::MAX {
-                p.opener.as_ref().expect("opener")
+                p.openers.first().expect("opener")
             } else {
                 &p.exchanges[i]
             };
@@ -346,6 +354,46 @@ mod tests {
             };
             assert_eq!(ex.expect.check(wire, payload), Ok(()), "{name} {}", ex.name);
         }
+    }
+
+    /// The postgres profile against PostgreSQL 15's replies (captured on
+    /// loopback from a trust cluster), gathered as the runner gathers them.
+    #[test]
+    fn postgres_accepts_the_real_replies() {
+        let p = Profile::builtin("postgres").expect("postgres");
+        assert_eq!(p.openers.len(), 2);
+        assert!(p.grouped());
+        let startup_reply: &[u8] = b"R\x00\x00\x00\x08\x00\x00\x00\x00\
+            S\x00\x00\x00\x19client_encoding\x00UTF8\x00\
+            K\x00\x00\x00\x0c\x00\x00y0N[\x8b\xa1\
+            Z\x00\x00\x00\x05I";
+        let select: &[u8] = b"T\x00\x00\x00\x21\x00\x01?column?\x00\x00\x00\x00\x00\
+            \x00\x00\x00\x00\x00\x17\x00\x04\xff\xff\xff\xff\x00\x00\
+            D\x00\x00\x00\x0b\x00\x01\x00\x00\x00\x011\
+            C\x00\x00\x00\x0dSELECT 1\x00Z\x00\x00\x00\x05I";
+        let empty: &[u8] = b"I\x00\x00\x00\x04Z\x00\x00\x00\x05I";
+        let stream = [b"N".as_slice(), startup_reply, select, empty].concat();
+        let mut a = Assembler::new(&p);
+        for step in p.steps() {
+            a.sent(&step.send);
+        }
+        let mut input = &stream[..];
+        let mut replies = Vec::new();
+        while let Some(f) = a.feed(&mut input).expect("well framed") {
+            replies.push(f);
+        }
+        let steps: Vec<&Exchange> = p.steps().collect();
+        assert_eq!(replies.len(), steps.len());
+        for (step, reply) in steps.iter().zip(&replies) {
+            assert_eq!(
+                step.expect.check(&reply.wire, reply.payload()),
+                Ok(()),
+                "{}",
+                step.name
+            );
+        }
+        // An SSL-speaking server answers 'S': refused.
+        assert!(steps[0].expect.check(b"S", b"S").is_err());
     }
 
     #[test]

@@ -23,6 +23,8 @@ struct RawProfile {
     about: Option<String>,
     framing: RawFraming,
     opener: Option<RawExchange>,
+    /// Format v2: several openers, in order (exclusive with `opener`).
+    openers: Option<Spanned<Vec<RawExchange>>>,
     #[serde(default)]
     exchange: Vec<RawExchange>,
 }
@@ -41,6 +43,8 @@ struct RawExchange {
     send: Spanned<RawBytes>,
     expect: Option<Spanned<RawExpect>>,
     reply: Option<Spanned<RawReply>>,
+    /// Format v2, openers only: the framing of this request.
+    request: Option<Spanned<String>>,
 }
 
 /// Format v2: what makes up the reply.
@@ -190,16 +194,40 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Profile, Error> {
         reply: &reply,
         version,
     };
-    let opener = raw
-        .opener
-        .as_ref()
-        .map(|o| check.exchange(o, "opener", "opener"))
-        .transpose()?;
+    let mut openers = Vec::new();
+    if let Some(o) = &raw.opener {
+        openers.push(check.exchange(o, "opener", "opener", true)?);
+    }
+    if let Some(list) = &raw.openers {
+        if version < 2 || raw.opener.is_some() || list.get_ref().is_empty() {
+            return Err(placer.err(
+                list.span(),
+                "openers",
+                "[[openers]] needs version = 2, at least one entry, and no [opener]",
+            ));
+        }
+        for (i, o) in list.get_ref().iter().enumerate() {
+            let field = format!("openers[{}]", i + 1);
+            let checked = check.exchange(o, &field, &format!("opener-{}", i + 1), true)?;
+            if openers.iter().any(|e: &Exchange| e.name == checked.name) {
+                let span = o.name.as_ref().map_or(0..0, Spanned::span);
+                return Err(placer.err(
+                    span,
+                    &format!("{field}.name"),
+                    format!("name {:?} is used twice", checked.name),
+                ));
+            }
+            openers.push(checked);
+        }
+    }
     let mut exchanges: Vec<Exchange> = Vec::with_capacity(raw.exchange.len());
     for (i, ex) in raw.exchange.iter().enumerate() {
         let field = format!("exchange[{}]", i + 1);
-        let checked = check.exchange(ex, &field, &format!("exchange-{}", i + 1))?;
-        if checked.name == "opener" || exchanges.iter().any(|e| e.name == checked.name) {
+        let checked = check.exchange(ex, &field, &format!("exchange-{}", i + 1), false)?;
+        if checked.name == "opener"
+            || exchanges.iter().any(|e| e.name == checked.name)
+            || openers.iter().any(|e| e.name == checked.name)
+        {
             let span = ex.name.as_ref().map_or(0..0, Spanned::span);
             return Err(placer.err(
                 span,
@@ -215,7 +243,7 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Profile, Error> {
         origin: origin.to_owned(),
         request,
         reply,
-        opener,
+        openers,
         exchanges,
     })
 }
@@ -235,6 +263,7 @@ impl Check<'_> {
         raw: &RawExchange,
         field: &str,
         default_name: &str,
+        opener: bool,
     ) -> Result<Exchange, Error> {
         let p = self.placer;
         let name = match &raw.name {
@@ -257,23 +286,34 @@ impl Check<'_> {
         };
         let send_field = format!("{field}.send");
         let send = p.bytes(&raw.send, &send_field)?;
+        let own_request = match &raw.request {
+            None => None,
+            Some(r) if self.version < 2 || !opener => {
+                return Err(p.err(
+                    r.span(),
+                    &format!("{field}.request"),
+                    "a request framing of its own is for openers of version 2 (the cases frame exchanges with [framing] request)",
+                ));
+            }
+            Some(r) => Some(p.spec(r, &format!("{field}.request"))?),
+        };
+        let request = own_request.as_ref().unwrap_or(self.request);
         let checked = if self.version >= 2 {
-            whole_frames(self.request, &send).map(|_| ())
+            whole_frames(request, &send).map(|_| ())
         } else {
-            one_frame(self.request, &send)
+            one_frame(request, &send)
         };
         checked.map_err(|problem| {
             p.err(
                 raw.send.span(),
                 &send_field,
                 format!(
-                    "not {} ({}): {problem}",
+                    "not {} ({request}): {problem}",
                     if self.version >= 2 {
                         "whole request frames"
                     } else {
                         "one complete request frame"
                     },
-                    self.request
                 ),
             )
         })?;
@@ -700,7 +740,7 @@ mod tests {
              [[exchange]]\nsend.text = \"Q\\r\\n\"\n"
         );
         let p = parse(&text, "t").expect("parses");
-        let opener = p.opener.expect("opener");
+        let opener = &p.openers[0];
         assert_eq!(opener.send, b"HI\r\n");
         assert_eq!(opener.expect.rule, Rule::Exact(b"\x00\x01*".to_vec()));
         assert_eq!(p.exchanges[0].expect.part, Part::Payload);
@@ -724,7 +764,7 @@ mod tests {
         // so give it as one.
         let text = text.replace("00 00 00 08 04 d2 16 2f", "53 53 4c 0d 0a");
         let p = parse(&text, "t").expect("parses");
-        let opener = p.opener.as_ref().expect("opener");
+        let opener = &p.openers[0];
         assert_eq!(opener.reply.count, Count::Byte);
         assert_eq!(
             p.exchanges[0].reply.count,
