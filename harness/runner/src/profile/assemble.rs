@@ -28,8 +28,8 @@ pub struct Assembler {
     default: Spec,
     /// Sent bytes not yet recognized as a whole request.
     outgoing: Vec<u8>,
-    /// The shapes of the replies still due, oldest first.
-    pending: VecDeque<Reply>,
+    /// The steps whose replies are still due, oldest first.
+    pending: VecDeque<usize>,
     dec: Decoder,
     /// The framing `dec` decodes.
     dec_spec: Spec,
@@ -64,28 +64,29 @@ impl Assembler {
     /// request they complete.
     pub fn sent(&mut self, bytes: &[u8]) {
         self.outgoing.extend_from_slice(bytes);
+        // A cursor, and one drain at the end: a flood of requests is
+        // recognized in one pass.
+        let mut at = 0;
         loop {
+            let rest = &self.outgoing[at..];
             let best = self
                 .steps
                 .iter()
-                .filter(|(s, _)| !s.is_empty() && self.outgoing.starts_with(s))
-                .max_by_key(|(s, _)| s.len());
-            if let Some((send, reply)) = best {
-                let n = send.len();
-                self.pending.push_back(reply.clone());
-                self.outgoing.drain(..n);
+                .enumerate()
+                .filter(|(_, (s, _))| !s.is_empty() && rest.starts_with(s))
+                .max_by_key(|(_, (s, _))| s.len());
+            if let Some((i, (send, _))) = best {
+                at += send.len();
+                self.pending.push_back(i);
                 continue;
             }
-            if !self
-                .steps
-                .iter()
-                .any(|(s, _)| s.starts_with(&self.outgoing))
-            {
+            if !self.steps.iter().any(|(s, _)| s.starts_with(rest)) {
                 // No request starts like this: bytes of the case's own.
-                self.outgoing.clear();
+                at = self.outgoing.len();
             }
-            return;
+            break;
         }
+        self.outgoing.drain(..at);
     }
 
     /// Bytes of a partial reply held.
@@ -97,7 +98,10 @@ impl Assembler {
     /// once `input` is used up, or the error that broke the reply framing.
     pub fn feed(&mut self, input: &mut &[u8]) -> Result<Option<Frame>, FrameError> {
         loop {
-            let shape = self.pending.front().cloned().unwrap_or_default();
+            let shape = self
+                .pending
+                .front()
+                .map_or_else(Reply::default, |i| self.steps[*i].1.clone());
             if self.group.is_none() && self.dec.held() == 0 {
                 if shape.count == Count::Byte {
                     let Some((&b, rest)) = input.split_first() else {
@@ -243,6 +247,24 @@ reply.framing = "line"
                 "cut {cut}"
             );
         }
+    }
+
+    /// Regression: a flood of requests (`reset/while-server-writes` sends
+    /// megabytes) is recognized in one pass, not one drain per request.
+    #[test]
+    fn a_flood_of_requests_is_recognized_in_one_pass() {
+        let p = Profile::parse(MEMCACHED, "t").expect("profile");
+        let mut a = Assembler::new(&p);
+        let flood = b"get k\r\n".repeat(500_000);
+        let started = std::time::Instant::now();
+        a.sent(&flood);
+        assert_eq!(a.pending.len(), 500_000);
+        assert!(a.outgoing.is_empty());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
