@@ -566,6 +566,41 @@ fn a_server_that_discards_and_continues_passes_every_limits_case() {
     assert!(bad.is_empty(), "{bad:#?}");
 }
 
+/// At the default maximum (16 MiB) the declared body is sent in full, so a
+/// discarding server is seen discarding, not taken for one that waits.
+#[test]
+fn a_discarding_server_passes_length_over_max_at_the_default_maximum() {
+    let spec: Spec = "u32be".parse().expect("spec");
+    let mut c = config(&spec, None);
+    c.over_limit = OverLimit::Discard;
+    let server = server::spawn(c).expect("spawn server");
+    let options = Options {
+        cases: vec!["limits/length-over-max".to_owned()],
+        ..Options::default()
+    };
+    let mut events = Collect::default();
+    runner::run(server.local_addr(), &spec, &options, &mut events).expect("run");
+    server.shutdown();
+    let r = events
+        .results()
+        .find(|r| r.id == "limits/length-over-max")
+        .expect("the case ran");
+    assert_eq!(
+        r.verdict,
+        Verdict::Pass,
+        "{}: {}",
+        r.message,
+        r.evidence.observed
+    );
+    assert!(
+        r.evidence
+            .notes
+            .contains(&"refusal outcome: discard-and-continue".to_owned()),
+        "{:?}",
+        r.evidence.notes
+    );
+}
+
 #[test]
 fn accepting_and_desyncing_bugs_fail_with_their_outcome() {
     let table: &[(Bug, &str, &str, &str)] = &[

@@ -27,7 +27,7 @@ use framecheck_event::{Bytes, Ms};
 use framecheck_framing::{Encoder, Error as FrameError, Kind, Spec, TagRule};
 
 use super::{Ctx, Finding, no_applicable};
-use crate::catalogue::{MAX_OVERLONG, over_max_header};
+use crate::catalogue::over_max_header;
 use crate::conn::{Conn, Wait};
 use crate::delivery::Pieces;
 
@@ -42,10 +42,16 @@ pub(super) enum Completion {
     Delimiter(Vec<u8>),
     /// A length-prefixed frame: this many payload bytes end it.
     Body(usize),
-    /// Nothing the server could know ends it (an unknown tag), or the body
-    /// is too large to send in a case.
+    /// Nothing the server could know ends it (an unknown tag).
     Unknowable,
+    /// A declared body of this many bytes, more than [`MAX_BODY`]: too
+    /// large to send in a case.
+    TooLarge(usize),
 }
+
+/// The largest declared body `limits/length-over-max` sends to end a
+/// refused frame (a server may discard it to its end).
+pub(super) const MAX_BODY: usize = 64 * 1024 * 1024;
 
 /// A frame the server must refuse.
 #[derive(Debug, Clone)]
@@ -294,8 +300,15 @@ fn go_on(
     let rest = match &r.completion {
         Completion::Delimiter(d) => d.clone(),
         Completion::Body(n) => vec![filler; n.saturating_sub(sent_of_frame)],
-        Completion::Unknowable => Vec::new(),
+        Completion::Unknowable | Completion::TooLarge(_) => Vec::new(),
     };
+    if let Completion::TooLarge(n) = r.completion {
+        ctx.note(format!(
+            "the connection stayed open {} after {}; its declared body of {n} bytes is too large to send, so a server that would discard it cannot be told from one that waits for it",
+            Ms(ctx.limits.prompt),
+            r.what
+        ));
+    }
     if !rest.is_empty() {
         ctx.note(format!(
             "the connection stayed open {} after {}: {} more bytes sent to end the refused frame",
@@ -365,10 +378,10 @@ fn sort_replies(conn: &Conn, canary: &Canary, r: &Refused<'_>, kept: usize) -> V
 pub(super) fn length_over_max(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let header = over_max_header(ctx.spec).map_err(|_| no_applicable())?;
     let body = ctx.spec.max().saturating_add(1);
-    let completion = if body <= MAX_OVERLONG {
+    let completion = if body <= MAX_BODY {
         Completion::Body(body)
     } else {
-        Completion::Unknowable
+        Completion::TooLarge(body)
     };
     let r = Refused {
         crossing: header,
@@ -505,6 +518,17 @@ fn judge(
                 "{outcome}: {closed} (an idle timeout or a buffer valve, not a limit?); {evidence}"
             ),
         )),
+        Refusal::KeptOpen if matches!(r.completion, Completion::TooLarge(_)) => {
+            Err(Finding::not_exercised(
+                format!(
+                    "the server kept the connection open after {what}; the declared body is too large to send"
+                ),
+                expected,
+                format!(
+                    "{outcome}: no close, no reply within {prompt}; discard-and-continue could not be told from waiting for the body"
+                ),
+            ))
+        }
         Refusal::KeptOpen => Err(Finding::fail(
             format!("kept-open: the server kept the connection open after {what}, without a word"),
             expected,
@@ -601,5 +625,33 @@ mod tests {
                 assert!(f.message.starts_with(outcome), "{name}: {f:?}");
             }
         }
+    }
+
+    /// A declared body too large to send: a server that stays silent may be
+    /// discarding it or waiting for it, so the case is not exercised
+    /// rather than failed.
+    #[test]
+    fn a_body_too_large_to_send_is_not_exercised() {
+        let spec: Spec = "u32be,max=128MiB".parse().expect("spec");
+        let addr = server(Serve::NoLimitIdle(std::time::Duration::from_secs(5)));
+        let limits = Limits::scaled(1.0);
+        let (got, notes) = run_noted(
+            addr,
+            &spec,
+            "limits/length-over-max",
+            limits,
+            limits.case,
+            0,
+        );
+        let f = got.expect_err("not a pass");
+        assert_eq!(f.verdict, Verdict::NotExercised, "{f:?}");
+        assert!(
+            notes.iter().any(|n| n.contains("too large to send")),
+            "{notes:?}"
+        );
+        assert!(
+            notes.contains(&"refusal outcome: kept-open".to_owned()),
+            "{notes:?}"
+        );
     }
 }
