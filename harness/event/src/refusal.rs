@@ -121,6 +121,9 @@ pub enum Seen {
     Canary,
     /// The refused frame itself, answered (echoed).
     RefusedFrame,
+    /// The last bytes of the refused frame, answered as a message of their
+    /// own (an echo of its tail): a desync even without the canary.
+    RefusedTail,
     /// Anything else: an error reply, or a reply to an earlier message.
     Other,
 }
@@ -159,11 +162,12 @@ pub struct Observed {
 /// first reply before it, came within `prompt` of the byte that crossed the
 /// limit.
 ///
-/// A reply to the canary wins over everything (a desync is the worst
-/// outcome and its evidence is unambiguous), then the refused frame
-/// answered; then how the connection ended.
+/// A reply to the canary, or to the refused frame's tail, wins over
+/// everything (a desync is the worst outcome and its evidence is
+/// unambiguous), then the refused frame answered; then how the connection
+/// ended.
 pub fn classify(o: &Observed, prompt: Duration) -> Refusal {
-    if o.replies.contains(&Seen::Canary) {
+    if o.replies.contains(&Seen::Canary) || o.replies.contains(&Seen::RefusedTail) {
         return Refusal::Desync;
     }
     if o.over_limit_reply || o.replies.contains(&Seen::RefusedFrame) {

@@ -203,6 +203,7 @@ pub(super) fn refused(ctx: &mut Ctx<'_>, r: &Refused<'_>) -> Result<(), Finding>
         replies_before: conn.frame_count(),
         follow_up: FollowUp::NotSent,
         follow_msg: None,
+        rest: Vec::new(),
     };
     let open = later.closed.is_none() && t.wait == Wait::Timeout && t.written_at.is_some();
     if open && conn.reply_error.is_none() {
@@ -218,9 +219,16 @@ pub(super) fn refused(ctx: &mut Ctx<'_>, r: &Refused<'_>) -> Result<(), Finding>
         );
     }
     let kept = usize::try_from(later.replies_before).unwrap_or(usize::MAX);
+    // The refused frame's last bytes: the canary, the filler, its end.
+    let tail = [
+        canary.tail.as_slice(),
+        &vec![filler; t.filler_bytes],
+        &later.rest,
+    ]
+    .concat();
     let observed = Observed {
         closed: later.closed,
-        replies: sort_replies(&conn, &canary, r, kept),
+        replies: sort_replies(&conn, &canary, r, &tail, kept),
         first_reply: conn
             .first_bytes_at()
             .map(|at| at.saturating_duration_since(crossed)),
@@ -251,6 +259,8 @@ struct Later {
     replies_before: u64,
     follow_up: FollowUp,
     follow_msg: Option<Vec<u8>>,
+    /// The bytes that ended the refused frame (phase 2).
+    rest: Vec<u8>,
 }
 
 /// The close `wait` reports, timed from `crossed`.
@@ -309,6 +319,7 @@ fn go_on(
             r.what
         ));
     }
+    later.rest.clone_from(&rest);
     if !rest.is_empty() {
         ctx.note(format!(
             "the connection stayed open {} after {}: {} more bytes sent to end the refused frame",
@@ -351,9 +362,16 @@ fn go_on(
 }
 
 /// The first `kept` reply frames, sorted: the canary's reply, the refused
-/// frame answered (echo framings), or anything else. Bytes that make no
-/// whole frame are a reply all the same.
-fn sort_replies(conn: &Conn, canary: &Canary, r: &Refused<'_>, kept: usize) -> Vec<Seen> {
+/// frame answered, an echo of the refused frame's `tail` (echo framings
+/// only), or anything else. Bytes that make no whole frame are a reply all
+/// the same.
+fn sort_replies(
+    conn: &Conn,
+    canary: &Canary,
+    r: &Refused<'_>,
+    tail: &[u8],
+    kept: usize,
+) -> Vec<Seen> {
     let refused_head = &r.crossing[..r.crossing.len().min(32)];
     let mut replies: Vec<Seen> = conn.frames()[..kept.min(conn.frames().len())]
         .iter()
@@ -362,6 +380,8 @@ fn sort_replies(conn: &Conn, canary: &Canary, r: &Refused<'_>, kept: usize) -> V
                 Seen::Canary
             } else if !conn.has_profile() && f.wire.starts_with(refused_head) {
                 Seen::RefusedFrame
+            } else if !conn.has_profile() && !f.wire.is_empty() && tail.ends_with(&f.wire) {
+                Seen::RefusedTail
             } else {
                 Seen::Other
             }
@@ -440,6 +460,7 @@ fn evidence(conn: &Conn, canary: &Canary, o: &Observed, kept: usize) -> String {
             let role = match seen {
                 Seen::Canary => "the canary's reply",
                 Seen::RefusedFrame => "the refused frame answered",
+                Seen::RefusedTail => "the refused frame's tail answered",
                 Seen::Other => "a reply",
             };
             format!("{role}: {}", Bytes::new(&f.wire))
@@ -506,7 +527,7 @@ fn judge(
         )),
         Refusal::Desync => Err(Finding::fail(
             format!(
-                "desync: the server answered bytes of {what} as a message of their own (the canary)"
+                "desync: the server answered bytes of {what} as a message of their own (the canary, or the frame's tail)"
             ),
             expected,
             format!("{outcome}: {evidence}"),
