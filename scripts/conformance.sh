@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The CI conformance job: the suite against the reference echo server on every
 # framing strategy, then the built-in profiles against real servers on
-# loopback (redis-server, mosquitto, dnsmasq, installed with apt-get).
+# loopback (redis-server, mosquitto, dnsmasq, installed with apt-get), and
+# a user-written format-v2 profile against memcached
+# (harness/runner/tests/profiles/memcached.toml), and the built-in postgres
+# profile against a throwaway PostgreSQL cluster (trust authentication).
 #
 # Writes reports/conformance/<target>.{json,xml,html,md} and
 # reports/conformance/summary.md (also appended to $GITHUB_STEP_SUMMARY when
@@ -158,11 +161,14 @@ done
 if [ "${FRAMECHECK_SKIP_REAL:-0}" = 1 ]; then
     log "real servers skipped (FRAMECHECK_SKIP_REAL=1)"
 else
-    log "real servers: install redis-server, mosquitto, dnsmasq"
+    log "real servers: install redis-server, mosquitto, dnsmasq, memcached, postgresql"
+    pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
     missing=()
+    [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
     command -v redis-server >/dev/null || missing+=(redis-server)
     command -v mosquitto >/dev/null || missing+=(mosquitto)
     command -v dnsmasq >/dev/null || missing+=(dnsmasq)
+    command -v memcached >/dev/null || missing+=(memcached)
     # dnsmasq-base would do, but the dnsmasq package is what a user installs.
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -227,6 +233,49 @@ else
         run_suite dns "127.0.0.1:$PORT" --profile dns
     else
         FAILED+=("dns (did not start)")
+    fi
+
+    # memcached: loopback TCP only (no UDP), 2 threads, a throwaway cache
+    # (the profile writes one key). As root it must be told a user to run as.
+    memcached_user=()
+    [ "$(id -u)" = 0 ] && memcached_user=(-u nobody)
+    if ! command -v memcached >/dev/null; then
+        not_installed memcached
+    elif start memcached "$WORK/memcached.err" memcached "${memcached_user[@]}" -l 127.0.0.1 \
+        -p PORT -U 0 -t 2; then
+        echo "-- memcached $(memcached -V | awk '{print $2}') at 127.0.0.1:$PORT"
+        run_suite memcached "127.0.0.1:$PORT" --profile harness/runner/tests/profiles/memcached.toml
+    else
+        FAILED+=("memcached (did not start)")
+    fi
+
+    # PostgreSQL: a throwaway cluster in $WORK whose superuser "framecheck" is
+    # trusted (no password), listening on 127.0.0.1 only (its Unix socket in
+    # $WORK too), fsync off. initdb and postgres refuse to run as root: as
+    # root they run as the postgres user the package created.
+    PG_BIN=$(pg_bin)
+    if [ ! -x "$PG_BIN/initdb" ]; then
+        not_installed postgres
+    else
+        as_pg=()
+        PG_DIR="$WORK/pg"
+        mkdir -p "$PG_DIR"
+        if [ "$(id -u)" = 0 ]; then
+            as_pg=(setpriv --reuid=postgres --regid=postgres --clear-groups)
+            chmod 711 "$WORK"
+            chown postgres: "$PG_DIR"
+        fi
+        if ! "${as_pg[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U framecheck --auth=trust \
+            -E UTF8 --no-locale >"$WORK/initdb.log" 2>&1; then
+            tail -5 "$WORK/initdb.log" >&2
+            FAILED+=("postgres (initdb failed)")
+        elif start postgres "$WORK/postgres.err" "${as_pg[@]}" "$PG_BIN/postgres" \
+            -D "$PG_DIR/data" -p PORT -c listen_addresses=127.0.0.1 -k "$PG_DIR" -c fsync=off; then
+            echo "-- postgres $("$PG_BIN/postgres" --version | awk '{print $3}') at 127.0.0.1:$PORT"
+            run_suite postgres "127.0.0.1:$PORT" --profile postgres
+        else
+            FAILED+=("postgres (did not start)")
+        fi
     fi
 fi
 

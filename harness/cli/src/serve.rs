@@ -6,7 +6,7 @@ use std::thread;
 use std::time::Duration;
 
 use framecheck_framing::Spec;
-use framecheck_servers::{self as server, Bug, ServerConfig};
+use framecheck_servers::{self as server, Bug, OverLimit, ServerConfig};
 
 use crate::exit;
 
@@ -27,6 +27,7 @@ injected bug (dies-on-reset-while-writing, crashes-on-unknown-tag).
 Examples:
   framecheck serve --framing u16be
   framecheck serve --framing crlf --bug delim-in-one-read --listen 127.0.0.1:7000
+  framecheck serve --framing crlf --on-over-limit discard
   framecheck serve --list-bugs")]
 pub(crate) struct Args {
     /// Framing spec of requests and replies, e.g. `u16be`, `crlf`, `eof`.
@@ -42,6 +43,11 @@ pub(crate) struct Args {
     /// the server closes the connection.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     idle_timeout: f64,
+    /// What the correct server does with a frame over the limit: `close`
+    /// the connection at once, or `discard` the frame to its end (its
+    /// delimiter or declared body), reply `ERROR over the limit` and go on.
+    #[arg(long, value_name = "HOW", default_value = "close", value_parser = ["close", "discard"])]
+    on_over_limit: String,
     /// Print every bug, one per line: its name, then what it does.
     #[arg(long, exclusive = true)]
     list_bugs: bool,
@@ -117,6 +123,11 @@ fn config(args: &Args) -> Result<ServerConfig, String> {
         .map_err(|e| format!("{e}"))?;
     let mut config = ServerConfig::new(spec);
     config.listen = args.listen;
+    config.over_limit = if args.on_over_limit == "discard" {
+        OverLimit::Discard
+    } else {
+        OverLimit::Close
+    };
     config.idle_timeout = Duration::try_from_secs_f64(args.idle_timeout)
         .ok()
         .filter(|d| !d.is_zero())

@@ -26,6 +26,26 @@ fn serves_an_echo_and_prints_its_address_first() {
     assert_eq!(&reply, b"PING\r\nPONG\r\n");
 }
 
+/// `--on-over-limit discard`: an over-long line is answered with an error
+/// line and the connection goes on.
+#[test]
+fn a_discarding_server_replies_an_error_and_goes_on() {
+    let served = Spawned::start(&[
+        "serve",
+        "--framing",
+        "crlf,max=8",
+        "--on-over-limit",
+        "discard",
+    ]);
+    let mut c = TcpStream::connect_timeout(&served.addr, TIMEOUT).expect("connect");
+    c.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    c.write_all(b"0123456789abcdef\r\nPING\r\n").expect("send");
+    let want = b"ERROR ov\r\nPING\r\n";
+    let mut reply = [0u8; 16];
+    c.read_exact(&mut reply).expect("reply");
+    assert_eq!(&reply, want);
+}
+
 #[test]
 fn a_buggy_server_shows_its_bug() {
     let served = Spawned::start(&["serve", "--framing", "u16be", "--bug", "recv-is-message"]);

@@ -18,6 +18,7 @@
 //! only the first [`Bytes::KEEP`] bytes were kept.
 
 pub mod exit;
+pub mod refusal;
 
 use std::fmt;
 use std::time::Duration;

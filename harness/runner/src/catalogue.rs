@@ -7,7 +7,7 @@
 //! | `eof` | a 0-byte read ends the connection promptly, with no partial reply |
 //! | `half-close` | `shutdown(SHUT_WR)` still gets every pending reply, then EOF |
 //! | `reset` | a client's RST does not take the server down |
-//! | `limits` | over-long frames and unknown tags are refused at once; idle clients time out |
+//! | `limits` | over-long frames and unknown tags are refused (a prompt close, or discard-and-continue), never accepted or desynced; idle clients time out |
 //! | `concurrency` | one client cannot delay another; many clients at once |
 //! | `churn` | thousands of short connections leave the server serving |
 //!
@@ -349,7 +349,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         Mode::Single,
         Action::LengthOverMax,
         format!(
-            "a header declaring more than the maximum ({}) makes the server close at once, without waiting for the body",
+            "a header declaring more than the maximum ({}) MUST be refused: closing at once (FIN or RST, an error reply first or not) or reading and dropping the declared body, replying an error and framing the next message correctly conform; processing the frame (accepted) or answering its body as messages (desync, seen by a canary in the body) fail",
             spec.max()
         ),
         over_max_header(spec).err(),
@@ -396,7 +396,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         Mode::Single,
         Action::OverLongFrame,
         format!(
-            "a frame with no delimiter within the maximum ({}) makes the server close at once",
+            "a frame with no delimiter within the maximum ({}) MUST be refused: closing at once (FIN or RST, an error reply first or not) or dropping the line up to its delimiter, replying an error and framing the next message correctly conform; processing the line (accepted) or answering its tail as a message (desync, seen by a canary past the limit) fail",
             spec.max()
         ),
         not(delim_len > 0, "not a delimited framing").or_else(|| {
@@ -411,7 +411,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "unknown-tag",
         Mode::Single,
         Action::UnknownTag,
-        "a frame with an unknown tag makes the server close that connection, and only that one"
+        "a frame with an unknown tag MUST make the server close that connection (an error reply first or not), and only that one: nothing says where the frame ends, so going on, or answering the canary after it (desync), fails"
             .into(),
         not(tagged, "not a tagged framing"),
     );

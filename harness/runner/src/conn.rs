@@ -18,7 +18,7 @@ use framecheck_framing::{Decoder, Error as FrameError, Frame, Spec};
 use socket2::SockRef;
 
 use super::delivery::{Delivery, Pacing, Pieces, send_pieces};
-use crate::profile::Profile;
+use crate::profile::{Assembler, Profile};
 use crate::timing::Limits;
 
 /// Most timeline steps kept per connection (later ones are only counted).
@@ -109,6 +109,11 @@ pub(crate) struct Conn {
     pacing: Pacing,
     /// When bytes last arrived from the server.
     last_bytes_at: Option<Instant>,
+    /// When the first bytes after the session opener's reply arrived.
+    first_bytes_at: Option<Instant>,
+    /// With a profile whose replies are several frames (format v2): cuts
+    /// the replies per request instead of `dec`.
+    assembler: Option<Assembler>,
 }
 
 impl Conn {
@@ -153,6 +158,8 @@ impl Conn {
             opener_received: 0,
             pacing: Pacing::new(&stream, limits.pause, limits.confirm, limits.pacer_budget),
             last_bytes_at: None,
+            first_bytes_at: None,
+            assembler: None,
             stream,
         })
     }
@@ -166,34 +173,38 @@ impl Conn {
         deadline: Instant,
     ) -> Result<(), String> {
         self.oracle = Some(profile.clone());
-        let Some(opener) = &profile.opener else {
-            return Ok(());
-        };
-        self.send(
-            &opener.send,
-            &Pieces::whole(opener.send.len()),
-            Duration::ZERO,
-            deadline,
-        )
-        .map_err(|e| format!("writing the session opener failed: {e}"))?;
-        let wait = self.read_frames(1, deadline);
-        if wait != Wait::Done {
-            return Err(format!(
-                "no reply to the session opener: {}",
-                wait.describe()
-            ));
+        if profile.grouped() {
+            self.assembler = Some(Assembler::new(profile));
         }
-        let reply = &self.frames[0];
-        opener
-            .expect
-            .check(&reply.wire, reply.payload())
-            .map_err(|m| format!("the session opener's reply: {m}"))?;
-        if self.frame_count() > 1 || self.dec.held() > 0 {
-            return Err("more than one reply to the session opener".to_owned());
+        for (i, opener) in profile.openers.iter().enumerate() {
+            self.send(
+                &opener.send,
+                &Pieces::whole(opener.send.len()),
+                Duration::ZERO,
+                deadline,
+            )
+            .map_err(|e| format!("writing the session opener {} failed: {e}", opener.name))?;
+            let wait = self.read_frames(i + 1, deadline);
+            if wait != Wait::Done {
+                return Err(format!(
+                    "no reply to the session opener {}: {}",
+                    opener.name,
+                    wait.describe()
+                ));
+            }
+            let reply = &self.frames[i];
+            opener
+                .expect
+                .check(&reply.wire, reply.payload())
+                .map_err(|m| format!("the session opener {}'s reply: {m}", opener.name))?;
+        }
+        if self.frame_count() > profile.openers.len() as u64 || self.partial_reply() > 0 {
+            return Err("more than one reply to a session opener".to_owned());
         }
         self.frames.clear();
         self.kept = 0;
         self.opener_received = self.log.received_total;
+        self.first_bytes_at = None;
         Ok(())
     }
 
@@ -273,6 +284,7 @@ impl Conn {
         deadline: Instant,
     ) -> Result<(), String> {
         let at = self.t0.elapsed();
+        self.announce(bytes);
         let d = if pause.is_zero() {
             send_pieces(&self.stream, bytes, pieces, &mut Pacing::none(), deadline)
         } else {
@@ -292,6 +304,14 @@ impl Conn {
     /// boundary before the next send is confirmed.
     pub(crate) fn boundary_confirmed_by_reply(&mut self) {
         self.log.boundaries = self.log.boundaries.weakest(Boundaries::Confirmed);
+    }
+
+    /// Tell the reply assembler (profile format v2) which requests are
+    /// about to go out, before a reply to them can arrive.
+    fn announce(&mut self, bytes: &[u8]) {
+        if let Some(a) = &mut self.assembler {
+            a.sent(bytes);
+        }
     }
 
     fn log_delivery(
@@ -336,6 +356,7 @@ impl Conn {
         shutdown_after: bool,
     ) -> (Result<(), String>, Wait) {
         let at = self.t0.elapsed();
+        self.announce(bytes);
         let writer = match self.stream.try_clone() {
             Ok(w) => w,
             Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
@@ -380,14 +401,20 @@ impl Conn {
     /// side stays open until the server has ended the connection: the
     /// server never sees our EOF, and bytes keep arriving, so neither an
     /// EOF nor an idle timeout longer than `every` can end the connection.
+    ///
+    /// With `watch`, the wait also ends `watch` after the last of `bytes`
+    /// was written (`wait` is then [`Wait::Timeout`]) and the connection
+    /// stays open, write side too, for the case to go on with it.
     pub(crate) fn send_and_trickle(
         &mut self,
         bytes: &[u8],
         filler: u8,
         every: Duration,
+        watch: Option<Duration>,
         deadline: Instant,
     ) -> Trickled {
         let at = self.t0.elapsed();
+        self.announce(bytes);
         let writer = match self.stream.try_clone() {
             Ok(w) => w,
             Err(e) => {
@@ -402,13 +429,18 @@ impl Conn {
             }
         };
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let written = std::sync::OnceLock::<Instant>::new();
         let (delivery, written_at, trickled, last_trickle, wait, ended_at) =
             std::thread::scope(|s| {
                 let writer = &writer;
+                let written = &written;
                 let handle = s.spawn(move || {
                     let pieces = Pieces::whole(bytes.len());
                     let d = send_pieces(writer, bytes, &pieces, &mut Pacing::none(), deadline);
                     let written_at = d.error.is_none().then(Instant::now);
+                    if let Some(at) = written_at {
+                        let _ = written.set(at);
+                    }
                     let (mut trickled, mut last) = (0usize, None);
                     if written_at.is_some() {
                         // A disconnected channel (the reader is done) ends the trickle too.
@@ -436,12 +468,19 @@ impl Conn {
                     }
                     (d, written_at, trickled, last)
                 });
-                let wait = self.read_to_end(deadline);
+                let wait = match watch {
+                    None => self.read_to_end(deadline),
+                    Some(watch) => self.watch_after(written, watch, deadline),
+                };
                 let ended_at = Instant::now();
                 drop(stop);
                 // The connection is over (or the deadline passed): unblock a
-                // writer stuck on a server that stopped reading.
-                let _ = writer.shutdown(Shutdown::Write);
+                // writer stuck on a server that stopped reading. After a
+                // watch that ran out, the writer is done and the case goes on.
+                let watched = watch.is_some() && wait == Wait::Timeout && written.get().is_some();
+                if !watched {
+                    let _ = writer.shutdown(Shutdown::Write);
+                }
                 let (d, written_at, trickled, last) = handle.join().unwrap_or_else(|_| {
                     (
                         Delivery {
@@ -468,6 +507,34 @@ impl Conn {
         }
     }
 
+    /// Read until the server ends the connection, or `watch` after the
+    /// moment `written` is set, or `deadline`. A watch that runs out leaves
+    /// the connection as it was (not ended by a timeout).
+    fn watch_after(
+        &mut self,
+        written: &std::sync::OnceLock<Instant>,
+        watch: Duration,
+        deadline: Instant,
+    ) -> Wait {
+        let before = self.log.end;
+        loop {
+            let until = written
+                .get()
+                .map_or(deadline, |w| (*w + watch).min(deadline));
+            let step = until.min(Instant::now() + Duration::from_millis(10));
+            match self.read_once(step) {
+                Wait::Timeout if Instant::now() >= until => {
+                    if until < deadline {
+                        self.log.end = before;
+                    }
+                    return Wait::Timeout;
+                }
+                Wait::Timeout | Wait::Done | Wait::Garbled(_) => {}
+                other => return other,
+            }
+        }
+    }
+
     /// Write `bytes` one at a time, one every `every`, while watching for
     /// the server to end the connection, until `stop` receives or is
     /// dropped, or `deadline` passes; once `bytes` run out, only watch. An
@@ -489,6 +556,7 @@ impl Conn {
             write_error: None,
             ended: None,
         };
+        self.announce(bytes);
         let mut next = Instant::now() + every;
         loop {
             if !matches!(stop.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty)) {
@@ -548,6 +616,7 @@ impl Conn {
         deadline: Instant,
     ) -> (Result<(), String>, Wait) {
         let at = self.t0.elapsed();
+        self.announce(bytes);
         let writer = match self.stream.try_clone() {
             Ok(w) => w,
             Err(e) => return (Err(e.to_string()), Wait::Io(e.to_string())),
@@ -582,7 +651,9 @@ impl Conn {
 
     /// Bytes of a partial reply held by the decoder.
     pub(crate) fn partial_reply(&self) -> usize {
-        self.dec.held()
+        self.assembler
+            .as_ref()
+            .map_or_else(|| self.dec.held(), Assembler::held)
     }
 
     /// Bytes received in total, after the reply to a profile's session opener.
@@ -611,6 +682,11 @@ impl Conn {
     /// When bytes last arrived from the server (`None` before any).
     pub(crate) fn last_bytes_at(&self) -> Option<Instant> {
         self.last_bytes_at
+    }
+
+    /// When the first bytes after the session opener's reply arrived.
+    pub(crate) fn first_bytes_at(&self) -> Option<Instant> {
+        self.first_bytes_at
     }
 
     /// Bytes sent in total.
@@ -690,6 +766,7 @@ impl Conn {
     /// Record and decode `n` bytes just read into `buf`.
     fn accept(&mut self, n: usize) {
         self.last_bytes_at = Some(Instant::now());
+        self.first_bytes_at = self.first_bytes_at.or(self.last_bytes_at);
         let at = self.t0.elapsed();
         self.log.received_total += n as u64;
         if self.log.steps.len() < MAX_STEPS {
@@ -703,11 +780,18 @@ impl Conn {
         }
         let mut input: &[u8] = &self.buf[..n];
         loop {
-            match self.dec.decode(&mut input) {
+            let next = match &mut self.assembler {
+                Some(a) => a.feed(&mut input),
+                None => self
+                    .dec
+                    .decode(&mut input)
+                    .map(|f| f.map(|f| f.to_owned_frame())),
+            };
+            match next {
                 Ok(Some(frame)) => {
-                    if self.kept + frame.wire().len() <= MAX_KEPT {
-                        self.kept += frame.wire().len();
-                        self.frames.push(frame.to_owned_frame());
+                    if self.kept + frame.wire.len() <= MAX_KEPT {
+                        self.kept += frame.wire.len();
+                        self.frames.push(frame);
                     } else {
                         self.uncounted_frames += 1;
                     }
@@ -727,9 +811,12 @@ impl Conn {
         if self.reply_error.is_some() {
             return;
         }
-        match self.dec.finish() {
+        let last = match &mut self.assembler {
+            Some(a) => a.finish(),
+            None => self.dec.finish().map(|f| f.map(|f| f.to_owned_frame())),
+        };
+        match last {
             Ok(Some(frame)) => {
-                let frame = frame.to_owned_frame();
                 self.frames.push(frame);
             }
             Ok(None) => {}

@@ -2,13 +2,13 @@
 //! echo.
 //!
 //! A profile is a small TOML file (`--profile FILE`) or a built-in name
-//! (`--profile redis`, `mqtt`, `dns`). It gives the framing of requests and of
+//! (`--profile redis`, `mqtt`, `dns`, `postgres`). It gives the framing of requests and of
 //! replies (they may differ), an optional session opener sent first on every
 //! connection, and one or more exchanges: the bytes of one request, and what
 //! its reply must look like.
 //!
 //! ```toml
-//! version = 1                  # optional; the only version is 1
+//! version = 1                  # optional: 1 (the default) or 2, below
 //! name = "redis"
 //! about = "Redis inline commands over CRLF"
 //!
@@ -41,6 +41,42 @@
 //! and optionally `part = "wire"` (the default: the frame as on the wire, with
 //! its length field or delimiter) or `part = "payload"` (the payload only).
 //!
+//! **Format version 2** (`version = 2`; a v1 file reads as it always did)
+//! lets a request and its reply be more than one frame. `send` may hold
+//! several whole request frames (memcached's `set` line and its data block);
+//! a `reply` table says what makes up the reply, and `expect` then checks
+//! all of it, as on the wire (`part = "payload"` is the same bytes):
+//!
+//! | `reply` | the reply is… |
+//! |---|---|
+//! | none, or `frames = 1` | one frame of the reply framing (as in v1) |
+//! | `frames = N` | exactly `N` frames (1 to [`MAX_REPLY_FRAMES`]) |
+//! | `until = BYTES` | frames up to and including the frame `BYTES` (memcached's `END\r\n`) |
+//! | `byte = true` | one unframed byte (PostgreSQL's `N` to an `SSLRequest`) |
+//!
+//! and `framing = SPEC` frames this reply differently from `[framing] reply`.
+//!
+//! ```toml
+//! version = 2
+//! [framing]
+//! request = "crlf"
+//! reply = "crlf"
+//!
+//! [[exchange]]
+//! name = "set"
+//! send.text = "set fc 0 0 5\r\nhello\r\n"   # a line, then its data block
+//! expect.exact.text = "STORED\r\n"
+//!
+//! [[exchange]]
+//! name = "get"
+//! send.text = "get fc\r\n"
+//! reply.until.text = "END\r\n"
+//! expect.exact.text = "VALUE fc 0 5\r\nhello\r\nEND\r\n"
+//! ```
+//!
+//! The runner learns which exchange went out from the bytes it sends, and
+//! gathers the reply frames of each into one reply ([`Assembler`]).
+//!
 //! Everything is bounded: a profile file is at most [`MAX_FILE`] bytes, has at
 //! most [`MAX_EXCHANGES`] exchanges, and no reply is read past the reply
 //! framing's `max` plus its header.
@@ -55,6 +91,7 @@
 //! assert!(ping.expect.check(b"-ERR\r\n", b"-ERR").is_err());
 //! ```
 
+mod assemble;
 mod bytes;
 mod expect;
 mod file;
@@ -67,6 +104,7 @@ use framecheck_framing::Spec;
 
 use crate::Error;
 
+pub use assemble::{Assembler, MAX_REPLY_FRAMES};
 pub use expect::{At, Expect, Mismatch, Part, Rule};
 pub use probe::{ProbeEnd, ProbeStep, probe};
 
@@ -76,10 +114,11 @@ pub const MAX_FILE: usize = 1024 * 1024;
 pub const MAX_EXCHANGES: usize = 64;
 
 /// The built-in profiles: name and TOML text (the files under `harness/runner/profiles/`).
-pub const BUILTIN: [(&str, &str); 3] = [
+pub const BUILTIN: [(&str, &str); 4] = [
     ("redis", include_str!("../profiles/redis.toml")),
     ("mqtt", include_str!("../profiles/mqtt.toml")),
     ("dns", include_str!("../profiles/dns.toml")),
+    ("postgres", include_str!("../profiles/postgres.toml")),
 ];
 
 /// A parsed and checked protocol profile.
@@ -95,8 +134,10 @@ pub struct Profile {
     pub request: Spec,
     /// How replies are framed.
     pub reply: Spec,
-    /// Sent first on every connection, with its own expected reply.
-    pub opener: Option<Exchange>,
+    /// Sent first on every connection, in order, each with its own
+    /// expected reply: `[opener]` (at most one), or format v2's
+    /// `[[openers]]`.
+    pub openers: Vec<Exchange>,
     /// The requests and their expected replies; at least one.
     pub exchanges: Vec<Exchange>,
 }
@@ -106,10 +147,42 @@ pub struct Profile {
 pub struct Exchange {
     /// Name (`ping`), unique within the profile; `opener` for the opener.
     pub name: String,
-    /// One complete request frame, as on the wire.
+    /// The request as on the wire: one complete request frame (format v1),
+    /// or one or more (v2).
     pub send: Vec<u8>,
-    /// The check on the one reply frame.
+    /// The check on the reply (all its frames, as on the wire, for a reply
+    /// of several).
     pub expect: Expect,
+    /// What makes up the reply: one frame of the profile's reply framing
+    /// (v1, and the v2 default), or more.
+    pub reply: Reply,
+}
+
+/// The shape of the reply to one request (profile format v2).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reply {
+    /// How many frames, or what ends them.
+    pub count: Count,
+    /// The framing of this reply, when not the profile's reply framing.
+    pub framing: Option<Spec>,
+}
+
+/// How many frames make up one reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Count {
+    /// Exactly this many frames (at least 1, at most [`MAX_REPLY_FRAMES`]).
+    Frames(usize),
+    /// Frames up to and including this terminator frame (memcached's
+    /// `END\r\n`).
+    Until(Vec<u8>),
+    /// One unframed byte (PostgreSQL's answer to an `SSLRequest`, `N` or `S`).
+    Byte,
+}
+
+impl Default for Count {
+    fn default() -> Count {
+        Count::Frames(1)
+    }
 }
 
 impl Profile {
@@ -118,7 +191,7 @@ impl Profile {
         file::parse(text, origin)
     }
 
-    /// A built-in profile by name (`redis`, `mqtt`, `dns`).
+    /// A built-in profile by name (`redis`, `mqtt`, `dns`, `postgres`).
     pub fn builtin(name: &str) -> Option<Profile> {
         let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
         // The built-ins are checked by the tests; a broken one is a bug.
@@ -176,9 +249,16 @@ impl Profile {
         self.reply.max().saturating_add(self.reply.overhead())
     }
 
-    /// The opener (if any) then every exchange, in the order a probe sends them.
+    /// Whether some reply is more than one frame of the reply framing
+    /// (format v2's `reply` table): replies are then gathered per request
+    /// by an [`Assembler`].
+    pub fn grouped(&self) -> bool {
+        self.steps().any(|e| e.reply != Reply::default())
+    }
+
+    /// The openers then every exchange, in the order a probe sends them.
     pub fn steps(&self) -> impl Iterator<Item = &Exchange> {
-        self.opener.iter().chain(&self.exchanges)
+        self.openers.iter().chain(&self.exchanges)
     }
 }
 
@@ -191,10 +271,10 @@ impl fmt::Display for Profile {
             self.name,
             self.request,
             self.reply,
-            if self.opener.is_some() {
-                "opener + "
-            } else {
-                ""
+            match self.openers.len() {
+                0 => String::new(),
+                1 => "opener + ".to_owned(),
+                n => format!("{n} openers + "),
             },
             self.exchanges.len(),
             if self.exchanges.len() == 1 { "" } else { "s" },
@@ -222,7 +302,7 @@ mod tests {
         reason = "a scenario table reads best as tuples"
     )]
     fn builtin_bytes_are_the_documented_ones() {
-        let cases: [(&str, Option<&[u8]>, &[u8]); 3] = [
+        let cases: [(&str, Option<&[u8]>, &[u8]); 4] = [
             ("redis", None, b"PING\r\n"),
             (
                 "mqtt",
@@ -235,10 +315,15 @@ mod tests {
                 b"\x00\x21\x66\x63\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\
                   \x0aframecheck\x04test\x00\x00\x01\x00\x01",
             ),
+            (
+                "postgres",
+                Some(b"\x00\x00\x00\x08\x04\xd2\x16\x2f"),
+                b"Q\x00\x00\x00\x0dSELECT 1\x00",
+            ),
         ];
         for (name, opener, first) in cases {
             let p = Profile::builtin(name).expect(name);
-            assert_eq!(p.opener.as_ref().map(|o| &o.send[..]), opener, "{name}");
+            assert_eq!(p.openers.first().map(|o| &o.send[..]), opener, "{name}");
             assert_eq!(p.exchanges[0].send, first, "{name}");
         }
     }
@@ -258,7 +343,7 @@ mod tests {
         for (name, i, wire, head) in cases {
             let p = Profile::builtin(name).expect(name);
             let ex = if i == usize::MAX {
-                p.opener.as_ref().expect("opener")
+                p.openers.first().expect("opener")
             } else {
                 &p.exchanges[i]
             };
@@ -269,6 +354,46 @@ mod tests {
             };
             assert_eq!(ex.expect.check(wire, payload), Ok(()), "{name} {}", ex.name);
         }
+    }
+
+    /// The postgres profile against PostgreSQL 15's replies (captured on
+    /// loopback from a trust cluster), gathered as the runner gathers them.
+    #[test]
+    fn postgres_accepts_the_real_replies() {
+        let p = Profile::builtin("postgres").expect("postgres");
+        assert_eq!(p.openers.len(), 2);
+        assert!(p.grouped());
+        let startup_reply: &[u8] = b"R\x00\x00\x00\x08\x00\x00\x00\x00\
+            S\x00\x00\x00\x19client_encoding\x00UTF8\x00\
+            K\x00\x00\x00\x0c\x00\x00y0N[\x8b\xa1\
+            Z\x00\x00\x00\x05I";
+        let select: &[u8] = b"T\x00\x00\x00\x21\x00\x01?column?\x00\x00\x00\x00\x00\
+            \x00\x00\x00\x00\x00\x17\x00\x04\xff\xff\xff\xff\x00\x00\
+            D\x00\x00\x00\x0b\x00\x01\x00\x00\x00\x011\
+            C\x00\x00\x00\x0dSELECT 1\x00Z\x00\x00\x00\x05I";
+        let empty: &[u8] = b"I\x00\x00\x00\x04Z\x00\x00\x00\x05I";
+        let stream = [b"N".as_slice(), startup_reply, select, empty].concat();
+        let mut a = Assembler::new(&p);
+        for step in p.steps() {
+            a.sent(&step.send);
+        }
+        let mut input = &stream[..];
+        let mut replies = Vec::new();
+        while let Some(f) = a.feed(&mut input).expect("well framed") {
+            replies.push(f);
+        }
+        let steps: Vec<&Exchange> = p.steps().collect();
+        assert_eq!(replies.len(), steps.len());
+        for (step, reply) in steps.iter().zip(&replies) {
+            assert_eq!(
+                step.expect.check(&reply.wire, reply.payload()),
+                Ok(()),
+                "{}",
+                step.name
+            );
+        }
+        // An SSL-speaking server answers 'S': refused.
+        assert!(steps[0].expect.check(b"S", b"S").is_err());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use framecheck_framing::Spec;
 use framecheck_runner::{self as runner, Collect, Options, Verdict};
-use framecheck_servers::{self as server, Bug, ServerConfig};
+use framecheck_servers::{self as server, Bug, OverLimit, ServerConfig};
 use per_spec::per_spec;
 
 /// One spec per strategy (and the variants that enable bugs).
@@ -120,6 +120,8 @@ fn targets(bug: Bug) -> &'static [&'static str] {
             "limits/leading-zero-length",
             "limits/too-many-digits",
         ],
+        // The canary inside the refused frame gets an answer.
+        Bug::DesyncsAfterRefusal => &["limits/over-long-frame", "limits/length-over-max"],
     }
 }
 
@@ -599,4 +601,140 @@ fn random_failures_shrink_and_replay() {
         Some(Verdict::Fail)
     );
     server.shutdown();
+}
+
+// Issue 12, refusal outcomes: a server that discards a frame over the limit
+// and goes on passes every limits case; the bugs that accept an over-limit
+// frame, or desync after refusing one, fail as `accepted` and `desync`.
+
+/// The `limits/*` cases only.
+fn limits_options() -> Options {
+    Options {
+        cases: vec!["limits/*".to_owned()],
+        ..Options::default()
+    }
+}
+
+#[test]
+fn a_server_that_discards_and_continues_passes_every_limits_case() {
+    let bad: Vec<String> = per_spec(&SPECS, |text| {
+        let spec: Spec = text.parse().expect("spec");
+        let mut c = config(&spec, None);
+        c.over_limit = OverLimit::Discard;
+        let server = server::spawn(c).expect("spawn server");
+        let mut events = Collect::default();
+        runner::run(server.local_addr(), &spec, &limits_options(), &mut events).expect("run");
+        server.shutdown();
+        let results: Vec<_> = events.results().cloned().collect();
+        let mut bad: Vec<String> = results
+            .iter()
+            .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Skip))
+            .map(|r| format!("{text}: {} {} {}", r.id, r.verdict, r.message))
+            .collect();
+        // Where a refusal case ran, the discard was seen as such.
+        for r in results.iter().filter(|r| {
+            r.verdict == Verdict::Pass
+                && (r.id == "limits/over-long-frame" || r.id == "limits/length-over-max")
+        }) {
+            if !r
+                .evidence
+                .notes
+                .iter()
+                .any(|n| n == "refusal outcome: discard-and-continue")
+            {
+                bad.push(format!(
+                    "{text}: {} passed, but not as a discard: {:?}",
+                    r.id, r.evidence.notes
+                ));
+            }
+        }
+        bad
+    })
+    .concat();
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+/// At the default maximum (16 MiB) the declared body is sent in full, so a
+/// discarding server is seen discarding, not taken for one that waits.
+#[test]
+fn a_discarding_server_passes_length_over_max_at_the_default_maximum() {
+    let spec: Spec = "u32be".parse().expect("spec");
+    let mut c = config(&spec, None);
+    c.over_limit = OverLimit::Discard;
+    let server = server::spawn(c).expect("spawn server");
+    let options = Options {
+        cases: vec!["limits/length-over-max".to_owned()],
+        ..Options::default()
+    };
+    let mut events = Collect::default();
+    runner::run(server.local_addr(), &spec, &options, &mut events).expect("run");
+    server.shutdown();
+    let r = events
+        .results()
+        .find(|r| r.id == "limits/length-over-max")
+        .expect("the case ran");
+    assert_eq!(
+        r.verdict,
+        Verdict::Pass,
+        "{}: {}",
+        r.message,
+        r.evidence.observed
+    );
+    assert!(
+        r.evidence
+            .notes
+            .contains(&"refusal outcome: discard-and-continue".to_owned()),
+        "{:?}",
+        r.evidence.notes
+    );
+}
+
+#[test]
+fn accepting_and_desyncing_bugs_fail_with_their_outcome() {
+    let table: &[(Bug, &str, &str, &str)] = &[
+        (
+            Bug::NoLineLimit,
+            "crlf",
+            "limits/over-long-frame",
+            "accepted",
+        ),
+        (
+            Bug::TrustsLength,
+            "u16be,max=4KiB",
+            "limits/length-over-max",
+            "accepted",
+        ),
+        (
+            Bug::DesyncsAfterRefusal,
+            "line",
+            "limits/over-long-frame",
+            "desync",
+        ),
+        (
+            Bug::DesyncsAfterRefusal,
+            "u32be,offset=1,adjust=-4,max=1MiB",
+            "limits/length-over-max",
+            "desync",
+        ),
+        (
+            Bug::DesyncsAfterRefusal,
+            "tagged:A=4/B=0/V=u16be,max=1KiB",
+            "limits/length-over-max",
+            "desync",
+        ),
+    ];
+    for (bug, text, case, outcome) in table {
+        let spec: Spec = text.parse().expect("spec");
+        let options = Options {
+            cases: vec![(*case).to_owned()],
+            ..Options::default()
+        };
+        let results = verdicts(&spec, Some(*bug), &options);
+        let (_, verdict, message) = results
+            .iter()
+            .find(|(id, _, _)| id == case)
+            .expect("the case ran");
+        assert_eq!(*verdict, Verdict::Fail, "{bug} on {text}: {message}");
+        assert!(message.starts_with(outcome), "{bug} on {text}: {message}");
+    }
 }

@@ -93,11 +93,16 @@ pub enum Bug {
     /// leading zeros and extra digits are taken (`01:x,` is a 1-byte
     /// netstring).
     ReadsLengthLeniently,
+    /// Answers a frame over the limit with an error reply, then drops only
+    /// the first `max` bytes of the line (or the header of a frame declaring
+    /// too much) and frames what follows as a new message: the rest of the
+    /// refused frame is read as requests.
+    DesyncsAfterRefusal,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 23] = [
+    pub const ALL: [Bug; 24] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -121,6 +126,7 @@ impl Bug {
         Bug::TrustsSignedLength,
         Bug::ForgetsTrailer,
         Bug::ReadsLengthLeniently,
+        Bug::DesyncsAfterRefusal,
     ];
 
     /// The stable kebab-case name.
@@ -149,6 +155,7 @@ impl Bug {
             Bug::TrustsSignedLength => "trusts-signed-length",
             Bug::ForgetsTrailer => "forgets-trailer",
             Bug::ReadsLengthLeniently => "reads-length-leniently",
+            Bug::DesyncsAfterRefusal => "desyncs-after-refusal",
         }
     }
 
@@ -214,6 +221,9 @@ impl Bug {
             Bug::ReadsLengthLeniently => {
                 "a length written as text is read leniently: non-digits in it skipped, leading zeros and extra digits taken (01:x, is a netstring)"
             }
+            Bug::DesyncsAfterRefusal => {
+                "answers a frame over the limit with an error, then reads the rest of it as new messages"
+            }
         }
     }
 
@@ -269,6 +279,13 @@ impl Bug {
                 }
                 _ => None,
             },
+            Bug::DesyncsAfterRefusal => {
+                let over_long_line = spec.delimiter().is_some();
+                let over_long_header = has_length_field(spec) && length_can_exceed_max(spec);
+                (!over_long_line && !over_long_header).then_some(
+                    "it needs a delimited framing, or a length field that can declare more than the maximum",
+                )
+            }
             Bug::SmallWorkerPool if spec.kind == Kind::Eof => Some(
                 "an eof connection carries one message and ends, so a pool frees its workers as fast as clients come",
             ),
@@ -450,6 +467,10 @@ mod tests {
             (RecvIsMessage, "eof", true),
             (IgnoresEof, "fixed:4", true),
             (LeaksDescriptor, "line", true),
+            (DesyncsAfterRefusal, "crlf", true),
+            (DesyncsAfterRefusal, "u32be", true),
+            (DesyncsAfterRefusal, "u16be", false),
+            (DesyncsAfterRefusal, "fixed:8", false),
         ];
         for (bug, spec, applies) in table {
             let spec: Spec = spec.parse().expect("valid spec");

@@ -266,7 +266,7 @@ fn empty_payload(spec: &framecheck_framing::Spec, wire: &[u8]) -> bool {
 pub(crate) fn echo(conn: &mut Conn<'_>) {
     let bug = conn.bug();
     let batches = bug == Some(Bug::DropsRepliesOnHalfClose);
-    let mut framer = Framer::new(&conn.config.spec, bug);
+    let mut framer = Framer::new(&conn.config.spec, bug, conn.config.over_limit);
     let mut buf = vec![0u8; READ_CHUNK];
     let mut out: Vec<u8> = Vec::new();
     let mut frame_lock = FrameLock {

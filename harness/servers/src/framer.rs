@@ -1,9 +1,9 @@
 //! How a connection cuts its byte stream into frames: the framing library's
 //! decoder, or one of the buggy cutters.
 
-use framecheck_framing::{Decoder, Error, Kind, Spec, Stage};
+use framecheck_framing::{Decoder, Encoder, Error, Kind, Spec, Stage, TagRule};
 
-use super::{BUG_BUFFER_CAP, Bug};
+use super::{BUG_BUFFER_CAP, Bug, OverLimit};
 
 /// Cuts received bytes into frames and hands back each frame's wire bytes.
 #[derive(Debug)]
@@ -21,12 +21,28 @@ pub(crate) enum Framer {
     DelimInOneRead(DelimInOneRead),
     /// `parses-partial-digits`, `trusts-signed-length`.
     Rewriting(Rewriting),
+    /// A frame over the limit is answered with an error reply instead of a
+    /// close: discarded to its end ([`OverLimit::Discard`]), or, for
+    /// `desyncs-after-refusal`, cut at the limit with the rest framed anew.
+    Refusing(Refusing),
 }
 
 impl Framer {
-    /// The framer for a server with this framing and bug.
-    pub(crate) fn new(spec: &Spec, bug: Option<Bug>) -> Framer {
+    /// The framer for a server with this framing, bug and treatment of
+    /// frames over the limit.
+    pub(crate) fn new(spec: &Spec, bug: Option<Bug>, over_limit: OverLimit) -> Framer {
         match bug {
+            Some(Bug::DesyncsAfterRefusal) => Framer::Refusing(Refusing::new(spec, true)),
+            // Only a line or a declared length can be over the limit and
+            // still have an end to discard up to.
+            None if over_limit == OverLimit::Discard
+                && matches!(
+                    spec.kind,
+                    Kind::Line | Kind::Crlf | Kind::Delim(_) | Kind::Len(_) | Kind::Tagged(_)
+                ) =>
+            {
+                Framer::Refusing(Refusing::new(spec, false))
+            }
             Some(Bug::RecvIsMessage) => Framer::RecvIsMessage {
                 spec: spec.clone(),
                 decoder: Decoder::new(spec),
@@ -96,6 +112,7 @@ impl Framer {
             }
             Framer::DelimInOneRead(cutter) => cutter.next(input),
             Framer::Rewriting(r) => r.next(input),
+            Framer::Refusing(r) => r.next(input),
         }
     }
 
@@ -108,6 +125,7 @@ impl Framer {
             Framer::RecvIsMessage { .. } => Ok(None),
             Framer::DelimInOneRead(cutter) => cutter.finish(),
             Framer::Rewriting(r) => Ok(r.decoder.finish()?.map(|f| f.wire())),
+            Framer::Refusing(r) => r.finish(),
         }
     }
 
@@ -118,6 +136,7 @@ impl Framer {
             Framer::RecvIsMessage { .. } => false,
             Framer::DelimInOneRead(cutter) => !cutter.held.is_empty(),
             Framer::Rewriting(r) => r.decoder.held() > 0,
+            Framer::Refusing(r) => !r.held.is_empty() || r.state != Dropping::No,
         }
     }
 
@@ -187,13 +206,176 @@ impl DelimInOneRead {
     }
 }
 
+/// What [`Refusing`] is dropping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dropping {
+    /// Nothing: framing as usual.
+    No,
+    /// An over-long line, up to its delimiter.
+    ToDelimiter,
+    /// A declared body: this many bytes more.
+    Body(u64),
+}
+
+/// A server that answers a frame over the limit with an error reply
+/// (`ERROR over the limit`, framed like any reply) instead of closing.
+///
+/// Discarding (correct): an over-long line is dropped up to its delimiter,
+/// a declared body up to its last byte, and then the error reply goes out
+/// (beanstalkd's `BAD_FORMAT`). Desyncing (the bug): the error reply goes
+/// out at once, the first `max` bytes of a line (or the header of an
+/// over-long frame) are dropped, and what follows is framed as a new
+/// message: the body of the refused frame is read as requests.
+///
+/// It holds at most one frame and one read, like the reference decoder.
+#[derive(Debug)]
+pub(crate) struct Refusing {
+    spec: Spec,
+    desync: bool,
+    held: Vec<u8>,
+    /// The last frame handed out.
+    frame: Vec<u8>,
+    state: Dropping,
+    error: Vec<u8>,
+}
+
+impl Refusing {
+    fn new(spec: &Spec, desync: bool) -> Refusing {
+        let head = match &spec.kind {
+            Kind::Len(_) => vec![b'Q'; spec.offset],
+            Kind::Tagged(entries) => entries
+                .iter()
+                .find(|e| matches!(e.rule, TagRule::Len(_)))
+                .map(|e| vec![e.tag])
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        // Cut to the maximum, for a tiny one: a reply fits the framing too.
+        let text = b"ERROR over the limit";
+        let mut error = Vec::new();
+        if Encoder::new(spec)
+            .encode(&head, &text[..text.len().min(spec.max())], &mut error)
+            .is_err()
+        {
+            error.clear();
+        }
+        Refusing {
+            spec: spec.clone(),
+            desync,
+            held: Vec::new(),
+            frame: Vec::new(),
+            state: Dropping::No,
+            error,
+        }
+    }
+
+    fn next<'s>(&'s mut self, input: &mut &[u8]) -> Result<Option<&'s [u8]>, Error> {
+        self.held.extend_from_slice(input);
+        *input = &[];
+        loop {
+            match self.state {
+                Dropping::Body(n) => {
+                    let k = self
+                        .held
+                        .len()
+                        .min(usize::try_from(n).unwrap_or(usize::MAX));
+                    self.held.drain(..k);
+                    let left = n - k as u64;
+                    if left > 0 {
+                        self.state = Dropping::Body(left);
+                        return Ok(None);
+                    }
+                    self.state = Dropping::No;
+                    return Ok(Some(&self.error));
+                }
+                Dropping::ToDelimiter => {
+                    let delim = self.spec.delimiter().unwrap_or(b"\n");
+                    let Some(at) = self.held.windows(delim.len()).position(|w| w == delim) else {
+                        let keep = self.held.len().saturating_sub(delim.len() - 1);
+                        self.held.drain(..keep);
+                        return Ok(None);
+                    };
+                    self.held.drain(..at + delim.len());
+                    self.state = Dropping::No;
+                    return Ok(Some(&self.error));
+                }
+                Dropping::No => {}
+            }
+            let mut decoder = Decoder::new(&self.spec);
+            let mut rest = &self.held[..];
+            let len = match decoder.decode(&mut rest) {
+                Ok(Some(frame)) => frame.wire().len(),
+                Ok(None) => return Ok(None),
+                Err(Error::Unterminated { .. }) if self.desync => {
+                    let cut = self.spec.max().min(self.held.len());
+                    self.held.drain(..cut);
+                    return Ok(Some(&self.error));
+                }
+                Err(Error::Unterminated { .. }) => {
+                    self.state = Dropping::ToDelimiter;
+                    continue;
+                }
+                Err(Error::TooLarge { len, .. }) => {
+                    let header = self.header_len();
+                    self.held.drain(..header);
+                    if self.desync {
+                        return Ok(Some(&self.error));
+                    }
+                    self.state = Dropping::Body(len);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            self.frame.clear();
+            self.frame.extend(self.held.drain(..len));
+            return Ok(Some(&self.frame));
+        }
+    }
+
+    /// How many of the held bytes make the header that declared too much:
+    /// the fewest a fresh decoder needs to refuse it.
+    fn header_len(&self) -> usize {
+        let mut decoder = Decoder::new(&self.spec);
+        for (i, b) in self.held.iter().enumerate() {
+            if decoder.decode(&mut &[*b][..]).is_err() {
+                return i + 1;
+            }
+        }
+        self.held.len()
+    }
+
+    fn finish(&mut self) -> Result<Option<&[u8]>, Error> {
+        if self.held.is_empty() && self.state == Dropping::No {
+            return Ok(None);
+        }
+        Err(Error::Truncated {
+            offset: 0,
+            held: self.held.len(),
+            stage: if self.spec.delimiter().is_some() {
+                Stage::Delimiter
+            } else {
+                Stage::Body
+            },
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// Feed `pieces` one by one and collect the frames' wire bytes.
     fn frames(spec: &str, bug: Option<Bug>, pieces: &[&[u8]]) -> Vec<Vec<u8>> {
-        let mut framer = Framer::new(&spec.parse().expect("valid spec"), bug);
+        frames_with(spec, bug, OverLimit::Close, pieces)
+    }
+
+    fn frames_with(
+        spec: &str,
+        bug: Option<Bug>,
+        over_limit: OverLimit,
+        pieces: &[&[u8]],
+    ) -> Vec<Vec<u8>> {
+        let mut framer = Framer::new(&spec.parse().expect("valid spec"), bug, over_limit);
         let mut out = Vec::new();
         for piece in pieces {
             let mut input = *piece;
@@ -267,11 +449,16 @@ mod tests {
     #[test]
     fn no_line_limit_lifts_the_maximum() {
         let long = [b'x'; 100];
-        let mut reference = Framer::new(&"line,max=10".parse().expect("valid spec"), None);
+        let mut reference = Framer::new(
+            &"line,max=10".parse().expect("valid spec"),
+            None,
+            OverLimit::Close,
+        );
         assert!(reference.next(&mut &long[..]).is_err());
         let mut buggy = Framer::new(
             &"line,max=10".parse().expect("valid spec"),
             Some(Bug::NoLineLimit),
+            OverLimit::Close,
         );
         assert_eq!(buggy.next(&mut &long[..]).expect("no limit"), None);
         assert!(buggy.partial());
@@ -390,6 +577,64 @@ impl Rewriting {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod refusing_tests {
+    use super::*;
+
+    fn run(spec: &str, bug: Option<Bug>, pieces: &[&[u8]]) -> Vec<Vec<u8>> {
+        let mut framer = Framer::new(&spec.parse().expect("valid spec"), bug, OverLimit::Discard);
+        let mut out = Vec::new();
+        for piece in pieces {
+            let mut input = *piece;
+            while let Some(wire) = framer.next(&mut input).expect("no framing error") {
+                out.push(wire.to_vec());
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn discard_and_desync_table() {
+        type Row<'a> = (&'a str, &'a str, Option<Bug>, &'a [&'a [u8]], Vec<Vec<u8>>);
+        let err = |spec: &str| Refusing::new(&spec.parse().expect("spec"), false).error;
+        assert_eq!(err("line,max=4"), b"ERRO\n");
+        assert_eq!(err("crlf"), b"ERROR over the limit\r\n");
+        let table: Vec<Row<'_>> = vec![
+            (
+                "discard_line_to_its_delimiter",
+                "line,max=4",
+                None,
+                &[b"abcdefg", b"hij\nok\n"],
+                vec![err("line,max=4"), b"ok\n".to_vec()],
+            ),
+            (
+                "desync_line_frames_the_tail",
+                "line,max=4",
+                Some(Bug::DesyncsAfterRefusal),
+                &[b"abcdefg", b"h\nok\n"],
+                vec![err("line,max=4"), b"efgh\n".to_vec(), b"ok\n".to_vec()],
+            ),
+            (
+                "discard_declared_body",
+                "u8,max=4",
+                None,
+                &[b"\x06abc", b"def\x02ok"],
+                vec![err("u8,max=4"), b"\x02ok".to_vec()],
+            ),
+            (
+                "desync_body_read_as_frames",
+                "u8,max=4",
+                Some(Bug::DesyncsAfterRefusal),
+                &[b"\x06\x02ab", b"\x02ok"],
+                vec![err("u8,max=4"), b"\x02ab".to_vec(), b"\x02ok".to_vec()],
+            ),
+        ];
+        for (name, spec, bug, pieces, want) in table {
+            assert_eq!(run(spec, bug, pieces), want, "{name}");
         }
     }
 }

@@ -14,7 +14,7 @@
 //! | sends EOF (or half-closes) at a frame boundary | has already sent every reply; shuts down its side, closes |
 //! | sends EOF inside a frame | sends no partial reply; shuts down, closes |
 //! | half-closes, `eof` framing | replies with the whole message, then shuts down, closes |
-//! | breaks the framing (too large, unknown tag, over-long line) | replies to the frames before it, closes at once without reading a body |
+//! | breaks the framing (too large, unknown tag, over-long line) | replies to the frames before it, closes at once without reading a body (with [`OverLimit::Discard`], a frame over the limit is dropped to its end instead, answered `ERROR over the limit`, and the connection goes on) |
 //! | stops inside a frame for [`idle_timeout`](ServerConfig::idle_timeout) | closes |
 //! | is silent at a boundary for [`keepalive_timeout`](ServerConfig::keepalive_timeout) | closes |
 //! | stops reading replies for `idle_timeout` | closes |
@@ -107,6 +107,23 @@ pub struct ServerConfig {
     /// server stops accepting, as a process at its descriptor limit would.
     /// Default 256.
     pub leak_limit: usize,
+    /// What a correct server does with a frame over the limit; default
+    /// [`OverLimit::Close`]. Ignored when a bug is injected.
+    pub over_limit: OverLimit,
+}
+
+/// What a correct server does with a frame over its limit (a header
+/// declaring more than the maximum, a line with no delimiter within it).
+/// Both are legitimate refusals; the `limits/*` cases pass either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OverLimit {
+    /// Reply to the frames before it and close at once, reading no body.
+    #[default]
+    Close,
+    /// Read and drop the frame to its end (its delimiter, or its declared
+    /// body), reply `ERROR over the limit` in the framing, and go on.
+    /// Framings with no such frame (`fixed`, `eof`) serve as with `Close`.
+    Discard,
 }
 
 impl ServerConfig {
@@ -120,6 +137,7 @@ impl ServerConfig {
             keepalive_timeout: Duration::from_secs(60),
             max_connections: 256,
             leak_limit: 256,
+            over_limit: OverLimit::Close,
         }
     }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use framecheck_framing::{Encoder, Spec};
 use framecheck_servers::Error;
-use framecheck_servers::{self as server, Bug, ServerConfig, ServerHandle};
+use framecheck_servers::{self as server, Bug, OverLimit, ServerConfig, ServerHandle};
 
 /// The longest any single socket operation in these tests may wait.
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
@@ -560,6 +560,8 @@ const BUG_CASES: &[BugCase] = &[
     BugCase("netstring_trailer_is_consumed", Bug::ForgetsTrailer, "netstring", netstring_trailer_is_consumed),
     BugCase("leading_zero_gets_no_reply", Bug::ReadsLengthLeniently, "netstring", leading_zero_gets_no_reply),
     BugCase("non_digit_gets_no_reply", Bug::ReadsLengthLeniently, "digits:4", non_digit_gets_no_reply),
+    BugCase("over_long_line_tail_is_no_message", Bug::DesyncsAfterRefusal, "line,max=64", over_long_line_tail_is_no_message),
+    BugCase("over_max_body_is_no_message", Bug::DesyncsAfterRefusal, "u32be,max=64", over_max_body_is_no_message),
 ];
 
 fn digits_cut_across_reads(server: &ServerHandle) -> Result<(), String> {
@@ -606,6 +608,71 @@ fn netstring_trailer_is_consumed(server: &ServerHandle) -> Result<(), String> {
     c.send(b"1:a,1:b,");
     let (got, _) = c.read_up_to(8, QUIET);
     expect_eq("replies", &got, b"1:a,1:b,")
+}
+
+/// An over-long line whose tail is a line of its own: no reply may carry it.
+fn over_long_line_tail_is_no_message(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(&[[b'x'; 100].as_slice(), b"canary\n"].concat());
+    let (got, _) = c.read_to_end(QUIET);
+    check(!got.windows(6).any(|w| w == b"canary"), || {
+        format!(
+            "the tail was answered: {:?}",
+            got.escape_ascii().to_string()
+        )
+    })
+}
+
+/// A header over the maximum whose body is a frame of its own: no reply may
+/// carry it.
+fn over_max_body_is_no_message(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"\x00\x00\x01\x00\x00\x00\x00\x06canary");
+    let (got, _) = c.read_to_end(QUIET);
+    check(!got.windows(6).any(|w| w == b"canary"), || {
+        format!(
+            "the body was answered: {:?}",
+            got.escape_ascii().to_string()
+        )
+    })
+}
+
+/// `OverLimit::Discard`: an over-long line and a header over the maximum
+/// are dropped to their end and answered with an error; the connection goes
+/// on, and the next frame gets its echo.
+#[test]
+fn discarding_server_refuses_and_goes_on() {
+    // The spec, the frame over the limit, the frame after it, the replies.
+    type Row<'a> = (&'a str, &'a [u8], &'a [u8], &'a [u8]);
+    let long = [vec![b'x'; 9000], b"\r\n".to_vec()].concat();
+    let table: &[Row<'_>] = &[
+        ("line,max=8", b"0123456789abc\n", b"ok\n", b"ERROR ov\nok\n"),
+        (
+            "crlf,max=8KiB",
+            &long,
+            b"ok\r\n",
+            b"ERROR over the limit\r\nok\r\n",
+        ),
+        (
+            "u16be,max=4",
+            b"\x00\x06abcdef",
+            b"\x00\x02ok",
+            b"\x00\x04ERRO\x00\x02ok",
+        ),
+    ];
+    for (spec, over, next, want) in table {
+        let server = start_with(spec, None, |c| c.over_limit = OverLimit::Discard);
+        let mut c = Client::connect(server.local_addr());
+        // In two writes: the discard spans reads.
+        let half = over.len() / 2;
+        c.send(&over[..half]);
+        thread::sleep(Duration::from_millis(20));
+        c.send(&over[half..]);
+        c.send(next);
+        let (got, end) = c.read_until(Some(want.len()), REPLY);
+        assert_eq!(got, *want, "{spec}: {:?}", got.escape_ascii().to_string());
+        assert_eq!(end, End::Open, "{spec}");
+    }
 }
 
 /// Descriptor cap for the `leaks-descriptor` cases: below the churn count.

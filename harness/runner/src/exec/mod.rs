@@ -16,7 +16,9 @@
 //! - `half_close.rs`: `half-close/*`, replies still flow after the client's
 //!   `shutdown(SHUT_WR)`;
 //! - `reset.rs`: `reset/*`, the server survives a client's RST;
-//! - `limits.rs`: `limits/*`, refused frames and the idle timeout;
+//! - `limits.rs`: `limits/*`, the idle timeout;
+//! - `refusal.rs`: a frame the server must refuse, and how it refused
+//!   (the `limits/*` refusals);
 //! - `concurrency.rs`: `concurrency/*` and `churn/*`, several connections
 //!   at once;
 //! - `probe.rs`: the liveness probe run before the first case and after
@@ -28,6 +30,7 @@ mod eof;
 mod half_close;
 mod limits;
 mod probe;
+mod refusal;
 mod reset;
 #[cfg(test)]
 mod test_server;
@@ -41,7 +44,7 @@ use framecheck_framing::{Kind, Spec};
 
 use super::catalogue::{
     Action, Case, Mode, SPLIT_ATTEMPTS, header_cut_point, malformed_length_message,
-    over_max_header, signed_length_message,
+    signed_length_message,
 };
 use super::conn::{Conn, Wait, Watched};
 use super::delivery::Pieces;
@@ -53,8 +56,9 @@ use boundary::{boundary_sessions, large_message, random_schedules, slow_reader};
 use concurrency::{churn, many_clients, stalled_client};
 use eof::eof_after;
 use half_close::{half_close_eof_message, half_close_mid_message, half_close_pending};
-use limits::{idle_timeout, refused};
+use limits::idle_timeout;
 pub(crate) use probe::{ProbeError, probe};
+use refusal::{length_over_max, over_long_frame, unknown_tag};
 use reset::{reset_mid_message, reset_while_writing};
 
 /// A server misbehaving: what it should have done and what it did.
@@ -395,10 +399,7 @@ fn run_body(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
         Action::HalfCloseEofMessage => half_close_eof_message(ctx),
         Action::ResetMidMessage => reset_mid_message(ctx),
         Action::ResetWhileWriting => reset_while_writing(ctx),
-        Action::LengthOverMax => {
-            let header = over_max_header(ctx.spec).map_err(|_| no_applicable())?;
-            refused(ctx, &header, "a header over the maximum")
-        }
+        Action::LengthOverMax => length_over_max(ctx),
         Action::SignedLength => {
             let msg = signed_length_message(ctx.spec).map_err(|_| no_applicable())?;
             limits::refused_not_echoed(ctx, &msg, "a length written with a sign", Some(b"x"))
@@ -413,23 +414,8 @@ fn run_body(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
             };
             limits::refused_not_echoed(ctx, &msg, what, Some(b"x"))
         }
-        Action::OverLongFrame => {
-            let n = ctx.spec.max() + ctx.spec.overhead() + 1;
-            let line: Vec<u8> = (0..n)
-                .map(|i| b'a' + u8::try_from(i % 26).unwrap_or(0))
-                .collect();
-            refused(ctx, &line, "a frame with no delimiter within the maximum")
-        }
-        Action::UnknownTag => {
-            let Kind::Tagged(entries) = &ctx.spec.kind else {
-                return Err(no_applicable());
-            };
-            let tag = (b'!'..=b'~')
-                .chain(0..=255)
-                .find(|t| entries.iter().all(|e| e.tag != *t))
-                .ok_or_else(no_applicable)?;
-            refused(ctx, &[tag, 0, 0, 0, 4], "an unknown tag")
-        }
+        Action::OverLongFrame => over_long_frame(ctx),
+        Action::UnknownTag => unknown_tag(ctx),
         Action::IdleTimeout => idle_timeout(ctx),
         Action::StalledClient => stalled_client(ctx),
         Action::ManyClients => many_clients(ctx),

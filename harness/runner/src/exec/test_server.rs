@@ -23,6 +23,32 @@ pub(super) enum Serve {
     NoLimitIdle(Duration),
     /// Close once more than `0` bytes arrived without a `\n`.
     Limit(usize),
+    /// Echo every complete line ending in `delim` of at most `max` bytes;
+    /// refuse a longer one as `how` says.
+    Refusing {
+        /// The delimiter.
+        delim: &'static [u8],
+        /// The longest line, delimiter excluded.
+        max: usize,
+        /// What the server does with a longer one.
+        how: Over,
+    },
+}
+
+/// What a [`Serve::Refusing`] server does with an over-long line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Over {
+    /// Drops it up to its delimiter, replies `BAD_FORMAT`, goes on
+    /// (beanstalkd).
+    Discard,
+    /// Drops it up to its delimiter, replies `BAD_FORMAT`, then answers
+    /// nothing more.
+    DiscardThenDeaf,
+    /// Replies `BAD_FORMAT` and closes at once.
+    ReplyClose,
+    /// Replies `BAD_FORMAT`, drops the first `max` bytes and frames what
+    /// follows as a new line.
+    Desync,
 }
 
 /// A loopback server for `serve`; it stops accepting after 20 s.
@@ -50,7 +76,69 @@ pub(super) fn serve_each(handle: impl Fn(TcpStream) + Copy + Send + 'static) -> 
     addr
 }
 
+/// Serve one connection as [`Serve::Refusing`] does.
+fn refusing(mut s: TcpStream, delim: &[u8], max: usize, how: Over) {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let find = |h: &[u8]| h.windows(delim.len()).position(|w| w == delim);
+    let bad = [b"BAD_FORMAT".as_slice(), delim].concat();
+    let (mut held, mut discarding, mut deaf) = (Vec::new(), false, false);
+    let mut buf = vec![0u8; 65536];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            return;
+        }
+        held.extend_from_slice(&buf[..n]);
+        loop {
+            if deaf {
+                held.clear();
+                break;
+            }
+            if discarding {
+                let Some(i) = find(&held) else {
+                    let keep = held.len().saturating_sub(delim.len() - 1);
+                    held.drain(..keep);
+                    break;
+                };
+                held.drain(..i + delim.len());
+                discarding = false;
+                deaf = how == Over::DiscardThenDeaf;
+                if s.write_all(&bad).is_err() {
+                    return;
+                }
+                continue;
+            }
+            match find(&held) {
+                Some(i) if i <= max => {
+                    let line: Vec<u8> = held.drain(..i + delim.len()).collect();
+                    if s.write_all(&line).is_err() {
+                        return;
+                    }
+                }
+                Some(_) => discarding = true,
+                None if held.len() > max + delim.len() - 1 => match how {
+                    Over::ReplyClose => {
+                        let _ = s.write_all(&bad);
+                        return;
+                    }
+                    Over::Desync => {
+                        held.drain(..max);
+                        if s.write_all(&bad).is_err() {
+                            return;
+                        }
+                    }
+                    Over::Discard | Over::DiscardThenDeaf => discarding = true,
+                },
+                None => break,
+            }
+        }
+    }
+}
+
 fn handle(mut s: TcpStream, serve: Serve) {
+    if let Serve::Refusing { delim, max, how } = serve {
+        let _ = s.set_nonblocking(false);
+        return refusing(s, delim, max, how);
+    }
     let _ = s.set_nonblocking(false);
     let idle = match serve {
         Serve::NoLimitIdle(d) => d,
@@ -73,7 +161,7 @@ fn handle(mut s: TcpStream, serve: Serve) {
                     }
                 }
             }
-            Serve::NoLimitIdle(_) => {}
+            Serve::NoLimitIdle(_) | Serve::Refusing { .. } => {}
             Serve::Limit(max) => {
                 if !held.contains(&b'\n') && held.len() > max {
                     return;

@@ -9,11 +9,11 @@ use toml::Spanned;
 
 use super::bytes::parse_hex;
 use super::expect::{At, Expect, Part, Rule};
-use super::{Exchange, MAX_EXCHANGES, Profile};
+use super::{Count, Exchange, MAX_EXCHANGES, MAX_REPLY_FRAMES, Profile, Reply};
 use crate::Error;
 
-/// The only profile format version.
-const VERSION: u32 = 1;
+/// The newest profile format version; 1 is still read, unchanged.
+const VERSION: u32 = 2;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,6 +23,8 @@ struct RawProfile {
     about: Option<String>,
     framing: RawFraming,
     opener: Option<RawExchange>,
+    /// Format v2: several openers, in order (exclusive with `opener`).
+    openers: Option<Spanned<Vec<RawExchange>>>,
     #[serde(default)]
     exchange: Vec<RawExchange>,
 }
@@ -40,6 +42,19 @@ struct RawExchange {
     name: Option<Spanned<String>>,
     send: Spanned<RawBytes>,
     expect: Option<Spanned<RawExpect>>,
+    reply: Option<Spanned<RawReply>>,
+    /// Format v2, openers only: the framing of this request.
+    request: Option<Spanned<String>>,
+}
+
+/// Format v2: what makes up the reply.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReply {
+    frames: Option<Spanned<usize>>,
+    until: Option<Spanned<RawBytes>>,
+    byte: Option<Spanned<bool>>,
+    framing: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -144,17 +159,18 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Profile, Error> {
         )
     })?;
     if let Some(v) = &raw.version {
-        if *v.get_ref() != VERSION {
+        if !(1..=VERSION).contains(v.get_ref()) {
             return Err(placer.err(
                 v.span(),
                 "version",
                 format!(
-                    "version {} is not known; the only version is {VERSION}",
+                    "version {} is not known; the versions are 1 and {VERSION}",
                     v.get_ref()
                 ),
             ));
         }
     }
+    let version = raw.version.as_ref().map_or(1, |v| *v.get_ref());
     let request = placer.spec(&raw.framing.request, "framing.request")?;
     let reply = placer.spec(&raw.framing.reply, "framing.reply")?;
     if raw.exchange.is_empty() {
@@ -176,17 +192,42 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Profile, Error> {
         placer: &placer,
         request: &request,
         reply: &reply,
+        version,
     };
-    let opener = raw
-        .opener
-        .as_ref()
-        .map(|o| check.exchange(o, "opener", "opener"))
-        .transpose()?;
+    let mut openers = Vec::new();
+    if let Some(o) = &raw.opener {
+        openers.push(check.exchange(o, "opener", "opener", true)?);
+    }
+    if let Some(list) = &raw.openers {
+        if version < 2 || raw.opener.is_some() || list.get_ref().is_empty() {
+            return Err(placer.err(
+                list.span(),
+                "openers",
+                "[[openers]] needs version = 2, at least one entry, and no [opener]",
+            ));
+        }
+        for (i, o) in list.get_ref().iter().enumerate() {
+            let field = format!("openers[{}]", i + 1);
+            let checked = check.exchange(o, &field, &format!("opener-{}", i + 1), true)?;
+            if openers.iter().any(|e: &Exchange| e.name == checked.name) {
+                let span = o.name.as_ref().map_or(0..0, Spanned::span);
+                return Err(placer.err(
+                    span,
+                    &format!("{field}.name"),
+                    format!("name {:?} is used twice", checked.name),
+                ));
+            }
+            openers.push(checked);
+        }
+    }
     let mut exchanges: Vec<Exchange> = Vec::with_capacity(raw.exchange.len());
     for (i, ex) in raw.exchange.iter().enumerate() {
         let field = format!("exchange[{}]", i + 1);
-        let checked = check.exchange(ex, &field, &format!("exchange-{}", i + 1))?;
-        if checked.name == "opener" || exchanges.iter().any(|e| e.name == checked.name) {
+        let checked = check.exchange(ex, &field, &format!("exchange-{}", i + 1), false)?;
+        if checked.name == "opener"
+            || exchanges.iter().any(|e| e.name == checked.name)
+            || openers.iter().any(|e| e.name == checked.name)
+        {
             let span = ex.name.as_ref().map_or(0..0, Spanned::span);
             return Err(placer.err(
                 span,
@@ -202,7 +243,7 @@ pub(super) fn parse(text: &str, origin: &str) -> Result<Profile, Error> {
         origin: origin.to_owned(),
         request,
         reply,
-        opener,
+        openers,
         exchanges,
     })
 }
@@ -212,6 +253,8 @@ struct Check<'a> {
     placer: &'a Placer<'a>,
     request: &'a Spec,
     reply: &'a Spec,
+    /// The file's format version.
+    version: u32,
 }
 
 impl Check<'_> {
@@ -220,6 +263,7 @@ impl Check<'_> {
         raw: &RawExchange,
         field: &str,
         default_name: &str,
+        opener: bool,
     ) -> Result<Exchange, Error> {
         let p = self.placer;
         let name = match &raw.name {
@@ -242,24 +286,134 @@ impl Check<'_> {
         };
         let send_field = format!("{field}.send");
         let send = p.bytes(&raw.send, &send_field)?;
-        one_frame(self.request, &send).map_err(|problem| {
+        let own_request = match &raw.request {
+            None => None,
+            Some(r) if self.version < 2 || !opener => {
+                return Err(p.err(
+                    r.span(),
+                    &format!("{field}.request"),
+                    "a request framing of its own is for openers of version 2 (the cases frame exchanges with [framing] request)",
+                ));
+            }
+            Some(r) => Some(p.spec(r, &format!("{field}.request"))?),
+        };
+        let request = own_request.as_ref().unwrap_or(self.request);
+        let checked = if self.version >= 2 {
+            whole_frames(request, &send).map(|_| ())
+        } else {
+            one_frame(request, &send)
+        };
+        checked.map_err(|problem| {
             p.err(
                 raw.send.span(),
                 &send_field,
                 format!(
-                    "not one complete request frame ({}): {problem}",
-                    self.request
+                    "not {} ({request}): {problem}",
+                    if self.version >= 2 {
+                        "whole request frames"
+                    } else {
+                        "one complete request frame"
+                    },
                 ),
             )
         })?;
+        let reply = match &raw.reply {
+            None => Reply::default(),
+            Some(r) if self.version < 2 => {
+                return Err(p.err(
+                    r.span(),
+                    &format!("{field}.reply"),
+                    "a reply table needs version = 2 at the top of the file",
+                ));
+            }
+            Some(r) => self.reply(r, &format!("{field}.reply"))?,
+        };
+        let framing = reply.framing.clone().unwrap_or_else(|| self.reply.clone());
+        let own = Check {
+            reply: &framing,
+            ..*self
+        };
         let expect = match &raw.expect {
             None => Expect::ANY,
-            Some(e) => self.expect(e, &format!("{field}.expect"))?,
+            Some(e) => own.expect(e, &format!("{field}.expect"), &reply.count)?,
         };
-        Ok(Exchange { name, send, expect })
+        Ok(Exchange {
+            name,
+            send,
+            expect,
+            reply,
+        })
     }
 
-    fn expect(&self, raw: &Spanned<RawExpect>, field: &str) -> Result<Expect, Error> {
+    /// Format v2's `reply` table: one of `frames`, `until`, `byte`, and
+    /// optionally the reply's own `framing`.
+    fn reply(&self, raw: &Spanned<RawReply>, field: &str) -> Result<Reply, Error> {
+        let p = self.placer;
+        let fields = raw.get_ref();
+        let framing = fields
+            .framing
+            .as_ref()
+            .map(|f| p.spec(f, &format!("{field}.framing")))
+            .transpose()?;
+        let given = [
+            fields.frames.is_some(),
+            fields.until.is_some(),
+            fields.byte.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(p.err(raw.span(), field, "give one of frames, until, byte"));
+        }
+        let count = if let Some(n) = &fields.frames {
+            if !(1..=MAX_REPLY_FRAMES).contains(n.get_ref()) {
+                return Err(p.err(
+                    n.span(),
+                    &format!("{field}.frames"),
+                    format!("a reply is 1 to {MAX_REPLY_FRAMES} frames"),
+                ));
+            }
+            Count::Frames(*n.get_ref())
+        } else if let Some(until) = &fields.until {
+            let sub = format!("{field}.until");
+            let end = p.bytes(until, &sub)?;
+            let spec = framing.as_ref().unwrap_or(self.reply);
+            one_frame(spec, &end).map_err(|problem| {
+                p.err(
+                    until.span(),
+                    &sub,
+                    format!(
+                        "not one complete reply frame ({spec}), so no reply could end: {problem}"
+                    ),
+                )
+            })?;
+            Count::Until(end)
+        } else if let Some(byte) = &fields.byte {
+            if !*byte.get_ref() {
+                return Err(p.err(
+                    byte.span(),
+                    &format!("{field}.byte"),
+                    "byte = false means nothing; leave it out",
+                ));
+            }
+            if let Some(f) = &fields.framing {
+                return Err(p.err(
+                    f.span(),
+                    &format!("{field}.framing"),
+                    "an unframed byte has no framing",
+                ));
+            }
+            Count::Byte
+        } else {
+            Count::Frames(1)
+        };
+        Ok(Reply { count, framing })
+    }
+
+    fn expect(
+        &self,
+        raw: &Spanned<RawExpect>,
+        field: &str,
+        count: &Count,
+    ) -> Result<Expect, Error> {
         let placer = self.placer;
         let fields = raw.get_ref();
         let part = fields.part.unwrap_or_default();
@@ -284,7 +438,9 @@ impl Check<'_> {
         } else if let Some(exact) = &fields.exact {
             let sub = format!("{field}.exact");
             let bytes = placer.bytes(exact, &sub)?;
-            if part == Part::Wire {
+            if *count != Count::Frames(1) {
+                self.group_fits(count, exact.span(), &sub, &bytes)?;
+            } else if part == Part::Wire {
                 one_frame(self.reply, &bytes).map_err(|problem| {
                     placer.err(
                         exact.span(),
@@ -305,14 +461,44 @@ impl Check<'_> {
             if bytes.is_empty() {
                 return Err(placer.err(prefix.span(), &sub, "an empty prefix; write any = true"));
             }
-            self.fits(part, prefix.span(), &sub, bytes.len())?;
+            if *count == Count::Frames(1) {
+                self.fits(part, prefix.span(), &sub, bytes.len())?;
+            }
             Rule::Prefix(bytes)
         } else if let Some(offsets) = &fields.offsets {
-            Rule::Offsets(self.offsets(part, offsets, field)?)
+            Rule::Offsets(self.offsets(part, offsets, field, count)?)
         } else {
             Rule::Any
         };
         Ok(Expect { part, rule })
+    }
+
+    /// Refuse an exact reply of several frames (or of one byte) that no
+    /// reply of this shape could be.
+    fn group_fits(
+        &self,
+        count: &Count,
+        span: Range<usize>,
+        field: &str,
+        bytes: &[u8],
+    ) -> Result<(), Error> {
+        let problem = match count {
+            Count::Byte if bytes.len() == 1 => return Ok(()),
+            Count::Byte => format!("{} bytes for a reply of one unframed byte", bytes.len()),
+            Count::Frames(n) => match whole_frames(self.reply, bytes) {
+                Ok(k) if k == *n => return Ok(()),
+                Ok(k) => format!("{k} reply frames ({}) for a reply of {n}", self.reply),
+                Err(e) => format!("not whole reply frames ({}): {e}", self.reply),
+            },
+            Count::Until(end) => match whole_frames(self.reply, bytes) {
+                Ok(_) if bytes.ends_with(end) => return Ok(()),
+                Ok(_) => "does not end with the reply's terminator frame".to_owned(),
+                Err(e) => format!("not whole reply frames ({}): {e}", self.reply),
+            },
+        };
+        Err(self
+            .placer
+            .err(span, field, format!("{problem}, so no reply could match")))
     }
 
     /// Refuse a check that reaches past the largest possible reply part.
@@ -339,6 +525,7 @@ impl Check<'_> {
         part: Part,
         offsets: &Spanned<Vec<Spanned<RawAt>>>,
         field: &str,
+        count: &Count,
     ) -> Result<Vec<At>, Error> {
         let placer = self.placer;
         if offsets.get_ref().is_empty() {
@@ -365,12 +552,14 @@ impl Check<'_> {
                 None => None,
                 Some(raw_mask) => Some(placer.mask(raw_mask, &bytes, &format!("{sub}.mask"))?),
             };
-            self.fits(
-                part,
-                raw_at.span(),
-                &sub,
-                fields.at.saturating_add(bytes.len()),
-            )?;
+            if *count == Count::Frames(1) {
+                self.fits(
+                    part,
+                    raw_at.span(),
+                    &sub,
+                    fields.at.saturating_add(bytes.len()),
+                )?;
+            }
             list.push(At {
                 at: fields.at,
                 bytes,
@@ -403,6 +592,19 @@ impl Placer<'_> {
             ));
         }
         Ok(mask)
+    }
+}
+
+/// How many frames `bytes` hold when they decode as one or more whole
+/// frames of `spec`.
+fn whole_frames(spec: &Spec, bytes: &[u8]) -> Result<usize, String> {
+    let t = transcript(spec, [bytes]);
+    if let Err(e) = t.end {
+        return Err(e.to_string());
+    }
+    match t.frames.len() {
+        0 => Err("no frame at all".to_owned()),
+        n => Ok(n),
     }
 }
 
@@ -450,8 +652,8 @@ mod tests {
             ("no_exchange", HEAD, "exchange: no [[exchange]]"),
             (
                 "bad_version",
-                "version = 2\n[framing]\nrequest = \"crlf\"\nreply = \"crlf\"\n",
-                "t:1:11: version: version 2 is not known",
+                "version = 3\n[framing]\nrequest = \"crlf\"\nreply = \"crlf\"\n",
+                "t:1:11: version: version 3 is not known",
             ),
             (
                 "odd_hex",
@@ -538,12 +740,109 @@ mod tests {
              [[exchange]]\nsend.text = \"Q\\r\\n\"\n"
         );
         let p = parse(&text, "t").expect("parses");
-        let opener = p.opener.expect("opener");
+        let opener = &p.openers[0];
         assert_eq!(opener.send, b"HI\r\n");
         assert_eq!(opener.expect.rule, Rule::Exact(b"\x00\x01*".to_vec()));
         assert_eq!(p.exchanges[0].expect.part, Part::Payload);
         assert_eq!(p.exchanges[0].expect.rule, Rule::Prefix(b"ok".to_vec()));
         assert_eq!(p.exchanges[1].name, "exchange-2");
         assert_eq!(p.exchanges[1].expect, Expect::ANY);
+    }
+
+    const V2: &str = "version = 2\n[framing]\nrequest = \"crlf\"\nreply = \"crlf\"\n";
+
+    #[test]
+    fn version_2_replies_of_several_frames() {
+        let text = format!(
+            "{V2}[opener]\nsend.hex = \"00 00 00 08 04 d2 16 2f\"\nreply.byte = true\nexpect.exact.text = \"N\"\n\
+             [[exchange]]\nname = \"get\"\nsend.text = \"get k\\r\\n\"\nreply.until.text = \"END\\r\\n\"\n\
+             expect.exact.text = \"VALUE k 0 5\\r\\nhello\\r\\nEND\\r\\n\"\n\
+             [[exchange]]\nname = \"set\"\nsend.text = \"set k 0 0 5\\r\\nhello\\r\\n\"\nexpect.exact.text = \"STORED\\r\\n\"\n\
+             [[exchange]]\nname = \"two\"\nsend.text = \"x\\r\\n\"\nreply = {{ frames = 2, framing = \"line\" }}\n"
+        );
+        // The opener is no crlf frame: request framing of this test is crlf,
+        // so give it as one.
+        let text = text.replace("00 00 00 08 04 d2 16 2f", "53 53 4c 0d 0a");
+        let p = parse(&text, "t").expect("parses");
+        let opener = &p.openers[0];
+        assert_eq!(opener.reply.count, Count::Byte);
+        assert_eq!(
+            p.exchanges[0].reply.count,
+            Count::Until(b"END\r\n".to_vec())
+        );
+        assert_eq!(p.exchanges[1].send, b"set k 0 0 5\r\nhello\r\n");
+        assert_eq!(p.exchanges[1].reply, Reply::default());
+        assert_eq!(p.exchanges[2].reply.count, Count::Frames(2));
+        assert_eq!(
+            p.exchanges[2]
+                .reply
+                .framing
+                .as_ref()
+                .map(ToString::to_string),
+            Some("line".to_owned())
+        );
+        assert!(p.grouped());
+    }
+
+    #[test]
+    fn version_2_errors_name_line_column_and_field() {
+        let ex = "[[exchange]]\nsend.text = \"A\\r\\n\"\n";
+        let cases: [(&str, String, &str); 8] = [
+            (
+                "reply_in_version_1",
+                format!("{HEAD}{ex}reply.frames = 2\n"),
+                "t:6:1: exchange[1].reply: a reply table needs version = 2",
+            ),
+            (
+                "two_frames_in_version_1",
+                format!("{HEAD}[[exchange]]\nsend.text = \"A\\r\\nB\\r\\n\"\n"),
+                "2 frames; an exchange sends one",
+            ),
+            (
+                "zero_frames",
+                format!("{V2}{ex}reply.frames = 0\n"),
+                "t:7:16: exchange[1].reply.frames: a reply is 1 to 1024 frames",
+            ),
+            (
+                "two_counts",
+                format!("{V2}{ex}reply = {{ frames = 2, byte = true }}\n"),
+                "exchange[1].reply: give one of frames, until, byte",
+            ),
+            (
+                "until_not_a_frame",
+                format!("{V2}{ex}reply.until.text = \"END\"\n"),
+                "exchange[1].reply.until: not one complete reply frame (crlf)",
+            ),
+            (
+                "byte_with_framing",
+                format!("{V2}{ex}reply = {{ byte = true, framing = \"line\" }}\n"),
+                "exchange[1].reply.framing: an unframed byte has no framing",
+            ),
+            (
+                "exact_not_the_count",
+                format!("{V2}{ex}reply.frames = 2\nexpect.exact.text = \"A\\r\\n\"\n"),
+                "exchange[1].expect.exact: 1 reply frames (crlf) for a reply of 2",
+            ),
+            (
+                "send_not_whole_frames",
+                format!("{V2}[[exchange]]\nsend.text = \"A\\r\\nB\"\n"),
+                "t:6:1: exchange[1].send: not whole request frames (crlf)",
+            ),
+        ];
+        for (scenario, text, want) in cases {
+            let err = parse(&text, "t").expect_err(scenario).to_string();
+            assert!(err.contains(want), "{scenario}: {err}");
+        }
+    }
+
+    #[test]
+    fn version_1_files_read_as_before() {
+        let text = format!(
+            "version = 1\n{}[[exchange]]\nsend.text = \"A\\r\\n\"\n",
+            &HEAD
+        );
+        let p = parse(&text, "t").expect("v1");
+        assert_eq!(p.exchanges[0].reply, Reply::default());
+        assert!(!p.grouped());
     }
 }

@@ -7,9 +7,9 @@ use std::io::{self, Read as _, Write as _};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use framecheck_framing::Decoder;
+use framecheck_framing::Frame;
 
-use super::{Exchange, Profile};
+use super::{Assembler, Exchange, Profile, Reply};
 use crate::Error;
 
 /// Bytes asked of the socket per read.
@@ -84,31 +84,37 @@ fn exchange(
 ) -> ProbeStep {
     let start = Instant::now();
     let mut received = Vec::new();
+    let mut reply = None;
     let end = match stream.write_all(&ex.send) {
-        Ok(()) => read_reply(stream, profile, start + timeout, &mut received),
+        Ok(()) => read_reply(
+            stream,
+            profile,
+            ex,
+            start + timeout,
+            &mut received,
+            &mut reply,
+        ),
         Err(e) => end_of(&e),
     };
-    let verdict = match &end {
-        ProbeEnd::Frame { extra: 0 } => {
-            let mut dec = Decoder::new(&profile.reply);
-            let mut input = &received[..];
-            match dec.decode(&mut input) {
-                Ok(Some(frame)) => ex
-                    .expect
-                    .check(frame.wire(), frame.payload())
-                    .map_err(|m| m.to_string()),
-                // read_reply saw this frame; decoding the same bytes again cannot differ.
-                other => Err(format!("internal: reply decoded differently: {other:?}")),
-            }
+    let verdict = match (&end, reply) {
+        (ProbeEnd::Frame { extra: 0 }, Some(frame)) => ex
+            .expect
+            .check(&frame.wire, frame.payload())
+            .map_err(|m| m.to_string()),
+        (ProbeEnd::Frame { extra: 0 }, None) => {
+            Err("internal: a reply seen but not kept".to_owned())
         }
-        ProbeEnd::Frame { extra } => Err(format!(
+        (ProbeEnd::Frame { extra }, _) if ex.reply == Reply::default() => Err(format!(
             "{extra} bytes more than one reply frame arrived; the exchange's reply must be a single frame"
         )),
-        ProbeEnd::Eof => Err("the server closed before a whole reply frame".to_owned()),
-        ProbeEnd::Reset => Err("the connection was reset".to_owned()),
-        ProbeEnd::Timeout => Err(format!("no whole reply frame within {timeout:?}")),
-        ProbeEnd::Malformed(e) => Err(format!("the reply breaks the reply framing: {e}")),
-        ProbeEnd::Io(e) => Err(format!("socket error: {e}")),
+        (ProbeEnd::Frame { extra }, _) => Err(format!(
+            "{extra} bytes more than the reply arrived; the exchange's reply must be all the server sends"
+        )),
+        (ProbeEnd::Eof, _) => Err("the server closed before a whole reply frame".to_owned()),
+        (ProbeEnd::Reset, _) => Err("the connection was reset".to_owned()),
+        (ProbeEnd::Timeout, _) => Err(format!("no whole reply frame within {timeout:?}")),
+        (ProbeEnd::Malformed(e), _) => Err(format!("the reply breaks the reply framing: {e}")),
+        (ProbeEnd::Io(e), _) => Err(format!("socket error: {e}")),
     };
     ProbeStep {
         name: ex.name.clone(),
@@ -120,15 +126,19 @@ fn exchange(
     }
 }
 
-/// Read until one reply frame is complete, the deadline, EOF or an error.
-/// `received` is bounded by the reply limit plus one read.
+/// Read until the reply to `ex` is complete (one frame, or the frames or
+/// byte of its v2 `reply`), the deadline, EOF or an error. `received` is
+/// bounded by the reply limit plus one read.
 fn read_reply(
     stream: &mut TcpStream,
     profile: &Profile,
+    ex: &Exchange,
     deadline: Instant,
     received: &mut Vec<u8>,
+    reply: &mut Option<Frame>,
 ) -> ProbeEnd {
-    let mut dec = Decoder::new(&profile.reply);
+    let mut dec = Assembler::new(profile);
+    dec.sent(&ex.send);
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -146,8 +156,9 @@ fn read_reply(
         };
         received.extend_from_slice(&buf[..n]);
         let mut chunk = &buf[..n];
-        match dec.decode(&mut chunk) {
-            Ok(Some(_)) => {
+        match dec.feed(&mut chunk) {
+            Ok(Some(frame)) => {
+                *reply = Some(frame);
                 return ProbeEnd::Frame { extra: chunk.len() };
             }
             Ok(None) => {}
