@@ -106,80 +106,6 @@ fn at_once(limits: &crate::timing::Limits) -> Duration {
     limits.prompt / 2
 }
 
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use framecheck_framing::Spec;
-
-    use super::super::test_server::{Serve, run, server};
-    use crate::timing::Limits;
-    use framecheck_event::Verdict;
-
-    /// Regression (reports/independent-servers.md, `crlf_no_limit.py` with
-    /// a 0.2 s idle timeout): a server with no line limit whose idle
-    /// timeout is shorter than "promptly" passed `limits/over-long-frame`.
-    #[test]
-    fn refusal_is_told_from_an_idle_timeout() {
-        let spec: Spec = "line".parse().expect("spec");
-        let limit = spec.max() + spec.overhead();
-        let table: &[(&str, Serve, Option<Verdict>)] = &[
-            ("closes_at_the_limit", Serve::Limit(limit), None),
-            (
-                "no_limit_idle_timeout_200ms",
-                Serve::NoLimitIdle(Duration::from_millis(200)),
-                Some(Verdict::Fail),
-            ),
-            (
-                "no_limit_idle_timeout_60ms",
-                Serve::NoLimitIdle(Duration::from_millis(60)),
-                Some(Verdict::Fail),
-            ),
-        ];
-        for (name, serve, want) in table {
-            let addr = server(*serve);
-            let got = run(addr, &spec, "limits/over-long-frame", Limits::scaled(1.0));
-            let got_verdict = got.as_ref().err().map(|f| f.verdict);
-            assert_eq!(got_verdict, *want, "{name}: {got:?}");
-        }
-    }
-
-    /// Issue 10: a close at once after a partial message is not an idle
-    /// timeout; a close after a silence is; no close warns.
-    #[test]
-    fn idle_timeout_is_told_from_a_close_at_once() {
-        let spec: Spec = "line".parse().expect("spec");
-        let table: &[(&str, Serve, Option<Verdict>)] = &[
-            (
-                "closes_on_a_partial_line",
-                Serve::Limit(0),
-                Some(Verdict::Fail),
-            ),
-            (
-                "idle_timeout_200ms",
-                Serve::NoLimitIdle(Duration::from_millis(200)),
-                None,
-            ),
-            ("no_idle_timeout", Serve::EchoLines, Some(Verdict::Warn)),
-        ];
-        for (name, serve, want) in table {
-            let addr = server(*serve);
-            let got = run(addr, &spec, "limits/idle-timeout", Limits::scaled(1.0));
-            let got_verdict = got.as_ref().err().map(|f| f.verdict);
-            assert_eq!(got_verdict, *want, "{name}: {got:?}");
-            if let Err(f) = &got
-                && f.verdict == Verdict::Fail
-            {
-                assert!(
-                    f.message
-                        .contains("does not wait for the rest of a message"),
-                    "{name}: {f:?}"
-                );
-            }
-        }
-    }
-}
-
 /// Send `bytes` the server must refuse by closing: it closes (FIN or RST)
 /// within `prompt` of the last of them, replying nothing, while a filler
 /// byte keeps coming every [`TRICKLE`] (so an idle timeout cannot pass for
@@ -267,5 +193,79 @@ pub(super) fn refused_not_echoed(
                 Ms(took)
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use framecheck_framing::Spec;
+
+    use super::super::test_server::{Serve, run, server};
+    use crate::timing::Limits;
+    use framecheck_event::Verdict;
+
+    /// Regression (reports/independent-servers.md, `crlf_no_limit.py` with
+    /// a 0.2 s idle timeout): a server with no line limit whose idle
+    /// timeout is shorter than "promptly" passed `limits/over-long-frame`.
+    #[test]
+    fn refusal_is_told_from_an_idle_timeout() {
+        let spec: Spec = "line".parse().expect("spec");
+        let limit = spec.max() + spec.overhead();
+        let table: &[(&str, Serve, Option<Verdict>)] = &[
+            ("closes_at_the_limit", Serve::Limit(limit), None),
+            (
+                "no_limit_idle_timeout_200ms",
+                Serve::NoLimitIdle(Duration::from_millis(200)),
+                Some(Verdict::Fail),
+            ),
+            (
+                "no_limit_idle_timeout_60ms",
+                Serve::NoLimitIdle(Duration::from_millis(60)),
+                Some(Verdict::Fail),
+            ),
+        ];
+        for (name, serve, want) in table {
+            let addr = server(*serve);
+            let got = run(addr, &spec, "limits/over-long-frame", Limits::scaled(1.0));
+            let got_verdict = got.as_ref().err().map(|f| f.verdict);
+            assert_eq!(got_verdict, *want, "{name}: {got:?}");
+        }
+    }
+
+    /// Issue 10: a close at once after a partial message is not an idle
+    /// timeout; a close after a silence is; no close warns.
+    #[test]
+    fn idle_timeout_is_told_from_a_close_at_once() {
+        let spec: Spec = "line".parse().expect("spec");
+        let table: &[(&str, Serve, Option<Verdict>)] = &[
+            (
+                "closes_on_a_partial_line",
+                Serve::Limit(0),
+                Some(Verdict::Fail),
+            ),
+            (
+                "idle_timeout_200ms",
+                Serve::NoLimitIdle(Duration::from_millis(200)),
+                None,
+            ),
+            ("no_idle_timeout", Serve::EchoLines, Some(Verdict::Warn)),
+        ];
+        for (name, serve, want) in table {
+            let addr = server(*serve);
+            let got = run(addr, &spec, "limits/idle-timeout", Limits::scaled(1.0));
+            let got_verdict = got.as_ref().err().map(|f| f.verdict);
+            assert_eq!(got_verdict, *want, "{name}: {got:?}");
+            if let Err(f) = &got
+                && f.verdict == Verdict::Fail
+            {
+                assert!(
+                    f.message
+                        .contains("does not wait for the rest of a message"),
+                    "{name}: {f:?}"
+                );
+            }
+        }
     }
 }
