@@ -64,6 +64,8 @@
 //!   frames whose field lies above the clip ("frame size too big"), even the
 //!   ones its own encoder writes.
 
+pub mod bugs;
+
 use bytes::BytesMut;
 use framecheck_framing::fuzzing::Pieces;
 use framecheck_framing::model::{End, model};
