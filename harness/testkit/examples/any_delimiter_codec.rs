@@ -11,7 +11,7 @@ use std::panic::catch_unwind;
 use framecheck_framing::{Schedule, Spec};
 use framecheck_testkit::{Tokio, check, check_all_schedules, fuzz_check, strategy};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use tokio_util::codec::AnyDelimiterCodec;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -29,7 +29,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("check_all_schedules: agree on {} schedules", ok.schedules);
 
     // 2. One schedule: the D2 analogue, an unterminated last chunk.
-    let diff = check(&spec, codec, b"a;rest", &Schedule::whole()).unwrap_err();
+    let diff =
+        check(&spec, codec, b"a;rest", &Schedule::whole()).expect_err("a documented difference");
     println!("\ncheck, unterminated last chunk:\n{diff}");
 
     // 3. proptest: broken streams; a truncated last frame shows the same.
@@ -43,8 +44,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let found = runner.run(&cases, |(bad, schedule)| {
         let r = check(&spec, codec, &bad.stream, &schedule);
-        prop_assert!(r.is_ok(), "{:?}: {}", bad.how, r.unwrap_err());
-        Ok(())
+        r.map(|_| ())
+            .map_err(|m| TestCaseError::fail(format!("{:?}: {m}", bad.how)))
     });
     println!(
         "\nproptest: {}",

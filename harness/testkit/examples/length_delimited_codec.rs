@@ -11,7 +11,7 @@ use framecheck_testkit::{
     Part, Reference, Tokio, check, check_all_schedules, fuzz_check, strategy,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use tokio_util::codec::LengthDelimitedCodec;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,7 +30,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("check_all_schedules: agree on {} schedules", ok.schedules);
 
     // 2. D5: a stream that ends right after a header ends cleanly in tokio.
-    let diff = check_all_schedules(&spec, codec, b"\x00\x05").unwrap_err();
+    let diff = check_all_schedules(&spec, codec, b"\x00\x05").expect_err("a documented difference");
     println!("\ncheck_all_schedules, D5:\n{diff}");
 
     // D1: with num_skip(0), a length below the header: empty frames that
@@ -47,7 +47,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let wire = Reference::new(&whole).part(Part::Wire);
     for stream in [&b"\x00\x00"[..], b"\x00\x01"] {
-        let diff = check(wire.clone(), d1, stream, &Schedule::whole()).unwrap_err();
+        let diff = check(wire.clone(), d1, stream, &Schedule::whole())
+            .expect_err("a documented difference");
         println!("\ncheck, D1:\n{diff}");
     }
 
@@ -62,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut stream = b"\xff\xfe".to_vec();
     stream.resize(2 + 65532, b'x');
-    let diff = check(&whole, d6, &stream, &Schedule::whole()).unwrap_err();
+    let diff = check(&whole, d6, &stream, &Schedule::whole()).expect_err("a documented difference");
     println!("\ncheck, D6:\n{diff}");
 
     // 3. proptest: broken streams; truncations right after a header show D5.
@@ -76,8 +77,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let found = runner.run(&cases, |(bad, schedule)| {
         let r = check(&spec, codec, &bad.stream, &schedule);
-        prop_assert!(r.is_ok(), "{:?}: {}", bad.how, r.unwrap_err());
-        Ok(())
+        r.map(|_| ())
+            .map_err(|m| TestCaseError::fail(format!("{:?}: {m}", bad.how)))
     });
     println!(
         "\nproptest: {}",

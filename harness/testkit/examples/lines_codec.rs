@@ -11,7 +11,7 @@ use framecheck_testkit::{
     Part, Reference, Tokio, check, check_all_schedules, fuzz_check, strategy,
 };
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use tokio_util::codec::LinesCodec;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -30,7 +30,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ("D3 lone trailing \\r", b"a\n\r"),
         ("D4 not UTF-8", b"ok\n\xff\xfe\n"),
     ] {
-        let diff = check(lines.clone(), codec, stream, &Schedule::whole()).unwrap_err();
+        let diff = check(lines.clone(), codec, stream, &Schedule::whole())
+            .expect_err("a documented difference");
         println!("\ncheck, {name}:\n{diff}");
     }
 
@@ -46,8 +47,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let found = runner.run(&cases, |(stream, schedule)| {
         let r = check(lines.clone(), codec, &stream, &schedule);
-        prop_assert!(r.is_ok(), "{}", r.unwrap_err());
-        Ok(())
+        r.map(|_| ())
+            .map_err(|m| TestCaseError::fail(m.to_string()))
     });
     println!(
         "\nproptest: {}",

@@ -1,5 +1,5 @@
 //! A deliberately broken tokio-util codec is caught by each entry point
-//! (check, check_all_schedules, the proptest strategies, fuzz_check), and a
+//! (`check`, `check_all_schedules`, the proptest strategies, `fuzz_check`), and a
 //! correct one passes each: the checks can fail, and fail only on the bug.
 
 use std::panic::catch_unwind;
