@@ -228,17 +228,18 @@ fn state_not_reset() -> Box<dyn UserDecoder<Error = BugError>> {
                 let Some(&b) = buf.first() else {
                     return Ok(None);
                 };
-                buf.advance(1);
                 len = Some(usize::from(b));
                 usize::from(b)
             }
         };
-        if buf.len() < n {
+        if buf.len() < 1 + n {
             return Ok(None);
         }
-        // The bug: `len` is not set back to None, so the next frame's
-        // header is never read.
-        Ok(Some(buf.split_to(n)))
+        let mut frame = buf.split_to(1 + n);
+        frame.advance(1);
+        // The bug: `len` is not set back to None, so every later frame is
+        // given the first frame's length, whatever its header says.
+        Ok(Some(frame))
     }))
 }
 

@@ -19,7 +19,7 @@ const CASES: &[(&str, &[u8], &[u8])] = &[
         b"\x00\x00\x00\x02hi",
         b"\x00\x01\x00\x00",
     ),
-    ("state_not_reset", b"\x02hi", b"\x01a\x02bc"),
+    ("state_not_reset", b"\x02hi\x02", b"\x01a\x02bc"),
     ("eof_silent", b"\x00\x02hi", b"\x00\x05ab"),
     (
         "varint_unbounded",

@@ -514,7 +514,18 @@ pub struct Agreement {
 }
 
 /// Check `decoder()` against `reference` on `stream` delivered under
-/// `schedule` (see the [module docs](self) for what must agree).
+/// `schedule`.
+///
+/// The user's decoder gets the stream cut as the schedule says; the
+/// reference gets the same bytes (it is split-invariant, so how they are cut
+/// does not matter to it). They must report the same [`Event`]s: the same
+/// frames, in order, then the same refusal point, if any (the frame index,
+/// and whether during a read or at the end of the stream). While the user's
+/// decoder can tell what it holds ([`UserDecoder::held`]), it must never
+/// hold more than the spec's `max + overhead` bytes between reads, nor
+/// allocate more than [`Reference::capacity_bound`]; a panic in it is a
+/// difference too. The schedule's message ends (for `msg` and `straddle`)
+/// come from the reference's framing of `stream`.
 ///
 /// ```
 /// use framecheck_testkit::{check, from_fn};

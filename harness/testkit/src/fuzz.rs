@@ -1,17 +1,4 @@
 //! [`fuzz_check`]: the body of a `fuzz_target!` for a user decoder.
-//!
-//! The raw input is read as a small header, then the stream:
-//!
-//! | bytes | meaning |
-//! |---|---|
-//! | `flags` | bits 0–1: the ending (0, 1: end of stream after every byte; 2: FIN early; 3: reset early); bit 2: *encode* mode |
-//! | `at` | where an early ending falls: `at / 256` of the stream |
-//! | `n` | `n % 9` piece sizes follow (none: the stream arrives whole) |
-//! | `n` sizes | each read is `size + 1` bytes, the sizes repeating to the end |
-//! | the rest | the stream, raw; in encode mode, messages `[len][len bytes]` that the spec's encoder frames (the head bytes first, then the payload), raw bytes where it cannot |
-//!
-//! Encode mode makes valid frames likely under any spec, so the fuzzer
-//! reaches the bugs past the first header; raw mode reaches the refusals.
 
 use framecheck_framing::schedule::{Fault, FaultKind, Shape, Then};
 use framecheck_framing::{Encoder, Schedule};
@@ -23,6 +10,19 @@ use crate::decoder::UserDecoder;
 pub const MAX_INPUT: usize = 64 * 1024;
 
 /// A stream and a schedule derived from a fuzzer's raw input.
+///
+/// The raw input is read as a small header, then the stream:
+///
+/// | bytes | meaning |
+/// |---|---|
+/// | `flags` | bits 0–1: the ending (0, 1: end of stream after the last byte; 2: FIN early; 3: reset early); bit 2: *encode* mode |
+/// | `at` | where an early ending falls: `at / 256` of the stream |
+/// | `n` | `n % 9` piece sizes follow (none: the stream arrives whole) |
+/// | `n` sizes | each read is `size + 1` bytes, the sizes repeating to the end |
+/// | the rest | the stream, raw; in encode mode, messages `[len][len bytes]` that the spec's encoder frames (the head bytes first, then the payload), raw bytes where it cannot |
+///
+/// Encode mode makes valid frames likely under any spec, so the fuzzer
+/// reaches the bugs past the first header; raw mode reaches the refusals.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FuzzCase {
     /// The bytes to deliver.
@@ -32,7 +32,7 @@ pub struct FuzzCase {
 }
 
 impl FuzzCase {
-    /// Read `data` as the [module docs](self) say.
+    /// Read `data` as the [type's docs](FuzzCase) say.
     ///
     /// ```
     /// use framecheck_testkit::FuzzCase;

@@ -19,22 +19,33 @@
 //! shrinker, the reads, and both sides' events, printed as a readable diff.
 //!
 //! ```
-//! use framecheck_testkit::{check_all_schedules, from_fn};
+//! use framecheck_testkit::{check_all_schedules, from_fn, Event};
 //! use bytes::BytesMut;
-//! // A u16be-length decoder with a classic bug: it reads the header as if
-//! // both bytes always arrive in the same read.
-//! let broken = || from_fn(|buf: &mut BytesMut| -> Result<Option<BytesMut>, ()> {
-//!     if buf.is_empty() { return Ok(None) }
-//!     let hi = usize::from(buf[0]);
-//!     let lo = usize::from(*buf.get(1).unwrap_or(&0)); // the bug
-//!     let n = hi << 8 | lo;
-//!     if buf.len() < 2 + n { return Ok(None) }
-//!     Ok(Some(buf.split_to(2 + n).split_off(2)))
-//! });
+//! // A u16be-length decoder with a classic bug: it takes whatever header
+//! // bytes one read brought as the whole header.
+//! let broken = || {
+//!     let mut body: Option<usize> = None; // the length read, the body awaited
+//!     from_fn(move |buf: &mut BytesMut| -> Result<Option<BytesMut>, ()> {
+//!         if body.is_none() {
+//!             if buf.is_empty() { return Ok(None) }
+//!             let head = buf.split_to(buf.len().min(2)); // the bug
+//!             body = Some(head.iter().fold(0, |n, &b| n << 8 | usize::from(b)));
+//!         }
+//!         let n = body.unwrap_or(0);
+//!         if buf.len() < n { return Ok(None) }
+//!         body = None;
+//!         Ok(Some(buf.split_to(n)))
+//!     })
+//! };
 //! let spec = "u16be,max=64".parse()?;
-//! let diff = check_all_schedules(&spec, broken, b"\x00\x00\x00\x01z").unwrap_err();
-//! assert_eq!(diff.schedule.to_string(), "1,*"); // cut inside the first header
+//! let diff = check_all_schedules(&spec, broken, b"\x00\x01z\x00\x00").unwrap_err();
 //! println!("{diff}");
+//! // Found by cutting after the first byte, minimized to that byte alone:
+//! // a 1-byte header taken as a length of 0, where the reference refuses
+//! // a stream that ends inside a header.
+//! assert_eq!(diff.stream, b"\x00");
+//! assert_eq!(diff.user.events, [Event::Frame(Vec::new())]);
+//! assert!(matches!(diff.expected.events[..], [Event::Refused { frame: 0, at_end: true, .. }]));
 //! # Ok::<(), framecheck_framing::Error>(())
 //! ```
 
