@@ -137,3 +137,44 @@ pub fn fuzz_check<U: UserDecoder>(
         panic!("{m}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(spec: &str, data: &[u8]) -> FuzzCase {
+        FuzzCase::from_input(&spec.parse().expect("spec"), data)
+    }
+
+    #[test]
+    fn short_inputs_are_an_empty_stream_delivered_whole() {
+        for data in [&b""[..], b"\x02", b"\x03\x80"] {
+            let c = case("line", data);
+            assert!(c.stream.is_empty());
+            assert_eq!(c.schedule.shape, Shape::Whole);
+        }
+    }
+
+    #[test]
+    fn the_header_sets_the_ending_and_the_pieces() {
+        // FIN after half of 8 bytes; sizes 1 and 3, repeating.
+        let c = case("line", b"\x02\x80\x02\x00\x02abcdefgh");
+        assert_eq!(c.stream, b"abcdefgh");
+        assert_eq!(c.schedule.to_string(), "1,3/fin@4");
+        let c = case("line", b"\x03\x00\x00ab");
+        assert_eq!(c.schedule.to_string(), "whole/rst@0");
+        // More sizes asked for than there are bytes: all of them are sizes.
+        let c = case("line", b"\x00\x00\x08\x01\x02");
+        assert!(c.stream.is_empty());
+    }
+
+    #[test]
+    fn encode_mode_frames_each_message_and_keeps_what_cannot_be_framed() {
+        // "hi" framed; "a\nb" contains the delimiter: raw.
+        let c = case("line", b"\x04\x00\x00\x02hi\x03a\nb");
+        assert_eq!(c.stream, b"hi\na\nb");
+        // u16be,offset=1: the first byte of each message is its head.
+        let c = case("u16be,offset=1", b"\x04\x00\x00\x03Tab");
+        assert_eq!(c.stream, b"T\x00\x02ab");
+    }
+}

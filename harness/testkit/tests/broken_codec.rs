@@ -166,6 +166,22 @@ fn the_proptest_strategies_catch_it() {
 }
 
 #[test]
+fn a_correct_decoder_refuses_broken_streams_where_the_reference_does() {
+    let spec = spec();
+    let cases = strategy::invalid_stream(&spec, 0..4).prop_flat_map(|bad| {
+        let n = bad.stream.len();
+        (Just(bad), strategy::schedule(n))
+    });
+    runner()
+        .run(&cases, |(bad, schedule)| {
+            let r = check(&spec, correct_fn, &bad.stream, &schedule);
+            prop_assert!(r.is_ok(), "{:?}: {}", bad.how, r.unwrap_err());
+            Ok(())
+        })
+        .expect("a correct decoder agrees on broken streams too");
+}
+
+#[test]
 fn invalid_streams_break_where_they_say() {
     for text in [
         "u16be,max=100",
