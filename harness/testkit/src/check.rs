@@ -403,6 +403,9 @@ fn compare<U: UserDecoder>(
                 Mismatch {
                     reference: reference.clone(),
                     found_by: found.schedule.clone(),
+                    found_len: stream.len(),
+                    found_user: found.split.clone(),
+                    found_expected: found.whole.clone(),
                     schedule: shrunk.schedule,
                     stream: shrunk.stream,
                     pieces: Vec::new(),
@@ -423,6 +426,14 @@ pub struct Mismatch {
     pub reference: Reference,
     /// The schedule that first showed the difference.
     pub found_by: Schedule,
+    /// The length of the stream it was found on.
+    pub found_len: usize,
+    /// What the user's decoder reported as found (the whole stream under
+    /// `found_by`). Shrinking may reach a simpler difference than the one
+    /// found (a shorter prefix ends the stream earlier), so both are kept.
+    pub found_user: Delivery<Event>,
+    /// What the reference reported as found.
+    pub found_expected: Delivery<Event>,
     /// The minimal schedule (explicit cuts, then at most one `rst@`).
     pub schedule: Schedule,
     /// The shortest prefix of the stream that still shows it.
@@ -442,14 +453,48 @@ impl Mismatch {
         self
     }
 
-    /// Index of the first event that differs (or the shorter list's length).
+    /// Index of the first event that differs (or the shorter list's length)
+    /// under the minimal schedule.
     pub fn first_difference(&self) -> usize {
-        let (a, b) = (&self.user.events, &self.expected.events);
-        a.iter()
-            .zip(b)
-            .position(|(x, y)| x != y)
-            .unwrap_or(a.len().min(b.len()))
+        first_difference(&self.user.events, &self.expected.events)
     }
+
+    /// Whether the minimal case shows a different first difference than the
+    /// case as found (then the diff shows both).
+    pub fn shrunk_elsewhere(&self) -> bool {
+        let (i, j) = (
+            self.first_difference(),
+            first_difference(&self.found_user.events, &self.found_expected.events),
+        );
+        (self.user.events.get(i), self.expected.events.get(i))
+            != (
+                self.found_user.events.get(j),
+                self.found_expected.events.get(j),
+            )
+    }
+}
+
+fn first_difference(a: &[Event], b: &[Event]) -> usize {
+    a.iter()
+        .zip(b)
+        .position(|(x, y)| x != y)
+        .unwrap_or(a.len().min(b.len()))
+}
+
+/// Both sides' events up to two past the first difference, marked.
+fn write_sides(f: &mut fmt::Formatter<'_>, user: &[Event], expected: &[Event]) -> fmt::Result {
+    let at = first_difference(user, expected);
+    for (name, events) in [("your decoder", user), ("reference", expected)] {
+        writeln!(f, "  {name}:")?;
+        for (i, e) in events.iter().enumerate().take(at + 3) {
+            let mark = if i == at { ">" } else { " " };
+            writeln!(f, "   {mark} #{i} {e:?}")?;
+        }
+        if events.len() <= at {
+            writeln!(f, "   > #{} (nothing)", events.len())?;
+        }
+    }
+    Ok(())
 }
 
 impl fmt::Display for Mismatch {
@@ -486,18 +531,22 @@ impl fmt::Display for Mismatch {
             End::Reset => "then reset (no end of stream)",
         };
         writeln!(f, "   {end}")?;
-        let at = self.first_difference();
-        for (name, d) in [("your decoder", &self.user), ("reference", &self.expected)] {
-            writeln!(f, "  {name}:")?;
-            for (i, e) in d.events.iter().enumerate().take(at + 3) {
-                let mark = if i == at { ">" } else { " " };
-                writeln!(f, "   {mark} #{i} {e:?}")?;
-            }
-            if d.events.len() <= at {
-                writeln!(f, "   > #{} (nothing)", d.events.len())?;
-            }
+        write_sides(f, &self.user.events, &self.expected.events)?;
+        write!(f, "  first difference   event #{}", self.first_difference())?;
+        if self.shrunk_elsewhere() {
+            writeln!(
+                f,
+                "\n  as found (all {} bytes under {}; shrinking reached the simpler difference above):",
+                self.found_len, self.found_by
+            )?;
+            write_sides(f, &self.found_user.events, &self.found_expected.events)?;
+            write!(
+                f,
+                "  first difference   event #{}",
+                first_difference(&self.found_user.events, &self.found_expected.events)
+            )?;
         }
-        write!(f, "  first difference   event #{at}")
+        Ok(())
     }
 }
 
