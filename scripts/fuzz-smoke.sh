@@ -22,7 +22,7 @@ else
     export RUSTC_BOOTSTRAP=1
 fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_stack_use_after_return=0}
-targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -vx 'framecheck-fuzz\|calibrate')
+targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -vx 'framecheck-fuzz\|calibrate' | grep -v '^bench_')
 (cd fuzz && cargo "${toolchain[@]}" fuzz build --release) >/dev/null 2>&1 \
     || skip "the fuzz targets do not build with a fuzzing toolchain here (cargo ${toolchain[*]} fuzz build)"
 bindir=fuzz/target/$(rustc "${toolchain[@]}" -vV | sed -n 's/^host: //p')/release

@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
 done
 case "$seconds$jobs$max_len" in *[!0-9]*) echo "fuzz.sh: --seconds and --jobs take whole numbers" >&2; exit 2 ;; esac
 
-all_targets() { sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -vx 'framecheck-fuzz\|calibrate'; }
+all_targets() { sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -vx 'framecheck-fuzz\|calibrate' | grep -v '^bench_'; }
 if [ ${#targets[@]} -eq 0 ]; then
     mapfile -t targets < <(all_targets)
 fi

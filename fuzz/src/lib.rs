@@ -67,6 +67,7 @@
 //!   ones its own encoder writes.
 
 pub mod resp;
+pub mod bugs;
 
 use bytes::BytesMut;
 use framecheck_framing::fuzzing::Pieces;

@@ -1,0 +1,4 @@
+#![no_main]
+// Time-to-bug benchmark (scripts/fuzz-bench.sh): the seeded bug `eof_silent`
+// (framecheck_fuzz::bugs) decoding the whole input and checking nothing.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| framecheck_fuzz::bugs::plain_target("eof_silent", data));

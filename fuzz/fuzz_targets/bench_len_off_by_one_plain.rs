@@ -1,0 +1,7 @@
+#![no_main]
+// Time-to-bug benchmark (scripts/fuzz-bench.sh): the seeded bug `len_off_by_one`
+// (framecheck_fuzz::bugs) decoding the whole input and checking nothing.
+libfuzzer_sys::fuzz_target!(|data: &[u8]| framecheck_fuzz::bugs::plain_target(
+    "len_off_by_one",
+    data
+));
