@@ -812,10 +812,9 @@ struct Held {
 impl Held {
     #[inline]
     fn push(&mut self, bytes: &[u8]) {
-        if bytes.len() <= 16 {
-            // A short chunk: copied inline, without a call to memcpy (which
-            // costs more than the copy at this size).
-            self.buf.extend(bytes.iter().copied());
+        if let [byte] = *bytes {
+            // A chunk of one byte: no call to memcpy.
+            self.buf.push(byte);
         } else {
             self.buf.extend_from_slice(bytes);
         }
