@@ -380,6 +380,14 @@ fn triage(
     }
     let config = shared.config;
     let addr = *lock(&shared.addr);
+    if std::env::var_os("FRAMECHECK_FUZZ_DEBUG").is_some() {
+        eprintln!(
+            "suspect {}: {} after {}",
+            suspect.class,
+            suspect.what,
+            serde_json::to_string(session).unwrap_or_default()
+        );
+    }
     let Some((kind, class, what)) = decide(addr, config, suspect, 1.0) else {
         return;
     };

@@ -25,6 +25,12 @@ pub const MAX_MESSAGES: usize = 64;
 /// mutant past it loses repeats, then messages.
 pub const SESSION_BYTES: usize = 512 * 1024;
 
+/// The most pieces a schedule with a pause may cut a session into.
+pub const MAX_PAUSED_PIECES: usize = 8;
+
+/// Streams up to this long may be cut into pieces of a few bytes.
+pub const SMALL_PIECES_UP_TO: usize = 4096;
+
 /// Payload bytes `s` sends, repeats counted.
 fn weight(s: &Session) -> usize {
     s.messages
@@ -178,6 +184,20 @@ impl Mutator {
                 None => break,
             }
         }
+        let fine = matches!(s.schedule.as_str(), "whole" | "msg" | "straddle")
+            || s.schedule.starts_with("heavy:64..")
+            || s.schedule.starts_with("msg:");
+        if !fine && weight(&s) > SMALL_PIECES_UP_TO {
+            s.schedule = format!("heavy:64..64KiB/seed={}", self.rng.next_u64() % 1000);
+        }
+        if let Some(at) = s.schedule.find("/pause=") {
+            // A pause after each of many pieces is a slow session, not a
+            // sharper one.
+            let r = s.render(&self.spec, &self.enc);
+            if r.plan.steps.len() > MAX_PAUSED_PIECES {
+                s.schedule.truncate(at);
+            }
+        }
         s
     }
 
@@ -209,7 +229,7 @@ impl Mutator {
                 p[k] = [0x00, 0xff, 0x7f, 0x80, b'%', rng_byte(rng)][usize::try_from(rng.range(0, 5)).unwrap_or(0)];
             }
             4 => {
-                let len = [16usize, 255, 256, 1023, 1024, 4096, 65_535][usize::try_from(rng.range(0, 6)).unwrap_or(0)];
+                let len = [16usize, 255, 256, 1023, 1024, 4096][usize::try_from(rng.range(0, 5)).unwrap_or(0)];
                 let byte = [b'A', 0, 0xff, b'%'][usize::try_from(rng.range(0, 3)).unwrap_or(0)];
                 p.splice(at..at, std::iter::repeat_n(byte, len));
             }
@@ -256,8 +276,13 @@ impl Mutator {
     /// then with a pause.
     fn schedule(&mut self, s: &Session) -> String {
         let seed = self.rng.next_u64() % 1000;
+        let r = s.render(&self.spec, &self.enc);
+        // Small pieces only for small streams: a write per byte of a
+        // megabyte says nothing a write per byte of a few messages does not.
+        let small = r.stream.len() <= SMALL_PIECES_UP_TO;
         let mut text = match self.below(10) {
             0 => "whole".to_owned(),
+            1..=3 if !small => format!("heavy:64..64KiB/seed={seed}"),
             1 => "1".to_owned(),
             2 => format!("{}", 1 + self.below(7)),
             3 => format!("rand:1..8/seed={seed}"),
@@ -268,7 +293,6 @@ impl Mutator {
             _ => {
                 // A framing-aware cut: inside a length field, at the
                 // header/payload border, inside a delimiter.
-                let r = s.render(&self.spec, &self.enc);
                 let cuts = framing_cuts(&self.spec, &r.stream);
                 if cuts.is_empty() {
                     "whole".to_owned()

@@ -97,6 +97,12 @@ pub fn judge(obs: &Observation, ending: Ending) -> Option<Suspect> {
     if ending == Ending::Rst {
         return None;
     }
+    if obs.owed.refused.is_some() && obs.end == End::Reset {
+        // The server closed on the refused frame while bytes were still
+        // coming: its kernel answers them with a reset, which may destroy
+        // replies it had sent. Legitimate.
+        return None;
+    }
     if obs.frames < owed {
         return match obs.end {
             End::Stalled => suspect(
@@ -171,6 +177,9 @@ mod tests {
         assert_eq!(judge(&obs(3, 0, End::Open), Ending::Rst), None);
         // A refused frame: answered before, then closed.
         let mut o = obs(1, 1, End::Fin);
+        o.owed.refused = Some("too long".to_owned());
+        assert_eq!(judge(&o, Ending::Open), None);
+        let mut o = obs(2, 0, End::Reset);
         o.owed.refused = Some("too long".to_owned());
         assert_eq!(judge(&o, Ending::Open), None);
     }
