@@ -281,6 +281,10 @@ fn worker(shared: &Shared<'_>, job: usize) {
     }
 }
 
+/// The class of a suspect that only the probe can make a finding: none
+/// when the probe passes.
+const PROBE_ONLY: &str = "probe";
+
 /// The kind and class the probe decides for a suspect; `None` when the
 /// suspect turns out to be nothing (a refused connect that the probe then
 /// makes).
@@ -290,6 +294,7 @@ fn decide(addr: SocketAddr, config: &Config, suspect: &Suspect, scale: f64) -> O
     }
     match framecheck_runner::liveness(addr, &config.spec, config.profile.as_ref(), Limits::scaled(scale)) {
         Ok(()) => match suspect.kind {
+            _ if suspect.class == PROBE_ONLY => None,
             FindingKind::Crash => None,
             kind => Some((kind, suspect.class.to_owned(), suspect.what.clone())),
         },
@@ -312,13 +317,15 @@ fn decide(addr: SocketAddr, config: &Config, suspect: &Suspect, scale: f64) -> O
     }
 }
 
-/// Whether a fresh run of `session` shows `class` again: the server
-/// restarted first when the class kills or hangs it.
+/// Whether a fresh run of `seq` (sessions in order, each connection kept
+/// while its session leaves it open) shows `class` again: for a crash or
+/// hang the server is restarted first and the liveness probe judges at the
+/// end; otherwise the last suspicious session must be of `class`.
 fn reproduces(
     shared: &Shared<'_>,
     target: &mut dyn Target,
     exec: &mut Executor,
-    session: &Session,
+    seq: &[Session],
     class: &str,
 ) -> bool {
     let deadly = class == "crash" || class == "hang";
@@ -328,12 +335,25 @@ fn reproduces(
         };
         exec.retarget(addr);
     }
-    let obs = exec.run_fresh(session);
-    let Some(s) = judge(&obs, session.ending) else {
-        return false;
+    exec.drop_conn();
+    let mut last = None;
+    for s in seq {
+        let obs = exec.run(s);
+        if let Some(suspect) = judge(&obs, s.ending) {
+            last = Some(suspect);
+        }
+    }
+    exec.drop_conn();
+    let probe = Suspect {
+        kind: FindingKind::Hang,
+        class: PROBE_ONLY,
+        what: String::new(),
+        probe: true,
     };
-    let addr = target.addr();
-    decide(addr, shared.config, &s, 0.5).is_some_and(|(_, c, _)| c == class)
+    let suspect = if deadly { Some(probe) } else { last };
+    suspect.is_some_and(|s| {
+        decide(target.addr(), shared.config, &s, 0.5).is_some_and(|(_, c, _)| c == class)
+    })
 }
 
 /// `k` of `n` fresh runs reproduce `class` (stopping as soon as it is
@@ -342,13 +362,13 @@ fn confirmed(
     shared: &Shared<'_>,
     target: &mut dyn Target,
     exec: &mut Executor,
-    session: &Session,
+    seq: &[Session],
     class: &str,
 ) -> bool {
     let (k, n) = shared.config.confirm;
     let (mut yes, mut no) = (0, 0);
     while yes < k && no <= n - k {
-        if reproduces(shared, target, exec, session, class) {
+        if reproduces(shared, target, exec, seq, class) {
             yes += 1;
         } else {
             no += 1;
@@ -362,6 +382,75 @@ fn merge(sessions: &[Session]) -> Session {
     let mut s = Session::new(sessions.iter().flat_map(|s| s.messages.clone()).collect());
     s.ending = Ending::Open;
     s
+}
+
+/// What attribution pinned a finding to: sessions run first, then the one.
+struct Pinned {
+    before: Vec<Session>,
+    session: Session,
+    how: String,
+}
+
+/// Pin a confirmed-deadly or reproducible finding to the sessions that
+/// cause it: `session` alone, else the shortest run of recent sessions
+/// (every worker's, this worker's last), merged into one when that still
+/// fails; then minimized.
+#[allow(clippy::too_many_arguments, reason = "the triage's state, passed down")]
+fn attribute(
+    shared: &Shared<'_>,
+    target: &mut dyn Target,
+    exec: &mut Executor,
+    job: usize,
+    session: &Session,
+    class: &str,
+    deadly: bool,
+) -> Option<Pinned> {
+    let (k, n) = shared.config.confirm;
+    if confirmed(shared, target, exec, std::slice::from_ref(session), class) {
+        return Some(Pinned {
+            before: Vec::new(),
+            session: session.clone(),
+            how: format!("{k} of {n} fresh runs, alone"),
+        });
+    }
+    if !deadly {
+        return None;
+    }
+    let mut history: Vec<Session> = Vec::new();
+    for (j, h) in shared.histories.iter().enumerate() {
+        if j != job {
+            history.extend(lock(h).iter().cloned());
+        }
+    }
+    history.extend(lock(&shared.histories[job]).iter().cloned());
+    if history.is_empty() || !confirmed(shared, target, exec, &history, class) {
+        return None;
+    }
+    // Invariant: history[lo..] fails; find the largest such lo.
+    let (mut lo, mut hi) = (0, history.len() - 1);
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if confirmed(shared, target, exec, &history[mid..], class) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let run = &history[lo..];
+    let merged = merge(run);
+    if confirmed(shared, target, exec, std::slice::from_ref(&merged), class) {
+        return Some(Pinned {
+            before: Vec::new(),
+            session: merged,
+            how: format!("{k} of {n} fresh runs, as the last {} sessions merged into one", run.len()),
+        });
+    }
+    let (last, before) = run.split_last()?;
+    Some(Pinned {
+        before: before.to_vec(),
+        session: last.clone(),
+        how: format!("{k} of {n} fresh runs, as the last {} sessions in turn", run.len()),
+    })
 }
 
 #[allow(clippy::too_many_lines, reason = "one triage, step by step")]
@@ -406,49 +495,22 @@ fn triage(
             None => false,
         }
     };
-    let mut chosen = session.clone();
-    let can_check = !deadly || target.restartable();
     if !duplicate {
-        let (k, n) = config.confirm;
         let mut check_exec = Executor::new(target.addr(), &config.spec, config.reply_timeout, 200);
-        let confirmation;
-        if !can_check {
-            confirmation = "not confirmed: the server cannot be restarted (give --exec)".to_owned();
-        } else if confirmed(shared, &mut **target, &mut check_exec, session, &class) {
-            confirmation = format!("{k} of {n} fresh runs, alone");
-        } else if deadly {
-            // Not this session alone: the shortest run of recent sessions
-            // (every worker's, this one's last) that does it.
-            let mut history: Vec<Session> = Vec::new();
-            for (j, h) in shared.histories.iter().enumerate() {
-                if j != job {
-                    history.extend(lock(h).iter().cloned());
-                }
-            }
-            history.extend(lock(&shared.histories[job]).iter().cloned());
-            if confirmed(shared, &mut **target, &mut check_exec, &merge(&history), &class) {
-                let (mut lo, mut hi) = (0, history.len().saturating_sub(1));
-                // Invariant: history[lo..] fails; find the largest such lo.
-                while lo < hi {
-                    let mid = lo + (hi - lo).div_ceil(2);
-                    if confirmed(shared, &mut **target, &mut check_exec, &merge(&history[mid..]), &class) {
-                        lo = mid;
-                    } else {
-                        hi = mid - 1;
-                    }
-                }
-                chosen = merge(&history[lo..]);
-                confirmation = format!(
-                    "{k} of {n} fresh runs, as the last {} sessions on one connection",
-                    history.len() - lo
-                );
-            } else {
-                confirmation = "not reproduced on a restarted server".to_owned();
-            }
+        let pinned = if deadly && !target.restartable() {
+            None
         } else {
-            confirmation = "not reproduced on a fresh connection".to_owned();
-        }
-        let reproduced = !confirmation.starts_with("not");
+            attribute(shared, &mut **target, &mut check_exec, job, session, &class, deadly)
+        };
+        let confirmation = match &pinned {
+            Some(p) => p.how.clone(),
+            None if deadly && !target.restartable() => {
+                "not confirmed: the server cannot be restarted (give --exec)".to_owned()
+            }
+            None => "not reproduced on a fresh run".to_owned(),
+        };
+        let reproduced = pinned.is_some();
+        let (before, mut chosen) = pinned.map_or_else(|| (Vec::new(), session.clone()), |p| (p.before, p.session));
         let original_size = Finding::size(&chosen, &config.spec);
         let mut minimized = false;
         if reproduced && config.minimize {
@@ -456,7 +518,11 @@ fn triage(
                 checks: config.minimize_checks,
                 deadline: Instant::now() + Duration::from_secs(30),
             };
-            let mut check = |s: &Session| confirmed(shared, &mut **target, &mut check_exec, s, &class);
+            let mut check = |s: &Session| {
+                let mut seq = before.clone();
+                seq.push(s.clone());
+                confirmed(shared, &mut **target, &mut check_exec, &seq, &class)
+            };
             let m = minimize(&chosen, budget, &mut check);
             minimized = m.session != chosen;
             chosen = m.session;
@@ -477,6 +543,7 @@ fn triage(
                 duplicates: 0,
                 original_size: minimized.then_some(original_size),
                 wire: Wire::of(&chosen, &config.spec),
+                before,
                 session: chosen,
             };
             if let Some(dir) = &config.findings {
@@ -567,8 +634,25 @@ pub fn replay(finding: &Finding, spec: &Spec, profile: Option<&Arc<Profile>>, ta
     let mut config = Config::new(spec.clone());
     config.profile = profile.cloned();
     let mut exec = Executor::new(target.addr(), spec, config.reply_timeout, 100);
-    let obs = exec.run_fresh(&finding.session);
-    let suspect = judge(&obs, finding.session.ending)?;
+    let mut last = None;
+    for s in finding.before.iter().chain([&finding.session]) {
+        let obs = exec.run(s);
+        if let Some(suspect) = judge(&obs, s.ending) {
+            last = Some(suspect);
+        }
+    }
+    exec.drop_conn();
+    let deadly = matches!(finding.kind, FindingKind::Crash | FindingKind::Hang);
+    let suspect = if deadly {
+        Suspect {
+            kind: FindingKind::Hang,
+            class: PROBE_ONLY,
+            what: "after the replayed sessions".to_owned(),
+            probe: true,
+        }
+    } else {
+        last?
+    };
     let (kind, class, what) = decide(target.addr(), &config, &suspect, 1.0)?;
     (kind == finding.kind || class == finding.class).then(|| format!("{kind}: {what}"))
 }

@@ -75,6 +75,10 @@ pub struct Finding {
     /// The session before minimization: `(messages sent, bytes)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_size: Option<(usize, usize)>,
+    /// Sessions to run first, in order, when the finding needs what they
+    /// leave behind (a count that builds up over connections).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub before: Vec<Session>,
     /// The (minimized) session.
     pub session: Session,
     /// Its rendered delivery.
