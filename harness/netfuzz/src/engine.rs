@@ -17,6 +17,7 @@ use framecheck_framing::Spec;
 use framecheck_runner::Limits;
 use framecheck_runner::profile::Profile;
 
+use crate::Error;
 use crate::exec::Executor;
 use crate::feedback::Seen;
 use crate::finding::{FORMAT, Finding, Wire};
@@ -25,7 +26,6 @@ use crate::mutate::Mutator;
 use crate::oracle::{FindingKind, Suspect, judge};
 use crate::session::{Ending, Session};
 use crate::target::Target;
-use crate::Error;
 
 /// Sessions each worker remembers since the last restart, for attribution.
 pub(crate) const HISTORY: usize = 2048;
@@ -187,7 +187,9 @@ pub fn fuzz(
         seen: Mutex::new(Seen::default()),
         findings: Mutex::new(Vec::new()),
         saved: Mutex::new(Vec::new()),
-        histories: (0..config.jobs).map(|_| Mutex::new(VecDeque::new())).collect(),
+        histories: (0..config.jobs)
+            .map(|_| Mutex::new(VecDeque::new()))
+            .collect(),
         triage: Mutex::new(()),
         started: Instant::now(),
     };
@@ -238,7 +240,12 @@ fn worker(shared: &Shared<'_>, job: usize) {
     let job_seed = config.seed ^ (job as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let mut mutator = Mutator::new(&config.spec, config.profile.as_ref(), job_seed);
     let spread = u8::try_from(job * 61 % 254).unwrap_or(0);
-    let mut exec = Executor::new(*lock(&shared.addr), &config.spec, config.reply_timeout, spread);
+    let mut exec = Executor::new(
+        *lock(&shared.addr),
+        &config.spec,
+        config.reply_timeout,
+        spread,
+    );
     let mut epoch = shared.epoch.load(Ordering::Acquire);
     let mut pick = framecheck_framing::schedule::SplitMix64::new(job_seed ^ 1);
     while !shared.stop.load(Ordering::Acquire) {
@@ -288,11 +295,21 @@ const PROBE_ONLY: &str = "probe";
 /// The kind and class the probe decides for a suspect; `None` when the
 /// suspect turns out to be nothing (a refused connect that the probe then
 /// makes).
-fn decide(addr: SocketAddr, config: &Config, suspect: &Suspect, scale: f64) -> Option<(FindingKind, String, String)> {
+fn decide(
+    addr: SocketAddr,
+    config: &Config,
+    suspect: &Suspect,
+    scale: f64,
+) -> Option<(FindingKind, String, String)> {
     if !suspect.probe {
         return Some((suspect.kind, suspect.class.to_owned(), suspect.what.clone()));
     }
-    match framecheck_runner::liveness(addr, &config.spec, config.profile.as_ref(), Limits::scaled(scale)) {
+    match framecheck_runner::liveness(
+        addr,
+        &config.spec,
+        config.profile.as_ref(),
+        Limits::scaled(scale),
+    ) {
         Ok(()) => match suspect.kind {
             _ if suspect.class == PROBE_ONLY => None,
             FindingKind::Crash => None,
@@ -304,13 +321,19 @@ fn decide(addr: SocketAddr, config: &Config, suspect: &Suspect, scale: f64) -> O
                 Some((
                     FindingKind::Crash,
                     "crash".to_owned(),
-                    format!("the server stopped accepting connections ({why}) after: {}", suspect.what),
+                    format!(
+                        "the server stopped accepting connections ({why}) after: {}",
+                        suspect.what
+                    ),
                 ))
             } else {
                 Some((
                     FindingKind::Hang,
                     "hang".to_owned(),
-                    format!("the server stopped answering (liveness probe: {why}) after: {}", suspect.what),
+                    format!(
+                        "the server stopped answering (liveness probe: {why}) after: {}",
+                        suspect.what
+                    ),
                 ))
             }
         }
@@ -442,25 +465,25 @@ fn attribute(
         return Some(Pinned {
             before: Vec::new(),
             session: merged,
-            how: format!("{k} of {n} fresh runs, as the last {} sessions merged into one", run.len()),
+            how: format!(
+                "{k} of {n} fresh runs, as the last {} sessions merged into one",
+                run.len()
+            ),
         });
     }
     let (last, before) = run.split_last()?;
     Some(Pinned {
         before: before.to_vec(),
         session: last.clone(),
-        how: format!("{k} of {n} fresh runs, as the last {} sessions in turn", run.len()),
+        how: format!(
+            "{k} of {n} fresh runs, as the last {} sessions in turn",
+            run.len()
+        ),
     })
 }
 
 #[allow(clippy::too_many_lines, reason = "one triage, step by step")]
-fn triage(
-    shared: &Shared<'_>,
-    job: usize,
-    epoch: u64,
-    session: &Session,
-    suspect: &Suspect,
-) {
+fn triage(shared: &Shared<'_>, job: usize, epoch: u64, session: &Session, suspect: &Suspect) {
     let _turn = lock(&shared.triage);
     if shared.epoch.load(Ordering::Acquire) != epoch || shared.stop.load(Ordering::Acquire) {
         // Another worker restarted the server meanwhile: what this session
@@ -500,7 +523,15 @@ fn triage(
         let pinned = if deadly && !target.restartable() {
             None
         } else {
-            attribute(shared, &mut **target, &mut check_exec, job, session, &class, deadly)
+            attribute(
+                shared,
+                &mut **target,
+                &mut check_exec,
+                job,
+                session,
+                &class,
+                deadly,
+            )
         };
         let confirmation = match &pinned {
             Some(p) => p.how.clone(),
@@ -510,7 +541,8 @@ fn triage(
             None => "not reproduced on a fresh run".to_owned(),
         };
         let reproduced = pinned.is_some();
-        let (before, mut chosen) = pinned.map_or_else(|| (Vec::new(), session.clone()), |p| (p.before, p.session));
+        let (before, mut chosen) =
+            pinned.map_or_else(|| (Vec::new(), session.clone()), |p| (p.before, p.session));
         let original_size = Finding::size(&chosen, &config.spec);
         let mut minimized = false;
         if reproduced && config.minimize {
@@ -562,7 +594,9 @@ fn triage(
         if let Some(new) = target.restart() {
             *lock(&shared.addr) = new;
         } else {
-            *lock(&shared.stopped) = Some(format!("the server is down ({kind}) and cannot be restarted"));
+            *lock(&shared.stopped) = Some(format!(
+                "the server is down ({kind}) and cannot be restarted"
+            ));
             shared.stop.store(true, Ordering::Release);
         }
         for h in &shared.histories {
@@ -630,7 +664,12 @@ fn save_corpus(config: &Config, corpus: &[Session]) -> Result<(), Error> {
 /// Re-run a finding's session on a fresh connection (after a restart of a
 /// restartable target when the finding killed or hung it): `Some(what)`
 /// when it fails the same way again.
-pub fn replay(finding: &Finding, spec: &Spec, profile: Option<&Arc<Profile>>, target: &mut dyn Target) -> Option<String> {
+pub fn replay(
+    finding: &Finding,
+    spec: &Spec,
+    profile: Option<&Arc<Profile>>,
+    target: &mut dyn Target,
+) -> Option<String> {
     let mut config = Config::new(spec.clone());
     config.profile = profile.cloned();
     let mut exec = Executor::new(target.addr(), spec, config.reply_timeout, 100);

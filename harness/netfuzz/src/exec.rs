@@ -156,11 +156,21 @@ impl Executor {
         let mut replies = Replies::new(&self.spec, &r.stream, &obs.owed);
         let deadline_extra = Session::pauses(&r.plan);
         let started = Instant::now();
-        let end = self.deliver(&mut conn, r, &mut replies, started + deadline_extra + self.reply_timeout);
+        let end = self.deliver(
+            &mut conn,
+            r,
+            &mut replies,
+            started + deadline_extra + self.reply_timeout,
+        );
         let sent_at = Instant::now();
         let end = match end {
             Some(end) => end,
-            None => self.collect(&mut conn, ending, &mut replies, sent_at + self.reply_timeout),
+            None => self.collect(
+                &mut conn,
+                ending,
+                &mut replies,
+                sent_at + self.reply_timeout,
+            ),
         };
         obs.latency = sent_at.elapsed();
         obs.frames = replies.frames;
@@ -257,7 +267,12 @@ impl Executor {
     }
 
     /// One timed read into `replies`; `Some(end)` when the connection ended.
-    fn read_once(&mut self, conn: &mut TcpStream, replies: &mut Replies<'_>, t: Duration) -> Option<End> {
+    fn read_once(
+        &mut self,
+        conn: &mut TcpStream,
+        replies: &mut Replies<'_>,
+        t: Duration,
+    ) -> Option<End> {
         if self.set_read_timeout(conn, t).is_err() {
             return Some(End::Reset);
         }

@@ -129,7 +129,11 @@ impl Finding {
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
             .collect();
-        format!("{}-{class}-{:08x}.json", self.kind, h.finish() & 0xffff_ffff)
+        format!(
+            "{}-{class}-{:08x}.json",
+            self.kind,
+            h.finish() & 0xffff_ffff
+        )
     }
 
     /// Write it into `dir` (created if needed); returns the path.
@@ -167,7 +171,7 @@ impl Finding {
             let r = f.session.render(&spec, &Encoder::new(&spec));
             if text::unescape(bytes).as_deref() != Some(&r.stream[..]) {
                 return Err(bad(
-                    "wire.bytes are not what the session renders to".to_owned(),
+                    "wire.bytes are not what the session renders to".to_owned()
                 ));
             }
         }

@@ -188,7 +188,9 @@ mod tests {
         session.ending = Ending::Idle;
         // Fails when some payload holds %n and 1000 messages or more are sent.
         let mut check = |s: &Session| {
-            s.messages.iter().any(|m| m.payload.windows(2).any(|w| w == b"%n"))
+            s.messages
+                .iter()
+                .any(|m| m.payload.windows(2).any(|w| w == b"%n"))
                 && s.sent_count() >= 1000
         };
         let budget = Budget {

@@ -176,7 +176,12 @@ impl Mutator {
         s.messages.truncate(MAX_MESSAGES);
         while weight(&s) > SESSION_BYTES {
             let n = s.messages.len();
-            match s.messages.iter_mut().filter(|m| m.repeat > 1).max_by_key(|m| m.repeat) {
+            match s
+                .messages
+                .iter_mut()
+                .filter(|m| m.repeat > 1)
+                .max_by_key(|m| m.repeat)
+            {
                 Some(m) => m.repeat /= 2,
                 None if n > 1 => {
                     s.messages.pop();
@@ -226,10 +231,12 @@ impl Mutator {
             }
             3 if !p.is_empty() => {
                 let k = at.min(p.len() - 1);
-                p[k] = [0x00, 0xff, 0x7f, 0x80, b'%', rng_byte(rng)][usize::try_from(rng.range(0, 5)).unwrap_or(0)];
+                p[k] = [0x00, 0xff, 0x7f, 0x80, b'%', rng_byte(rng)]
+                    [usize::try_from(rng.range(0, 5)).unwrap_or(0)];
             }
             4 => {
-                let len = [16usize, 255, 256, 1023, 1024, 4096][usize::try_from(rng.range(0, 5)).unwrap_or(0)];
+                let len = [16usize, 255, 256, 1023, 1024, 4096]
+                    [usize::try_from(rng.range(0, 5)).unwrap_or(0)];
                 let byte = [b'A', 0, 0xff, b'%'][usize::try_from(rng.range(0, 3)).unwrap_or(0)];
                 p.splice(at..at, std::iter::repeat_n(byte, len));
             }
@@ -351,7 +358,8 @@ pub fn boundary_values(spec: &Spec, field: LenField) -> Vec<u64> {
 /// generic byte-level lies about its first bytes (signs, spaces, leading
 /// zeros, too many digits, flipped bytes).
 pub fn framing_lie(spec: &Spec, m: &mut Message, rng: &mut SplitMix64) {
-    let pick = |rng: &mut SplitMix64, n: usize| usize::try_from(rng.range(0, n as u64 - 1)).unwrap_or(0);
+    let pick =
+        |rng: &mut SplitMix64, n: usize| usize::try_from(rng.range(0, n as u64 - 1)).unwrap_or(0);
     let length_lie = |rng: &mut SplitMix64, m: &mut Message, field: LenField| {
         let values = boundary_values(spec, field);
         let v = values[pick(rng, values.len())];
@@ -430,7 +438,9 @@ pub fn framing_lie(spec: &Spec, m: &mut Message, rng: &mut SplitMix64) {
                 }
                 // A long line: the maximum and its neighbours.
                 _ => {
-                    let len = (spec.max() + pick(rng, 3)).saturating_sub(1).min(CONSISTENT_CAP);
+                    let len = (spec.max() + pick(rng, 3))
+                        .saturating_sub(1)
+                        .min(CONSISTENT_CAP);
                     wire.resize(len, b'L');
                     wire.extend_from_slice(&delim);
                 }
@@ -444,11 +454,16 @@ pub fn framing_lie(spec: &Spec, m: &mut Message, rng: &mut SplitMix64) {
             m.lie = Some(Lie::Raw { wire });
         }
         Kind::Eof => {
-            let len = (spec.max() + pick(rng, 3)).saturating_sub(1).min(CONSISTENT_CAP);
+            let len = (spec.max() + pick(rng, 3))
+                .saturating_sub(1)
+                .min(CONSISTENT_CAP);
             m.payload.resize(len, b'E');
             m.lie = None;
         }
-        #[allow(unreachable_patterns, reason = "new framing kinds get the generic lies")]
+        #[allow(
+            unreachable_patterns,
+            reason = "new framing kinds get the generic lies"
+        )]
         _ => {
             let mut wire = Vec::new();
             m.clone().write(spec, &Encoder::new(spec), &mut wire);
@@ -480,14 +495,32 @@ mod tests {
     fn boundaries_include_the_named_values() {
         let spec: Spec = "u32be,max=1000".parse().expect("spec");
         let v = boundary_values(&spec, LenField::U32Be);
-        for want in [0, 999, 1000, 1001, 1 << 15, 1 << 16, (1 << 16) + 1, 1 << 31, (1 << 32) - 1] {
+        for want in [
+            0,
+            999,
+            1000,
+            1001,
+            1 << 15,
+            1 << 16,
+            (1 << 16) + 1,
+            1 << 31,
+            (1 << 32) - 1,
+        ] {
             assert!(v.contains(&want), "{want} missing from {v:?}");
         }
     }
 
     #[test]
     fn mutants_stay_bounded_and_deterministic() {
-        for text in ["u16be", "line", "crlf", "tagged:A=4/V=u16be", "varint", "eof", "fixed:4"] {
+        for text in [
+            "u16be",
+            "line",
+            "crlf",
+            "tagged:A=4/V=u16be",
+            "varint",
+            "eof",
+            "fixed:4",
+        ] {
             let spec: Spec = text.parse().expect("spec");
             let mut a = Mutator::new(&spec, None, 7);
             let mut b = Mutator::new(&spec, None, 7);

@@ -187,9 +187,18 @@ mod tests {
     #[test]
     fn each_oracle_names_its_kind() {
         let kind = |o: &Observation, e| judge(o, e).map(|s| s.kind);
-        assert_eq!(kind(&obs(1, 0, End::Refused), Ending::Open), Some(FindingKind::Crash));
-        assert_eq!(kind(&obs(2, 1, End::Stalled), Ending::Open), Some(FindingKind::Hang));
-        assert_eq!(kind(&obs(2, 1, End::Fin), Ending::Open), Some(FindingKind::Mismatch));
+        assert_eq!(
+            kind(&obs(1, 0, End::Refused), Ending::Open),
+            Some(FindingKind::Crash)
+        );
+        assert_eq!(
+            kind(&obs(2, 1, End::Stalled), Ending::Open),
+            Some(FindingKind::Hang)
+        );
+        assert_eq!(
+            kind(&obs(2, 1, End::Fin), Ending::Open),
+            Some(FindingKind::Mismatch)
+        );
         let mut o = obs(1, 1, End::Stalled);
         o.owed.refused = Some("too long".to_owned());
         assert_eq!(kind(&o, Ending::Open), Some(FindingKind::Refusal));

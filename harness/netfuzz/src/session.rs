@@ -359,7 +359,10 @@ mod tests {
         // Declared a little longer: it swallows the next message's head.
         session.messages[0].lie = Some(Lie::Declared { value: 5 });
         let r = session.render(&s, &enc);
-        assert_eq!(expect(&s, &r.stream, Ending::Open).frames, vec![0..7, 7..11]);
+        assert_eq!(
+            expect(&s, &r.stream, Ending::Open).frames,
+            vec![0..7, 7..11]
+        );
     }
 
     #[test]

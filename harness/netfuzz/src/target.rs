@@ -77,9 +77,13 @@ impl Exec {
 
     fn spawn(&mut self) -> std::io::Result<()> {
         lock(&self.stderr).clear();
+        use std::os::unix::process::CommandExt as _;
+        // Its own process group, so a restart ends whatever the command
+        // started, not only the shell.
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(&self.command)
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -128,8 +132,15 @@ impl Exec {
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
+    /// End the server's process group (the shell and what it started),
+    /// by its id, and reap the shell.
     fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", c.id())])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
             let _ = c.kill();
             let _ = c.wait();
         }

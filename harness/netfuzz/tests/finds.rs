@@ -69,7 +69,12 @@ fn run(spec: &str, bug: Option<Bug>, seconds: u64, seed: u64) -> (Outcome, InPro
 
 /// Finds `bug` within 60 s; the finding is of `kind`, its session fails
 /// again on a restarted server, and `check` holds for the minimized session.
-fn finds(spec: &str, bug: Bug, kind: FindingKind, check: impl Fn(&framecheck_netfuzz::Finding) -> bool) {
+fn finds(
+    spec: &str,
+    bug: Bug,
+    kind: FindingKind,
+    check: impl Fn(&framecheck_netfuzz::Finding) -> bool,
+) {
     let (outcome, mut target) = run(spec, Some(bug), 60, 1);
     let f = outcome
         .findings
@@ -90,10 +95,17 @@ fn finds(spec: &str, bug: Bug, kind: FindingKind, check: impl Fn(&framecheck_net
     // The replay file's session fails again on a fresh server…
     target.restart().expect("restart");
     let spec: Spec = f.spec.parse().expect("spec");
-    assert!(replay(f, &spec, None, &mut target).is_some(), "{bug}: replay passed");
+    assert!(
+        replay(f, &spec, None, &mut target).is_some(),
+        "{bug}: replay passed"
+    );
     // …and not on a correct one.
     let mut correct = InProcess::start(&f.spec, None);
-    assert_eq!(replay(f, &spec, None, &mut correct), None, "{bug}: the correct server fails too");
+    assert_eq!(
+        replay(f, &spec, None, &mut correct),
+        None,
+        "{bug}: the correct server fails too"
+    );
 }
 
 #[test]
@@ -105,9 +117,12 @@ fn finds_dies_on_format_string() {
 
 #[test]
 fn finds_dies_on_thousandth_frame() {
-    finds("u16be", Bug::DiesOnThousandthFrame, FindingKind::Crash, |f| {
-        f.session.sent_count() == 1000
-    });
+    finds(
+        "u16be",
+        Bug::DiesOnThousandthFrame,
+        FindingKind::Crash,
+        |f| f.session.sent_count() == 1000,
+    );
 }
 
 #[test]
@@ -140,6 +155,10 @@ fn finds_nothing_against_the_correct_server() {
             "{spec}: {:#?}",
             outcome.findings
         );
-        assert!(outcome.sessions > 1000, "{spec}: only {} sessions", outcome.sessions);
+        assert!(
+            outcome.sessions > 1000,
+            "{spec}: only {} sessions",
+            outcome.sessions
+        );
     }
 }
