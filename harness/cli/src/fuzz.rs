@@ -153,7 +153,13 @@ pub(crate) fn run(args: &Args) -> u8 {
         eprintln!("framecheck fuzz: stopped early: {why}");
     }
     let report = args.reports.attach(args.verbose, None, |reporter| {
-        report(reporter, &args.addr, &spec.to_string(), seed, &outcome)
+        Ok::<_, String>(report(
+            reporter,
+            &args.addr,
+            &spec.to_string(),
+            seed,
+            &outcome,
+        ))
     });
     match report {
         Ok(_) if outcome.findings.is_empty() => exit::OK,
@@ -173,7 +179,7 @@ fn report(
     spec: &str,
     seed: u64,
     outcome: &framecheck_netfuzz::Outcome,
-) -> Result<Summary, String> {
+) -> Summary {
     reporter.event(&RunEvent::RunStarted {
         target: addr.to_owned(),
         framing: spec.to_owned(),
@@ -224,7 +230,7 @@ fn report(
         summary: summary.clone(),
         duration: outcome.elapsed,
     });
-    Ok(summary)
+    summary
 }
 
 /// `framecheck replay ADDR --input FILE`: rerun one finding; 1 when it
@@ -261,17 +267,13 @@ pub(crate) fn replay_file(addr: &str, input: &Path, exec: Option<&str>) -> u8 {
         finding.what,
         finding.before.len() + 1
     );
-    match replay(&finding, &spec, None, &mut *target) {
-        Some(what) => {
-            println!("FAILS AGAIN: {what}");
-            if let Some(pm) = target.post_mortem().filter(|_| exec.is_some()) {
-                println!("server: {pm}");
-            }
-            exit::FAILED
-        }
-        None => {
-            println!("passes: the server no longer fails this finding");
-            exit::OK
-        }
+    let Some(what) = replay(&finding, &spec, None, &mut *target) else {
+        println!("passes: the server no longer fails this finding");
+        return exit::OK;
+    };
+    println!("FAILS AGAIN: {what}");
+    if let Some(pm) = target.post_mortem().filter(|_| exec.is_some()) {
+        println!("server: {pm}");
     }
+    exit::FAILED
 }

@@ -6,7 +6,7 @@
 //! No fixed sleeps: a reply is complete when the reply decoder has the
 //! frames the session is owed. Connections that the client closes are reset
 //! (zero linger), and IPv4 loopback connections are spread over
-//! `127.0.0.1`–`127.0.0.254` sources, so TIME_WAIT never piles up on one
+//! `127.0.0.1`–`127.0.0.254` sources, so `TIME_WAIT` never piles up on one
 //! address.
 
 use std::io::{self, Read as _, Write as _};
@@ -143,15 +143,9 @@ impl Executor {
             latency: Duration::ZERO,
             sent: r.ends.len(),
         };
-        let mut conn = match self.conn.take() {
-            Some(c) => c,
-            None => match self.connect() {
-                Ok(c) => c,
-                Err(_) => {
-                    obs.end = End::Refused;
-                    return obs;
-                }
-            },
+        let Some(mut conn) = self.conn.take().or_else(|| self.connect().ok()) else {
+            obs.end = End::Refused;
+            return obs;
         };
         let mut replies = Replies::new(&self.spec, &r.stream, &obs.owed);
         let deadline_extra = Session::pauses(&r.plan);
@@ -394,7 +388,7 @@ fn retry(e: &io::Error) -> bool {
     )
 }
 
-/// Make the coming close a reset (zero linger): no TIME_WAIT on our side.
+/// Make the coming close a reset (zero linger): no `TIME_WAIT` on our side.
 fn reset(conn: &TcpStream) {
     let _ = SockRef::from(conn).set_linger(Some(Duration::ZERO));
 }

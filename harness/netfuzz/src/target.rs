@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 use std::io::Read as _;
 use std::net::{SocketAddr, TcpStream};
+use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
@@ -77,7 +78,6 @@ impl Exec {
 
     fn spawn(&mut self) -> std::io::Result<()> {
         lock(&self.stderr).clear();
-        use std::os::unix::process::CommandExt as _;
         // Its own process group, so a restart ends whatever the command
         // started, not only the shell.
         let mut child = Command::new("sh")

@@ -317,7 +317,7 @@ pub(crate) fn echo(conn: &mut Conn<'_>) {
         shared: conn.shared,
         held: false,
     };
-    let mut frames: u64 = 0;
+    let mut frame_count: u64 = 0;
     loop {
         let batching = batches && !out.is_empty();
         let deadline = if batching {
@@ -357,8 +357,8 @@ pub(crate) fn echo(conn: &mut Conn<'_>) {
         loop {
             match framer.next(&mut input) {
                 Ok(Some(wire)) => {
-                    frames += 1;
-                    if content_bug(conn, wire, frames).is_err() {
+                    frame_count += 1;
+                    if content_bug(conn, wire, frame_count).is_err() {
                         return;
                     }
                     if bug == Some(Bug::DropsEmptyFrames) && empty_payload(&conn.config.spec, wire)
