@@ -143,6 +143,14 @@ impl Exec {
                 .status();
             let _ = c.kill();
             let _ = c.wait();
+            // The server itself may outlive the shell by a moment: until
+            // its port refuses, a "restarted" server would be the old one.
+            let deadline = Instant::now() + START_TIMEOUT;
+            while Instant::now() < deadline
+                && TcpStream::connect_timeout(&self.addr, Duration::from_millis(100)).is_ok()
+            {
+                thread::sleep(Duration::from_millis(2));
+            }
         }
     }
 
