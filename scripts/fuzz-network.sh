@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${1:-3}              # rounds of each throughput measurement (median)
-SECONDS_EACH=${SECONDS_EACH:-15}
+SECONDS_EACH=${SECONDS_EACH:-10}
 FIND_LIMIT=${FIND_LIMIT:-60}
 CLEAN_SECONDS=${CLEAN_SECONDS:-0}
 OUT=${OUT:-reports/fuzz-network.md}
@@ -95,7 +95,11 @@ for pair in u16be:dies-on-format-string u16be:dies-on-thousandth-frame u32be:die
     rows+="| \`$bug\` | \`$spec\` | $fc_ms | $boo |"$'\n'
 done
 
-# 4. Optional long clean run against the correct server.
+# 4. Feedback or not: time to each bug over 5 seeds, in-process server.
+cargo build --release --locked -q -p framecheck-netfuzz --example time_to_find
+feedback_table=$(timeout 600 target/release/examples/time_to_find 5 1 || echo "(did not finish)")
+
+# 5. Optional long clean run against the correct server.
 clean=""
 if [ "$CLEAN_SECONDS" -gt 0 ]; then
     (cd "$WORK" && timeout $((CLEAN_SECONDS + 60)) "$FC" fuzz "127.0.0.1:$SV_PORT" --framing u16be \
@@ -148,6 +152,15 @@ every 100 ms) saw the server fail; boofuzz itself would blame the next case.
 | bug | framing | framecheck fuzz | boofuzz |
 |---|---|---|---|
 $rows
+## Feedback or not
+
+Time to each bug (ms from the start of the run to the probe's verdict), seeds 1 to 5, one
+job, in-process reference server, no minimization (\`harness/netfuzz/examples/time_to_find.rs\`).
+Feedback keeps a session in the corpus when the server's behaviour class (reply-frame count
+class, reply length class, ending, latency bucket) is new, and mutates corpus sessions;
+without it every session is a mutation of fresh valid messages.
+
+$feedback_table
 EOF
 if [ -n "$clean" ]; then
     printf '\n## Long run against the correct server\n\n%s\n' "$clean" >>"$OUT"

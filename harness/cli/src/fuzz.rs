@@ -58,7 +58,13 @@ pub(crate) struct Args {
     /// stderr tail.
     #[arg(long, value_name = "CMD")]
     exec: Option<String>,
-    /// Mutate fresh sessions only: keep no session for new behaviour.
+    /// Keep sessions that make the server do something new (reply shape,
+    /// length class, frame count, ending, latency bucket) and mutate those.
+    /// Off by default: on the reference bugs it found nothing sooner and
+    /// runs fewer sessions a second (reports/fuzz-network.md).
+    #[arg(long, conflicts_with = "no_feedback")]
+    feedback: bool,
+    /// Mutate fresh sessions only (the default).
     #[arg(long)]
     no_feedback: bool,
     /// Save findings as found, without minimizing them.
@@ -94,7 +100,7 @@ pub(crate) fn run(args: &Args) -> u8 {
     config.seed = seed;
     config.duration = Duration::from_secs(args.seconds);
     config.jobs = args.jobs;
-    config.feedback = !args.no_feedback;
+    config.feedback = args.feedback && !args.no_feedback;
     config.minimize = !args.no_minimize;
     config.corpus.clone_from(&args.corpus);
     config.findings = Some(args.findings.clone());

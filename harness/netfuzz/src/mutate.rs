@@ -23,7 +23,7 @@ pub const MAX_MESSAGES: usize = 64;
 
 /// About the most payload bytes one session sends (repeats counted): a
 /// mutant past it loses repeats, then messages.
-pub const SESSION_BYTES: usize = 512 * 1024;
+pub const SESSION_BYTES: usize = 192 * 1024;
 
 /// The most pieces a schedule with a pause may cut a session into.
 pub const MAX_PAUSED_PIECES: usize = 8;
@@ -31,8 +31,9 @@ pub const MAX_PAUSED_PIECES: usize = 8;
 /// Streams up to this long may be cut into pieces of a few bytes.
 pub const SMALL_PIECES_UP_TO: usize = 4096;
 
-/// Payload bytes `s` sends, repeats counted.
-fn weight(s: &Session) -> usize {
+/// Payload bytes `s` sends (plus 4 a message), repeats counted: what a
+/// session costs to run.
+pub fn weight(s: &Session) -> usize {
     s.messages
         .iter()
         .map(|m| (m.payload.len() + 4) * m.repeat.max(1) as usize)
