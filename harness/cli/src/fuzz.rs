@@ -32,12 +32,24 @@ Examples:
   framecheck fuzz 127.0.0.1:4000 --framing u16be --jobs 2 \\
       --exec 'framecheck serve --framing u16be --listen 127.0.0.1:4000'
   framecheck replay 127.0.0.1:4000 --input framecheck-findings/crash-crash-1a2b3c4d.json")]
+#[expect(clippy::struct_excessive_bools, reason = "independent command-line switches")]
 pub(crate) struct Args {
     /// The server, HOST:PORT on loopback (127.0.0.1 or localhost).
     addr: String,
     /// Framing spec, e.g. `u32be,max=1MiB`, `crlf`, `varint,offset=1`.
-    #[arg(long, short = 'f')]
-    framing: String,
+    #[arg(
+        long,
+        short = 'f',
+        required_unless_present = "profile",
+        conflicts_with = "profile"
+    )]
+    framing: Option<String>,
+    /// Talk a protocol instead of expecting an echo: messages from a
+    /// profile's exchanges (redis, mqtt, dns, or a TOML file); its replies
+    /// are not echoes, so only crashes and hangs are judged (the liveness
+    /// probe, after every session that did not end cleanly).
+    #[arg(long, value_name = "NAME|FILE")]
+    profile: Option<String>,
     /// How long to fuzz, in seconds.
     #[arg(long, default_value_t = 60)]
     seconds: u64,
@@ -85,7 +97,8 @@ pub(crate) struct Args {
 
 /// `framecheck fuzz`.
 pub(crate) fn run(args: &Args) -> u8 {
-    let Some((spec, _)) = target("fuzz", Some(&args.framing), None) else {
+    let Some((spec, profile)) = target("fuzz", args.framing.as_deref(), args.profile.as_deref())
+    else {
         return exit::USAGE;
     };
     let Some(addr) = resolve("fuzz", &args.addr) else {
@@ -97,6 +110,7 @@ pub(crate) fn run(args: &Args) -> u8 {
     }
     let seed = args.seed.unwrap_or_else(clock_seed);
     let mut config = Config::new(spec.clone());
+    config.profile = profile;
     config.seed = seed;
     config.duration = Duration::from_secs(args.seconds);
     config.jobs = args.jobs;
@@ -249,6 +263,16 @@ pub(crate) fn replay_file(addr: &str, input: &Path, exec: Option<&str>) -> u8 {
             return exit::USAGE;
         }
     };
+    let profile = match &finding.profile {
+        Some(name) => match framecheck_runner::profile::Profile::load(name) {
+            Ok(p) => Some(std::sync::Arc::new(p)),
+            Err(e) => {
+                eprintln!("framecheck replay: the finding's profile: {e}");
+                return exit::USAGE;
+            }
+        },
+        None => None,
+    };
     let Some(addr) = resolve("replay", addr) else {
         return exit::USAGE;
     };
@@ -273,7 +297,7 @@ pub(crate) fn replay_file(addr: &str, input: &Path, exec: Option<&str>) -> u8 {
         finding.what,
         finding.before.len() + 1
     );
-    let Some(what) = replay(&finding, &spec, None, &mut *target) else {
+    let Some(what) = replay(&finding, &spec, profile.as_ref(), &mut *target) else {
         println!("passes: the server no longer fails this finding");
         return exit::OK;
     };

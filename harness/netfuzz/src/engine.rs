@@ -241,12 +241,7 @@ fn worker(shared: &Shared<'_>, job: usize) {
     let job_seed = config.seed ^ (job as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     let mut mutator = Mutator::new(&config.spec, config.profile.as_ref(), job_seed);
     let spread = u8::try_from(job * 61 % 254).unwrap_or(0);
-    let mut exec = Executor::new(
-        *lock(&shared.addr),
-        &config.spec,
-        config.reply_timeout,
-        spread,
-    );
+    let mut exec = executor(config, *lock(&shared.addr), spread);
     let mut epoch = shared.epoch.load(Ordering::Acquire);
     let mut pick = framecheck_framing::schedule::SplitMix64::new(job_seed ^ 1);
     while !shared.stop.load(Ordering::Acquire) {
@@ -262,7 +257,11 @@ fn worker(shared: &Shared<'_>, job: usize) {
             let (a, b, c) = (draw(), draw(), draw());
             // The lighter of two: feedback rewards new reply lengths, and
             // without this the corpus drifts to ever heavier sessions.
-            let a = if weight(&corpus[b]) < weight(&corpus[a]) { b } else { a };
+            let a = if weight(&corpus[b]) < weight(&corpus[a]) {
+                b
+            } else {
+                a
+            };
             let splice = pick.range(0, 3) == 0;
             (corpus[a].clone(), splice.then(|| corpus[c].clone()))
         } else {
@@ -287,10 +286,35 @@ fn worker(shared: &Shared<'_>, job: usize) {
                 corpus[i] = session.clone();
             }
         }
-        if let Some(suspect) = judge(&obs, session.ending) {
+        if let Some(suspect) = judge_in(config, &obs, session.ending) {
             triage(shared, job, epoch, &session, &suspect);
         }
     }
+}
+
+/// Judge one observation: against the echo, or with a profile (whose
+/// replies are not echoes) only by the liveness probe, when the server
+/// refused the connection or did not end a session after its FIN.
+fn judge_in(config: &Config, obs: &crate::exec::Observation, ending: Ending) -> Option<Suspect> {
+    if config.profile.is_none() {
+        return judge(obs, ending);
+    }
+    match obs.end {
+        crate::exec::End::Refused => judge(obs, ending),
+        crate::exec::End::Stalled | crate::exec::End::Reset => Some(Suspect {
+            kind: FindingKind::Hang,
+            class: PROBE_ONLY,
+            what: format!("the session ended {:?}", obs.end),
+            probe: true,
+        }),
+        _ => None,
+    }
+}
+
+/// A new executor for `config`.
+fn executor(config: &Config, addr: SocketAddr, spread: u8) -> Executor {
+    Executor::new(addr, &config.spec, config.reply_timeout, spread)
+        .with_reply_spec(config.profile.as_ref().map(|p| &p.reply))
 }
 
 /// The class of a suspect that only the probe can make a finding: none
@@ -367,7 +391,7 @@ fn reproduces(
     let mut last = None;
     for s in seq {
         let obs = exec.run(s);
-        if let Some(suspect) = judge(&obs, s.ending) {
+        if let Some(suspect) = judge_in(shared.config, &obs, s.ending) {
             last = Some(suspect);
         }
     }
@@ -524,7 +548,7 @@ fn triage(shared: &Shared<'_>, job: usize, epoch: u64, session: &Session, suspec
         }
     };
     if !duplicate {
-        let mut check_exec = Executor::new(target.addr(), &config.spec, config.reply_timeout, 200);
+        let mut check_exec = executor(config, target.addr(), 200);
         let pinned = if deadly && !target.restartable() {
             None
         } else {
@@ -677,11 +701,11 @@ pub fn replay(
 ) -> Option<String> {
     let mut config = Config::new(spec.clone());
     config.profile = profile.cloned();
-    let mut exec = Executor::new(target.addr(), spec, config.reply_timeout, 100);
+    let mut exec = executor(&config, target.addr(), 100);
     let mut last = None;
     for s in finding.before.iter().chain([&finding.session]) {
         let obs = exec.run(s);
-        if let Some(suspect) = judge(&obs, s.ending) {
+        if let Some(suspect) = judge_in(&config, &obs, s.ending) {
             last = Some(suspect);
         }
     }

@@ -78,6 +78,9 @@ pub struct Executor {
     source: u8,
     read_timeout: Option<Duration>,
     buf: Vec<u8>,
+    /// With a profile: the reply framing (replies are not echoes and are
+    /// not owed frame by frame; a session reads to the server's EOF).
+    reply_spec: Option<Spec>,
 }
 
 impl Executor {
@@ -94,7 +97,17 @@ impl Executor {
             source: spread,
             read_timeout: None,
             buf: vec![0; 64 * 1024],
+            reply_spec: None,
         }
+    }
+
+    /// Talk a profile's protocol: replies are framed by `reply_spec` and
+    /// not compared with the requests; each session reads to the server's
+    /// EOF (or the deadline).
+    #[must_use]
+    pub fn with_reply_spec(mut self, reply_spec: Option<&Spec>) -> Executor {
+        self.reply_spec = reply_spec.cloned();
+        self
     }
 
     /// The spec.
@@ -147,7 +160,12 @@ impl Executor {
             obs.end = End::Refused;
             return obs;
         };
-        let mut replies = Replies::new(&self.spec, &r.stream, &obs.owed);
+        let mut replies = Replies::new(
+            self.reply_spec.as_ref().unwrap_or(&self.spec),
+            &r.stream,
+            &obs.owed,
+            self.reply_spec.is_none(),
+        );
         let deadline_extra = Session::pauses(&r.plan);
         let started = Instant::now();
         let end = self.deliver(
@@ -297,7 +315,7 @@ impl Executor {
             }
             Ending::Open | Ending::Idle => {}
         }
-        let to_eof = ending == Ending::Fin || replies.owed.refused.is_some();
+        let to_eof = ending == Ending::Fin || replies.owed.refused.is_some() || !replies.echo;
         loop {
             if !to_eof && replies.complete() {
                 return End::Open;
@@ -321,11 +339,14 @@ struct Replies<'a> {
     frames: usize,
     bytes: usize,
     mismatch: Option<(usize, String)>,
+    /// Whether replies are echoes, checked against what is owed.
+    echo: bool,
 }
 
 impl<'a> Replies<'a> {
-    fn new(spec: &Spec, stream: &'a [u8], owed: &'a Expect) -> Replies<'a> {
+    fn new(spec: &Spec, stream: &'a [u8], owed: &'a Expect, echo: bool) -> Replies<'a> {
         Replies {
+            echo,
             dec: Decoder::new(spec),
             stream,
             owed,
@@ -345,11 +366,18 @@ impl<'a> Replies<'a> {
 
     /// Far more than owed: stop reading.
     fn overflow(&self) -> bool {
-        self.bytes > self.owed_bytes() + REPLY_SLACK
+        self.echo && self.bytes > self.owed_bytes() + REPLY_SLACK
     }
 
     fn take(&mut self, mut chunk: &[u8]) {
         self.bytes += chunk.len();
+        if !self.echo {
+            // Profile replies: counted as frames while they decode.
+            while let Ok(Some(_)) = self.dec.decode(&mut chunk) {
+                self.frames += 1;
+            }
+            return;
+        }
         while self.mismatch.is_none() {
             match self.dec.decode(&mut chunk) {
                 Ok(Some(frame)) => {

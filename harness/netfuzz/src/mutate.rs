@@ -89,6 +89,9 @@ pub struct Mutator {
     seeds: Vec<Message>,
     dictionary: Vec<Vec<u8>>,
     eof: bool,
+    /// With a profile every session ends with FIN (its replies are read to
+    /// the server's EOF).
+    fin_only: bool,
 }
 
 impl Mutator {
@@ -118,6 +121,7 @@ impl Mutator {
             seeds,
             dictionary,
             eof: spec.kind == Kind::Eof,
+            fin_only: profile.is_some(),
         }
     }
 
@@ -132,7 +136,7 @@ impl Mutator {
         let n = if self.eof { 1 } else { 1 + self.below(4) };
         let messages = (0..n).map(|_| self.seed_message()).collect();
         let mut s = Session::new(messages);
-        if self.eof {
+        if self.eof || self.fin_only {
             s.ending = Ending::Fin;
         }
         s
@@ -173,6 +177,9 @@ impl Mutator {
         if self.eof {
             s.ending = Ending::Fin;
             s.messages.truncate(1);
+        }
+        if self.fin_only {
+            s.ending = Ending::Fin;
         }
         s.messages.truncate(MAX_MESSAGES);
         while weight(&s) > SESSION_BYTES {
