@@ -32,7 +32,10 @@ Examples:
   framecheck fuzz 127.0.0.1:4000 --framing u16be --jobs 2 \\
       --exec 'framecheck serve --framing u16be --listen 127.0.0.1:4000'
   framecheck replay 127.0.0.1:4000 --input framecheck-findings/crash-crash-1a2b3c4d.json")]
-#[expect(clippy::struct_excessive_bools, reason = "independent command-line switches")]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent command-line switches"
+)]
 pub(crate) struct Args {
     /// The server, HOST:PORT on loopback (127.0.0.1 or localhost).
     addr: String,

@@ -429,9 +429,21 @@ fn confirmed(
     yes >= k
 }
 
-/// Sessions run back to back as one: their messages on one connection.
-fn merge(sessions: &[Session]) -> Session {
-    let mut s = Session::new(sessions.iter().flat_map(|s| s.messages.clone()).collect());
+/// Sessions run back to back as one, on one connection: the frames the
+/// server took from each (what the reference decoder owes an answer; a
+/// refused or partial tail is left out), each as head and payload again,
+/// runs of equal messages as one repeated.
+fn merge(sessions: &[Session], spec: &Spec) -> Session {
+    let enc = framecheck_framing::Encoder::new(spec);
+    let mut messages = Vec::new();
+    for s in sessions {
+        let r = s.render(spec, &enc);
+        let owed = crate::session::expect(spec, &r.stream, s.ending);
+        for range in owed.frames {
+            messages.push(crate::mutate::split(spec, &r.stream[range]));
+        }
+    }
+    let mut s = Session::new(crate::session::coalesce(messages));
     s.ending = Ending::Open;
     s
 }
@@ -489,7 +501,7 @@ fn attribute(
         }
     }
     let run = &history[lo..];
-    let merged = merge(run);
+    let merged = merge(run, &shared.config.spec);
     if confirmed(shared, target, exec, std::slice::from_ref(&merged), class) {
         return Some(Pinned {
             before: Vec::new(),

@@ -158,10 +158,13 @@ pub fn minimize(
             break;
         }
     }
+    let exhausted = s.spent();
+    let mut session = s.best;
+    session.messages = crate::session::coalesce(session.messages);
     Minimized {
-        exhausted: s.spent(),
+        exhausted,
         checks: s.checks,
-        session: s.best,
+        session,
     }
 }
 

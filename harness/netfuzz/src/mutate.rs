@@ -337,14 +337,19 @@ fn rng_byte(rng: &mut SplitMix64) -> u8 {
     rng.next_u64().to_le_bytes()[0]
 }
 
-/// A valid wire message as head and payload (the whole of it as payload
+/// A valid wire message as head and payload (the whole of it, sent raw,
 /// when the reference decoder does not take it as one frame).
-fn split(spec: &Spec, wire: &[u8]) -> Message {
+pub fn split(spec: &Spec, wire: &[u8]) -> Message {
     let mut input = wire;
     let mut dec = Decoder::new(spec);
     match dec.decode(&mut input) {
         Ok(Some(f)) if input.is_empty() => Message::new(f.head().to_vec(), f.payload().to_vec()),
-        _ => Message::new(Vec::new(), wire.to_vec()),
+        _ => Message {
+            lie: Some(Lie::Raw {
+                wire: wire.to_vec(),
+            }),
+            ..Message::new(Vec::new(), Vec::new())
+        },
     }
 }
 

@@ -267,6 +267,26 @@ impl Session {
     }
 }
 
+/// `messages` with each run of equal messages (head, payload and lie)
+/// made one message repeated: the same bytes, easier to read.
+pub fn coalesce(messages: Vec<Message>) -> Vec<Message> {
+    let mut out: Vec<Message> = Vec::with_capacity(messages.len());
+    for m in messages {
+        match out.last_mut() {
+            Some(last)
+                if last.head == m.head
+                    && last.payload == m.payload
+                    && last.lie == m.lie
+                    && last.repeat.saturating_add(m.repeat) <= MAX_REPEAT =>
+            {
+                last.repeat += m.repeat.max(1);
+            }
+            _ => out.push(m),
+        }
+    }
+    out
+}
+
 /// What a correct echo server owes `stream` ending as `ending`: the
 /// reference decoder's frames, and whether it refuses the rest or waits.
 pub fn expect(spec: &Spec, stream: &[u8], ending: Ending) -> Expect {
@@ -363,6 +383,18 @@ mod tests {
             expect(&s, &r.stream, Ending::Open).frames,
             vec![0..7, 7..11]
         );
+    }
+
+    #[test]
+    fn runs_of_equal_messages_coalesce() {
+        let a = Message::new(Vec::new(), b"\x00".to_vec());
+        let b = Message::new(Vec::new(), b"b".to_vec());
+        let out = coalesce(vec![a.clone(), a.clone(), b.clone(), a.clone()]);
+        assert_eq!(
+            out.iter().map(|m| m.repeat).collect::<Vec<_>>(),
+            vec![2, 1, 1]
+        );
+        assert_eq!(out[1], b);
     }
 
     #[test]
