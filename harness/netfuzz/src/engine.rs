@@ -30,6 +30,9 @@ use crate::target::Target;
 /// Sessions each worker remembers since the last restart, for attribution.
 pub(crate) const HISTORY: usize = 2048;
 
+/// How long attribution may bisect the recent sessions.
+const BISECT_LIMIT: Duration = Duration::from_secs(30);
+
 /// The most sessions the corpus holds.
 pub(crate) const CORPUS_MAX: usize = 4096;
 
@@ -490,9 +493,11 @@ fn attribute(
     if history.is_empty() || !confirmed(shared, target, exec, &history, class) {
         return None;
     }
-    // Invariant: history[lo..] fails; find the largest such lo.
+    // Invariant: history[lo..] fails; find the largest such lo (or stop
+    // at the time limit with the shortest failing run found so far).
     let (mut lo, mut hi) = (0, history.len() - 1);
-    while lo < hi {
+    let until = Instant::now() + BISECT_LIMIT;
+    while lo < hi && Instant::now() < until {
         let mid = lo + (hi - lo).div_ceil(2);
         if confirmed(shared, target, exec, &history[mid..], class) {
             lo = mid;
