@@ -128,7 +128,7 @@ $SECONDS_EACH s.
 boofuzz's session: a fuzzable 2-byte big-endian length (\`s_size\`) and a fuzzable string
 payload, the shape of framecheck's \`--framing u16be\` messages; one connection per case, one
 \`recv\` per case with a 10 ms timeout (its 5 s default would stall on every case whose length
-was fuzzed upwards), text logger to /dev/null, no web UI. framecheck: defaults (feedback on).
+was fuzzed upwards), text logger to /dev/null, no web UI. framecheck: defaults (feedback off, see below).
 
 ## Throughput
 
