@@ -18,7 +18,7 @@ use framecheck_runner::Limits;
 use framecheck_runner::profile::Profile;
 
 use crate::Error;
-use crate::exec::Executor;
+use crate::exec::{End, Executor};
 use crate::feedback::Seen;
 use crate::finding::{FORMAT, Finding, Wire};
 use crate::minimize::{Budget, minimize};
@@ -394,8 +394,14 @@ fn reproduces(
     let mut last = None;
     for s in seq {
         let obs = exec.run(s);
+        let over = matches!(obs.end, End::Stalled | End::Refused);
         if let Some(suspect) = judge_in(shared.config, &obs, s.ending) {
             last = Some(suspect);
+        }
+        if over {
+            // The server stalled or is gone: the rest of the run would only
+            // wait out a deadline per session.
+            break;
         }
     }
     exec.drop_conn();
