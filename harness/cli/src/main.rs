@@ -4,6 +4,7 @@
 mod demo;
 mod exit;
 mod frames;
+mod fuzz;
 mod proxy;
 mod reports;
 mod run;
@@ -27,8 +28,10 @@ enum Command {
     Frames(frames::Args),
     /// Check a server's framing: boundaries, EOF, half-close, resets, limits, concurrency.
     Run(run::RunArgs),
-    /// Rerun exactly one case, as printed on its failure.
+    /// Rerun exactly one case, as printed on its failure, or one fuzz finding (--input FILE).
     Replay(run::ReplayArgs),
+    /// Fuzz a live server: framing lies, payloads, sequences, cuts; findings minimized and replayable.
+    Fuzz(fuzz::Args),
     /// Run a reference echo server, correct or with one injected framing bug.
     Serve(serve::Args),
     /// See it work: check a correct server and a buggy one, show the difference.
@@ -60,7 +63,11 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Frames(args) => frames::run(&args),
         Command::Run(args) => run::run(&args),
-        Command::Replay(args) => run::replay(&args),
+        Command::Replay(args) => match args.fuzz_input() {
+            Some((addr, input, exec)) => fuzz::replay_file(addr, input, exec),
+            None => run::replay(&args),
+        },
+        Command::Fuzz(args) => fuzz::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Demo(args) => demo::run(&args),
         Command::Proxy(args) => proxy::run(&args),

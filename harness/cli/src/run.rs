@@ -52,13 +52,23 @@ pub(crate) struct RunArgs {
 #[command(after_help = "\
 Reruns exactly one case, as printed on its failure: the same seed gives the
 same messages and cut points; --trial and --schedule rerun one (shrunk)
-random schedule, a `+`-separated list of piece sizes.")]
+random schedule, a `+`-separated list of piece sizes.
+
+With --input FILE, reruns one `framecheck fuzz` finding from its replay file
+(the file names the framing): exit 1 when it fails again, 0 when it does not.")]
 pub(crate) struct ReplayArgs {
     #[command(flatten)]
-    server: Server,
+    server: ReplayServer,
     /// The case id.
-    #[arg(long)]
-    case: String,
+    #[arg(long, required_unless_present = "input", conflicts_with = "input")]
+    case: Option<String>,
+    /// A `framecheck fuzz` replay file (JSON) to rerun instead of a case.
+    #[arg(long, value_name = "FILE")]
+    input: Option<std::path::PathBuf>,
+    /// With --input: start the server with this shell command first (see
+    /// `framecheck fuzz --exec`).
+    #[arg(long, value_name = "CMD", requires = "input")]
+    exec: Option<String>,
     /// The trial of a random-schedules case.
     #[arg(long, requires = "schedule")]
     trial: Option<usize>,
@@ -85,6 +95,36 @@ struct Server {
     framing: Option<String>,
     /// Talk a protocol instead of expecting an echo: a built-in profile
     /// (redis, mqtt, dns, postgres) or a profile TOML file (for replay, the one printed
+    /// in the replay line).
+    #[arg(long, value_name = "NAME|FILE")]
+    profile: Option<String>,
+}
+
+impl ReplayArgs {
+    /// With `--input`: the address, the replay file and the `--exec`
+    /// command, for `framecheck fuzz`'s replay.
+    pub(crate) fn fuzz_input(&self) -> Option<(&str, &std::path::Path, Option<&str>)> {
+        let input = self.input.as_deref()?;
+        Some((&self.server.addr, input, self.exec.as_deref()))
+    }
+}
+
+/// The server of `framecheck replay`: as for `run`, but a replay file
+/// names its own framing.
+#[derive(Debug, clap::Args)]
+struct ReplayServer {
+    /// The server, HOST:PORT on loopback (127.0.0.1 or localhost).
+    addr: String,
+    /// Framing spec, e.g. `u32be,max=1MiB`, `crlf`, `varint,offset=1`.
+    #[arg(
+        long,
+        short = 'f',
+        required_unless_present_any = ["profile", "input"],
+        conflicts_with = "profile"
+    )]
+    framing: Option<String>,
+    /// Talk a protocol instead of expecting an echo: a built-in profile
+    /// (redis, mqtt, dns) or a profile TOML file (for replay, the one printed
     /// in the replay line).
     #[arg(long, value_name = "NAME|FILE")]
     profile: Option<String>,
@@ -132,7 +172,7 @@ impl Common {
 }
 
 /// A seed from the clock, for runs that did not fix one.
-fn clock_seed() -> u64 {
+pub(crate) fn clock_seed() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() ^ u64::from(d.subsec_nanos()))
@@ -216,7 +256,7 @@ fn list(cases: &[Case]) -> io::Result<()> {
 
 /// The request spec and profile from `--framing` or `--profile` (clap makes
 /// exactly one present).
-fn target(
+pub(crate) fn target(
     cmd: &str,
     framing: Option<&str>,
     profile: Option<&str>,
@@ -239,6 +279,10 @@ fn target(
 
 /// `framecheck replay`.
 pub(crate) fn replay(args: &ReplayArgs) -> u8 {
+    let Some(case) = args.case.clone() else {
+        eprintln!("framecheck replay: give --case ID or --input FILE");
+        return exit::USAGE;
+    };
     let Some((spec, profile)) = target(
         "replay",
         args.server.framing.as_deref(),
@@ -248,7 +292,7 @@ pub(crate) fn replay(args: &ReplayArgs) -> u8 {
     };
     let mut options = args.common.options();
     options.profile = profile;
-    options.cases = vec![args.case.clone()];
+    options.cases = vec![case];
     if let Some(text) = &args.schedule {
         match text.parse::<Pieces>() {
             Ok(pieces) => {
@@ -295,7 +339,7 @@ fn parse_spec(cmd: &str, text: &str) -> Option<Spec> {
 /// `127.0.0.1` and `::1`) gives the first that takes a connection, as a
 /// client that tries each address in turn would; if none does, the first, so
 /// that the run reports it unreachable.
-fn resolve(cmd: &str, text: &str) -> Option<SocketAddr> {
+pub(crate) fn resolve(cmd: &str, text: &str) -> Option<SocketAddr> {
     let addrs: Vec<SocketAddr> = match text.to_socket_addrs() {
         Ok(a) => a.collect(),
         Err(e) => {

@@ -33,7 +33,7 @@ pub mod delivery;
 mod error;
 mod exec;
 mod glob;
-mod messages;
+pub mod messages;
 pub mod profile;
 mod rng;
 mod timing;
@@ -435,4 +435,18 @@ fn shell_quote(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
+}
+
+/// The runner's liveness probe on its own: a fresh connection and one valid
+/// exchange (a synthesized echo message, or the profile's first exchange),
+/// within `limits`. `Err` says why the server failed it (unreachable, or
+/// the exchange went wrong). `framecheck fuzz` confirms a suspected crash
+/// or hang with it.
+pub fn liveness(
+    addr: SocketAddr,
+    spec: &Spec,
+    profile: Option<&Arc<Profile>>,
+    limits: Limits,
+) -> Result<(), String> {
+    exec::probe(addr, spec, profile, limits).map_err(|e| e.why().to_owned())
 }

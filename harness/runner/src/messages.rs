@@ -11,7 +11,7 @@ use super::rng::Rng;
 /// Makes valid wire messages for one spec: synthesized echo messages, or
 /// with a profile, the profile's exchanges in turn.
 #[derive(Clone)]
-pub(crate) struct Maker {
+pub struct Maker {
     spec: Spec,
     enc: Encoder,
     alphabet: Vec<u8>,
@@ -33,7 +33,9 @@ pub(crate) struct Layout {
 }
 
 impl Maker {
-    pub(crate) fn new(spec: &Spec) -> Maker {
+    /// A maker of synthesized echo messages for `spec` (payloads from an
+    /// alphanumeric alphabet without the spec's delimiter bytes).
+    pub fn new(spec: &Spec) -> Maker {
         let delim = spec.delimiter().unwrap_or_default();
         let alphabet: Vec<u8> = (b'a'..=b'z')
             .chain(b'0'..=b'9')
@@ -49,7 +51,7 @@ impl Maker {
     }
 
     /// A maker whose messages are `profile`'s exchanges (its request framing).
-    pub(crate) fn for_profile(profile: &Arc<Profile>) -> Maker {
+    pub fn for_profile(profile: &Arc<Profile>) -> Maker {
         Maker {
             profile: Some(profile.clone()),
             ..Maker::new(&profile.request)
@@ -57,12 +59,12 @@ impl Maker {
     }
 
     /// A maker for `spec`, or for the profile when there is one.
-    pub(crate) fn with(spec: &Spec, profile: Option<&Arc<Profile>>) -> Maker {
+    pub fn with(spec: &Spec, profile: Option<&Arc<Profile>>) -> Maker {
         profile.map_or_else(|| Maker::new(spec), Maker::for_profile)
     }
 
     /// The profile the messages come from, if any.
-    pub(crate) fn profile(&self) -> Option<&Arc<Profile>> {
+    pub fn profile(&self) -> Option<&Arc<Profile>> {
         self.profile.as_ref()
     }
 
@@ -87,7 +89,7 @@ impl Maker {
     }
 
     /// The largest payload a message can carry (bounded by the field width).
-    pub(crate) fn max_payload(&self) -> usize {
+    pub fn max_payload(&self) -> usize {
         let max = self.spec.max();
         let field_max = |f: LenField| {
             let v = i128::from(f.max_value()) + i128::from(self.spec.adjust);
@@ -121,12 +123,12 @@ impl Maker {
 
     /// Message number `i` with a payload of about `len` bytes (fixed sizes
     /// win; too long is clamped). Tagged specs cycle through their tags.
-    pub(crate) fn message(&self, i: usize, len: usize) -> Vec<u8> {
+    pub fn message(&self, i: usize, len: usize) -> Vec<u8> {
         self.message_with(i, len, None)
     }
 
     /// Like [`Maker::message`], forcing the tag index for tagged specs.
-    pub(crate) fn message_with(&self, i: usize, len: usize, tag: Option<usize>) -> Vec<u8> {
+    pub fn message_with(&self, i: usize, len: usize, tag: Option<usize>) -> Vec<u8> {
         if let Some(m) = self.exchange(i, |_| true) {
             return m;
         }

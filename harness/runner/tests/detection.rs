@@ -122,6 +122,28 @@ fn targets(bug: Bug) -> &'static [&'static str] {
         ],
         // The canary inside the refused frame gets an answer.
         Bug::DesyncsAfterRefusal => &["limits/over-long-frame", "limits/length-over-max"],
+        // Content and count bugs: no conformance case sends what they need
+        // (`Bug::FUZZ_ONLY`); `harness/netfuzz/tests/finds.rs` proves
+        // `framecheck fuzz` finds each.
+        Bug::DiesOnFormatString
+        | Bug::DiesOnThousandthFrame
+        | Bug::DiesOnLengthWrap
+        | Bug::LeaksSlotOnNul => &[],
+    }
+}
+
+/// Every bug is targeted by some conformance case, or is one of the
+/// fuzz-only bugs (and then by none).
+#[test]
+fn every_bug_is_targeted_or_fuzz_only() {
+    for bug in Bug::ALL {
+        let fuzz_only = Bug::FUZZ_ONLY.contains(&bug);
+        assert_eq!(
+            targets(bug).is_empty(),
+            fuzz_only,
+            "{bug}: targeted by cases {:?}, fuzz-only {fuzz_only}",
+            targets(bug)
+        );
     }
 }
 

@@ -98,11 +98,27 @@ pub enum Bug {
     /// too much) and frames what follows as a new message: the rest of the
     /// refused frame is read as requests.
     DesyncsAfterRefusal,
+    /// The whole server stops when a frame's payload contains the bytes
+    /// `%n` (a payload passed to a `printf`-like formatter). Found by
+    /// content, not by how the bytes are cut; no conformance case sends it.
+    DiesOnFormatString,
+    /// The whole server stops when the
+    /// [`THOUSANDTH`](crate::THOUSANDTH)-th frame arrives on one connection
+    /// (a fixed per-connection table that overflows). Found by count.
+    DiesOnThousandthFrame,
+    /// The whole server stops on a frame whose payload is exactly 65,536
+    /// bytes long (a 16-bit length counter that wraps to zero). Found by a
+    /// declared length of 2^16.
+    DiesOnLengthWrap,
+    /// Leaks a worker slot for every frame whose payload starts with a NUL
+    /// byte; after [`NUL_SLOTS`](crate::NUL_SLOTS) of them no connection is
+    /// answered any more (the server hangs).
+    LeaksSlotOnNul,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 24] = [
+    pub const ALL: [Bug; 28] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -127,6 +143,21 @@ impl Bug {
         Bug::ForgetsTrailer,
         Bug::ReadsLengthLeniently,
         Bug::DesyncsAfterRefusal,
+        Bug::DiesOnFormatString,
+        Bug::DiesOnThousandthFrame,
+        Bug::DiesOnLengthWrap,
+        Bug::LeaksSlotOnNul,
+    ];
+
+    /// The bugs no conformance case targets: they depend on what a message
+    /// contains or how many arrive, not on how bytes are cut or when a
+    /// connection ends. `framecheck fuzz` finds them (proven by the tests
+    /// of `framecheck-netfuzz`).
+    pub const FUZZ_ONLY: [Bug; 4] = [
+        Bug::DiesOnFormatString,
+        Bug::DiesOnThousandthFrame,
+        Bug::DiesOnLengthWrap,
+        Bug::LeaksSlotOnNul,
     ];
 
     /// The stable kebab-case name.
@@ -156,6 +187,10 @@ impl Bug {
             Bug::ForgetsTrailer => "forgets-trailer",
             Bug::ReadsLengthLeniently => "reads-length-leniently",
             Bug::DesyncsAfterRefusal => "desyncs-after-refusal",
+            Bug::DiesOnFormatString => "dies-on-format-string",
+            Bug::DiesOnThousandthFrame => "dies-on-thousandth-frame",
+            Bug::DiesOnLengthWrap => "dies-on-length-wrap",
+            Bug::LeaksSlotOnNul => "leaks-slot-on-nul",
         }
     }
 
@@ -223,6 +258,16 @@ impl Bug {
             }
             Bug::DesyncsAfterRefusal => {
                 "answers a frame over the limit with an error, then reads the rest of it as new messages"
+            }
+            Bug::DiesOnFormatString => "the whole server stops on a payload containing %n",
+            Bug::DiesOnThousandthFrame => {
+                "the whole server stops when the 1000th frame arrives on one connection"
+            }
+            Bug::DiesOnLengthWrap => {
+                "the whole server stops on a payload of exactly 65536 bytes (a 16-bit counter wraps)"
+            }
+            Bug::LeaksSlotOnNul => {
+                "leaks a worker slot per payload starting with NUL; after 16 it answers nobody"
             }
         }
     }
@@ -307,7 +352,25 @@ impl Bug {
             },
             Bug::ForgetsTrailer => (spec.kind != Kind::Netstring)
                 .then_some("it needs a framing with a trailer after the payload (netstring)"),
+            Bug::DiesOnLengthWrap => {
+                if !has_length_field(spec) {
+                    Some("it needs a length prefix (u8…u64le, varint, tagged with a length)")
+                } else if spec.max() < 65_536 {
+                    Some("the maximum is below 65536, so no such payload is legal")
+                } else {
+                    None
+                }
+            }
+            Bug::DiesOnThousandthFrame | Bug::LeaksSlotOnNul if spec.kind == Kind::Eof => {
+                Some("an eof connection carries one message")
+            }
+            Bug::LeaksSlotOnNul if matches!(spec.kind, Kind::Fixed(0)) => {
+                Some("a zero-size frame has no first byte")
+            }
             Bug::RecvIsMessage
+            | Bug::DiesOnFormatString
+            | Bug::DiesOnThousandthFrame
+            | Bug::LeaksSlotOnNul
             | Bug::ClosesMidFrame
             | Bug::SmallWorkerPool
             | Bug::LocksMidFrame

@@ -21,7 +21,7 @@ use framecheck_framing::Error as FramingError;
 
 use super::framer::Framer;
 use super::shared::Shared;
-use super::{Bug, FIN_DELAY, SHORT_IDLE, ServerConfig, TICK};
+use super::{Bug, FIN_DELAY, NUL_SLOTS, SHORT_IDLE, ServerConfig, THOUSANDTH, TICK};
 
 /// The most bytes one read takes.
 pub(crate) const READ_CHUNK: usize = 16 * 1024;
@@ -262,6 +262,50 @@ fn empty_payload(spec: &framecheck_framing::Spec, wire: &[u8]) -> bool {
     )
 }
 
+/// The content- and count-dependent bugs (`dies-on-format-string`,
+/// `dies-on-thousandth-frame`, `dies-on-length-wrap`, `leaks-slot-on-nul`)
+/// look at each whole frame: `Err(())` when the bug has just struck and the
+/// connection must end (the server dying, or hanging for good).
+fn content_bug(conn: &Conn<'_>, wire: &[u8], frames: u64) -> Result<(), ()> {
+    let spec = &conn.config.spec;
+    let payload_of = || {
+        let mut input = wire;
+        match framecheck_framing::Decoder::new(spec).decode(&mut input) {
+            Ok(Some(frame)) => frame.payload().to_vec(),
+            _ => Vec::new(),
+        }
+    };
+    match conn.bug() {
+        Some(Bug::DiesOnFormatString) if payload_of().windows(2).any(|w| w == b"%n") => {
+            conn.shared
+                .die("a payload with %n reached the formatter".to_owned());
+            Err(())
+        }
+        Some(Bug::DiesOnThousandthFrame) if frames == THOUSANDTH => {
+            conn.shared.die(format!(
+                "frame {THOUSANDTH} on one connection overflowed its table"
+            ));
+            Err(())
+        }
+        Some(Bug::DiesOnLengthWrap) if payload_of().len() == 65_536 => {
+            conn.shared
+                .die("a 65536-byte payload wrapped a 16-bit counter".to_owned());
+            Err(())
+        }
+        Some(Bug::LeaksSlotOnNul) if payload_of().first() == Some(&0) => {
+            conn.shared.leak_slot();
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `leaks-slot-on-nul` once every slot has leaked: the connection is
+/// answered no more; it waits until the server stops.
+fn out_of_slots(conn: &Conn<'_>) -> bool {
+    conn.bug() == Some(Bug::LeaksSlotOnNul) && conn.shared.slots_leaked() >= NUL_SLOTS
+}
+
 /// The echo loop; see the [module docs](self).
 pub(crate) fn echo(conn: &mut Conn<'_>) {
     let bug = conn.bug();
@@ -273,6 +317,7 @@ pub(crate) fn echo(conn: &mut Conn<'_>) {
         shared: conn.shared,
         held: false,
     };
+    let mut frame_count: u64 = 0;
     loop {
         let batching = batches && !out.is_empty();
         let deadline = if batching {
@@ -305,10 +350,17 @@ pub(crate) fn echo(conn: &mut Conn<'_>) {
         if bug == Some(Bug::LocksMidFrame) && !frame_lock.take() {
             return;
         }
+        if out_of_slots(conn) {
+            return conn.park(Instant::now() + conn.config.keepalive_timeout);
+        }
         let mut input = &buf[..n];
         loop {
             match framer.next(&mut input) {
                 Ok(Some(wire)) => {
+                    frame_count += 1;
+                    if content_bug(conn, wire, frame_count).is_err() {
+                        return;
+                    }
                     if bug == Some(Bug::DropsEmptyFrames) && empty_payload(&conn.config.spec, wire)
                     {
                         continue;

@@ -78,6 +78,13 @@ pub const FIN_DELAY: Duration = Duration::from_millis(600);
 /// `concurrency/stalled-client` and the runner's probes.
 pub const SMALL_POOL: usize = 8;
 
+/// The frame on one connection at which `dies-on-thousandth-frame` dies.
+pub const THOUSANDTH: u64 = 1000;
+
+/// How many NUL-led payloads `leaks-slot-on-nul` takes before it answers
+/// nobody.
+pub const NUL_SLOTS: usize = 16;
+
 /// What `trusts-length` and `no-line-limit` buffer at most for one frame: far
 /// above any spec's default maximum, so the bug shows, but a safety valve for
 /// the machine running it.

@@ -2,7 +2,7 @@
 //! and the descriptors leaked by `leaks-descriptor`.
 
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// Shared by the handle, the accept thread and every connection thread.
@@ -13,6 +13,8 @@ pub(crate) struct Shared {
     leaked: Mutex<Vec<TcpStream>>,
     /// `locks-mid-frame`: whether a connection holds the frame lock.
     frames: AtomicBool,
+    /// `leaks-slot-on-nul`: the worker slots leaked so far.
+    nul_slots: AtomicUsize,
 }
 
 impl Shared {
@@ -70,6 +72,16 @@ impl Shared {
     /// `locks-mid-frame`: release the frame lock.
     pub(crate) fn unlock_frames(&self) {
         self.frames.store(false, Ordering::Release);
+    }
+
+    /// `leaks-slot-on-nul`: leak one more slot; returns how many are leaked.
+    pub(crate) fn leak_slot(&self) -> usize {
+        self.nul_slots.fetch_add(1, Ordering::AcqRel) + 1
+    }
+
+    /// `leaks-slot-on-nul`: how many slots are leaked.
+    pub(crate) fn slots_leaked(&self) -> usize {
+        self.nul_slots.load(Ordering::Acquire)
     }
 
     /// Close every leaked descriptor, as process exit would.

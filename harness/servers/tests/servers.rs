@@ -562,6 +562,10 @@ const BUG_CASES: &[BugCase] = &[
     BugCase("non_digit_gets_no_reply", Bug::ReadsLengthLeniently, "digits:4", non_digit_gets_no_reply),
     BugCase("over_long_line_tail_is_no_message", Bug::DesyncsAfterRefusal, "line,max=64", over_long_line_tail_is_no_message),
     BugCase("over_max_body_is_no_message", Bug::DesyncsAfterRefusal, "u32be,max=64", over_max_body_is_no_message),
+    BugCase("format_string_is_echoed", Bug::DiesOnFormatString, "u16be", format_string_is_echoed),
+    BugCase("thousand_frames_on_one_connection", Bug::DiesOnThousandthFrame, "u16be", thousand_frames_on_one_connection),
+    BugCase("payload_of_65536_bytes", Bug::DiesOnLengthWrap, "u32be", payload_of_65536_bytes),
+    BugCase("nul_led_payloads_then_another_client", Bug::LeaksSlotOnNul, "u16be", nul_led_payloads_then_another_client),
 ];
 
 fn digits_cut_across_reads(server: &ServerHandle) -> Result<(), String> {
@@ -940,6 +944,50 @@ fn churn_then_liveness(server: &ServerHandle) -> Result<(), String> {
         expect_eq(&format!("cycle {i} reply"), &got, b"\x00\x01c")?;
     }
     liveness(server, b"\x00\x02up")
+}
+
+fn format_string_is_echoed(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"\x00\x04a%nb");
+    let (got, _) = c.read_up_to(6, QUIET);
+    expect_eq("reply", &got, b"\x00\x04a%nb")?;
+    check(server.is_alive(), || "the server died".to_owned())
+}
+
+fn thousand_frames_on_one_connection(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    let wire = b"\x00\x01x".repeat(1000);
+    c.send(&wire);
+    let (got, _) = c.read_up_to(wire.len(), REPLY);
+    check(got.len() == wire.len(), || {
+        format!("{} of {} reply bytes", got.len(), wire.len())
+    })?;
+    check(server.is_alive(), || "the server died".to_owned())
+}
+
+fn payload_of_65536_bytes(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    let mut wire = 65_536u32.to_be_bytes().to_vec();
+    wire.resize(4 + 65_536, b'z');
+    c.send(&wire);
+    let (got, _) = c.read_up_to(wire.len(), REPLY);
+    check(got == wire, || {
+        format!("{} of {} reply bytes", got.len(), wire.len())
+    })
+}
+
+fn nul_led_payloads_then_another_client(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    let wire = b"\x00\x02\x00z".repeat(server::NUL_SLOTS);
+    c.send(&wire);
+    let (got, _) = c.read_up_to(wire.len(), REPLY);
+    check(got.len() == wire.len(), || {
+        format!("{} of {} reply bytes", got.len(), wire.len())
+    })?;
+    let mut other = Client::connect(server.local_addr());
+    other.send(b"\x00\x02hi");
+    let (got, _) = other.read_up_to(4, QUIET);
+    expect_eq("another client's reply", &got, b"\x00\x02hi")
 }
 
 fn empty_frame_gets_a_reply(server: &ServerHandle) -> Result<(), String> {
