@@ -337,21 +337,10 @@ impl Bug {
             Bug::ClosesMidFrame | Bug::LocksMidFrame if spec.kind == Kind::Eof => {
                 Some("an eof message is only whole at the peer's EOF, so every read ends inside it")
             }
-            Bug::ParsesPartialDigits => match spec.kind {
-                _ if spec.offset > 0 => Some("it needs the length text at the frame's start (no offset=)"),
-                Kind::Digits(n) | Kind::Hex(n) if n < 2 => {
-                    Some("one digit cannot be cut across reads")
-                }
-                Kind::Digits(_) | Kind::Hex(_) | Kind::PktLine | Kind::Netstring | Kind::DecLen(_) => None,
-                _ => Some("it needs a length written as text (digits:N, hex:N, pktline, netstring, declen:)"),
-            },
-            Bug::TrustsSignedLength | Bug::ReadsLengthLeniently => match spec.kind {
-                _ if spec.offset > 0 => Some("it needs the length text at the frame's start (no offset=)"),
-                Kind::Digits(_) | Kind::Hex(_) | Kind::PktLine | Kind::Netstring | Kind::DecLen(_) => None,
-                _ => Some("it needs a length written as text (digits:N, hex:N, pktline, netstring, declen:)"),
-            },
-            Bug::ForgetsTrailer => (spec.kind != Kind::Netstring)
-                .then_some("it needs a framing with a trailer after the payload (netstring)"),
+            Bug::ParsesPartialDigits
+            | Bug::TrustsSignedLength
+            | Bug::ReadsLengthLeniently
+            | Bug::ForgetsTrailer => self.text_inapplicable(spec),
             Bug::DiesOnLengthWrap => {
                 if !has_length_field(spec) {
                     Some("it needs a length prefix (u8…u64le, varint, tagged with a length)")
@@ -383,6 +372,44 @@ impl Bug {
             | Bug::LeaksDescriptor
             | Bug::IgnoresEofShortIdle
             | Bug::DelaysFinAfterHalfClose => None,
+        }
+    }
+
+    /// [`Bug::inapplicable`] for the bugs of lengths written as text.
+    fn text_inapplicable(self, spec: &Spec) -> Option<&'static str> {
+        match self {
+            Bug::ParsesPartialDigits => match spec.kind {
+                _ if spec.offset > 0 => {
+                    Some("it needs the length text at the frame's start (no offset=)")
+                }
+                Kind::Digits(n) | Kind::Hex(n) if n < 2 => {
+                    Some("one digit cannot be cut across reads")
+                }
+                Kind::Digits(_)
+                | Kind::Hex(_)
+                | Kind::PktLine
+                | Kind::Netstring
+                | Kind::DecLen(_) => None,
+                _ => Some(
+                    "it needs a length written as text (digits:N, hex:N, pktline, netstring, declen:)",
+                ),
+            },
+            Bug::TrustsSignedLength | Bug::ReadsLengthLeniently => match spec.kind {
+                _ if spec.offset > 0 => {
+                    Some("it needs the length text at the frame's start (no offset=)")
+                }
+                Kind::Digits(_)
+                | Kind::Hex(_)
+                | Kind::PktLine
+                | Kind::Netstring
+                | Kind::DecLen(_) => None,
+                _ => Some(
+                    "it needs a length written as text (digits:N, hex:N, pktline, netstring, declen:)",
+                ),
+            },
+            Bug::ForgetsTrailer => (spec.kind != Kind::Netstring)
+                .then_some("it needs a framing with a trailer after the payload (netstring)"),
+            _ => None,
         }
     }
 
