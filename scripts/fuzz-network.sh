@@ -126,9 +126,10 @@ virtualenv), framecheck release build. Everything on loopback. Medians of $ROUND
 $SECONDS_EACH s.
 
 boofuzz's session: a fuzzable 2-byte big-endian length (\`s_size\`) and a fuzzable string
-payload, the shape of framecheck's \`--framing u16be\` messages; one connection per case, one
-\`recv\` per case with a 10 ms timeout (its 5 s default would stall on every case whose length
-was fuzzed upwards), text logger to /dev/null, no web UI. framecheck: defaults (feedback off, see below).
+payload, the shape of framecheck's \`--framing u16be\` messages; one connection per case (its
+only mode), at its fastest: no \`recv\` after a case (BOOFUZZ_RECV=${BOOFUZZ_RECV:-0}; with 1 it
+reads one \`recv\` per case with a 10 ms timeout, and every case whose length was fuzzed upwards
+waits it out), text logger to /dev/null, no web UI, no sleep between cases. framecheck: defaults (feedback off, see below).
 
 ## Throughput
 
