@@ -66,8 +66,8 @@
 //!   frames whose field lies above the clip ("frame size too big"), even the
 //!   ones its own encoder writes.
 
-pub mod resp;
 pub mod bugs;
+pub mod resp;
 
 use bytes::BytesMut;
 use framecheck_framing::fuzzing::Pieces;

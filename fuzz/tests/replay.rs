@@ -82,9 +82,19 @@ fn every_seed_is_committed() {
 
 #[test]
 fn every_resp_differential_input_replays_clean() {
-    let (ran, failures) = replay("differential_resp", |data| {
-        framecheck_fuzz::resp::differential_resp(data);
-    });
+    // redis-protocol's decoder recurses once per nesting level, with large
+    // frames in a debug build: 32 levels overflow a test thread's 2 MiB
+    // stack (the fuzzer, a release build on the main thread, has room).
+    let (ran, failures) = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(|| {
+            replay("differential_resp", |data| {
+                framecheck_fuzz::resp::differential_resp(data);
+            })
+        })
+        .expect("a replay thread")
+        .join()
+        .expect("the replay thread");
     let root = corpus_root();
     assert!(
         ran > 0,
