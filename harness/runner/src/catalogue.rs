@@ -558,15 +558,7 @@ fn over_max_text_header(spec: &Spec) -> Result<Vec<u8>, String> {
                 b':'
             });
         }
-        Kind::Counted(c) => {
-            let e = &c.entries[0];
-            out.extend_from_slice(&e.word);
-            for _ in 2..e.pos {
-                out.extend_from_slice(b" x");
-            }
-            out.extend_from_slice(format!(" {over}").as_bytes());
-            out.extend_from_slice(c.delimiter());
-        }
+        Kind::Counted(c) => counted_line(c, format!("{over}").as_bytes(), &mut out),
         _ => return Err("no length field".to_owned()),
     }
     Ok(out)
@@ -590,13 +582,7 @@ pub(crate) fn signed_length_message(spec: &Spec) -> Result<Vec<u8>, String> {
             out.push(b'x');
         }
         Kind::Counted(c) => {
-            let e = &c.entries[0];
-            out.extend_from_slice(&e.word);
-            for _ in 2..e.pos {
-                out.extend_from_slice(b" x");
-            }
-            out.extend_from_slice(b" +1");
-            out.extend_from_slice(c.delimiter());
+            counted_line(c, b"+1", &mut out);
             out.push(b'x');
             out.extend_from_slice(c.delimiter());
         }
@@ -655,14 +641,7 @@ pub(crate) fn malformed_length_message(spec: &Spec, action: Action) -> Result<Ve
             out.push(b'x');
         }
         Kind::Counted(c) => {
-            let e = &c.entries[0];
-            out.extend_from_slice(&e.word);
-            for _ in 2..e.pos {
-                out.extend_from_slice(b" x");
-            }
-            out.push(b' ');
-            out.extend_from_slice(text);
-            out.extend_from_slice(c.delimiter());
+            counted_line(c, text, &mut out);
             out.push(b'x');
             out.extend_from_slice(c.delimiter());
         }
@@ -672,6 +651,19 @@ pub(crate) fn malformed_length_message(spec: &Spec, action: Action) -> Result<Ve
         }
     }
     Ok(out)
+}
+
+/// The first counted command of `c` with `count` in its count word:
+/// `WORD x … COUNT` and the line's delimiter (the data block is the caller's).
+fn counted_line(c: &framecheck_framing::spec::Counted, count: &[u8], out: &mut Vec<u8>) {
+    let e = &c.entries[0];
+    out.extend_from_slice(&e.word);
+    for _ in 2..e.pos {
+        out.extend_from_slice(b" x");
+    }
+    out.push(b' ');
+    out.extend_from_slice(count);
+    out.extend_from_slice(c.delimiter());
 }
 
 /// A length field holding `v` (which fits the field).

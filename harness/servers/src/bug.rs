@@ -378,35 +378,24 @@ impl Bug {
     /// [`Bug::inapplicable`] for the bugs of lengths written as text.
     fn text_inapplicable(self, spec: &Spec) -> Option<&'static str> {
         match self {
-            Bug::ParsesPartialDigits => match spec.kind {
-                _ if spec.offset > 0 => {
-                    Some("it needs the length text at the frame's start (no offset=)")
+            Bug::ParsesPartialDigits | Bug::TrustsSignedLength | Bug::ReadsLengthLeniently => {
+                match spec.kind {
+                    _ if spec.offset > 0 => {
+                        Some("it needs the length text at the frame's start (no offset=)")
+                    }
+                    Kind::Digits(n) | Kind::Hex(n) if n < 2 && self == Bug::ParsesPartialDigits => {
+                        Some("one digit cannot be cut across reads")
+                    }
+                    Kind::Digits(_)
+                    | Kind::Hex(_)
+                    | Kind::PktLine
+                    | Kind::Netstring
+                    | Kind::DecLen(_) => None,
+                    _ => Some(
+                        "it needs a length written as text (digits:N, hex:N, pktline, netstring, declen:)",
+                    ),
                 }
-                Kind::Digits(n) | Kind::Hex(n) if n < 2 => {
-                    Some("one digit cannot be cut across reads")
-                }
-                Kind::Digits(_)
-                | Kind::Hex(_)
-                | Kind::PktLine
-                | Kind::Netstring
-                | Kind::DecLen(_) => None,
-                _ => Some(
-                    "it needs a length written as text (digits:N, hex:N, pktline, netstring, declen:)",
-                ),
-            },
-            Bug::TrustsSignedLength | Bug::ReadsLengthLeniently => match spec.kind {
-                _ if spec.offset > 0 => {
-                    Some("it needs the length text at the frame's start (no offset=)")
-                }
-                Kind::Digits(_)
-                | Kind::Hex(_)
-                | Kind::PktLine
-                | Kind::Netstring
-                | Kind::DecLen(_) => None,
-                _ => Some(
-                    "it needs a length written as text (digits:N, hex:N, pktline, netstring, declen:)",
-                ),
-            },
+            }
             Bug::ForgetsTrailer => (spec.kind != Kind::Netstring)
                 .then_some("it needs a framing with a trailer after the payload (netstring)"),
             _ => None,
