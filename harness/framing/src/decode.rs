@@ -35,7 +35,7 @@
 //! ```
 
 pub use crate::spec::VARINT_MAX_BYTES;
-use crate::spec::{Kind, LenField, Spec, TagRule};
+use crate::spec::{Kind, LenField, Spec, TagRule, payload_len};
 use crate::text::{TextHead, TextRule};
 use crate::{Error, FrameRef, Stage};
 
@@ -1074,27 +1074,6 @@ fn read_varint(bytes: &[u8], offset: u64) -> Result<Option<(u64, usize)>, Error>
         }
     }
     Ok(None)
-}
-
-/// Apply `adjust` to a declared length and check it against `max`.
-#[inline]
-fn payload_len(declared: u64, adjust: i64, max: usize, offset: u64) -> Result<usize, Error> {
-    let len = i128::from(declared) + i128::from(adjust);
-    if len < 0 {
-        return Err(Error::NegativeLength {
-            offset,
-            declared,
-            adjust,
-        });
-    }
-    match usize::try_from(len) {
-        Ok(n) if n <= max => Ok(n),
-        _ => Err(Error::TooLarge {
-            offset,
-            len: u64::try_from(len).unwrap_or(u64::MAX),
-            max,
-        }),
-    }
 }
 
 #[cfg(test)]

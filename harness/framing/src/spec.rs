@@ -1041,6 +1041,32 @@ impl fmt::Display for Spec {
     }
 }
 
+/// Apply `adjust` to a declared length and check it against `max`.
+#[inline]
+pub(crate) fn payload_len(
+    declared: u64,
+    adjust: i64,
+    max: usize,
+    offset: u64,
+) -> Result<usize, Error> {
+    let len = i128::from(declared) + i128::from(adjust);
+    if len < 0 {
+        return Err(Error::NegativeLength {
+            offset,
+            declared,
+            adjust,
+        });
+    }
+    match usize::try_from(len) {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(Error::TooLarge {
+            offset,
+            len: u64::try_from(len).unwrap_or(u64::MAX),
+            max,
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,7 +22,9 @@
 use crate::Error;
 use crate::error::TextProblem;
 use crate::frame::Special;
-use crate::spec::{Counted, DECLEN_MAX_DIGITS, Kind, NETSTRING_MAX_DIGITS, PKTLINE_MAX, Spec};
+use crate::spec::{
+    Counted, DECLEN_MAX_DIGITS, Kind, NETSTRING_MAX_DIGITS, PKTLINE_MAX, Spec, payload_len,
+};
 
 /// The immutable configuration of a text-length rule.
 #[derive(Debug, Clone)]
@@ -418,26 +420,6 @@ impl TextRule {
             payload_end: end + payload,
             total: end + payload + d,
         }))
-    }
-}
-
-/// Apply `adjust` to a declared length and check it against `max`.
-fn payload_len(declared: u64, adjust: i64, max: usize, offset: u64) -> Result<usize, Error> {
-    let len = i128::from(declared) + i128::from(adjust);
-    if len < 0 {
-        return Err(Error::NegativeLength {
-            offset,
-            declared,
-            adjust,
-        });
-    }
-    match usize::try_from(len) {
-        Ok(n) if n <= max => Ok(n),
-        _ => Err(Error::TooLarge {
-            offset,
-            len: u64::try_from(len).unwrap_or(u64::MAX),
-            max,
-        }),
     }
 }
 
