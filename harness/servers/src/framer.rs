@@ -369,7 +369,7 @@ mod tests {
         frames_with(spec, bug, OverLimit::Close, pieces)
     }
 
-    fn frames_with(
+    pub(super) fn frames_with(
         spec: &str,
         bug: Option<Bug>,
         over_limit: OverLimit,
@@ -586,15 +586,7 @@ mod refusing_tests {
     use super::*;
 
     fn run(spec: &str, bug: Option<Bug>, pieces: &[&[u8]]) -> Vec<Vec<u8>> {
-        let mut framer = Framer::new(&spec.parse().expect("valid spec"), bug, OverLimit::Discard);
-        let mut out = Vec::new();
-        for piece in pieces {
-            let mut input = *piece;
-            while let Some(wire) = framer.next(&mut input).expect("no framing error") {
-                out.push(wire.to_vec());
-            }
-        }
-        out
+        super::tests::frames_with(spec, bug, OverLimit::Discard, pieces)
     }
 
     #[test]
