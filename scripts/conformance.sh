@@ -5,6 +5,8 @@
 # a user-written format-v2 profile against memcached
 # (harness/runner/tests/profiles/memcached.toml), and the built-in postgres
 # profile against a throwaway PostgreSQL cluster (trust authentication).
+# beanstalkd: a user-written v2 profile with counted replies
+# (harness/runner/tests/profiles/beanstalkd.toml).
 #
 # Writes reports/conformance/<target>.{json,xml,html,md} and
 # reports/conformance/summary.md (also appended to $GITHUB_STEP_SUMMARY when
@@ -161,7 +163,7 @@ done
 if [ "${FRAMECHECK_SKIP_REAL:-0}" = 1 ]; then
     log "real servers skipped (FRAMECHECK_SKIP_REAL=1)"
 else
-    log "real servers: install redis-server, mosquitto, dnsmasq, memcached, postgresql"
+    log "real servers: install redis-server, mosquitto, dnsmasq, memcached, beanstalkd, postgresql"
     pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
     missing=()
     [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
@@ -169,6 +171,7 @@ else
     command -v mosquitto >/dev/null || missing+=(mosquitto)
     command -v dnsmasq >/dev/null || missing+=(dnsmasq)
     command -v memcached >/dev/null || missing+=(memcached)
+    command -v beanstalkd >/dev/null || missing+=(beanstalkd)
     # dnsmasq-base would do, but the dnsmasq package is what a user installs.
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -247,6 +250,18 @@ else
         run_suite memcached "127.0.0.1:$PORT" --profile harness/runner/tests/profiles/memcached.toml
     else
         FAILED+=("memcached (did not start)")
+    fi
+
+    # beanstalkd: loopback only, no binlog (jobs in memory, gone at exit),
+    # jobs of at most 222 bytes (-z; the profile's lines are at most 222
+    # bytes too). The profile puts one job per connection in its own tube.
+    if ! command -v beanstalkd >/dev/null; then
+        not_installed beanstalkd
+    elif start beanstalkd "$WORK/beanstalkd.err" beanstalkd -l 127.0.0.1 -p PORT -z 222; then
+        echo "-- beanstalkd $(beanstalkd -v | awk '{print $2}') at 127.0.0.1:$PORT"
+        run_suite beanstalkd "127.0.0.1:$PORT" --profile harness/runner/tests/profiles/beanstalkd.toml
+    else
+        FAILED+=("beanstalkd (did not start)")
     fi
 
     # PostgreSQL: a throwaway cluster in $WORK whose superuser "framecheck" is
