@@ -44,9 +44,11 @@ pub(crate) struct Args {
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     idle_timeout: f64,
     /// What the correct server does with a frame over the limit: `close`
-    /// the connection at once, or `discard` the frame to its end (its
-    /// delimiter or declared body), reply `ERROR over the limit` and go on.
-    #[arg(long, value_name = "HOW", default_value = "close", value_parser = ["close", "discard"])]
+    /// the connection at once, `discard` the frame to its end (its
+    /// delimiter or declared body), reply `ERROR over the limit` and go on,
+    /// or (`reply-close`) answer any framing error `ERROR framing`, then
+    /// close.
+    #[arg(long, value_name = "HOW", default_value = "close", value_parser = ["close", "discard", "reply-close"])]
     on_over_limit: String,
     /// Print every bug, one per line: its name, then what it does.
     #[arg(long, exclusive = true)]
@@ -123,10 +125,10 @@ fn config(args: &Args) -> Result<ServerConfig, String> {
         .map_err(|e| format!("{e}"))?;
     let mut config = ServerConfig::new(spec);
     config.listen = args.listen;
-    config.over_limit = if args.on_over_limit == "discard" {
-        OverLimit::Discard
-    } else {
-        OverLimit::Close
+    config.over_limit = match args.on_over_limit.as_str() {
+        "discard" => OverLimit::Discard,
+        "reply-close" => OverLimit::ReplyClose,
+        _ => OverLimit::Close,
     };
     config.idle_timeout = Duration::try_from_secs_f64(args.idle_timeout)
         .ok()

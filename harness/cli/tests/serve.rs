@@ -46,6 +46,25 @@ fn a_discarding_server_replies_an_error_and_goes_on() {
     assert_eq!(&reply, want);
 }
 
+/// `--on-over-limit reply-close`: a framing error (here a netstring length
+/// with a sign) is answered with an error frame, then the server closes.
+#[test]
+fn a_reply_close_server_answers_a_framing_error_then_closes() {
+    let served = Spawned::start(&[
+        "serve",
+        "--framing",
+        "netstring",
+        "--on-over-limit",
+        "reply-close",
+    ]);
+    let mut c = TcpStream::connect_timeout(&served.addr, TIMEOUT).expect("connect");
+    c.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    c.write_all(b"2:ok,+1:x,").expect("send");
+    let mut reply = Vec::new();
+    c.read_to_end(&mut reply).expect("reply, then EOF");
+    assert_eq!(reply, b"2:ok,13:ERROR framing,");
+}
+
 #[test]
 fn a_buggy_server_shows_its_bug() {
     let served = Spawned::start(&["serve", "--framing", "u16be", "--bug", "recv-is-message"]);

@@ -359,25 +359,26 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         "signed-length",
         Mode::Single,
         Action::SignedLength,
-        "a length written as text with a sign (+5) makes the server close at once, not read it as 5"
-            .into(),
+        format!(
+            "a length written as text with a sign (+5) MUST make the server close at once{MALFORMED_LENGTH}"
+        ),
         signed_length_message(spec).err(),
     );
     for (name, action, requirement) in [
         (
             "non-digit-length",
             Action::NonDigitLength,
-            "a length written as text with a byte that is no digit in it (00z1) makes the server close at once, not skip the byte",
+            "a length written as text with a byte that is no digit in it (00z1) MUST make the server close at once",
         ),
         (
             "leading-zero-length",
             Action::LeadingZeroLength,
-            "a length written as text with a leading zero its framing forbids (01:x,) makes the server close at once",
+            "a length written as text with a leading zero its framing forbids (01:x,) MUST make the server close at once",
         ),
         (
             "too-many-digits",
             Action::TooManyDigits,
-            "a length written as text with more digits than its framing allows (zero-padded) makes the server close at once",
+            "a length written as text with more digits than its framing allows (zero-padded) MUST make the server close at once",
         ),
     ] {
         let skip = malformed_length_message(spec, action).err();
@@ -386,7 +387,7 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
             name,
             Mode::Single,
             action,
-            requirement.into(),
+            format!("{requirement}{MALFORMED_LENGTH}"),
             skip,
         );
     }
@@ -564,8 +565,12 @@ fn over_max_text_header(spec: &Spec) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// The rest of the requirement of the cases on lengths written as text
+/// against their framing's rules (`limits/signed-length` and its kin).
+const MALFORMED_LENGTH: &str = " (FIN or RST, an error reply first or not: reply-then-close or silent-close); discard-and-continue is not possible, since the frame's end depends on the length the server must not read (a counted line's end is known, its block's is not), so replying and going on fails; processing the frame (accepted: its payload x answered) or answering the canary sent after it, where a lenient reader takes it for the next message (desync), fails";
+
 /// A message whose length text starts with `+` (`+0005hello`, `+5:hello,`,
-/// `set x x x +5` and its block), or why the framing has none.
+/// `set 0 0 0 +5` and its block), or why the framing has none.
 pub(crate) fn signed_length_message(spec: &Spec) -> Result<Vec<u8>, String> {
     let mut out = vec![b'Q'; spec.offset];
     match &spec.kind {
@@ -654,12 +659,17 @@ pub(crate) fn malformed_length_message(spec: &Spec, action: Action) -> Result<Ve
 }
 
 /// The first counted command of `c` with `count` in its count word:
-/// `WORD x … COUNT` and the line's delimiter (the data block is the caller's).
+/// `WORD 0 … COUNT` and the line's delimiter (the data block is the
+/// caller's). The words between are `0`, which real servers read as a
+/// number or a name (beanstalkd's `put <pri> <delay> <ttr>`, memcached's
+/// `set <key> <flags> <exptime>`): with `x` there, beanstalkd refused the
+/// line itself (`BAD_FORMAT`), never saw the count, and read the data
+/// block as a command of its own, a false desync.
 fn counted_line(c: &framecheck_framing::spec::Counted, count: &[u8], out: &mut Vec<u8>) {
     let e = &c.entries[0];
     out.extend_from_slice(&e.word);
     for _ in 2..e.pos {
-        out.extend_from_slice(b" x");
+        out.extend_from_slice(b" 0");
     }
     out.push(b' ');
     out.extend_from_slice(count);
@@ -936,6 +946,20 @@ mod tests {
                 assert!(find(id).skip.is_some(), "{spec}: {id} should be skipped");
             }
         }
+    }
+
+    #[test]
+    fn a_counted_over_max_header_is_a_well_formed_command() {
+        // Every word before the count is a number a real server takes:
+        // beanstalkd answers `put 0 0 0 223` JOB_TOO_BIG and drops the body,
+        // but `put x x x 223` BAD_FORMAT, and then reads the body as a command.
+        let spec: Spec = "counted:crlf/put=5,max=222".parse().expect("spec");
+        assert_eq!(
+            over_max_header(&spec).expect("header"),
+            b"put 0 0 0 223\r\n"
+        );
+        let signed = signed_length_message(&spec).expect("signed");
+        assert_eq!(signed, b"put 0 0 0 +1\r\nx\r\n");
     }
 
     #[test]

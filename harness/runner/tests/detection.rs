@@ -751,3 +751,95 @@ fn accepting_and_desyncing_bugs_fail_with_their_outcome() {
         assert!(message.starts_with(outcome), "{bug} on {text}: {message}");
     }
 }
+
+/// A server that answers every framing error with an error reply and then
+/// closes (`serve --on-over-limit reply-close`, Redis's way) passes every
+/// limits case, the lengths written as text included, and each refusal is
+/// seen as reply-then-close.
+#[test]
+fn a_server_that_replies_then_closes_passes_every_limits_case() {
+    let specs: Vec<&'static str> = SPECS.iter().chain(&TEXT_SPECS).copied().collect();
+    let bad: Vec<String> = per_spec(&specs, |text| {
+        let spec: Spec = text.parse().expect("spec");
+        let mut c = config(&spec, None);
+        c.over_limit = OverLimit::ReplyClose;
+        let server = server::spawn(c).expect("spawn server");
+        let mut events = Collect::default();
+        runner::run(server.local_addr(), &spec, &limits_options(), &mut events).expect("run");
+        server.shutdown();
+        let results: Vec<_> = events.results().cloned().collect();
+        let mut bad: Vec<String> = results
+            .iter()
+            .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Skip))
+            .map(|r| format!("{text}: {} {} {}", r.id, r.verdict, r.message))
+            .collect();
+        // A refusal case that ran saw the error reply before the close
+        // (`fixed` and `eof` have no frame over the limit to answer).
+        for r in results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Pass && r.id != "limits/idle-timeout")
+        {
+            if !r
+                .evidence
+                .notes
+                .iter()
+                .any(|n| n == "refusal outcome: reply-then-close")
+            {
+                bad.push(format!(
+                    "{text}: {} passed, but not as a reply then a close: {:?}",
+                    r.id, r.evidence.notes
+                ));
+            }
+        }
+        bad
+    })
+    .concat();
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+/// The bugs that read a length written as text leniently fail the case
+/// aimed at them as `accepted` (the frame's payload answered) or `desync`
+/// (the canary after it answered), never as a mere warning.
+#[test]
+fn lenient_length_readers_fail_with_their_outcome() {
+    let table: &[(Bug, &str, &str)] = &[
+        (Bug::TrustsSignedLength, "digits:5", "limits/signed-length"),
+        (
+            Bug::TrustsSignedLength,
+            "netstring,max=1MiB",
+            "limits/signed-length",
+        ),
+        (
+            Bug::ReadsLengthLeniently,
+            "netstring,max=1MiB",
+            "limits/leading-zero-length",
+        ),
+        (
+            Bug::ReadsLengthLeniently,
+            "syslog,max=1MiB",
+            "limits/too-many-digits",
+        ),
+        (
+            Bug::ReadsLengthLeniently,
+            "digits:5",
+            "limits/non-digit-length",
+        ),
+    ];
+    for (bug, text, case) in table {
+        let spec: Spec = text.parse().expect("spec");
+        let options = Options {
+            cases: vec![(*case).to_owned()],
+            ..Options::default()
+        };
+        let results = verdicts(&spec, Some(*bug), &options);
+        let (_, verdict, message) = results
+            .iter()
+            .find(|(id, _, _)| id == case)
+            .expect("the case ran");
+        assert_eq!(*verdict, Verdict::Fail, "{bug} on {text}: {message}");
+        assert!(
+            message.starts_with("accepted") || message.starts_with("desync"),
+            "{bug} on {text}: {message}"
+        );
+    }
+}

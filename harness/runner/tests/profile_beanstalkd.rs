@@ -78,6 +78,8 @@ fn serve_conn(mut s: TcpStream, ids: &AtomicU64) {
     let mut buf = [0u8; 16 * 1024];
     let mut held: Vec<u8> = Vec::new();
     let mut discarding = false;
+    // Bytes of a too-big job's body (and its CRLF) still to drop.
+    let mut skipping = 0usize;
     while let Ok(n) = s.read(&mut buf) {
         if n == 0 {
             return;
@@ -85,6 +87,15 @@ fn serve_conn(mut s: TcpStream, ids: &AtomicU64) {
         held.extend_from_slice(&buf[..n]);
         let mut out = Vec::new();
         loop {
+            if skipping > 0 {
+                let k = skipping.min(held.len());
+                held.drain(..k);
+                skipping -= k;
+                if skipping > 0 {
+                    break;
+                }
+                out.extend_from_slice(b"JOB_TOO_BIG\r\n");
+            }
             let Some(nl) = held.windows(2).position(|w| w == b"\r\n") else {
                 if held.len() >= LINE {
                     // Keep a trailing CR: it may start the CRLF.
@@ -106,13 +117,19 @@ fn serve_conn(mut s: TcpStream, ids: &AtomicU64) {
                 [b"put", _pri, _delay, _ttr, len] => {
                     let Some(len) = std::str::from_utf8(len)
                         .ok()
+                        .filter(|l| l.bytes().all(|b| b.is_ascii_digit()))
                         .and_then(|l| l.parse::<usize>().ok())
-                        .filter(|l| *l <= 222)
                     else {
                         held.drain(..nl + 2);
                         out.extend_from_slice(b"BAD_FORMAT\r\n");
                         continue;
                     };
+                    // `-z 222`: a bigger body is dropped with its CRLF.
+                    if len > 222 {
+                        held.drain(..nl + 2);
+                        skipping = len + 2;
+                        continue;
+                    }
                     if held.len() < nl + 2 + len + 2 {
                         break;
                     }
@@ -158,7 +175,11 @@ fn server() -> SocketAddr {
 }
 
 fn run(addr: SocketAddr, cases: &[&str]) -> Collect {
-    let profile = Arc::new(profile());
+    run_with(addr, profile(), cases)
+}
+
+fn run_with(addr: SocketAddr, profile: Profile, cases: &[&str]) -> Collect {
+    let profile = Arc::new(profile);
     let options = Options {
         seed: 5,
         cases: cases.iter().map(|c| (*c).to_owned()).collect(),
@@ -202,5 +223,41 @@ fn a_beanstalkd_shaped_server_passes_every_case() {
             .any(|n| n == "refusal outcome: discard-and-continue"),
         "{:?}",
         over.evidence.notes
+    );
+}
+
+/// The same profile with `put`'s body counted in the request framing
+/// (`counted:crlf/put=5`): a job over `-z` is refused `JOB_TOO_BIG` after
+/// its body and CRLF are dropped, the canary in the body unanswered, which
+/// is discard-and-continue. Two harness bugs made this a false alarm: the
+/// command line was `put x x x 223` (refused `BAD_FORMAT` for its words,
+/// so the body was read as commands) and the body's CRLF was never sent
+/// (the server waited for it: kept-open).
+#[test]
+fn a_too_big_job_is_discarded_and_the_connection_goes_on() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/profiles/beanstalkd.toml");
+    let text = std::fs::read_to_string(path).expect("read");
+    let counted = text.replace(
+        "request = \"crlf,max=222\"",
+        "request = \"counted:crlf/put=5,max=222\"",
+    );
+    assert_ne!(counted, text);
+    let p = Profile::parse(&counted, "beanstalkd-counted").expect("parses");
+    let events = run_with(server(), p, &["limits/length-over-max"]);
+    let r = events.results().next().expect("one result");
+    assert_eq!(
+        r.verdict,
+        Verdict::Pass,
+        "{} | {}",
+        r.message,
+        r.evidence.observed
+    );
+    assert!(
+        r.evidence
+            .notes
+            .iter()
+            .any(|n| n == "refusal outcome: discard-and-continue"),
+        "{:?}",
+        r.evidence.notes
     );
 }

@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 
 use framecheck_framing::Error as FramingError;
 
-use super::framer::Framer;
+use super::framer::{Framer, error_reply};
 use super::shared::Shared;
-use super::{Bug, FIN_DELAY, NUL_SLOTS, SHORT_IDLE, ServerConfig, THOUSANDTH, TICK};
+use super::{Bug, FIN_DELAY, NUL_SLOTS, OverLimit, SHORT_IDLE, ServerConfig, THOUSANDTH, TICK};
 
 /// The most bytes one read takes.
 pub(crate) const READ_CHUNK: usize = 16 * 1024;
@@ -466,7 +466,11 @@ fn on_framing_error(conn: &mut Conn<'_>, error: &FramingError, out: &[u8], buf: 
             return;
         }
     }
-    if conn.send(out).is_ok() {
+    let mut out = out.to_vec();
+    if conn.bug().is_none() && conn.config.over_limit == OverLimit::ReplyClose {
+        out.extend_from_slice(&error_reply(&conn.config.spec, b"ERROR framing"));
+    }
+    if conn.send(&out).is_ok() {
         conn.linger_close(buf);
     }
 }

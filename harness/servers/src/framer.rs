@@ -217,6 +217,29 @@ enum Dropping {
     Body(u64),
 }
 
+/// An error reply `text` framed by `spec` (cut to the maximum, for a tiny
+/// one, so that it fits the framing too), or nothing when no frame of
+/// `spec` can carry it (`fixed`, a counted block's own command line).
+pub(crate) fn error_reply(spec: &Spec, text: &[u8]) -> Vec<u8> {
+    let head = match &spec.kind {
+        Kind::Len(_) | Kind::Digits(_) | Kind::Hex(_) => vec![b'Q'; spec.offset],
+        Kind::Tagged(entries) => entries
+            .iter()
+            .find(|e| matches!(e.rule, TagRule::Len(_)))
+            .map(|e| vec![e.tag])
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let mut error = Vec::new();
+    if Encoder::new(spec)
+        .encode(&head, &text[..text.len().min(spec.max())], &mut error)
+        .is_err()
+    {
+        error.clear();
+    }
+    error
+}
+
 /// A server that answers a frame over the limit with an error reply
 /// (`ERROR over the limit`, framed like any reply) instead of closing.
 ///
@@ -241,24 +264,7 @@ pub(crate) struct Refusing {
 
 impl Refusing {
     fn new(spec: &Spec, desync: bool) -> Refusing {
-        let head = match &spec.kind {
-            Kind::Len(_) => vec![b'Q'; spec.offset],
-            Kind::Tagged(entries) => entries
-                .iter()
-                .find(|e| matches!(e.rule, TagRule::Len(_)))
-                .map(|e| vec![e.tag])
-                .unwrap_or_default(),
-            _ => Vec::new(),
-        };
-        // Cut to the maximum, for a tiny one: a reply fits the framing too.
-        let text = b"ERROR over the limit";
-        let mut error = Vec::new();
-        if Encoder::new(spec)
-            .encode(&head, &text[..text.len().min(spec.max())], &mut error)
-            .is_err()
-        {
-            error.clear();
-        }
+        let error = error_reply(spec, b"ERROR over the limit");
         Refusing {
             spec: spec.clone(),
             desync,

@@ -14,7 +14,7 @@
 //! | sends EOF (or half-closes) at a frame boundary | has already sent every reply; shuts down its side, closes |
 //! | sends EOF inside a frame | sends no partial reply; shuts down, closes |
 //! | half-closes, `eof` framing | replies with the whole message, then shuts down, closes |
-//! | breaks the framing (too large, unknown tag, over-long line) | replies to the frames before it, closes at once without reading a body (with [`OverLimit::Discard`], a frame over the limit is dropped to its end instead, answered `ERROR over the limit`, and the connection goes on) |
+//! | breaks the framing (too large, unknown tag, over-long line) | replies to the frames before it, closes at once without reading a body (with [`OverLimit::Discard`], a frame over the limit is dropped to its end instead, answered `ERROR over the limit`, and the connection goes on; with [`OverLimit::ReplyClose`], every framing error is answered `ERROR framing` before the close) |
 //! | stops inside a frame for [`idle_timeout`](ServerConfig::idle_timeout) | closes |
 //! | is silent at a boundary for [`keepalive_timeout`](ServerConfig::keepalive_timeout) | closes |
 //! | stops reading replies for `idle_timeout` | closes |
@@ -131,6 +131,12 @@ pub enum OverLimit {
     /// body), reply `ERROR over the limit` in the framing, and go on.
     /// Framings with no such frame (`fixed`, `eof`) serve as with `Close`.
     Discard,
+    /// On any framing error (a frame over the limit, an unknown tag, a
+    /// length written as text that breaks its framing's rules): reply to
+    /// the frames before it, then `ERROR framing` in the framing (when a
+    /// frame can carry it), then close at once, reading no body (Redis's
+    /// `-ERR Protocol error` then close).
+    ReplyClose,
 }
 
 impl ServerConfig {

@@ -1,17 +1,16 @@
 //! The `limits/*` cases: a header declaring more than the maximum
 //! (`limits/length-over-max`), a frame with no delimiter within the maximum
-//! (`limits/over-long-frame`) and an unknown tag (`limits/unknown-tag`)
-//! must be refused (`refusal::refused` tells how; the dispatcher builds
-//! the bytes); a length written as text with a sign, a non-digit, a
-//! forbidden leading zero or too many digits must make the server close
-//! without processing it (`refused_not_echoed`); a client that stalls mid-message should be disconnected
-//! after a silence, and must not be at once (`limits/idle-timeout`).
+//! (`limits/over-long-frame`), an unknown tag (`limits/unknown-tag`) and a
+//! length written as text with a sign, a non-digit, a forbidden leading
+//! zero or too many digits (`limits/signed-length` and its kin) must be
+//! refused (`refusal.rs` sends them and tells the outcome); here, a client
+//! that stalls mid-message should be disconnected after a silence, and
+//! must not be at once (`limits/idle-timeout`).
 
 use std::time::{Duration, Instant};
 
 use framecheck_event::{Ms, Verdict};
 
-use super::refusal::TRICKLE;
 use super::{Ctx, Finding};
 use crate::catalogue::header_cut_point;
 use crate::conn::Wait;
@@ -104,96 +103,6 @@ pub(super) fn idle_timeout(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
 /// failure, never a false one).
 fn at_once(limits: &crate::timing::Limits) -> Duration {
     limits.prompt / 2
-}
-
-/// Send `bytes` the server must refuse by closing: it closes (FIN or RST)
-/// within `prompt` of the last of them, replying nothing, while a filler
-/// byte keeps coming every [`TRICKLE`] (so an idle timeout cannot pass for
-/// a refusal). A reply that echoes `echo` (the payload the bytes carry when
-/// read leniently, e.g. a length with a sign read as a number) is a
-/// failure: the server processed what it had to refuse. Used by the cases
-/// on lengths written as text (`limits/signed-length` and its kin); the
-/// over-limit cases tell every refusal outcome apart (`refusal::refused`).
-pub(super) fn refused_not_echoed(
-    ctx: &mut Ctx<'_>,
-    bytes: &[u8],
-    what: &str,
-    echo: Option<&[u8]>,
-) -> Result<(), Finding> {
-    let mut conn = ctx.connect("client")?;
-    let started = Instant::now();
-    let deadline = ctx.until(ctx.limits.close);
-    let filler = (b'a'..=b'z')
-        .chain(0..=255)
-        .find(|b| !ctx.spec.delimiter().is_some_and(|d| d.contains(b)))
-        .unwrap_or(b'a');
-    let t = conn.send_and_trickle(bytes, filler, TRICKLE, None, deadline);
-    // From the byte that crossed the limit; if writing failed, the server
-    // ended the connection before it had everything, so from the start.
-    let crossed = t.written_at.unwrap_or(started);
-    let took = t.ended_at.saturating_duration_since(crossed);
-    let received = conn.received_total();
-    if let Err(e) = &t.sent {
-        ctx.note(format!("write stopped: {e}"));
-    }
-    if t.filler_bytes > 0 {
-        let last = t.last_filler.map_or(String::new(), |l| {
-            format!(
-                ", the last {} before the connection ended",
-                Ms(t.ended_at.saturating_duration_since(l))
-            )
-        });
-        ctx.note(format!(
-            "{} more bytes trickled after {what}, one per {}, to keep the connection busy{last}",
-            t.filler_bytes,
-            Ms(TRICKLE)
-        ));
-    }
-    let echoed = echo.is_some_and(|p| conn.frames().iter().any(|f| f.payload() == p));
-    ctx.keep(conn.close());
-    let expected = format!(
-        "the server closes within {} of {what}, replying nothing",
-        Ms(ctx.limits.prompt)
-    );
-    let wait = t.wait;
-    match wait {
-        Wait::Fin | Wait::Rst if received == 0 && took <= ctx.limits.prompt => {
-            ctx.note(format!(
-                "the server closed {} after {what} was written, while bytes were still arriving",
-                Ms(took)
-            ));
-            Ok(())
-        }
-        Wait::Fin | Wait::Rst if received == 0 => Err(Finding::fail(
-            format!("the server closed only {} after {what}", Ms(took)),
-            expected,
-            format!(
-                "{} after {} (an idle timeout or a buffer valve, not a limit?)",
-                wait.describe(),
-                Ms(took)
-            ),
-        )),
-        _ if echoed => Err(Finding::fail(
-            format!("the server processed {what}: it echoed the message"),
-            expected,
-            format!("an echo of the message, then {}", wait.describe()),
-        )),
-        Wait::Fin | Wait::Rst => Err(Finding {
-            verdict: Verdict::Warn,
-            message: format!("the server replied {received} bytes before closing after {what}"),
-            expected,
-            observed: format!("{received} bytes, then {}", wait.describe()),
-        }),
-        other => Err(Finding::fail(
-            format!("the server kept the connection open after {what}"),
-            expected,
-            format!(
-                "{} after {}, {received} bytes received",
-                other.describe(),
-                Ms(took)
-            ),
-        )),
-    }
 }
 
 #[cfg(test)]

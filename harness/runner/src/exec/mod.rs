@@ -58,7 +58,7 @@ use eof::eof_after;
 use half_close::{half_close_eof_message, half_close_mid_message, half_close_pending};
 use limits::idle_timeout;
 pub(crate) use probe::{ProbeError, probe};
-use refusal::{length_over_max, over_long_frame, unknown_tag};
+use refusal::{length_over_max, malformed_length, over_long_frame, unknown_tag};
 use reset::{reset_mid_message, reset_while_writing};
 
 /// A server misbehaving: what it should have done and what it did.
@@ -402,7 +402,7 @@ fn run_body(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
         Action::LengthOverMax => length_over_max(ctx),
         Action::SignedLength => {
             let msg = signed_length_message(ctx.spec).map_err(|_| no_applicable())?;
-            limits::refused_not_echoed(ctx, &msg, "a length written with a sign", Some(b"x"))
+            malformed_length(ctx, msg, "a length written with a sign")
         }
         Action::NonDigitLength | Action::LeadingZeroLength | Action::TooManyDigits => {
             let msg =
@@ -412,7 +412,7 @@ fn run_body(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
                 Action::LeadingZeroLength => "a length with a forbidden leading zero",
                 _ => "a length with too many digits",
             };
-            limits::refused_not_echoed(ctx, &msg, what, Some(b"x"))
+            malformed_length(ctx, msg, what)
         }
         Action::OverLongFrame => over_long_frame(ctx),
         Action::UnknownTag => unknown_tag(ctx),

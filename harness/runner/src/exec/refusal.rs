@@ -40,7 +40,8 @@ pub(super) const TRICKLE: Duration = Duration::from_millis(20);
 pub(super) enum Completion {
     /// A delimited frame: its delimiter ends it.
     Delimiter(Vec<u8>),
-    /// A length-prefixed frame: this many payload bytes end it.
+    /// A length-prefixed frame: this many payload bytes end it (then the
+    /// framing's trailer, if it has one: see `trailer`).
     Body(usize),
     /// Nothing the server could know ends it (an unknown tag).
     Unknowable,
@@ -65,6 +66,10 @@ pub(super) struct Refused<'a> {
     /// Whether a server may discard the frame and go on (the requirement's
     /// wording); else only a close conforms.
     pub(super) discard_conforms: bool,
+    /// The payload a server that reads the frame leniently takes from it
+    /// (`x` of `+001x`): a reply frame carrying it (echo framings) shows
+    /// the frame was processed.
+    pub(super) processed: Option<&'a [u8]>,
 }
 
 /// The canary: what phase 1 sends after the crossing bytes, and how to
@@ -171,6 +176,18 @@ fn echo_frame(spec: &Spec, payload: &[u8]) -> Option<Vec<u8>> {
         .encode(&head, payload, &mut out)
         .ok()
         .map(|()| out)
+}
+
+/// What ends a declared body on the wire: a netstring's `,`, a counted
+/// block's delimiter (beanstalkd drops a too-big job's body and its CRLF,
+/// and waits for both before it answers `JOB_TOO_BIG`); nothing for the
+/// others.
+fn trailer(spec: &Spec) -> &[u8] {
+    match &spec.kind {
+        Kind::Netstring => b",",
+        Kind::Counted(c) => c.delimiter(),
+        _ => &[],
+    }
 }
 
 /// A byte that is no part of the spec's delimiter.
@@ -315,7 +332,11 @@ fn go_on(
 ) {
     let rest = match &r.completion {
         Completion::Delimiter(d) => d.clone(),
-        Completion::Body(n) => vec![filler; n.saturating_sub(sent_of_frame)],
+        Completion::Body(n) => {
+            let mut body = vec![filler; n.saturating_sub(sent_of_frame)];
+            body.extend_from_slice(trailer(ctx.spec));
+            body
+        }
         Completion::Unknowable | Completion::TooLarge(_) => Vec::new(),
     };
     if let Completion::TooLarge(n) = r.completion {
@@ -384,7 +405,9 @@ fn sort_replies(
         .map(|f| {
             if canary.answered(conn, f) {
                 Seen::Canary
-            } else if !conn.has_profile() && f.wire.starts_with(refused_head) {
+            } else if !conn.has_profile()
+                && (f.wire.starts_with(refused_head) || r.processed == Some(f.payload()))
+            {
                 Seen::RefusedFrame
             } else if !conn.has_profile() && !f.wire.is_empty() && tail.ends_with(&f.wire) {
                 Seen::RefusedTail
@@ -414,6 +437,7 @@ pub(super) fn length_over_max(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
         completion,
         what: "a header over the maximum",
         discard_conforms: true,
+        processed: None,
     };
     refused(ctx, &r)
 }
@@ -431,6 +455,7 @@ pub(super) fn over_long_frame(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
         completion: Completion::Delimiter(delim),
         what: "a frame with no delimiter within the maximum",
         discard_conforms: true,
+        processed: None,
     };
     refused(ctx, &r)
 }
@@ -450,6 +475,26 @@ pub(super) fn unknown_tag(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
         completion: Completion::Unknowable,
         what: "an unknown tag",
         discard_conforms: false,
+        processed: None,
+    };
+    refused(ctx, &r)
+}
+
+/// `limits/signed-length`, `limits/non-digit-length`,
+/// `limits/leading-zero-length`, `limits/too-many-digits`: `msg`, a frame
+/// whose length is written as text against its framing's rules, carrying
+/// `x` for a server that reads the length leniently. Only closing
+/// conforms: the frame's end depends on a length the server must not
+/// read, so nothing tells a strict server where to resume (a counted
+/// line's end is known, but not its block's). The canary follows the
+/// frame, where a lenient reader takes it for the next message.
+pub(super) fn malformed_length(ctx: &mut Ctx<'_>, msg: Vec<u8>, what: &str) -> Result<(), Finding> {
+    let r = Refused {
+        crossing: msg,
+        completion: Completion::Unknowable,
+        what,
+        discard_conforms: false,
+        processed: Some(b"x"),
     };
     refused(ctx, &r)
 }
