@@ -17,6 +17,8 @@ use framecheck_framing::schedule::Step;
 use framecheck_framing::{Decoder, Encoder, Spec};
 use socket2::{Domain, SockRef, Socket, Type};
 
+use framecheck_event::refusal::Seen;
+
 use crate::session::{Ending, Expect, Rendered, Session, expect};
 
 /// How long a connect may take.
@@ -63,6 +65,15 @@ pub struct Observation {
     pub latency: Duration,
     /// Messages sent.
     pub sent: usize,
+    /// After a refused frame: each reply past the owed ones that is not the
+    /// answer to a frame after the refused one's end (`Expect::after`),
+    /// as the refusal classifier sees it.
+    pub past: Vec<Seen>,
+    /// How many of `Expect::after` were answered, in order.
+    pub followed: usize,
+    /// After a refused frame, a reply broke the reply framing by being over
+    /// its limit (the refused frame came back).
+    pub over_limit_reply: bool,
 }
 
 /// Runs sessions against one server address.
@@ -155,6 +166,9 @@ impl Executor {
             end: End::Open,
             latency: Duration::ZERO,
             sent: r.ends.len(),
+            past: Vec::new(),
+            followed: 0,
+            over_limit_reply: false,
         };
         let Some(mut conn) = self.conn.take().or_else(|| self.connect().ok()) else {
             obs.end = End::Refused;
@@ -188,6 +202,9 @@ impl Executor {
         obs.frames = replies.frames;
         obs.bytes = replies.bytes;
         obs.mismatch = replies.mismatch;
+        obs.past = replies.past;
+        obs.followed = replies.followed;
+        obs.over_limit_reply = replies.over_limit_reply;
         obs.end = end;
         let reusable = end == End::Open
             && ending == Ending::Open
@@ -341,6 +358,11 @@ struct Replies<'a> {
     mismatch: Option<(usize, String)>,
     /// Whether replies are echoes, checked against what is owed.
     echo: bool,
+    past: Vec<Seen>,
+    followed: usize,
+    over_limit_reply: bool,
+    /// The reply decoder failed past the owed replies of a refused frame.
+    broken: bool,
 }
 
 impl<'a> Replies<'a> {
@@ -353,7 +375,39 @@ impl<'a> Replies<'a> {
             frames: 0,
             bytes: 0,
             mismatch: None,
+            past: Vec::new(),
+            followed: 0,
+            over_limit_reply: false,
+            broken: false,
         }
+    }
+
+    /// A reply past the owed ones after a refused frame: the answer to the
+    /// next frame after the refused one's end, the refused frame echoed
+    /// (its first bytes), bytes of it echoed as a message of their own, or
+    /// anything else (an error reply).
+    fn past_owed(&mut self, wire: &[u8], payload: &[u8]) {
+        if let Some(r) = self.owed.after.get(self.followed)
+            && wire == &self.stream[r.clone()]
+        {
+            self.followed += 1;
+            return;
+        }
+        let at = self.owed.refused_at.unwrap_or(0).min(self.stream.len());
+        let end = self.owed.resume.unwrap_or(self.stream.len()).max(at);
+        let region = &self.stream[at..end];
+        // The first bytes of the payload are enough to place it.
+        let probe = &payload[..payload.len().min(64)];
+        let seen = if !probe.is_empty() && region.windows(probe.len()).any(|w| w == probe) {
+            if wire.starts_with(&region[..region.len().min(32)]) {
+                Seen::RefusedFrame
+            } else {
+                Seen::RefusedTail
+            }
+        } else {
+            Seen::Other
+        };
+        self.past.push(seen);
     }
 
     fn owed_bytes(&self) -> usize {
@@ -378,12 +432,17 @@ impl<'a> Replies<'a> {
             }
             return;
         }
-        while self.mismatch.is_none() {
+        let refused = self.owed.refused.is_some();
+        while self.mismatch.is_none() && !self.broken {
             match self.dec.decode(&mut chunk) {
                 Ok(Some(frame)) => {
                     let i = self.frames;
                     self.frames += 1;
                     match self.owed.frames.get(i) {
+                        None if refused => {
+                            let (wire, payload) = (frame.wire().to_vec(), frame.payload().to_vec());
+                            self.past_owed(&wire, &payload);
+                        }
                         Some(r) if frame.wire() == &self.stream[r.clone()] => {}
                         Some(r) => {
                             self.mismatch = Some((
@@ -401,6 +460,13 @@ impl<'a> Replies<'a> {
                     }
                 }
                 Ok(None) => return,
+                Err(
+                    framecheck_framing::Error::TooLarge { .. }
+                    | framecheck_framing::Error::Unterminated { .. },
+                ) if refused && self.frames >= self.owed.frames.len() => {
+                    self.over_limit_reply = true;
+                    self.broken = true;
+                }
                 Err(e) => {
                     self.mismatch = Some((self.frames, format!("replies out of step: {e}")));
                 }

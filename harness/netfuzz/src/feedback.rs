@@ -66,6 +66,9 @@ mod tests {
             end: End::Open,
             latency: Duration::from_micros(100),
             sent: 3,
+            past: Vec::new(),
+            followed: 0,
+            over_limit_reply: false,
         };
         let mut seen = Seen::default();
         assert!(seen.novel(&o));

@@ -225,7 +225,7 @@ fn requirement(kind: FindingKind) -> &'static str {
         FindingKind::Hang => "The server keeps answering, whatever one peer sent before.",
         FindingKind::Mismatch => "Every whole frame is answered by its echo, in order, once.",
         FindingKind::Refusal => {
-            "A frame the framing refuses is not answered and ends the connection promptly."
+            "A frame the framing refuses is refused: the server closes (an error reply first or not), or drops it to its end, replies an error and answers the frames after it; it never processes it, answers bytes of it as messages, or keeps the connection open without a word."
         }
     }
 }

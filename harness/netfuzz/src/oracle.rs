@@ -1,10 +1,16 @@
 //! The oracles: what in an [`Observation`] is a finding, and of which kind.
 //! Legitimate behaviour is never one: a frame declared longer than what was
-//! sent gets no reply (the server is waiting), a refused frame gets none
-//! either, and what a reset connection did not say is not judged.
+//! sent gets no reply (the server is waiting), a refused frame may be
+//! refused in any conforming way (`framecheck_event::refusal`: a close with
+//! or without an error reply, or a discard to its end with an error reply
+//! and the frames after it answered), and what a reset connection did not
+//! say is not judged. A refusal finding is named by its outcome
+//! (`refusal:accepted`, `refusal:desync`, …).
 
 use std::fmt;
+use std::time::Duration;
 
+use framecheck_event::refusal::{Closed, FollowUp, Observed, Refusal, classify};
 use serde::{Deserialize, Serialize};
 
 use crate::exec::{End, Observation};
@@ -126,25 +132,88 @@ pub fn judge(obs: &Observation, ending: Ending) -> Option<Suspect> {
             ),
         };
     }
-    if obs.end == End::Stalled {
-        if let Some(refused) = &obs.owed.refused {
-            return suspect(
-                FindingKind::Refusal,
-                "refusal:kept-open",
-                format!("kept the connection open after a frame it must refuse: {refused}"),
-                true,
-            );
-        }
-        if ending == Ending::Fin {
-            return suspect(
-                FindingKind::Mismatch,
-                "mismatch:no-eof",
-                "never closed after the client's EOF".to_owned(),
-                true,
-            );
-        }
+    if let Some(refused) = &obs.owed.refused {
+        return refusal(obs, refused);
+    }
+    if obs.end == End::Stalled && ending == Ending::Fin {
+        return suspect(
+            FindingKind::Mismatch,
+            "mismatch:no-eof",
+            "never closed after the client's EOF".to_owned(),
+            true,
+        );
     }
     None
+}
+
+/// A session whose stream breaks the framing at a frame the server must
+/// refuse, judged by how it refused (`framecheck_event::refusal`, the
+/// outcomes of the `limits/*` cases): closing (with a reply first or not)
+/// is no finding, nor is discarding the frame to its end, replying and
+/// answering the frames after it, where the frame has an end a server can
+/// know; accepting it, answering bytes of it as a message of their own
+/// (desync), keeping the connection open without a word, or replying and
+/// then not answering the frames after it are findings, named by their
+/// outcome. A server still discarding a frame whose end was never sent
+/// cannot be told from one waiting for it: no finding either way.
+fn refusal(obs: &Observation, refused: &str) -> Option<Suspect> {
+    let closed = match obs.end {
+        End::Fin => Some(Closed {
+            reset: false,
+            after: obs.latency,
+        }),
+        End::Reset => Some(Closed {
+            reset: true,
+            after: obs.latency,
+        }),
+        _ => None,
+    };
+    let follow_up = match obs.owed.resume {
+        Some(_) if obs.followed >= obs.owed.after.len() => FollowUp::Answered,
+        Some(_) => FollowUp::Unanswered,
+        None => FollowUp::NotSent,
+    };
+    let seen = Observed {
+        closed,
+        replies: obs.past.clone(),
+        first_reply: None,
+        over_limit_reply: obs.over_limit_reply,
+        follow_up,
+    };
+    // Any close counts: the session's own deadline bounds the wait.
+    let outcome = classify(&seen, Duration::MAX);
+    let still_discarding = obs.owed.discardable && obs.owed.resume.is_none();
+    let class = match outcome {
+        Refusal::ReplyThenClose | Refusal::SilentClose | Refusal::LateClose => return None,
+        Refusal::DiscardAndContinue if obs.owed.discardable => return None,
+        Refusal::KeptOpen | Refusal::LostFraming if still_discarding => return None,
+        Refusal::DiscardAndContinue => "refusal:discard-and-continue",
+        Refusal::Accepted => "refusal:accepted",
+        Refusal::Desync => "refusal:desync",
+        Refusal::KeptOpen => "refusal:kept-open",
+        Refusal::LostFraming => "refusal:lost-framing",
+    };
+    let what = match outcome {
+        Refusal::Accepted => "processed a frame it must refuse".to_owned(),
+        Refusal::Desync => {
+            "answered bytes of a frame it must refuse as a message of their own".to_owned()
+        }
+        Refusal::KeptOpen => {
+            "kept the connection open after a frame it must refuse, without a word".to_owned()
+        }
+        Refusal::LostFraming => format!(
+            "replied after a frame it must refuse, then answered {} of the {} frames after it",
+            obs.followed,
+            obs.owed.after.len()
+        ),
+        _ => "replied and went on after a frame with no end it could know".to_owned(),
+    };
+    Some(Suspect {
+        kind: FindingKind::Refusal,
+        class,
+        what: format!("{outcome}: {what} ({refused})"),
+        probe: outcome == Refusal::KeptOpen,
+    })
 }
 
 #[cfg(test)]
@@ -166,6 +235,9 @@ mod tests {
             end,
             latency: Duration::ZERO,
             sent: owed,
+            past: Vec::new(),
+            followed: 0,
+            over_limit_reply: false,
         }
     }
 
@@ -182,6 +254,82 @@ mod tests {
         let mut o = obs(2, 0, End::Reset);
         o.owed.refused = Some("too long".to_owned());
         assert_eq!(judge(&o, Ending::Open), None);
+    }
+
+    /// Issue 12: a refused frame is judged by how it was refused; closing
+    /// and discarding-and-continuing are no findings, the others are named
+    /// by their outcome.
+    #[test]
+    fn refusals_are_judged_by_their_outcome() {
+        use framecheck_event::refusal::Seen;
+        // An over-long line at 0..9, a discarding server resumes at 9 and
+        // owes the frame at 9..12.
+        let refused = |past: Vec<Seen>, followed: usize, end: End| {
+            let mut o = obs(0, past.len() + followed, end);
+            o.owed.refused = Some("too long".to_owned());
+            o.owed.refused_at = Some(0);
+            o.owed.discardable = true;
+            o.owed.resume = Some(9);
+            o.owed.after = std::iter::once(9..12).collect::<Vec<_>>();
+            o.past = past;
+            o.followed = followed;
+            o
+        };
+        let class = |o: &Observation| judge(o, Ending::Open).map(|s| s.class);
+        let table: [(&str, Observation, Option<&str>); 7] = [
+            (
+                "reply_then_close",
+                refused(vec![Seen::Other], 0, End::Fin),
+                None,
+            ),
+            ("silent_close", refused(vec![], 0, End::Reset), None),
+            (
+                "discard_and_continue",
+                refused(vec![Seen::Other], 1, End::Stalled),
+                None,
+            ),
+            (
+                "accepted",
+                refused(vec![Seen::RefusedFrame], 1, End::Stalled),
+                Some("refusal:accepted"),
+            ),
+            (
+                "desync",
+                refused(vec![Seen::Other, Seen::RefusedTail], 1, End::Stalled),
+                Some("refusal:desync"),
+            ),
+            (
+                "lost_framing",
+                refused(vec![Seen::Other], 0, End::Stalled),
+                Some("refusal:lost-framing"),
+            ),
+            (
+                "kept_open",
+                refused(vec![], 0, End::Stalled),
+                Some("refusal:kept-open"),
+            ),
+        ];
+        for (name, o, want) in &table {
+            assert_eq!(class(o), *want, "{name}");
+        }
+        let mut over = refused(vec![], 0, End::Stalled);
+        over.over_limit_reply = true;
+        assert_eq!(class(&over), Some("refusal:accepted"));
+        // The line's end never sent: a server still discarding it cannot be
+        // told from one waiting for it.
+        let mut waiting = refused(vec![], 0, End::Stalled);
+        waiting.owed.resume = None;
+        waiting.owed.after.clear();
+        assert_eq!(class(&waiting), None);
+        // An unknown tag: replying and going on is a finding.
+        let mut tag = refused(vec![Seen::Other], 0, End::Stalled);
+        tag.owed.discardable = false;
+        tag.owed.resume = None;
+        tag.owed.after.clear();
+        assert_eq!(class(&tag), Some("refusal:lost-framing"));
+        let found = judge(&table[4].1, Ending::Open).expect("desync");
+        assert!(found.what.starts_with("desync: "), "{}", found.what);
+        assert_eq!(found.kind, FindingKind::Refusal);
     }
 
     #[test]

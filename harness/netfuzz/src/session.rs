@@ -117,6 +117,19 @@ pub struct Expect {
     pub refused: Option<String>,
     /// The stream ends inside a frame: the server is waiting for its rest.
     pub partial: bool,
+    /// Where the refused frame starts in the stream.
+    pub refused_at: Option<usize>,
+    /// Whether a server may discard the refused frame to its end and go on:
+    /// an over-long delimited frame (to its delimiter) or a header over the
+    /// maximum (to the end of its declared body). Anything else (an unknown
+    /// tag, a malformed length) has no end a server could know.
+    pub discardable: bool,
+    /// Where a server that discards the refused frame resumes framing, when
+    /// the frame's end is in the stream (else it is still discarding).
+    pub resume: Option<usize>,
+    /// The frames such a server owes after resuming, as ranges of the
+    /// stream, up to the next framing error or partial frame.
+    pub after: Vec<Range<usize>>,
 }
 
 impl Message {
@@ -303,6 +316,14 @@ pub fn expect(spec: &Spec, stream: &[u8], ending: Ending) -> Expect {
             Ok(None) => break,
             Err(e) => {
                 out.refused = Some(e.to_string());
+                let at = e
+                    .offset()
+                    .and_then(|o| usize::try_from(o).ok())
+                    .filter(|o| *o <= stream.len());
+                out.refused_at = at;
+                if let Some(at) = at {
+                    discard_end(spec, stream, at, &e, &mut out);
+                }
                 return out;
             }
         }
@@ -321,12 +342,116 @@ pub fn expect(spec: &Spec, stream: &[u8], ending: Ending) -> Expect {
     out
 }
 
+/// For a frame refused at `at` with `e`: whether a server may discard it
+/// to its end, where that end is (if it is in `stream`), and the frames a
+/// server owes after it.
+fn discard_end(
+    spec: &Spec,
+    stream: &[u8],
+    at: usize,
+    e: &framecheck_framing::Error,
+    out: &mut Expect,
+) {
+    use framecheck_framing::Error as E;
+    let end = match (e, &spec.kind) {
+        (E::Unterminated { .. }, Kind::Line | Kind::Crlf | Kind::Delim(_)) => {
+            out.discardable = true;
+            let d = spec.delimiter().unwrap_or(b"\n");
+            stream[at..]
+                .windows(d.len())
+                .position(|w| w == d)
+                .map(|i| at + i + d.len())
+        }
+        (E::TooLarge { len, .. }, Kind::Len(_) | Kind::Tagged(_)) => {
+            let Some(head) = header_len(spec, &stream[at..]) else {
+                return;
+            };
+            out.discardable = true;
+            usize::try_from(*len)
+                .ok()
+                .and_then(|n| at.checked_add(head)?.checked_add(n))
+                .filter(|end| *end <= stream.len())
+        }
+        _ => return,
+    };
+    out.resume = end;
+    let Some(end) = end else {
+        return;
+    };
+    let mut dec = Decoder::new(spec);
+    let mut input = &stream[end..];
+    while let Ok(Some(frame)) = dec.decode(&mut input) {
+        let len = frame.wire().len();
+        let stop = end + usize::try_from(dec.consumed()).unwrap_or(usize::MAX);
+        out.after.push(stop - len..stop);
+    }
+}
+
+/// The bytes before the payload of a length-prefixed frame starting at
+/// `frame[0]`: the `offset` bytes (or the tag) and the length field, whose
+/// width a varint says by its own bytes.
+fn header_len(spec: &Spec, frame: &[u8]) -> Option<usize> {
+    let (before, field) = match &spec.kind {
+        Kind::Len(f) => (spec.offset, *f),
+        Kind::Tagged(entries) => {
+            let tag = *frame.first()?;
+            match entries.iter().find(|e| e.tag == tag)?.rule {
+                TagRule::Len(f) => (1, f),
+                TagRule::Fixed(_) => return None,
+            }
+        }
+        _ => return None,
+    };
+    let width = match field.width() {
+        Some(w) => w,
+        None => frame.get(before..)?.iter().position(|b| b & 0x80 == 0)? + 1,
+    };
+    Some(before + width)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn spec(text: &str) -> Spec {
         text.parse().expect("spec")
+    }
+
+    #[test]
+    fn a_refused_frame_has_an_end_where_a_server_could_know_it() {
+        // An over-long line: discarded up to its newline, then `ok` owed.
+        let e = expect(&spec("line,max=4"), b"abcdefgh\nok\n", Ending::Open);
+        assert_eq!(e.refused_at, Some(0));
+        assert!(e.discardable);
+        assert_eq!(e.resume, Some(9));
+        assert_eq!(e.after, std::iter::once(9..12).collect::<Vec<_>>());
+        // Its newline not sent yet: a discarding server is still at it.
+        let e = expect(&spec("line,max=4"), b"ok\nabcdefgh", Ending::Open);
+        assert_eq!((e.frames.len(), e.refused_at), (1, Some(3)));
+        assert!(e.discardable && e.resume.is_none() && e.after.is_empty());
+        // A header over the maximum: its declared body, then `ok`.
+        let e = expect(
+            &spec("u16be,max=4"),
+            b"\x00\x05hello\x00\x02ok",
+            Ending::Open,
+        );
+        assert_eq!(
+            (e.resume, e.after.clone()),
+            (Some(7), std::iter::once(7..11).collect::<Vec<_>>())
+        );
+        // A varint header says its own width.
+        let e = expect(
+            &spec("varint,max=100"),
+            &[&[0xc8, 0x01][..], &[b'x'; 200], b"\x01y"].concat(),
+            Ending::Open,
+        );
+        assert_eq!(
+            (e.resume, e.after.clone()),
+            (Some(202), std::iter::once(202..204).collect::<Vec<_>>())
+        );
+        // An unknown tag has no end a server could know.
+        let e = expect(&spec("tagged:A=4"), b"Zxxxx", Ending::Open);
+        assert!(e.refused.is_some() && !e.discardable && e.resume.is_none());
     }
 
     #[test]
@@ -403,7 +528,10 @@ mod tests {
         let enc = Encoder::new(&s);
         let session = Session::new(vec![Message::new(Vec::new(), b"whole".to_vec())]);
         let r = session.render(&s, &enc);
-        assert_eq!(expect(&s, &r.stream, Ending::Fin).frames, vec![0..5]);
+        assert_eq!(
+            expect(&s, &r.stream, Ending::Fin).frames,
+            std::iter::once(0..5).collect::<Vec<_>>()
+        );
         assert!(expect(&s, &r.stream, Ending::Open).frames.is_empty());
     }
 

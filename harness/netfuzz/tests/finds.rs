@@ -9,7 +9,7 @@ use std::time::Duration;
 use framecheck_framing::Spec;
 use framecheck_netfuzz::target::Target;
 use framecheck_netfuzz::{Config, FindingKind, Outcome, fuzz, replay};
-use framecheck_servers::{self as server, Bug, ServerConfig, ServerHandle};
+use framecheck_servers::{self as server, Bug, OverLimit, ServerConfig, ServerHandle};
 
 /// The reference server on loopback, restarted (on a new port) on demand.
 struct InProcess {
@@ -21,8 +21,13 @@ struct InProcess {
 
 impl InProcess {
     fn start(spec: &str, bug: Option<Bug>) -> InProcess {
+        InProcess::start_with(spec, bug, OverLimit::Close)
+    }
+
+    fn start_with(spec: &str, bug: Option<Bug>, over_limit: OverLimit) -> InProcess {
         let mut config = ServerConfig::new(spec.parse().expect("spec"));
         config.bug = bug;
+        config.over_limit = over_limit;
         let server = server::spawn(config.clone()).expect("spawn");
         InProcess {
             addr: server.local_addr(),
@@ -57,8 +62,16 @@ impl Target for InProcess {
 }
 
 fn run(spec: &str, bug: Option<Bug>, seconds: u64, seed: u64) -> (Outcome, InProcess) {
-    let mut target = InProcess::start(spec, bug);
-    let mut config = Config::new(spec.parse().expect("spec"));
+    let config = Config::new(spec.parse().expect("spec"));
+    run_with(InProcess::start(spec, bug), config, seconds, seed)
+}
+
+fn run_with(
+    mut target: InProcess,
+    mut config: Config,
+    seconds: u64,
+    seed: u64,
+) -> (Outcome, InProcess) {
     config.seed = seed;
     config.duration = Duration::from_secs(seconds);
     config.stop_after = Some(1);
@@ -160,5 +173,36 @@ fn finds_nothing_against_the_correct_server() {
             "{spec}: only {} sessions",
             outcome.sessions
         );
+    }
+}
+
+/// Issue 12: a correct server that refuses a frame by replying an error and
+/// closing, or by discarding it to its end, replying an error and going on,
+/// is no finding (the oracle names refusal outcomes; these two conform).
+#[test]
+fn finds_nothing_against_servers_that_refuse_legitimately() {
+    for over_limit in [OverLimit::ReplyClose, OverLimit::Discard] {
+        for spec in ["line", "u16be,max=1KiB"] {
+            let target = InProcess::start_with(spec, None, over_limit);
+            // A discarding server keeps a connection whose refused frame
+            // never ends open to the reply deadline: a short one.
+            let mut config = Config::new(spec.parse().expect("spec"));
+            config.reply_timeout = Duration::from_millis(150);
+            let (outcome, _) = run_with(target, config, 6, 2);
+            assert!(
+                outcome.findings.is_empty(),
+                "{over_limit:?} {spec}: {:#?}",
+                outcome
+                    .findings
+                    .iter()
+                    .map(|f| (&f.class, &f.what))
+                    .collect::<Vec<_>>()
+            );
+            assert!(
+                outcome.sessions > 100,
+                "{over_limit:?} {spec}: only {} sessions",
+                outcome.sessions
+            );
+        }
     }
 }
