@@ -184,10 +184,9 @@ fn finds_nothing_against_servers_that_refuse_legitimately() {
     for over_limit in [OverLimit::ReplyClose, OverLimit::Discard] {
         for spec in ["line", "u16be,max=1KiB"] {
             let target = InProcess::start_with(spec, None, over_limit);
-            // A discarding server keeps a connection whose refused frame
-            // never ends open to the reply deadline: a short one.
-            let mut config = Config::new(spec.parse().expect("spec"));
-            config.reply_timeout = Duration::from_millis(150);
+            // The default reply deadline: a shorter one (150 ms) took a busy
+            // machine's slow replies for a hang.
+            let config = Config::new(spec.parse().expect("spec"));
             let (outcome, _) = run_with(target, config, 6, 2);
             assert!(
                 outcome.findings.is_empty(),
@@ -198,8 +197,11 @@ fn finds_nothing_against_servers_that_refuse_legitimately() {
                     .map(|f| (&f.class, &f.what))
                     .collect::<Vec<_>>()
             );
+            // A discarding server keeps a connection whose refused frame
+            // never ends open to the reply deadline: few sessions a second
+            // (30 in 6 s on u16be), but sessions all the same.
             assert!(
-                outcome.sessions > 100,
+                outcome.sessions > 10,
                 "{over_limit:?} {spec}: only {} sessions",
                 outcome.sessions
             );
