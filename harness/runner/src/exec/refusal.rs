@@ -7,13 +7,15 @@
 //! 1. the bytes up to the one that crosses the limit, then the **canary**
 //!    (a well-formed message with an unmistakable reply, where a server
 //!    that mis-frames the refused bytes reads it as a message of its own:
-//!    inside an over-long line's body past the limit, or as the first
-//!    bytes of an over-long frame's body), then one filler byte every
+//!    inside an over-long line's body past the limit, as the first bytes
+//!    of an over-long frame's body, or right after a frame whose length
+//!    text breaks its framing's rules), then one filler byte every
 //!    [`TRICKLE`] for [`Limits::prompt`](crate::timing::Limits): the
 //!    server can only close because of what it received, never because of
 //!    an idle timeout shorter than `prompt`;
 //! 2. if the connection is still open: the rest of the refused frame (its
-//!    delimiter, or the rest of its declared body), and a wait for a reply;
+//!    delimiter, or the rest of its declared body and the framing's
+//!    trailer), and a wait for a reply;
 //! 3. if the server replied and kept the connection: a well-formed
 //!    message, which must get its proper reply.
 //!
