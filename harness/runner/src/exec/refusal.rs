@@ -229,6 +229,7 @@ pub(super) fn refused(ctx: &mut Ctx<'_>, r: &Refused<'_>) -> Result<(), Finding>
         follow_up: FollowUp::NotSent,
         follow_msg: None,
         rest: Vec::new(),
+        extra: None,
     };
     let open = later.closed.is_none() && t.wait == Wait::Timeout && t.written_at.is_some();
     if open && conn.reply_error.is_none() {
@@ -251,9 +252,27 @@ pub(super) fn refused(ctx: &mut Ctx<'_>, r: &Refused<'_>) -> Result<(), Finding>
         &later.rest,
     ]
     .concat();
+    let mut replies = sort_replies(
+        &conn,
+        &canary,
+        r,
+        &tail,
+        later.extra.as_ref().map_or(kept, |e| kept.max(e.end)),
+    );
+    if let Some(extra) = &later.extra {
+        for seen in replies.get_mut(extra.clone()).into_iter().flatten() {
+            if *seen == Seen::Other {
+                *seen = Seen::RefusedTail;
+            }
+        }
+        ctx.note(format!(
+            "{} replies came after the refused frame's first and before the follow-up message's: a refused frame gets one, so they answered its bytes as messages",
+            extra.len()
+        ));
+    }
     let observed = Observed {
         closed: later.closed,
-        replies: sort_replies(&conn, &canary, r, &tail, kept),
+        replies,
         first_reply: conn
             .first_bytes_at()
             .map(|at| at.saturating_duration_since(crossed)),
@@ -286,6 +305,38 @@ struct Later {
     follow_msg: Option<Vec<u8>>,
     /// The bytes that ended the refused frame (phase 2).
     rest: Vec<u8>,
+    /// With a profile: the replies after the refused frame's first and
+    /// before the follow-up's (indices into the connection's frames).
+    extra: Option<std::ops::Range<usize>>,
+}
+
+/// With a profile, where the refused frame's extra replies are: a refused
+/// frame gets one reply at most (its error), so the replies between its
+/// first and the follow-up message's proper reply answered bytes of it as
+/// messages of their own. A profile's canary cannot be told by a token in
+/// its reply (an echo's can), and a server that cuts an over-long line
+/// where the canary does not begin answers garbage, not the canary: the
+/// count of replies still shows the desync. Reads a few more replies while
+/// the follow-up's is not among them; `None` when it never comes or nothing
+/// stands between.
+fn extra_replies(ctx: &Ctx<'_>, conn: &mut Conn, msg: &[u8]) -> Option<std::ops::Range<usize>> {
+    let find = |conn: &Conn| {
+        (1..conn.frames().len()).find(|&i| conn.reply_matches(&conn.frames()[i], msg).is_ok())
+    };
+    let mut at = find(conn);
+    for _ in 0..3 {
+        if at.is_some() {
+            break;
+        }
+        let more = usize::try_from(conn.frame_count())
+            .unwrap_or(usize::MAX)
+            .saturating_add(1);
+        if conn.read_frames(more, ctx.until(ctx.limits.reply)) != Wait::Done {
+            break;
+        }
+        at = find(conn);
+    }
+    at.filter(|&i| i >= 2).map(|i| 1..i)
 }
 
 /// The close `wait` reports, timed from `crossed`.
@@ -381,6 +432,12 @@ fn go_on(
         }
         _ => FollowUp::Unanswered,
     };
+    if conn.has_profile() && answer == Wait::Done {
+        later.extra = extra_replies(ctx, conn, &msg);
+        if later.extra.is_some() {
+            later.follow_up = FollowUp::Answered;
+        }
+    }
     if matches!(answer, Wait::Fin | Wait::Rst) && later.follow_up == FollowUp::Unanswered {
         ctx.note(format!(
             "after the follow-up message: {}",
