@@ -48,6 +48,7 @@ use std::cell::RefCell;
 
 use arbitrary::Unstructured;
 
+use crate::resp::RespMode;
 use crate::spec::{
     COUNTED_MAX_POS, CountEntry, Counted, DIGITS_MAX_WIDTH, HEX_MAX_WIDTH, Kind, LenField,
     MAX_LIMIT, MAX_OFFSET, PKTLINE_MAX, Spec, TagEntry, TagRule,
@@ -494,7 +495,11 @@ impl<'s> Oracle<'s> {
                     );
                     assert!(h > 0, "{spec}: truncated with nothing held");
                     if matches!(stage, Stage::Delimiter) {
-                        assert!(self.delim.is_some(), "{spec}: delimiter stage");
+                        // A RESP inline command waits for its LF.
+                        assert!(
+                            self.delim.is_some() || matches!(spec.kind, Kind::Resp(_)),
+                            "{spec}: delimiter stage"
+                        );
                     }
                     end = Err(e);
                 }
@@ -619,6 +624,13 @@ impl<'s> Oracle<'s> {
                 if head > 0 {
                     assert_eq!(&wire[head..payload.start], d);
                     assert_eq!(payload.end + d.len(), wire.len());
+                }
+            }
+            Kind::Resp(_) => {
+                assert_eq!(head, 0, "{spec}: a RESP frame has no head");
+                if payload.start > 0 {
+                    assert_eq!(&wire[payload.start - 2..payload.start], b"\r\n");
+                    assert_eq!(&wire[payload.end..], b"\r\n");
                 }
             }
         }
@@ -1075,6 +1087,12 @@ pub fn refusal(spec: &Spec, head: &[u8], payload: &[u8]) -> Option<&'static str>
                     != Some(&payload.len().to_string().as_bytes()))
                 .then_some("count word is not the block's length"),
             }
+        }
+        Kind::Resp(r) => {
+            // `$N\r\n` payload `\r\n`, after `*1\r\n` in requests.
+            let command = if r.mode == RespMode::Request { 4 } else { 0 };
+            let framed = command + 1 + payload.len().to_string().len() + 2 + payload.len() + 2;
+            (framed > spec.max()).then_some("the framed value is over max")
         }
     }
 }

@@ -162,7 +162,8 @@ fn echo_frame(spec: &Spec, payload: &[u8]) -> Option<Vec<u8>> {
         | Kind::Delim(_)
         | Kind::PktLine
         | Kind::Netstring
-        | Kind::DecLen(_) => Vec::new(),
+        | Kind::DecLen(_)
+        | Kind::Resp(_) => Vec::new(),
         // A counted frame's head is a command line of the protocol's own.
         Kind::Fixed(_) | Kind::Eof | Kind::Counted(_) => return None,
     };
