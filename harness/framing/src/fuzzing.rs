@@ -642,18 +642,22 @@ impl<'s> Oracle<'s> {
                     assert_eq!(payload.end + d.len(), wire.len());
                 }
             }
-            Kind::Resp(_) => {
-                assert_eq!(head, 0, "{spec}: a RESP frame has no head");
-                if payload.start > 0 {
-                    assert_eq!(&wire[payload.start - 2..payload.start], b"\r\n");
-                    assert_eq!(&wire[payload.end..], b"\r\n");
-                }
-            }
+            Kind::Resp(_) => check_resp_frame(spec, wire, head, &payload),
         }
         if frame.special().is_some() {
             assert!(payload.is_empty(), "{spec}: a special frame has no payload");
         }
         rec
+    }
+}
+
+/// A RESP frame has no head; a payload inside it is a bulk string's bytes,
+/// after its CRLF-ended length and before its CRLF.
+fn check_resp_frame(spec: &Spec, wire: &[u8], head: usize, payload: &std::ops::Range<usize>) {
+    assert_eq!(head, 0, "{spec}: a RESP frame has no head");
+    if payload.start > 0 {
+        assert_eq!(&wire[payload.start - 2..payload.start], b"\r\n", "{spec}");
+        assert_eq!(&wire[payload.end..], b"\r\n", "{spec}");
     }
 }
 

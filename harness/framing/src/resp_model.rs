@@ -169,23 +169,23 @@ impl Walk<'_> {
         }
     }
 
-    /// One value (attributes before it included) at `i`, inside `ctx`.
-    fn value(&mut self, mut i: usize, ctx: Option<Ctx>) -> W<Read> {
+    /// One value (attributes before it included) at `at`, inside `ctx`.
+    fn value(&mut self, mut at: usize, ctx: Option<Ctx>) -> W<Read> {
         loop {
-            let t = self.get(i, Stage::Header)?;
-            if self.mode == RespMode::Request && self.open > 0 && t != b'$' {
-                return Err(Stop::Bad(i, RespRule::RequestNotBulk(t)));
+            let ty = self.get(at, Stage::Header)?;
+            if self.mode == RespMode::Request && self.open > 0 && ty != b'$' {
+                return Err(Stop::Bad(at, RespRule::RequestNotBulk(ty)));
             }
-            if self.mode == RespMode::Resp2 && !b"+-:$*".contains(&t) {
-                return Err(Stop::Bad(i, RespRule::UnknownType(t)));
+            if self.mode == RespMode::Resp2 && !b"+-:$*".contains(&ty) {
+                return Err(Stop::Bad(at, RespRule::UnknownType(ty)));
             }
-            let end = match t {
-                b'+' | b'-' => self.text(i + 1)?,
-                b':' | b'(' => self.number(i + 1, t == b'(')?,
-                b',' => self.double(i + 1)?,
-                b'#' => self.boolean(i + 1)?,
+            let end = match ty {
+                b'+' | b'-' => self.text(at + 1)?,
+                b':' | b'(' => self.number(at + 1, ty == b'(')?,
+                b',' => self.double(at + 1)?,
+                b'#' => self.boolean(at + 1)?,
                 b'_' => {
-                    let j = i + 1;
+                    let j = at + 1;
                     match self.get(j, Stage::Header)? {
                         b'\r' => self.lf(j)?,
                         b'\n' => return Err(Stop::Bad(j, RespRule::BareLf)),
@@ -195,9 +195,9 @@ impl Walk<'_> {
                 b'.' => {
                     let ok = ctx.is_some_and(|c| c.streamed && (!c.pairs || c.seen % 2 == 0));
                     if !ok {
-                        return Err(Stop::Bad(i, RespRule::StrayEnd));
+                        return Err(Stop::Bad(at, RespRule::StrayEnd));
                     }
-                    let j = i + 1;
+                    let j = at + 1;
                     let end = match self.get(j, Stage::Header)? {
                         b'\r' => self.lf(j)?,
                         b'\n' => return Err(Stop::Bad(j, RespRule::BareLf)),
@@ -206,38 +206,38 @@ impl Walk<'_> {
                     return Ok(Read::Close(end));
                 }
                 b'$' | b'!' | b'=' => {
-                    let (h, k) = self.header(i, t)?;
-                    match h {
-                        Header::Null => k,
-                        Header::Streamed => self.chunks(k)?,
-                        Header::Count(n) => self.blob(k, n, t == b'=')?,
+                    let (head, next) = self.header(at, ty)?;
+                    match head {
+                        Header::Null => next,
+                        Header::Streamed => self.chunks(next)?,
+                        Header::Count(n) => self.blob(next, n, ty == b'=')?,
                     }
                 }
                 b'*' | b'~' | b'>' | b'%' | b'|' => {
-                    let (h, k) = self.header(i, t)?;
-                    let pairs = matches!(t, b'%' | b'|');
-                    let (streamed, count) = match h {
-                        Header::Null => return Ok(Read::Value(k)),
+                    let (head, next) = self.header(at, ty)?;
+                    let pairs = matches!(ty, b'%' | b'|');
+                    let (streamed, count) = match head {
+                        Header::Null => return Ok(Read::Value(next)),
                         Header::Streamed => (true, 0),
                         Header::Count(n) => (false, n * if pairs { 2 } else { 1 }),
                     };
-                    // `k - 1` is the header's LF.
+                    // `next - 1` is the header's LF.
                     if self.open >= self.lim.depth {
-                        return Err(Stop::Bad(k - 1, RespRule::TooDeep));
+                        return Err(Stop::Bad(next - 1, RespRule::TooDeep));
                     }
                     let end = if streamed || count > 0 {
-                        self.aggregate(k, streamed, pairs, count)?
+                        self.aggregate(next, streamed, pairs, count)?
                     } else {
-                        k
+                        next
                     };
-                    if t == b'|' {
+                    if ty == b'|' {
                         // The value it describes follows, in its place.
-                        i = end;
+                        at = end;
                         continue;
                     }
                     end
                 }
-                _ => return Err(Stop::Bad(i, RespRule::UnknownType(t))),
+                _ => return Err(Stop::Bad(at, RespRule::UnknownType(ty))),
             };
             return Ok(Read::Value(end));
         }
@@ -365,71 +365,72 @@ impl Walk<'_> {
         Err(Stop::Bad(j + 1, RespRule::BadBoolean))
     }
 
-    /// A length or count after the type byte `t` at `i`: what it says,
+    /// A length or count after the type byte `ty` at `at`: what it says,
     /// and the index after its LF.
-    fn header(&self, i: usize, t: u8) -> W<(Header, usize)> {
+    fn header(&self, at: usize, ty: u8) -> W<(Header, usize)> {
         let (mut neg, mut streamed, mut digits, mut value) = (false, false, 0u32, 0u64);
-        let mut j = i + 1;
+        let mut pos = at + 1;
         loop {
-            let b = self.get(j, Stage::Header)?;
+            let b = self.get(pos, Stage::Header)?;
             match b {
                 b'\r' | b'\n' => {
                     if digits == 0 && !streamed {
-                        return Err(Stop::Bad(j, RespRule::BadLength));
+                        return Err(Stop::Bad(pos, RespRule::BadLength));
                     }
-                    if t == b'=' && !neg && value < 4 {
-                        return Err(Stop::Bad(j, RespRule::VerbatimFormat));
+                    if ty == b'=' && !neg && value < 4 {
+                        return Err(Stop::Bad(pos, RespRule::VerbatimFormat));
                     }
                     if b == b'\n' {
-                        return Err(Stop::Bad(j, RespRule::BareLf));
+                        return Err(Stop::Bad(pos, RespRule::BareLf));
                     }
-                    let end = self.lf(j)?;
-                    let h = if neg {
+                    let end = self.lf(pos)?;
+                    let found = if neg {
                         Header::Null
                     } else if streamed {
                         Header::Streamed
                     } else {
                         Header::Count(value)
                     };
-                    return Ok((h, end));
+                    return Ok((found, end));
                 }
                 b'?' if digits == 0 && !neg && !streamed => {
-                    if self.mode != RespMode::Value || !b"$*~%>".contains(&t) {
-                        return Err(Stop::Bad(j, RespRule::StreamNotAllowed));
+                    if self.mode != RespMode::Value || !b"$*~%>".contains(&ty) {
+                        return Err(Stop::Bad(pos, RespRule::StreamNotAllowed));
                     }
                     streamed = true;
                 }
                 b'-' if digits == 0 && !neg && !streamed => {
                     let ok = match self.mode {
-                        RespMode::Request => t == b'*' && self.open == 0,
-                        _ => t == b'$' || t == b'*',
+                        RespMode::Request => ty == b'*' && self.open == 0,
+                        _ => ty == b'$' || ty == b'*',
                     };
                     if !ok {
-                        return Err(Stop::Bad(j, RespRule::NullNotAllowed));
+                        return Err(Stop::Bad(pos, RespRule::NullNotAllowed));
                     }
                     neg = true;
                 }
                 b'0'..=b'9' if !streamed => {
                     if neg {
                         if digits > 0 || b != b'1' {
-                            return Err(Stop::Bad(j, RespRule::NullNotAllowed));
+                            return Err(Stop::Bad(pos, RespRule::NullNotAllowed));
                         }
                         digits = 1;
                     } else {
                         if digits == 1 && value == 0 {
-                            return Err(Stop::Bad(j, RespRule::LeadingZero));
+                            return Err(Stop::Bad(pos, RespRule::LeadingZero));
                         }
                         value = value
                             .checked_mul(10)
                             .and_then(|v| v.checked_add(u64::from(b - b'0')))
                             .unwrap_or(u64::MAX);
                         digits += 1;
-                        self.fits(j + 1, t, value).map_err(|r| Stop::Bad(j, r))?;
+                        self.fits(pos + 1, ty, value)
+                            .map_err(|r| Stop::Bad(pos, r))?;
                     }
                 }
-                _ => return Err(Stop::Bad(j, RespRule::BadLength)),
+                _ => return Err(Stop::Bad(pos, RespRule::BadLength)),
             }
-            j += 1;
+            pos += 1;
         }
     }
 

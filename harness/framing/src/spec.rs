@@ -1336,17 +1336,17 @@ mod tests {
             let spec: Spec = text.parse().unwrap();
             assert_eq!((spec.max(), spec.overhead()), (max, overhead), "{text}");
         }
-        let r: Spec = "resp,request,depth=2".parse().unwrap();
-        assert_eq!(r.to_string(), "resp:request,depth=2");
+        let request: Spec = "resp,request,depth=2".parse().unwrap();
+        assert_eq!(request.to_string(), "resp:request,depth=2");
         assert_eq!(
-            r.resp_limits(),
+            request.resp_limits(),
             Some(RespLimits {
                 max: DEFAULT_RESP_MAX,
                 elements: DEFAULT_RESP_ELEMENTS,
                 depth: 2
             })
         );
-        assert_eq!(r.overhead(), 0);
+        assert_eq!(request.overhead(), 0);
         assert_eq!(
             "resp2".parse::<Spec>().unwrap().kind,
             Kind::Resp(Resp::new(RespMode::Resp2))
