@@ -67,7 +67,8 @@
 //! | `resp`, `resp2`, `resp:request` | 16 MiB ([`DEFAULT_RESP_MAX`](crate::resp::DEFAULT_RESP_MAX)) for the whole frame (redis-server's `proto-max-bulk-len`, 512 MiB, is per bulk string) |
 //!
 //! No `max` may exceed 1 GiB ([`MAX_LIMIT`]); `elems=` and `depth=` apply to
-//! RESP kinds only, `elems` at most 1 GiB, `depth` at most 1024 ([`RESP_MAX_DEPTH`]). `offset` is allowed with a length
+//! RESP kinds only, `elems` at most 4294967295 ([`RESP_MAX_ELEMENTS`]), `depth` at most 1024
+//! ([`RESP_MAX_DEPTH`]). `offset` is allowed with a length
 //! prefix, `digits:` or `hex:` only; `adjust` with those or `tagged:` (it
 //! applies to the nested length fields).
 //!
@@ -177,6 +178,9 @@ const KINDS: &str = "one of fixed:N, line, crlf, delim:BYTES, u8, u16be, u16le, 
 const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N, elems=N, depth=N, first=(SPEC)";
 /// The deepest nesting a `depth=` may ask for.
 pub const RESP_MAX_DEPTH: usize = 1024;
+/// The most elements an `elems=` may allow (redis-server takes up to
+/// `INT_MAX`, 2147483647, in a command).
+pub const RESP_MAX_ELEMENTS: usize = 4_294_967_295;
 
 /// A parsed framing spec.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -953,7 +957,7 @@ impl<'a> Parser<'a> {
         let (limit, expected) = if depth {
             (RESP_MAX_DEPTH, "a depth from 1 to 1024")
         } else {
-            (MAX_LIMIT, "an element count from 1 to 1073741824")
+            (RESP_MAX_ELEMENTS, "an element count from 1 to 4294967295")
         };
         let n = self.number(value, expected)?;
         if n == 0 || n > limit {
@@ -1434,6 +1438,11 @@ mod tests {
             ("u8,elems=3", "apply only to resp", "no elems"),
             ("resp,depth=0", "out of range", "from 1 to 1024"),
             ("resp,depth=1025", "out of range", "from 1 to 1024"),
+            (
+                "resp,elems=4294967296",
+                "out of range",
+                "from 1 to 4294967295",
+            ),
             ("resp,elems=x", "\"x\"", "element count"),
             ("resp,offset=1", "offset applies only", "no offset"),
             ("resp,requests", "without a value", "max=SIZE"),

@@ -108,7 +108,7 @@
 //! ```
 //! use framecheck_runner::profile::Profile;
 //! let redis = Profile::builtin("redis").expect("built in");
-//! assert_eq!(redis.request.to_string(), "resp:request,max=536870976,elems=1048576");
+//! assert_eq!(redis.request.to_string(), "resp:request,max=536870976,elems=2147483647");
 //! let ping = &redis.exchanges[0];
 //! assert_eq!(ping.send, b"*1\r\n$4\r\nPING\r\n");
 //! assert!(ping.expect.check(b"+PONG\r\n", b"+PONG\r\n").is_ok());
