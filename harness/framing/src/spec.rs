@@ -64,7 +64,7 @@
 //! | `pktline` | 65516 ([`PKTLINE_MAX`]), also the largest allowed |
 //! | `netstring`, `declen:` | 16 MiB ([`DEFAULT_LEN_MAX`]) |
 //! | `counted:` | 1 MiB ([`DEFAULT_COUNTED_MAX`]) for a block; a line is at most `min(max, 64 KiB)` |
-//! | `resp`, `resp2`, `resp:request` | 16 MiB ([`DEFAULT_RESP_MAX`](crate::resp::DEFAULT_RESP_MAX)) for the whole frame (redis-server's `proto-max-bulk-len`, 512 MiB, is per bulk string) |
+//! | `resp`, `resp2`, `resp:request` | 16 MiB ([`DEFAULT_RESP_MAX`]) for the whole frame (redis-server's `proto-max-bulk-len`, 512 MiB, is per bulk string) |
 //!
 //! No `max` may exceed 1 GiB ([`MAX_LIMIT`]); `elems=` and `depth=` apply to
 //! RESP kinds only, `elems` at most 4294967295 ([`RESP_MAX_ELEMENTS`]), `depth` at most 1024
