@@ -28,7 +28,7 @@
 //! `limits/*` refusals, `reset/*` survival and the other groups are
 //! described on their cases.
 
-use framecheck_framing::resp::RespMode;
+use framecheck_framing::resp::{INLINE_MAX, RespMode};
 use framecheck_framing::{Kind, Spec, TagRule};
 
 use super::messages::Maker;
@@ -404,11 +404,19 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         Action::OverLongFrame,
         format!(
             "a frame with no delimiter within the maximum ({}) MUST be refused: closing at once (FIN or RST, an error reply first or not) or dropping the line up to its delimiter, replying an error and framing the next message correctly conform; processing the line (accepted) or answering its tail as a message (desync, seen by a canary past the limit) fail",
-            spec.max()
+            if inline_requests(spec) {
+                spec.max().min(INLINE_MAX)
+            } else {
+                spec.max()
+            }
         ),
-        not(delim_len > 0, "not a delimited framing").or_else(|| {
+        not(
+            delim_len > 0 || inline_requests(spec),
+            "not a delimited framing",
+        )
+        .or_else(|| {
             not(
-                spec.max() <= MAX_OVERLONG,
+                spec.max() <= MAX_OVERLONG || inline_requests(spec),
                 "the maximum is too large to exceed quickly",
             )
         }),
@@ -553,6 +561,13 @@ pub(crate) fn over_max_header(spec: &Spec) -> Result<Vec<u8>, String> {
     let mut out = prefix;
     out.extend_from_slice(&encode_len(field, declared));
     Ok(out)
+}
+
+/// Whether the framing reads RESP inline commands (`resp:request`): lines,
+/// at most `min(max, 64 KiB)` bytes with their line end, as redis-server
+/// reads them, which `limits/over-long-frame` exceeds.
+pub(crate) fn inline_requests(spec: &Spec) -> bool {
+    matches!(&spec.kind, Kind::Resp(r) if r.mode == RespMode::Request)
 }
 
 /// The frame that breaks a RESP limit the way `action` names, up to the

@@ -24,11 +24,11 @@ use std::time::{Duration, Instant};
 
 use framecheck_event::refusal::{Closed, FollowUp, Observed, Refusal, Seen, classify};
 use framecheck_event::{Bytes, Ms};
-use framecheck_framing::resp::RespRule;
+use framecheck_framing::resp::{INLINE_MAX, RespRule};
 use framecheck_framing::{Encoder, Error as FrameError, Kind, Spec, TagRule};
 
 use super::{Ctx, Finding, no_applicable};
-use crate::catalogue::{Action, over_max_header, resp_limit_message};
+use crate::catalogue::{Action, inline_requests, over_max_header, resp_limit_message};
 use crate::conn::{Conn, Wait};
 use crate::delivery::Pieces;
 
@@ -450,11 +450,22 @@ pub(super) fn length_over_max(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
 /// `limits/over-long-frame`: a line one byte past what the maximum allows;
 /// a server may discard it up to its delimiter.
 pub(super) fn over_long_frame(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
-    let n = ctx.spec.max() + ctx.spec.overhead() + 1;
+    // A RESP inline command: a line of one byte more than it may hold
+    // (redis-server's PROTO_INLINE_MAX_SIZE, or max if smaller).
+    let inline = inline_requests(ctx.spec);
+    let n = if inline {
+        ctx.spec.max().min(INLINE_MAX) + 1
+    } else {
+        ctx.spec.max() + ctx.spec.overhead() + 1
+    };
     let line: Vec<u8> = (0..n)
         .map(|i| b'a' + u8::try_from(i % 26).unwrap_or(0))
         .collect();
-    let delim = ctx.spec.delimiter().ok_or_else(no_applicable)?.to_vec();
+    let delim = if inline {
+        b"\r\n".to_vec()
+    } else {
+        ctx.spec.delimiter().ok_or_else(no_applicable)?.to_vec()
+    };
     let r = Refused {
         crossing: line,
         completion: Completion::Delimiter(delim),
