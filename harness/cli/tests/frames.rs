@@ -103,6 +103,24 @@ fn spec_examples_decode_known_streams() {
             1,
             r#""payload":{"text":"everything until FIN"}"#,
         ),
+        (
+            "resp",
+            b"+OK\r\n$5\r\nhello\r\n",
+            2,
+            r#"{"offset":5,"length":11,"payload_len":5,"type":"bulk-string","count":5,"payload":{"text":"hello"}}"#,
+        ),
+        (
+            "resp",
+            b"|1\r\n+ttl\r\n:3\r\n%1\r\n+k\r\n_\r\n",
+            1,
+            r#""type":"map","count":1,"payload""#,
+        ),
+        (
+            "resp:request",
+            b"*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nPING\r\n",
+            2,
+            r#"{"offset":22,"length":6,"payload_len":4,"type":"inline","payload":{"text":"PING"}}"#,
+        ),
     ];
     for (spec, stream, count, line) in table {
         let o = frames(&["--framing", spec], stream);
@@ -151,6 +169,20 @@ fn exit_codes_and_messages() {
             b"Aa?",
             1,
             "offset 2 starts with unknown tag 0x3f",
+        ),
+        (
+            "resp_bulk_without_crlf",
+            &["--framing", "resp"],
+            b"+OK\r\n$2\r\nhiX\r\n",
+            1,
+            "frame at offset 5: RESP: a bulk string's bytes are not followed by CRLF, at byte 6",
+        ),
+        (
+            "resp_bulk_over_max",
+            &["--framing", "resp,max=16"],
+            b"$99\r\n",
+            1,
+            "a bulk length is over the frame's maximum, at byte 2",
         ),
         (
             "bad_spec_names_token",
