@@ -103,6 +103,14 @@ fn spec_examples_decode_known_streams() {
             1,
             r#""payload":{"text":"everything until FIN"}"#,
         ),
+    ];
+    check_examples(table);
+}
+
+/// RESP frames: the value's type and count on each line.
+#[test]
+fn resp_frames_show_their_type_and_count() {
+    let table: &[(&str, &[u8], usize, &str)] = &[
         (
             "resp",
             b"+OK\r\n$5\r\nhello\r\n",
@@ -122,6 +130,11 @@ fn spec_examples_decode_known_streams() {
             r#"{"offset":22,"length":6,"payload_len":4,"type":"inline","payload":{"text":"PING"}}"#,
         ),
     ];
+    check_examples(table);
+}
+
+/// Each (spec, stream, frame count, a line the JSON output must contain).
+fn check_examples(table: &[(&str, &[u8], usize, &str)]) {
     for (spec, stream, count, line) in table {
         let o = frames(&["--framing", spec], stream);
         assert_eq!(o.status.code(), Some(0), "{spec}: {}", stderr(&o));
