@@ -136,7 +136,8 @@ mkdir -p "$OUT"
 
 log "reference echo server, every strategy"
 for target in fixed=fixed:16 line=line crlf=crlf u16be=u16be postgres='u32be,offset=1,adjust=-4' \
-    mqtt-like='varint,offset=1' tagged='tagged:A=4/B=16/V=u16be' eof='eof,max=1MiB'; do
+    mqtt-like='varint,offset=1' tagged='tagged:A=4/B=16/V=u16be' eof='eof,max=1MiB' \
+    resp=resp resp-request=resp:request; do
     name="reference-${target%%=*}"
     spec=${target#*=}
     # A 1 s idle timeout: the suite waits 1.5 s for one (limits/idle-timeout).
@@ -195,7 +196,8 @@ else
         fi
     }
 
-    # redis-server: no persistence, loopback only, default limits.
+    # redis-server: no persistence, loopback only, default limits; the
+    # built-in redis profile speaks RESP (resp:request / resp).
     if ! command -v redis-server >/dev/null; then
         not_installed redis
     elif start redis-server "$WORK/redis.err" redis-server --port PORT --bind 127.0.0.1 \

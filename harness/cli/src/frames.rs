@@ -5,7 +5,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
 use std::path::PathBuf;
 
-use framecheck_framing::{Decoder, Error, FrameRef, Spec};
+use framecheck_framing::resp::describe;
+use framecheck_framing::{Decoder, Error, FrameRef, Kind, Spec};
 use serde::Serialize;
 
 use crate::exit;
@@ -26,11 +27,16 @@ Each frame is printed as one JSON line:
 with {\"hex\":\"...\"} instead of {\"text\":...} when the payload is not UTF-8,
 a \"head\" (type byte, tag, or the command line of a counted block) when the
 framing has one, the length as written (\"len\":\"0005\") when the framing
-writes it as text, and \"special\" (flush, delim, response-end, keep-alive)
-for a reserved packet. The spec grammar: framecheck specs.
+writes it as text, \"special\" (flush, delim, response-end, keep-alive)
+for a reserved packet, and for RESP the value's \"type\" (simple-string,
+error, integer, bulk-string, array, null, double, boolean, blob-error,
+verbatim-string, big-number, map, set, push, inline) with its \"count\"
+(elements, pairs of a map, bytes of a bulk string). The spec grammar:
+framecheck specs.
 
 Examples:
   framecheck frames --framing crlf capture.bin
+  printf '*1\\r\\n$4\\r\\nPING\\r\\n' | framecheck frames --framing resp:request
   printf 'PING\\r\\nPONG\\r\\n' | framecheck frames --framing crlf --count")]
 pub(crate) struct Args {
     /// Framing spec, e.g. `u32be,max=1MiB`, `crlf`, `varint,offset=1`.
@@ -179,6 +185,13 @@ fn print_frame(out: &mut impl Write, spec: &Spec, f: &Frame<'_>) -> io::Result<(
             .len_text(wire, f.frame.head().len(), f.frame.payload_range().start)
             .and_then(|t| std::str::from_utf8(t).ok()),
         special: f.frame.special().map(framecheck_framing::Special::name),
+        resp: match &spec.kind {
+            Kind::Resp(r) => describe(r.mode, wire).map(|d| RespLine {
+                ty: d.ty.name(),
+                count: d.count,
+            }),
+            _ => None,
+        },
         payload: Bytes::of(f.frame.payload()),
     };
     serde_json::to_writer(&mut *out, &line)?;
@@ -197,7 +210,19 @@ struct FrameLine<'a> {
     len: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     special: Option<&'static str>,
+    /// A RESP frame's type and count (flattened: `"type"`, `"count"`).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    resp: Option<RespLine>,
     payload: Bytes<'a>,
+}
+
+/// The type of a RESP frame's value (after its attributes) and its count.
+#[derive(Serialize)]
+struct RespLine {
+    #[serde(rename = "type")]
+    ty: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    count: Option<u64>,
 }
 
 /// Bytes as `{"text": ...}` when UTF-8, else `{"hex": ...}`.

@@ -104,6 +104,37 @@ fn spec_examples_decode_known_streams() {
             r#""payload":{"text":"everything until FIN"}"#,
         ),
     ];
+    check_examples(table);
+}
+
+/// RESP frames: the value's type and count on each line.
+#[test]
+fn resp_frames_show_their_type_and_count() {
+    let table: &[(&str, &[u8], usize, &str)] = &[
+        (
+            "resp",
+            b"+OK\r\n$5\r\nhello\r\n",
+            2,
+            r#"{"offset":5,"length":11,"payload_len":5,"type":"bulk-string","count":5,"payload":{"text":"hello"}}"#,
+        ),
+        (
+            "resp",
+            b"|1\r\n+ttl\r\n:3\r\n%1\r\n+k\r\n_\r\n",
+            1,
+            r#""type":"map","count":1,"payload""#,
+        ),
+        (
+            "resp:request",
+            b"*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\nPING\r\n",
+            2,
+            r#"{"offset":22,"length":6,"payload_len":4,"type":"inline","payload":{"text":"PING"}}"#,
+        ),
+    ];
+    check_examples(table);
+}
+
+/// Each (spec, stream, frame count, a line the JSON output must contain).
+fn check_examples(table: &[(&str, &[u8], usize, &str)]) {
     for (spec, stream, count, line) in table {
         let o = frames(&["--framing", spec], stream);
         assert_eq!(o.status.code(), Some(0), "{spec}: {}", stderr(&o));
@@ -151,6 +182,20 @@ fn exit_codes_and_messages() {
             b"Aa?",
             1,
             "offset 2 starts with unknown tag 0x3f",
+        ),
+        (
+            "resp_bulk_without_crlf",
+            &["--framing", "resp"],
+            b"+OK\r\n$2\r\nhiX\r\n",
+            1,
+            "frame at offset 5: RESP: a bulk string's bytes are not followed by CRLF, at byte 6",
+        ),
+        (
+            "resp_bulk_over_max",
+            &["--framing", "resp,max=16"],
+            b"$99\r\n",
+            1,
+            "a bulk length is over the frame's maximum, at byte 2",
         ),
         (
             "bad_spec_names_token",

@@ -34,6 +34,7 @@
 //! # Ok::<(), framecheck_framing::Error>(())
 //! ```
 
+use crate::resp::{RespMode, Scanner, payload_range};
 pub use crate::spec::VARINT_MAX_BYTES;
 use crate::spec::{Kind, LenField, Spec, TagRule, payload_len};
 use crate::text::{TextHead, TextRule};
@@ -80,6 +81,9 @@ enum Phase {
     TextHeader,
     /// A text-length frame whose header is whole (`held` has part of it).
     TextBody(TextHead),
+    /// A RESP frame cut by the chunk's end (`held` has its first bytes,
+    /// the rule's scanner knows where in it the stream is).
+    RespPartial,
     Failed(Error),
 }
 
@@ -135,6 +139,15 @@ enum Rule {
     Text(Box<TextRule>),
     /// `first=`: the first frame's own decoder, then the main rule.
     First(Box<First>),
+    /// RESP: a scanner finds where each value ends (boxed, as `Text`).
+    Resp(Box<RespRule>),
+}
+
+/// A RESP decoder's scanner (its state is the frame in progress) and mode.
+#[derive(Debug, Clone)]
+struct RespRule {
+    scanner: Scanner,
+    mode: RespMode,
 }
 
 /// The state of a `first=` decoder before its first frame.
@@ -215,6 +228,10 @@ impl Decoder {
                 Some(rule) => Rule::Text(Box::new(rule)),
                 None => unreachable!("every text kind has a text rule"),
             },
+            Kind::Resp(r) => Rule::Resp(Box::new(RespRule {
+                scanner: Scanner::new(r.mode, r.limits(max)),
+                mode: r.mode,
+            })),
         };
         Decoder {
             phase: Phase::Idle,
@@ -347,6 +364,7 @@ impl Decoder {
                     }
                     // Cut, or bad: the general path decides.
                 }
+                Rule::Resp(_) => return self.resp(input),
                 Rule::Eof { .. } | Rule::First(_) => {}
             },
             // The body of a cut headed frame (the header checked and whole).
@@ -368,6 +386,7 @@ impl Decoder {
                     h.body_start..h.total,
                 )));
             }
+            Phase::RespPartial => return self.resp(input),
             // More of a cut delimited frame.
             Phase::Partial if matches!(self.rule, Rule::Delimited { .. }) => {
                 let step = self.step_delimited(input);
@@ -434,6 +453,16 @@ impl Decoder {
             (Phase::Header | Phase::TextHeader, _) => Stage::Header,
             (Phase::Body(_) | Phase::TextBody(_), _) => Stage::Body,
             (Phase::Partial, _) => Stage::Delimiter,
+            (Phase::RespPartial, Rule::Resp(r)) => {
+                if r.scanner.in_bulk() {
+                    Stage::Body
+                } else if r.scanner.in_inline() {
+                    Stage::Delimiter
+                } else {
+                    Stage::Header
+                }
+            }
+            (Phase::RespPartial, _) => unreachable!("only a RESP rule is in RespPartial"),
         };
         Err(fail(
             &mut self.phase,
@@ -465,6 +494,60 @@ impl Decoder {
             Rule::Eof { max } => self.step_eof(input, max),
             Rule::Text(_) => self.step_text(input),
             Rule::First(_) => self.step_first(input),
+            // `decode` hands RESP to `resp` before the general path, and
+            // `first=` calls the inner decoder's `decode`.
+            Rule::Resp(_) => unreachable!("RESP frames are read by Decoder::resp"),
+        }
+    }
+
+    /// A RESP frame, or more of one: at a boundary a frame whole in the
+    /// chunk is lent from it without a copy; a cut one is held (the scanner
+    /// refuses a frame as soon as it would pass `max`, so at most `max`
+    /// bytes are held) until the scanner finds its end.
+    fn resp<'s, 'i: 's>(&'s mut self, input: &mut &'i [u8]) -> Result<Option<FrameRef<'s>>, Error> {
+        let Rule::Resp(rule) = &mut self.rule else {
+            unreachable!("resp is only called for RESP rules")
+        };
+        let chunk: &'i [u8] = input;
+        let boundary = matches!(self.phase, Phase::Idle | Phase::Ended);
+        if boundary {
+            if chunk.is_empty() {
+                return Ok(None);
+            }
+            rule.scanner.reset();
+            self.held.buf.clear();
+        }
+        match rule.scanner.scan(chunk) {
+            Ok(Some(n)) => {
+                *input = &chunk[n..];
+                self.start += rule.scanner.frame_len();
+                self.phase = Phase::Idle;
+                if boundary {
+                    let wire = &chunk[..n];
+                    return Ok(Some(FrameRef::new(wire, 0, payload_range(rule.mode, wire))));
+                }
+                self.held.push(&chunk[..n]);
+                let payload = payload_range(rule.mode, &self.held.buf);
+                self.lent = Parts {
+                    prefix: 0,
+                    payload_start: payload.start,
+                    payload_end: payload.end,
+                };
+                Ok(Some(FrameRef::new(&self.held.buf, 0, payload)))
+            }
+            Ok(None) => {
+                self.held.push(chunk);
+                *input = &[];
+                self.phase = Phase::RespPartial;
+                Ok(None)
+            }
+            Err(error) => Err(fail(
+                &mut self.phase,
+                Error::Resp {
+                    offset: self.start,
+                    error,
+                },
+            )),
         }
     }
 

@@ -22,10 +22,16 @@ use memchr::memmem;
 
 use crate::Error;
 use crate::frame::Special;
+use crate::resp::RespMode;
 use crate::spec::{DECLEN_MAX_DIGITS, Kind, LenField, NETSTRING_MAX_DIGITS, Spec, TagRule};
 use crate::text::write_digits;
 
 /// Encodes payloads for one [`Spec`].
+///
+/// A RESP spec writes each payload as a bulk string (`$5\r\nhello\r\n`),
+/// and `resp:request` as a command of one argument (`*1\r\n$5\r\nhello\r\n`):
+/// the frames whose payload its decoder gives back byte for byte, and which
+/// a server echoing frames sends back whole.
 #[derive(Debug, Clone)]
 pub struct Encoder {
     spec: Spec,
@@ -196,6 +202,27 @@ impl Encoder {
             | Kind::Netstring
             | Kind::DecLen(_)
             | Kind::Counted(_) => self.write_text(head, payload, out)?,
+            Kind::Resp(r) => {
+                // A bulk string, or in requests a command of one argument:
+                // the frames whose payload the decoder gives back as is.
+                let start = out.len();
+                if r.mode == RespMode::Request {
+                    out.extend_from_slice(b"*1\r\n");
+                }
+                out.push(b'$');
+                out.extend_from_slice(payload.len().to_string().as_bytes());
+                out.extend_from_slice(b"\r\n");
+                out.extend_from_slice(payload);
+                out.extend_from_slice(b"\r\n");
+                let max = self.spec.max();
+                if out.len() - start > max {
+                    return Err(Error::unencodable(format!(
+                        "a {}-byte payload makes a {}-byte RESP frame, over the maximum of {max}",
+                        payload.len(),
+                        out.len() - start
+                    )));
+                }
+            }
         }
         Ok(())
     }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::resp::RespError;
+
 /// Where a frame was cut off when the stream ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Stage {
@@ -178,6 +180,14 @@ pub enum Error {
         /// The trailer the rule wants, escaped (`","`, `"\\r\\n"`).
         expected: &'static str,
     },
+    /// A RESP frame breaks a rule of RESP (see [`resp`](crate::resp)).
+    #[error("frame at offset {offset}: {error}")]
+    Resp {
+        /// Stream offset of the frame's first byte.
+        offset: u64,
+        /// The rule broken, and where in the frame.
+        error: RespError,
+    },
     /// The stream ended inside a frame.
     #[error(
         "stream ended inside the {stage} of the frame at offset {offset}, holding {held} bytes"
@@ -211,6 +221,7 @@ impl Error {
             | Error::UnknownTag { offset, .. }
             | Error::LengthText { offset, .. }
             | Error::Trailer { offset, .. }
+            | Error::Resp { offset, .. }
             | Error::Truncated { offset, .. } => Some(offset),
             Error::Spec { .. } | Error::Schedule { .. } | Error::Unencodable { .. } => None,
         }

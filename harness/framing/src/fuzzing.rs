@@ -6,7 +6,7 @@
 //!
 //! | body | asserts |
 //! |---|---|
-//! | [`decode_fixed`], [`decode_delimited`], [`decode_len`], [`decode_tagged`], [`decode_eof`], [`decode_text`], [`decode_counted`] | whole delivery gives exactly the frames (start, head, payload range, length), the end (the error with its kind, offset and fields, or a clean end) and the consumed count of the independent [`model`](crate::model), which parses the whole stream at once; an arbitrary cutting gives the same as whole delivery; frames tile the stream; consumed + held = input; held never above `max + overhead`; errors are sticky and carry the frame's offset |
+//! | [`decode_fixed`], [`decode_delimited`], [`decode_len`], [`decode_tagged`], [`decode_eof`], [`decode_text`], [`decode_counted`], [`decode_resp`] | whole delivery gives exactly the frames (start, head, payload range, length), the end (the error with its kind, offset and fields, or a clean end) and the consumed count of the independent [`model`](crate::model), which parses the whole stream at once; an arbitrary cutting gives the same as whole delivery; frames tile the stream; consumed + held = input; held never above `max + overhead`; errors are sticky and carry the frame's offset |
 //! | [`round_trip`] | arbitrary spec + payloads → [`Encoder`] → arbitrary cutting → [`Decoder`] gives every head and payload back (max-size ones too); the encoder refuses exactly what cannot be framed |
 //! | [`schedule`] | the schedule parser never panics, `parse(display(x)) == x`, errors point at their token; a plan sends at most the stream; the reference `crlf` decoder passes every schedule (faults included); a decoder with a split bug that fails under a schedule shrinks to a schedule that still fails, with no more cuts and no longer a stream |
 //! | [`spec_text`] | the parser never panics, `parse(display(x)) == x`, display is canonical, error positions point at their token; a spec built in code either prints to text that parses back to it or breaks a documented rule |
@@ -35,9 +35,14 @@
 //! decode_counted   := COUNTED CUTS stream
 //! COUNTED     := flags:u8 (len:u8 letter:u8{1 + len % 3} pos:u8){1 + flags >> 1 & 3} max:u16le
 //!                flags bit 0 clear: crlf, set: line; letters a + b % 4; pos 2 + b % 4
+//! decode_resp      := RESP CUTS stream
+//! RESP        := mode:u8 elems:u8 depth:u8 max:u16le
+//!                mode % 3: resp, resp2, resp:request; elems 0 is the default, else elems= it;
+//!                depth % 9: 0 the default, else depth= it
 //! max:u16le        0 is the kind's default, anything else the max itself
 //! round_trip       := k:u8 SPEC CUTS MESSAGE*      k % 5: fixed, delimited, len, tagged, eof;
-//!                                                   k >= 0xf0: TEXT (k even) or COUNTED (k odd)
+//!                                                   k >= 0xf0: TEXT (k even) or COUNTED (k odd);
+//!                                                   k == 0xef: RESP
 //! MESSAGE     := mode:u8 head body                 see `read_message`
 //! spec_text        := bytes                         parsed as text, and as a spec built in code
 //! schedule         := n:u8 text{n} stream           `text` parsed as a schedule; `stream` (at most
@@ -48,14 +53,15 @@ use std::cell::RefCell;
 
 use arbitrary::Unstructured;
 
+use crate::resp::RespMode;
 use crate::spec::{
     COUNTED_MAX_POS, CountEntry, Counted, DIGITS_MAX_WIDTH, HEX_MAX_WIDTH, Kind, LenField,
-    MAX_LIMIT, MAX_OFFSET, PKTLINE_MAX, Spec, TagEntry, TagRule,
+    MAX_LIMIT, MAX_OFFSET, PKTLINE_MAX, Resp, Spec, TagEntry, TagRule,
 };
 use crate::{Decoder, Encoder, Error, FrameRef, Schedule, Stage, model};
 
 /// The names of the targets whose bodies live here, in corpus order.
-pub const TARGETS: [&str; 10] = [
+pub const TARGETS: [&str; 11] = [
     "decode_fixed",
     "decode_delimited",
     "decode_len",
@@ -63,6 +69,7 @@ pub const TARGETS: [&str; 10] = [
     "decode_eof",
     "decode_text",
     "decode_counted",
+    "decode_resp",
     "round_trip",
     "spec_text",
     "schedule",
@@ -79,6 +86,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "decode_eof" => decode_eof(data),
         "decode_text" => decode_text(data),
         "decode_counted" => decode_counted(data),
+        "decode_resp" => decode_resp(data),
         "round_trip" => round_trip(data),
         "spec_text" => spec_text(data),
         "schedule" => schedule(data),
@@ -133,6 +141,14 @@ pub fn decode_counted(data: &[u8]) {
     check_decode(&spec, &mut u);
 }
 
+/// RESP values, RESP2 values and requests, with small limits, under an
+/// arbitrary cutting.
+pub fn decode_resp(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let spec = read_resp(&mut u);
+    check_decode(&spec, &mut u);
+}
+
 /// `eof` under an arbitrary cutting.
 pub fn decode_eof(data: &[u8]) {
     let mut u = Unstructured::new(data);
@@ -156,6 +172,7 @@ pub fn decode_only(target: &str, data: &[u8]) -> bool {
         "decode_eof" => read_eof(&mut u),
         "decode_text" => read_text(&mut u),
         "decode_counted" => read_counted(&mut u),
+        "decode_resp" => read_resp(&mut u),
         _ => return false,
     };
     let _cuts = read_cuts(&mut u);
@@ -494,7 +511,11 @@ impl<'s> Oracle<'s> {
                     );
                     assert!(h > 0, "{spec}: truncated with nothing held");
                     if matches!(stage, Stage::Delimiter) {
-                        assert!(self.delim.is_some(), "{spec}: delimiter stage");
+                        // A RESP inline command waits for its LF.
+                        assert!(
+                            self.delim.is_some() || matches!(spec.kind, Kind::Resp(_)),
+                            "{spec}: delimiter stage"
+                        );
                     }
                     end = Err(e);
                 }
@@ -621,11 +642,22 @@ impl<'s> Oracle<'s> {
                     assert_eq!(payload.end + d.len(), wire.len());
                 }
             }
+            Kind::Resp(_) => check_resp_frame(spec, wire, head, &payload),
         }
         if frame.special().is_some() {
             assert!(payload.is_empty(), "{spec}: a special frame has no payload");
         }
         rec
+    }
+}
+
+/// A RESP frame has no head; a payload inside it is a bulk string's bytes,
+/// after its CRLF-ended length and before its CRLF.
+fn check_resp_frame(spec: &Spec, wire: &[u8], head: usize, payload: &std::ops::Range<usize>) {
+    assert_eq!(head, 0, "{spec}: a RESP frame has no head");
+    if payload.start > 0 {
+        assert_eq!(&wire[payload.start - 2..payload.start], b"\r\n", "{spec}");
+        assert_eq!(&wire[payload.end..], b"\r\n", "{spec}");
     }
 }
 
@@ -863,6 +895,25 @@ fn read_counted(u: &mut Unstructured<'_>) -> Spec {
     }
 }
 
+/// `RESP`: mode, `elems=`, `depth=`, max.
+fn read_resp(u: &mut Unstructured<'_>) -> Spec {
+    let mode = match byte(u) % 3 {
+        0 => RespMode::Value,
+        1 => RespMode::Resp2,
+        _ => RespMode::Request,
+    };
+    let elements = Some(usize::from(byte(u))).filter(|&n| n > 0);
+    let depth = Some(usize::from(byte(u) % 9)).filter(|&n| n > 0);
+    Spec {
+        max: read_max(u),
+        ..Spec::new(Kind::Resp(Resp {
+            mode,
+            elements,
+            depth,
+        }))
+    }
+}
+
 fn read_eof(u: &mut Unstructured<'_>) -> Spec {
     Spec {
         max: read_max(u),
@@ -888,6 +939,7 @@ pub fn round_trip(data: &[u8]) {
         // The text kinds: from 0xf0 up, so that older seeds keep their meaning.
         _ if k >= 0xf0 && k % 2 == 0 => read_text(&mut u),
         _ if k >= 0xf0 => read_counted(&mut u),
+        _ if k == 0xef => read_resp(&mut u),
         0 => read_fixed(&mut u),
         1 => read_delimited(&mut u),
         2 => read_len(&mut u),
@@ -1075,6 +1127,12 @@ pub fn refusal(spec: &Spec, head: &[u8], payload: &[u8]) -> Option<&'static str>
                     != Some(&payload.len().to_string().as_bytes()))
                 .then_some("count word is not the block's length"),
             }
+        }
+        Kind::Resp(r) => {
+            // `$N\r\n` payload `\r\n`, after `*1\r\n` in requests.
+            let command = if r.mode == RespMode::Request { 4 } else { 0 };
+            let framed = command + 1 + payload.len().to_string().len() + 2 + payload.len() + 2;
+            (framed > spec.max()).then_some("the framed value is over max")
         }
     }
 }
@@ -1556,6 +1614,14 @@ pub mod write {
         out
     }
 
+    /// The `RESP` spec of `decode_resp`: mode 0 `resp`, 1 `resp2`, 2
+    /// `resp:request`; 0 for the default `elems`/`depth`.
+    pub fn resp(mode: u8, elems: u8, depth: u8, max_: u16) -> Vec<u8> {
+        let mut out = vec![mode, elems, depth];
+        max(&mut out, max_);
+        out
+    }
+
     /// The `decode_eof` spec.
     pub fn eof(max_: u16) -> Vec<u8> {
         max_.to_le_bytes().to_vec()
@@ -1568,6 +1634,7 @@ pub fn seeds() -> Vec<Seed> {
     let mut out = Vec::new();
     hand_picked(&mut out);
     text_seeds(&mut out);
+    resp_seeds(&mut out);
     schedule_seeds(&mut out);
     generated(&mut out);
     out
@@ -2485,6 +2552,102 @@ fn text_seeds(out: &mut Vec<Seed>) {
         out.push(Seed {
             target: "round_trip",
             name: format!("counted_{name}"),
+            data: rt,
+        });
+    }
+}
+
+/// RESP seeds: each kind of value and each broken rule, whole and byte by
+/// byte, and round trips of bulk strings and one-argument commands.
+fn resp_seeds(out: &mut Vec<Seed>) {
+    const BYTEWISE: &[u8] = &[1; 15];
+    // (name, mode, elems, depth, max, stream)
+    type Row = (&'static str, u8, u8, u8, u16, &'static [u8]);
+    let rows: &[Row] = &[
+        (
+            "resp2_replies",
+            1,
+            0,
+            0,
+            0,
+            b"+OK\r\n-ERR x\r\n:-5\r\n$3\r\nabc\r\n*2\r\n$-1\r\n*-1\r\n",
+        ),
+        (
+            "resp3_values",
+            0,
+            0,
+            0,
+            0,
+            b"_\r\n#t\r\n,-1.5e3\r\n,inf\r\n(123\r\n!2\r\nno\r\n=7\r\ntxt:abc\r\n",
+        ),
+        (
+            "resp3_aggregates",
+            0,
+            0,
+            0,
+            0,
+            b"%1\r\n+k\r\n~1\r\n:1\r\n>2\r\n+p\r\n:2\r\n|1\r\n+a\r\n+b\r\n:7\r\n",
+        ),
+        (
+            "resp3_streamed",
+            0,
+            0,
+            0,
+            0,
+            b"$?\r\n;2\r\nab\r\n;0\r\n*?\r\n:1\r\n.\r\n%?\r\n+k\r\n+v\r\n.\r\n",
+        ),
+        (
+            "request_commands",
+            2,
+            0,
+            0,
+            0,
+            b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\nPING\r\n*0\r\n\n",
+        ),
+        ("length_over_max", 0, 0, 0, 32, b"$99\r\n"),
+        ("too_many_elements", 0, 2, 0, 0, b"*3\r\n:1\r\n:2\r\n:3\r\n"),
+        ("too_deep", 0, 0, 2, 0, b"*1\r\n*1\r\n*1\r\n:1\r\n"),
+        ("bulk_crlf_missing", 0, 0, 0, 0, b"$2\r\nhiX\r\n"),
+        ("negative_length", 0, 0, 0, 0, b"$-2\r\n"),
+        ("resp2_rejects_map", 1, 0, 0, 0, b"%1\r\n"),
+        ("bare_lf", 0, 0, 0, 0, b"+OK\n"),
+        ("request_not_bulk", 2, 0, 0, 0, b"*1\r\n:1\r\n"),
+        ("inline_too_long", 2, 0, 0, 8, b"GET abcdefgh\n"),
+        ("line_over_max", 0, 0, 0, 8, b"+abcdefgh\r\n"),
+        ("stray_end", 0, 0, 0, 0, b"%?\r\n+k\r\n.\r\n"),
+        ("bad_double", 0, 0, 0, 0, b",1.e5\r\n"),
+        ("cut_in_bulk", 0, 0, 0, 0, b"$5\r\nhel"),
+    ];
+    for &(name, mode, elems, depth, max, stream) in rows {
+        let spec = write::resp(mode, elems, depth, max);
+        seed(out, "decode_resp", name, spec.clone(), &[], stream);
+        seed(
+            out,
+            "decode_resp",
+            &format!("{name}_bytewise"),
+            spec,
+            BYTEWISE,
+            stream,
+        );
+    }
+    // Round trips (k == 0xef): payloads of 5 and 0 bytes, a max-size one,
+    // one over max, in each mode with a small max.
+    for (mode, name) in [(0u8, "resp"), (1, "resp2"), (2, "request")] {
+        let mut rt = vec![0xef];
+        rt.extend(write::resp(mode, 0, 0, 40));
+        let mut msgs = Vec::new();
+        for (m, len) in [(0u8, 5u8), (0, 0), (1, 0), (2, 0)] {
+            msgs.push(m);
+            msgs.push(len);
+            msgs.extend(std::iter::repeat_n(b'p', usize::from(len)));
+            if m > 0 {
+                msgs.push(b'z');
+            }
+        }
+        write::cuts_and(&mut rt, &[3, 1, 4], &msgs);
+        out.push(Seed {
+            target: "round_trip",
+            name: format!("resp_{name}"),
             data: rt,
         });
     }

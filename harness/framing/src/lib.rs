@@ -13,6 +13,7 @@
 //! | `eof` | `payload` then FIN | HTTP/1.0 bodies |
 //! | `digits:5`, `hex:4`, `pktline`, `netstring`, `syslog` | `00005hello`, `0009hello`, `5:hello,`, `5 hello` | the socket HOWTO, jPOS, git, djb, RFC 6587 |
 //! | `counted:crlf/set=5` | `set k 0 0 5\r\nhello\r\n` | memcached, beanstalkd |
+//! | `resp`, `resp2`, `resp:request` | `*2\r\n$3\r\nGET\r\n$1\r\nk\r\n`, `+OK\r\n` | Redis, Valkey |
 //! | `SPEC,first=(SPEC)` | the first frame framed its own way | PostgreSQL's `StartupMessage` |
 //!
 //! Fed any cutting of the same bytes, a [`Decoder`] yields the same frames,
@@ -65,6 +66,8 @@ pub mod fuzzing;
 #[doc(hidden)]
 pub mod model;
 pub mod resp;
+#[cfg(feature = "fuzzing")]
+mod resp_model;
 pub mod schedule;
 pub mod simulate;
 pub mod spec;
@@ -76,7 +79,7 @@ pub use encode::Encoder;
 pub use error::{Error, Stage, TextProblem};
 pub use frame::{Frame, FrameRef, Special};
 pub use schedule::Schedule;
-pub use spec::{CountEntry, Counted, Kind, LenField, Spec, TagEntry, TagRule};
+pub use spec::{CountEntry, Counted, Kind, LenField, Resp, Spec, TagEntry, TagRule};
 pub use transcript::{Transcript, transcript};
 
 use std::fmt;

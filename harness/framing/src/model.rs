@@ -21,6 +21,8 @@
 //! | `netstring`, `declen:B` | the leading digits, the separator, that many payload bytes (then `,` for a netstring) | `LengthText` (leading zero, too many digits, no digits, bad byte), `TooLarge`, `Trailer` |
 //! | `counted:` | the first delimiter within `min(max, 64 KiB)` bytes ends the line; a listed first word's count word, that many bytes and the delimiter follow | `Unterminated`, `LengthText`, `TooLarge`, `Trailer` |
 //!
+//! | `resp`, `resp2`, `resp:request` | one top-level value, read by recursive descent (`resp_model`) | `Resp` with the rule and the byte of the frame that broke it |
+//!
 //! With `first=`, the first frame is found under the inner spec, the rest under the main one.
 //!
 //! Errors are detected as soon as the bytes that prove them are present
@@ -42,6 +44,8 @@
 
 use std::ops::Range;
 
+use crate::resp::{DEFAULT_RESP_DEPTH, DEFAULT_RESP_ELEMENTS, DEFAULT_RESP_MAX, RespLimits};
+use crate::resp_model::{self, Found};
 use crate::spec::{
     DEFAULT_COUNTED_MAX, DEFAULT_EOF_MAX, DEFAULT_LEN_MAX, DEFAULT_LINE_MAX, Kind, LenField, Spec,
     TagRule,
@@ -182,6 +186,7 @@ fn shift_error(e: Error, by: u64) -> Error {
         | Error::UnknownTag { offset, .. }
         | Error::LengthText { offset, .. }
         | Error::Trailer { offset, .. }
+        | Error::Resp { offset, .. }
         | Error::Truncated { offset, .. } => *offset += by,
         Error::Spec { .. } | Error::Schedule { .. } | Error::Unencodable { .. } => {}
     }
@@ -325,6 +330,22 @@ fn next_frame(spec: &Spec, max: usize, rest: &[u8], offset: u64) -> Next {
             let delim: &[u8] = if c.crlf { b"\r\n" } else { b"\n" };
             let line_max = max.min(DEFAULT_LINE_MAX);
             counted_line(&c.entries, delim, line_max, max, rest, offset)
+        }
+        Kind::Resp(r) => {
+            let limits = RespLimits {
+                max,
+                elements: r.elements.unwrap_or(DEFAULT_RESP_ELEMENTS),
+                depth: r.depth.unwrap_or(DEFAULT_RESP_DEPTH),
+            };
+            match resp_model::frame(r.mode, limits, rest) {
+                Found::Frame { len, payload } => Next::Frame {
+                    head_len: 0,
+                    payload,
+                    len,
+                },
+                Found::Short(stage) => Next::Short(stage),
+                Found::Bad(error) => Next::Bad(Error::Resp { offset, error }),
+            }
         }
     }
 }
@@ -719,6 +740,7 @@ fn effective_max(spec: &Spec) -> usize {
         Kind::Eof => DEFAULT_EOF_MAX,
         Kind::PktLine => 65516,
         Kind::Counted(_) => DEFAULT_COUNTED_MAX,
+        Kind::Resp(_) => DEFAULT_RESP_MAX,
         Kind::Digits(n) | Kind::Hex(n) => {
             let radix: i128 = if matches!(spec.kind, Kind::Hex(_)) {
                 16

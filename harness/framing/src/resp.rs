@@ -63,6 +63,233 @@ pub const DEFAULT_RESP_DEPTH: usize = 64;
 /// The most bytes of an inline command line (redis-server's
 /// `PROTO_INLINE_MAX_SIZE`).
 pub const INLINE_MAX: usize = 64 * 1024;
+/// Where the payload of a whole, valid frame `wire` lies.
+///
+/// A frame that is one bulk string (`$5\r\nhello\r\n`, no attribute
+/// before it), or in [`RespMode::Request`] a command of one argument
+/// (`*1\r\n$5\r\nhello\r\n`), has the string's bytes as payload (what
+/// comes before them is its length, as a `digits:` frame's digits are);
+/// an inline command has its line without the line end (LF, or CRLF); any
+/// other value is all payload. A RESP frame has no head.
+///
+/// ```
+/// use framecheck_framing::resp::{RespMode, payload_range};
+/// assert_eq!(payload_range(RespMode::Value, b"$5\r\nhello\r\n"), 4..9);
+/// assert_eq!(payload_range(RespMode::Request, b"*1\r\n$2\r\nhi\r\n"), 8..10);
+/// assert_eq!(payload_range(RespMode::Request, b"PING\r\n"), 0..4);
+/// assert_eq!(payload_range(RespMode::Value, b"+OK\r\n"), 0..5);
+/// ```
+pub fn payload_range(mode: RespMode, wire: &[u8]) -> std::ops::Range<usize> {
+    let whole = 0..wire.len();
+    let bulk_from = match (mode, wire.first()) {
+        (RespMode::Request, Some(b'*')) if wire.starts_with(b"*1\r\n$") => 4,
+        (RespMode::Request, Some(b'*')) => return whole,
+        (RespMode::Request, Some(_)) => {
+            let mut end = wire.len().saturating_sub(1);
+            if end > 0 && wire[end - 1] == b'\r' {
+                end -= 1;
+            }
+            return 0..end;
+        }
+        (_, Some(b'$')) => 0,
+        _ => return whole,
+    };
+    // `$` then digits (not `-1`, not `?`), CRLF, bytes, CRLF.
+    let digits = wire[bulk_from + 1..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let start = bulk_from + 1 + digits + 2;
+    if digits == 0 || wire.len() < start + 2 {
+        return whole;
+    }
+    start..wire.len() - 2
+}
+
+/// The type of a RESP value, by its type byte (a RESP2 null, `$-1` or
+/// `*-1`, is [`RespType::Null`]; an inline command is [`RespType::Inline`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RespType {
+    /// `+`
+    SimpleString,
+    /// `-`
+    Error,
+    /// `:`
+    Integer,
+    /// `$`
+    BulkString,
+    /// `*`
+    Array,
+    /// `_`, `$-1`, `*-1`
+    Null,
+    /// `,`
+    Double,
+    /// `#`
+    Boolean,
+    /// `!`
+    BlobError,
+    /// `=`
+    VerbatimString,
+    /// `(`
+    BigNumber,
+    /// `%`
+    Map,
+    /// `~`
+    Set,
+    /// `>`
+    Push,
+    /// A request's inline command line.
+    Inline,
+}
+
+impl RespType {
+    /// Every type, in the order of the table in the module docs.
+    pub const ALL: [RespType; 15] = [
+        RespType::SimpleString,
+        RespType::Error,
+        RespType::Integer,
+        RespType::BulkString,
+        RespType::Array,
+        RespType::Null,
+        RespType::Double,
+        RespType::Boolean,
+        RespType::BlobError,
+        RespType::VerbatimString,
+        RespType::BigNumber,
+        RespType::Map,
+        RespType::Set,
+        RespType::Push,
+        RespType::Inline,
+    ];
+
+    /// Its name in `frames` output and profiles (`simple-string`, `map`…).
+    pub fn name(self) -> &'static str {
+        match self {
+            RespType::SimpleString => "simple-string",
+            RespType::Error => "error",
+            RespType::Integer => "integer",
+            RespType::BulkString => "bulk-string",
+            RespType::Array => "array",
+            RespType::Null => "null",
+            RespType::Double => "double",
+            RespType::Boolean => "boolean",
+            RespType::BlobError => "blob-error",
+            RespType::VerbatimString => "verbatim-string",
+            RespType::BigNumber => "big-number",
+            RespType::Map => "map",
+            RespType::Set => "set",
+            RespType::Push => "push",
+            RespType::Inline => "inline",
+        }
+    }
+
+    /// The type of this name.
+    pub fn from_name(name: &str) -> Option<RespType> {
+        RespType::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// Whether a count goes with it: elements of an aggregate (pairs of a
+    /// map), bytes of a string given by length.
+    pub fn counted(self) -> bool {
+        matches!(
+            self,
+            RespType::BulkString
+                | RespType::Array
+                | RespType::BlobError
+                | RespType::VerbatimString
+                | RespType::Map
+                | RespType::Set
+                | RespType::Push
+        )
+    }
+}
+
+/// What a whole frame is: the type of its value (after any attributes) and
+/// its declared count (elements of an aggregate, pairs of a map, bytes of a
+/// string given by length; `None` when streamed or for other types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Described {
+    /// The value's type.
+    pub ty: RespType,
+    /// Its declared count, if it has one.
+    pub count: Option<u64>,
+}
+
+/// Describe a whole, valid frame (as a [`Scanner`] in `mode` ended it):
+/// `None` if it is not one.
+///
+/// ```
+/// use framecheck_framing::resp::{RespMode, RespType, describe};
+/// let d = describe(RespMode::Value, b"|1\r\n+ttl\r\n:3\r\n%1\r\n+a\r\n:1\r\n").unwrap();
+/// assert_eq!((d.ty, d.count), (RespType::Map, Some(1)));
+/// assert_eq!(describe(RespMode::Value, b"$-1\r\n").unwrap().ty, RespType::Null);
+/// assert_eq!(describe(RespMode::Request, b"PING\r\n").unwrap().ty, RespType::Inline);
+/// ```
+pub fn describe(mode: RespMode, wire: &[u8]) -> Option<Described> {
+    let mut at = 0;
+    // Skip attributes: `|N` then 2N values, each a frame of its own.
+    while wire.get(at) == Some(&b'|') {
+        let (pairs, body) = fast_number(wire, at + 1)?;
+        at = body;
+        for _ in 0..pairs.checked_mul(2)? {
+            let mut s = Scanner::new(RespMode::Value, RespLimits::default());
+            at += s.scan(wire.get(at..)?).ok()??;
+        }
+    }
+    let ty = match (mode, *wire.get(at)?) {
+        (RespMode::Request, b) if b != b'*' => RespType::Inline,
+        (_, b'+') => RespType::SimpleString,
+        (_, b'-') => RespType::Error,
+        (_, b':') => RespType::Integer,
+        (_, b'$') => RespType::BulkString,
+        (_, b'*') => RespType::Array,
+        (_, b'_') => RespType::Null,
+        (_, b',') => RespType::Double,
+        (_, b'#') => RespType::Boolean,
+        (_, b'!') => RespType::BlobError,
+        (_, b'=') => RespType::VerbatimString,
+        (_, b'(') => RespType::BigNumber,
+        (_, b'%') => RespType::Map,
+        (_, b'~') => RespType::Set,
+        (_, b'>') => RespType::Push,
+        _ => return None,
+    };
+    if matches!(ty, RespType::BulkString | RespType::Array)
+        && wire.get(at + 1..at + 3) == Some(b"-1")
+    {
+        return Some(Described {
+            ty: RespType::Null,
+            count: None,
+        });
+    }
+    let count = if ty.counted() {
+        fast_number(wire, at + 1).map(|(n, _)| n)
+    } else {
+        None
+    };
+    Some(Described { ty, count })
+}
+
+/// The longest payload a bulk string (`$N\r\n…\r\n`, after `*1\r\n` in
+/// [`RespMode::Request`]) can carry in a frame of at most `max` bytes: what
+/// the [`Encoder`](crate::Encoder) writes for a RESP spec.
+///
+/// ```
+/// use framecheck_framing::resp::{RespMode, bulk_payload_max};
+/// assert_eq!(bulk_payload_max(RespMode::Value, 11), 5); // $5\r\nhello\r\n
+/// assert_eq!(bulk_payload_max(RespMode::Request, 15), 5); // *1\r\n before it
+/// assert_eq!(bulk_payload_max(RespMode::Value, 5), 0);
+/// ```
+pub fn bulk_payload_max(mode: RespMode, max: usize) -> usize {
+    let fixed = if mode == RespMode::Request { 4 } else { 0 } + 5;
+    let framed = |p: usize| fixed + p.to_string().len() + p;
+    let mut p = max.saturating_sub(fixed + max.to_string().len());
+    while framed(p + 1) <= max {
+        p += 1;
+    }
+    p
+}
+
 /// The shortest value on the wire (`_\r\n`): what each announced element
 /// costs at least, so a count that cannot fit in `max` is refused at once.
 const MIN_VALUE: u64 = 3;
@@ -411,6 +638,21 @@ impl Scanner {
     /// Whether the scanner is at the start of a frame (nothing of it read).
     pub fn at_start(&self) -> bool {
         self.len == 0 && self.failed.is_none()
+    }
+
+    /// Whether the scanner is inside a bulk string's bytes or the CRLF
+    /// after them (a truncation there is in a frame's body).
+    pub fn in_bulk(&self) -> bool {
+        matches!(
+            self.st,
+            St::Blob { .. } | St::BlobCr { .. } | St::BlobLf { .. }
+        )
+    }
+
+    /// Whether the scanner is inside an inline command (a line waiting for
+    /// its LF).
+    pub fn in_inline(&self) -> bool {
+        self.st == St::Inline
     }
 
     /// Start the next frame, after one ended.

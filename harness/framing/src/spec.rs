@@ -7,9 +7,10 @@
 //!         | "tagged:" ENTRY ( "/" ENTRY )* | "eof"
 //!         | "digits:" N | "hex:" N | "pktline" | "netstring" | "declen:" BYTE | "syslog"
 //!         | "counted:" ( "line" | "crlf" ) ( "/" WORD "=" N )+
+//!         | "resp" | "resp2" | "resp:request"
 //! LEN    := "u8" | "u16be" | "u16le" | "u32be" | "u32le" | "u64be" | "u64le" | "varint"
 //! ENTRY  := TAG "=" ( N | LEN )        TAG: one printable ASCII character or 0xHH
-//! OPTION := "max=" SIZE | "offset=" N | "adjust=" [+-]N
+//! OPTION := "max=" SIZE | "offset=" N | "adjust=" [+-]N | "elems=" N | "depth=" N
 //! SIZE   := N | N "KiB" | N "MiB" | N "GiB"
 //! BYTES  := text with \n \r \t \0 \\ \xHH escapes (write a comma as \x2c)
 //! BYTE   := one byte of BYTES, not a digit (`declen:\x20` is syslog's space)
@@ -26,6 +27,25 @@
 //! | `netstring` | `LEN ":" payload ","` | no leading zero (`0:,` is empty), at most 9 digits |
 //! | `declen:B` | `LEN B payload` (`syslog` is `declen:\x20`, RFC 6587 octet counting) | a non-zero digit first, at most 10 digits |
 //! | `counted:crlf/set=5` | lines; a line whose first word is listed carries the byte count of a data block in that word (1-based), the block ends with the same delimiter | the line and its block are one frame (head: the line, payload: the block); other lines are frames of their own (payload: the line) |
+//!
+//! RESP (the Redis serialization protocol, [`resp`](crate::resp)): one frame
+//! is one top-level value, attributes before it included.
+//!
+//! | kind | reads | notes |
+//! |---|---|---|
+//! | `resp` | any RESP3 value (RESP2 is a subset) | replies of a server, pushes |
+//! | `resp2` | RESP2 values only (`+ - : $ *`); a RESP3 type byte is an error | a server not sent `HELLO 3` |
+//! | `resp:request` (also `resp,request`) | what redis-server reads: an array of bulk strings, or an inline command line (a first byte other than `*`) | clients' commands |
+//!
+//! For RESP `max` counts the whole frame (every byte of the value), and
+//! `elems=N` (most elements one aggregate may announce, a map's pairs
+//! counting twice; default 1 Mi, redis-server's own request limit is
+//! `INT_MAX`) and `depth=N` (deepest nesting, default 64) bound it further.
+//! The payload of a frame that is one bulk string (`$5\r\nhello\r\n`), or in
+//! requests a command of one argument (`*1\r\n$5\r\nhello\r\n`), is the
+//! string's bytes (what comes before them is its length: a RESP frame has no
+//! head); of an inline command, its line without the line end; of any other
+//! value, all of it.
 //!
 //! `first=(SPEC)`, always the last option, gives the first frame of a stream
 //! its own framing (PostgreSQL: `u32be,offset=1,adjust=-4,first=(u32be,adjust=-4)`);
@@ -44,12 +64,15 @@
 //! | `pktline` | 65516 ([`PKTLINE_MAX`]), also the largest allowed |
 //! | `netstring`, `declen:` | 16 MiB ([`DEFAULT_LEN_MAX`]) |
 //! | `counted:` | 1 MiB ([`DEFAULT_COUNTED_MAX`]) for a block; a line is at most `min(max, 64 KiB)` |
+//! | `resp`, `resp2`, `resp:request` | 16 MiB ([`DEFAULT_RESP_MAX`]) for the whole frame (redis-server's `proto-max-bulk-len`, 512 MiB, is per bulk string) |
 //!
-//! No `max` may exceed 1 GiB ([`MAX_LIMIT`]). `offset` is allowed with a length
+//! No `max` may exceed 1 GiB ([`MAX_LIMIT`]); `elems=` and `depth=` apply to
+//! RESP kinds only, `elems` at most 4294967295 ([`RESP_MAX_ELEMENTS`]), `depth` at most 1024
+//! ([`RESP_MAX_DEPTH`]). `offset` is allowed with a length
 //! prefix, `digits:` or `hex:` only; `adjust` with those or `tagged:` (it
 //! applies to the nested length fields).
 //!
-//! Display prints options in the order `max`, `offset`, `adjust`, omits those at
+//! Display prints options in the order `max`, `offset`, `adjust`, `elems`, `depth`, omits those at
 //! their default, and writes sizes in the largest exact unit, so every spec in
 //! canonical form prints back to the same text and `parse(display(s)) == s`
 //! always holds:
@@ -70,6 +93,9 @@ use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use crate::Error;
+use crate::resp::{
+    DEFAULT_RESP_DEPTH, DEFAULT_RESP_ELEMENTS, DEFAULT_RESP_MAX, RespLimits, RespMode,
+};
 
 /// The spec grammar and its kinds, as `framecheck specs` prints it.
 pub const GRAMMAR: &str = r#"SPEC   := KIND ( "," OPTION )* [ ",first=(" SPEC ")" ]
@@ -77,9 +103,11 @@ KIND   := "fixed:" N | "line" | "crlf" | "delim:" BYTES | LEN
         | "tagged:" ENTRY ( "/" ENTRY )* | "eof"
         | "digits:" N | "hex:" N | "pktline" | "netstring" | "declen:" BYTE | "syslog"
         | "counted:" ( "line" | "crlf" ) ( "/" WORD "=" N )+
+        | "resp" | "resp2" | "resp:request"
 LEN    := "u8" | "u16be" | "u16le" | "u32be" | "u32le" | "u64be" | "u64le" | "varint"
 ENTRY  := TAG "=" ( N | LEN )        TAG: one printable ASCII character or 0xHH
 OPTION := "max=" SIZE | "offset=" N | "adjust=" [+-]N     SIZE: 1024, 64KiB, 1MiB, 1GiB
+        | "elems=" N | "depth=" N                       (RESP kinds only)
 BYTES  := text with \n \r \t \0 \\ \xHH escapes (write a comma as \x2c)
 BYTE   := one byte of BYTES, not a digit
 WORD   := printable ASCII without / , = or space
@@ -105,6 +133,13 @@ Kinds:
   counted:crlf/set=5/VALUE=4  lines; a line whose first word is listed carries in that
                               word (1-based) the byte count of a data block ended by the
                               same delimiter (memcached, beanstalkd: counted:crlf/put=5)
+  resp                        RESP3 values (RESP2 is a subset), one top-level value a
+                              frame, attributes included; max= counts the whole frame
+                              (default 16MiB), elems= the elements of one aggregate
+                              (default 1048576), depth= the nesting (default 64)
+  resp2                       RESP2 values only: a RESP3 type byte is an error
+  resp:request, resp,request  what redis-server reads from clients: arrays of bulk
+                              strings, or inline command lines (first byte not '*')
   SPEC,first=(SPEC)           the first frame has its own framing (PostgreSQL:
                               u32be,offset=1,adjust=-4,first=(u32be,adjust=-4))
 
@@ -139,8 +174,13 @@ pub const DECLEN_MAX_DIGITS: usize = 10;
 /// The highest word position a `counted:` entry may name.
 pub const COUNTED_MAX_POS: usize = 32;
 
-const KINDS: &str = "one of fixed:N, line, crlf, delim:BYTES, u8, u16be, u16le, u32be, u32le, u64be, u64le, varint, tagged:TAG=RULE/..., eof, digits:N, hex:N, pktline, netstring, declen:BYTE, syslog, counted:crlf/WORD=N/...";
-const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N, first=(SPEC)";
+const KINDS: &str = "one of fixed:N, line, crlf, delim:BYTES, u8, u16be, u16le, u32be, u32le, u64be, u64le, varint, tagged:TAG=RULE/..., eof, digits:N, hex:N, pktline, netstring, declen:BYTE, syslog, counted:crlf/WORD=N/..., resp, resp2, resp:request";
+const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N, elems=N, depth=N, first=(SPEC)";
+/// The deepest nesting a `depth=` may ask for.
+pub const RESP_MAX_DEPTH: usize = 1024;
+/// The most elements an `elems=` may allow (redis-server takes up to
+/// `INT_MAX`, 2147483647, in a command).
+pub const RESP_MAX_ELEMENTS: usize = 4_294_967_295;
 
 /// A parsed framing spec.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -187,6 +227,39 @@ pub enum Kind {
     DecLen(u8),
     /// Lines, some of which count a data block that follows them.
     Counted(Counted),
+    /// RESP values or requests (one top-level value a frame).
+    Resp(Resp),
+}
+
+/// A `resp` kind: what it reads and the limits given beside `max`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Resp {
+    /// RESP3 values, RESP2 values, or requests.
+    pub mode: RespMode,
+    /// `elems=`, if given: the most elements of one aggregate.
+    pub elements: Option<usize>,
+    /// `depth=`, if given: the deepest nesting of aggregates.
+    pub depth: Option<usize>,
+}
+
+impl Resp {
+    /// A `resp` kind in this mode with default limits.
+    pub fn new(mode: RespMode) -> Resp {
+        Resp {
+            mode,
+            elements: None,
+            depth: None,
+        }
+    }
+
+    /// The scanner limits of a frame of at most `max` bytes.
+    pub fn limits(&self, max: usize) -> RespLimits {
+        RespLimits {
+            max,
+            elements: self.elements.unwrap_or(DEFAULT_RESP_ELEMENTS),
+            depth: self.depth.unwrap_or(DEFAULT_RESP_DEPTH),
+        }
+    }
 }
 
 /// A `counted:` kind: delimited lines, some of which carry the byte count of
@@ -369,7 +442,8 @@ impl Spec {
             | Kind::Crlf
             | Kind::Delim(_)
             | Kind::Tagged(_)
-            | Kind::Eof => None,
+            | Kind::Eof
+            | Kind::Resp(_) => None,
         }
     }
 
@@ -405,6 +479,15 @@ impl Spec {
             }
             Kind::PktLine => PKTLINE_MAX,
             Kind::Counted(_) => DEFAULT_COUNTED_MAX,
+            Kind::Resp(_) => DEFAULT_RESP_MAX,
+        }
+    }
+
+    /// The scanner limits of a RESP spec (`None` for other kinds).
+    pub fn resp_limits(&self) -> Option<RespLimits> {
+        match &self.kind {
+            Kind::Resp(r) => Some(r.limits(self.max())),
+            _ => None,
         }
     }
 
@@ -436,7 +519,8 @@ impl Spec {
 
     fn own_overhead(&self) -> usize {
         match &self.kind {
-            Kind::Fixed(_) | Kind::Eof => 0,
+            // RESP's max counts the whole frame.
+            Kind::Fixed(_) | Kind::Eof | Kind::Resp(_) => 0,
             Kind::Line | Kind::Crlf | Kind::Delim(_) => self.delimiter().map_or(0, <[u8]>::len),
             Kind::Digits(n) | Kind::Hex(n) => self.offset + n,
             Kind::PktLine => 4,
@@ -502,7 +586,7 @@ impl<'a> Parser<'a> {
         let spec = self.spec;
         let (kind, rest) = self.kind(spec)?;
         let mut out = Spec::new(kind);
-        let mut seen: [bool; 3] = [false; 3];
+        let mut seen: [bool; 5] = [false; 5];
         let rest = self.first(rest, &mut out)?;
         let takes_len_options = matches!(out.kind, Kind::Len(_) | Kind::Digits(_) | Kind::Hex(_));
         if !rest.is_empty() {
@@ -515,6 +599,8 @@ impl<'a> Parser<'a> {
                     "max" => 0,
                     "offset" => 1,
                     "adjust" => 2,
+                    "elems" => 3,
+                    "depth" => 4,
                     _ => return Err(self.err(opt, "unknown option", OPTIONS)),
                 };
                 if seen[idx] {
@@ -523,6 +609,7 @@ impl<'a> Parser<'a> {
                 seen[idx] = true;
                 match idx {
                     0 => out.max = Some(self.size(value)?),
+                    3 | 4 => self.resp_option(opt, idx == 4, value, &mut out)?,
                     1 => {
                         let n = self.number(value, "a whole number of bytes")?;
                         if !takes_len_options {
@@ -662,6 +749,9 @@ impl<'a> Parser<'a> {
         }
         if let Some(body) = s.strip_prefix("counted:") {
             return self.counted(body);
+        }
+        if let Some(found) = Self::resp(s) {
+            return Ok(found);
         }
         let end = s.find(',').unwrap_or(s.len());
         let (word, rest) = s.split_at(end);
@@ -829,6 +919,56 @@ impl<'a> Parser<'a> {
             return Err(self.err(text, "counted: lists no command", FORM));
         }
         Ok((Kind::Counted(Counted { crlf, entries }), rest))
+    }
+
+    /// `resp`, `resp2`, `resp:request` or `resp,request` at the front of `s`.
+    fn resp(s: &'a str) -> Option<(Kind, &'a str)> {
+        let end = s.find(',').unwrap_or(s.len());
+        let (word, rest) = s.split_at(end);
+        let mode = match word {
+            "resp" => match rest.strip_prefix(",request") {
+                Some(after) if after.is_empty() || after.starts_with(',') => {
+                    return Some((Kind::Resp(Resp::new(RespMode::Request)), after));
+                }
+                _ => RespMode::Value,
+            },
+            "resp2" => RespMode::Resp2,
+            "resp:request" => RespMode::Request,
+            _ => return None,
+        };
+        Some((Kind::Resp(Resp::new(mode)), rest))
+    }
+
+    /// `elems=N` or `depth=N` of a RESP kind.
+    fn resp_option(
+        &self,
+        opt: &str,
+        depth: bool,
+        value: &str,
+        out: &mut Spec,
+    ) -> Result<(), Error> {
+        let Kind::Resp(r) = &mut out.kind else {
+            return Err(self.err(
+                opt,
+                "elems and depth apply only to resp kinds",
+                "no elems or depth here",
+            ));
+        };
+        let (limit, expected) = if depth {
+            (RESP_MAX_DEPTH, "a depth from 1 to 1024")
+        } else {
+            (RESP_MAX_ELEMENTS, "an element count from 1 to 4294967295")
+        };
+        let n = self.number(value, expected)?;
+        if n == 0 || n > limit {
+            return Err(self.err(value, "out of range", expected));
+        }
+        if depth {
+            r.depth = Some(n);
+        } else {
+            r.elements = Some(n);
+        }
+        Ok(())
     }
 
     fn number(&self, s: &str, expected: &str) -> Result<usize, Error> {
@@ -1017,6 +1157,11 @@ impl fmt::Display for Kind {
                 }
                 Ok(())
             }
+            Kind::Resp(r) => f.write_str(match r.mode {
+                RespMode::Value => "resp",
+                RespMode::Resp2 => "resp2",
+                RespMode::Request => "resp:request",
+            }),
         }
     }
 }
@@ -1033,6 +1178,14 @@ impl fmt::Display for Spec {
         }
         if self.adjust != 0 {
             write!(f, ",adjust={:+}", self.adjust)?;
+        }
+        if let Kind::Resp(r) = &self.kind {
+            if let Some(n) = r.elements {
+                write!(f, ",elems={n}")?;
+            }
+            if let Some(n) = r.depth {
+                write!(f, ",depth={n}")?;
+            }
         }
         if let Some(first) = &self.first {
             write!(f, ",first=({first})")?;
@@ -1111,6 +1264,11 @@ mod tests {
             "u32be,offset=1,adjust=-4,first=(u32be,adjust=-4)",
             "netstring,first=(digits:4,max=100)",
             r"crlf,first=(delim:\x2c)",
+            "resp",
+            "resp2",
+            "resp:request",
+            "resp,max=1MiB,elems=16,depth=4",
+            "resp:request,elems=8",
         ] {
             let spec: Spec = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(spec.to_string(), text, "display of {text}");
@@ -1182,6 +1340,21 @@ mod tests {
             let spec: Spec = text.parse().unwrap();
             assert_eq!((spec.max(), spec.overhead()), (max, overhead), "{text}");
         }
+        let request: Spec = "resp,request,depth=2".parse().unwrap();
+        assert_eq!(request.to_string(), "resp:request,depth=2");
+        assert_eq!(
+            request.resp_limits(),
+            Some(RespLimits {
+                max: DEFAULT_RESP_MAX,
+                elements: DEFAULT_RESP_ELEMENTS,
+                depth: 2
+            })
+        );
+        assert_eq!(request.overhead(), 0);
+        assert_eq!(
+            "resp2".parse::<Spec>().unwrap().kind,
+            Kind::Resp(Resp::new(RespMode::Resp2))
+        );
         let d: Spec = r"delim:\r\n\r\n".parse().unwrap();
         assert_eq!(d.delimiter(), Some(&b"\r\n\r\n"[..]));
         // Non-canonical forms parse and print canonically.
@@ -1262,6 +1435,18 @@ mod tests {
                 "first= inside first=",
                 "one level",
             ),
+            ("u8,elems=3", "apply only to resp", "no elems"),
+            ("resp,depth=0", "out of range", "from 1 to 1024"),
+            ("resp,depth=1025", "out of range", "from 1 to 1024"),
+            (
+                "resp,elems=4294967296",
+                "out of range",
+                "from 1 to 4294967295",
+            ),
+            ("resp,elems=x", "\"x\"", "element count"),
+            ("resp,offset=1", "offset applies only", "no offset"),
+            ("resp,requests", "without a value", "max=SIZE"),
+            ("resp3", "unknown framing kind", "resp:request"),
             (
                 "u8,first=(eof)",
                 "eof first frame",

@@ -1,9 +1,10 @@
 //! Split invariance and bounds by proptest: the third way of STYLE.md, for
 //! everything the tables in `split_invariance.rs` do not enumerate.
 
+use framecheck_framing::resp::RespMode;
 use framecheck_framing::{
-    CountEntry, Counted, Decoder, Encoder, Kind, LenField, Spec, TagEntry, TagRule, Transcript,
-    transcript,
+    CountEntry, Counted, Decoder, Encoder, Kind, LenField, Resp, Spec, TagEntry, TagRule,
+    Transcript, transcript,
 };
 use proptest::prelude::*;
 
@@ -61,10 +62,35 @@ fn text_spec() -> impl Strategy<Value = Spec> {
         })
 }
 
+/// RESP kinds with small limits, so that every limit is hit often.
+fn resp_kind() -> impl Strategy<Value = Kind> {
+    (
+        prop::sample::select(vec![RespMode::Value, RespMode::Resp2, RespMode::Request]),
+        prop::option::of(1usize..4),
+        prop::option::of(1usize..4),
+    )
+        .prop_map(|(mode, elements, depth)| {
+            Kind::Resp(Resp {
+                mode,
+                elements,
+                depth,
+            })
+        })
+}
+
+/// RESP specs, with a small `max` or none.
+fn resp_spec() -> impl Strategy<Value = Spec> {
+    (resp_kind(), prop::option::of(8usize..64)).prop_map(|(kind, max)| Spec {
+        max,
+        ..Spec::new(kind)
+    })
+}
+
 /// Specs with small maxima and a small alphabet, so limits and delimiters are hit often.
 fn spec() -> impl Strategy<Value = Spec> {
     let kind = prop_oneof![
         text_kind(),
+        resp_kind(),
         (1usize..8).prop_map(Kind::Fixed),
         Just(Kind::Line),
         Just(Kind::Crlf),
@@ -179,6 +205,24 @@ proptest! {
     }
 
     #[test]
+    fn resp_any_bytes_any_cuts_same_transcript(
+        spec in resp_spec(),
+        wire in prop::collection::vec(prop::sample::select(
+            // Type bytes, digits, signs, line ends and a few letters.
+            b"+-:$*%~>|_#,(!=.?;01239tfxa\r\n\r\n\r\n".to_vec()), 0..96),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
+    ) {
+        let whole = transcript(&spec, [&wire[..]]);
+        let pieces = cut(&wire, &cuts);
+        prop_assert_eq!(&transcript(&spec, pieces.iter().copied()), &whole, "spec {}", spec);
+        prop_assert_eq!(&transcript(&spec, wire.chunks(1)), &whole, "spec {} byte at a time", spec);
+        check_bounds(&spec, &pieces)?;
+        // The independent model agrees, under the fuzz bodies' checks.
+        let sizes: Vec<u8> = pieces.iter().map(|p| u8::try_from(p.len()).unwrap_or(u8::MAX)).collect();
+        framecheck_framing::fuzzing::check_split(&spec, &wire, &sizes);
+    }
+
+    #[test]
     fn encoded_payloads_decode_back_however_cut(
         spec in spec(),
         messages in prop::collection::vec((any::<u8>(), prop::collection::vec(any::<u8>(), 0..80)), 0..6),
@@ -240,7 +284,9 @@ proptest! {
         } else {
             // Only a length field too narrow for max (with adjust) may
             // refuse it, or a counted line (its first word may be a command).
-            let refusable = matches!(spec.kind, Kind::Tagged(_) | Kind::Digits(_) | Kind::Hex(_) | Kind::Counted(_))
+            // A RESP max counts the whole frame, which a max-size payload
+            // with its length cannot fit.
+            let refusable = matches!(spec.kind, Kind::Tagged(_) | Kind::Digits(_) | Kind::Hex(_) | Kind::Counted(_) | Kind::Resp(_))
                 || spec.adjust > 0;
             prop_assert!(refusable, "spec {} refused its own max-size payload", spec);
         }

@@ -3,6 +3,7 @@
 //! scenario gives the transcript of whole delivery. (Proptest does the rest,
 //! in `properties.rs`.)
 
+use framecheck_framing::resp::{RespError, RespRule};
 use framecheck_framing::{
     Decoder, Error, Spec, Special, Stage, TextProblem, Transcript, transcript,
 };
@@ -97,11 +98,26 @@ fn scenarios() -> Vec<Scenario> {
         ok("counted_crlf_lone_lf_in_line", "counted:crlf/set=3", b"get a\nb\r\nset k 1\r\nz\r\n", &[b"get a\nb", b"z"]),
         ok("postgres_startup_then_query", "u32be,offset=1,adjust=-4,first=(u32be,adjust=-4)", b"\x00\x00\x00\x08\x04\xd2\x16\x2fQ\x00\x00\x00\x06hi", &[b"\x04\xd2\x16\x2f", b"hi"]),
         ok("first_netstring_then_lines", "line,first=(netstring)", b"3:a\nb,x\ny\n", &[b"a\nb", b"x", b"y"]),
+        // RESP: one top-level value a frame; cuts fall inside `$5\r\n`,
+        // between a length and its bytes, inside nested headers, between CR and LF.
+        ok("resp_bulk_simple_integer", "resp", b"$5\r\nhello\r\n+OK\r\n:-12\r\n", &[b"hello", b"+OK\r\n", b":-12\r\n"]),
+        ok("resp_nested_array_and_null", "resp", b"*2\r\n$3\r\nGET\r\n*1\r\n:1\r\n$-1\r\n", &[b"*2\r\n$3\r\nGET\r\n*1\r\n:1\r\n", b"$-1\r\n"]),
+        ok("resp3_attribute_map_push", "resp", b"|1\r\n+k\r\n#t\r\n%1\r\n+a\r\n,1.5e3\r\n>2\r\n+m\r\n_\r\n", &[b"|1\r\n+k\r\n#t\r\n%1\r\n+a\r\n,1.5e3\r\n", b">2\r\n+m\r\n_\r\n"]),
+        ok("resp3_streamed", "resp", b"$?\r\n;2\r\nhe\r\n;1\r\nl\r\n;0\r\n*?\r\n:1\r\n.\r\n", &[b"$?\r\n;2\r\nhe\r\n;1\r\nl\r\n;0\r\n", b"*?\r\n:1\r\n.\r\n"]),
+        ok("resp3_verbatim_big_blob_error", "resp", b"=8\r\ntxt:abcd\r\n(123\r\n!3\r\nERR\r\n", &[b"=8\r\ntxt:abcd\r\n", b"(123\r\n", b"!3\r\nERR\r\n"]),
+        ok("resp2_replies", "resp2", b"+PONG\r\n-ERR unknown\r\n*-1\r\n", &[b"+PONG\r\n", b"-ERR unknown\r\n", b"*-1\r\n"]),
+        ok("resp_request_commands_and_inline", "resp:request", b"*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n*1\r\n$4\r\nPING\r\nPING\r\nSET k v\n", &[b"*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n", b"PING", b"PING", b"SET k v"]),
+        ok("resp_request_empty_commands", "resp,request", b"*0\r\n*-1\r\n\r\n", &[b"*0\r\n", b"*-1\r\n", b""]),
+        ok("resp_exactly_max", "resp,max=11", b"$5\r\nhello\r\n", &[b"hello"]),
     ];
     let text = |offset: u64, rule: &'static str, problem: TextProblem| Error::LengthText {
         offset,
         rule,
         problem,
+    };
+    let resp = |offset: u64, at: u64, rule: RespRule| Error::Resp {
+        offset,
+        error: RespError { at, rule },
     };
     let truncated = |offset: u64, held: usize, stage: Stage| Error::Truncated {
         offset,
@@ -550,6 +566,118 @@ fn scenarios() -> Vec<Scenario> {
             },
         ),
         err(
+            "resp_length_over_max",
+            "resp,max=16",
+            b"+OK\r\n$99\r\n",
+            &[b"+OK\r\n"],
+            resp(5, 2, RespRule::LengthOverMax),
+        ),
+        err(
+            "resp_frame_over_max_by_length",
+            "resp,max=16",
+            b"$10\r\n",
+            &[],
+            resp(0, 2, RespRule::FrameOverMax),
+        ),
+        err(
+            "resp_line_over_max",
+            "resp,max=8",
+            b"+abcdefgh\r\n",
+            &[],
+            resp(0, 6, RespRule::FrameOverMax),
+        ),
+        err(
+            "resp_too_many_elements",
+            "resp,elems=2",
+            b"*3\r\n",
+            &[],
+            resp(0, 1, RespRule::TooManyElements),
+        ),
+        err(
+            "resp_too_deep",
+            "resp,depth=2",
+            b"*1\r\n*1\r\n*1\r\n:1\r\n",
+            &[],
+            resp(0, 11, RespRule::TooDeep),
+        ),
+        err(
+            "resp_bulk_crlf_missing",
+            "resp",
+            b"$2\r\nhiX\r\n",
+            &[],
+            resp(0, 6, RespRule::BlobNotEnded),
+        ),
+        err(
+            "resp_negative_length",
+            "resp",
+            b"$-2\r\n",
+            &[],
+            resp(0, 2, RespRule::NullNotAllowed),
+        ),
+        err(
+            "resp2_rejects_a_resp3_type",
+            "resp2",
+            b"+OK\r\n%1\r\n",
+            &[b"+OK\r\n"],
+            resp(5, 0, RespRule::UnknownType(b'%')),
+        ),
+        err(
+            "resp_bare_lf",
+            "resp",
+            b"+OK\n",
+            &[],
+            resp(0, 3, RespRule::BareLf),
+        ),
+        err(
+            "resp_cr_without_lf",
+            "resp",
+            b"*1\r\n:1\rx",
+            &[],
+            resp(0, 7, RespRule::CrWithoutLf),
+        ),
+        err(
+            "resp_request_not_bulk",
+            "resp:request",
+            b"*1\r\n:1\r\n",
+            &[],
+            resp(0, 4, RespRule::RequestNotBulk(b':')),
+        ),
+        err(
+            "resp_leading_zero",
+            "resp",
+            b"$01\r\n",
+            &[],
+            resp(0, 2, RespRule::LeadingZero),
+        ),
+        err(
+            "resp_inline_too_long",
+            "resp:request,max=8",
+            b"GET abcdefgh\n",
+            &[],
+            resp(0, 7, RespRule::InlineTooLong),
+        ),
+        err(
+            "resp_eof_in_bulk",
+            "resp",
+            b"+a\r\n$5\r\nhel",
+            &[b"+a\r\n"],
+            truncated(4, 7, Stage::Body),
+        ),
+        err(
+            "resp_eof_in_nested_header",
+            "resp",
+            b"*2\r\n$3\r",
+            &[],
+            truncated(0, 7, Stage::Header),
+        ),
+        err(
+            "resp_eof_in_inline",
+            "resp:request",
+            b"PIN",
+            &[],
+            truncated(0, 3, Stage::Delimiter),
+        ),
+        err(
             "eof_after_tag",
             "tagged:V=u16be",
             b"V",
@@ -714,6 +842,9 @@ fn held_bytes_never_exceed_max_plus_overhead() {
         ("pktline,max=8", b"000cabcdefgh"),
         ("counted:crlf/set=2,max=8", b"set 8\r\nabcdefgh\r"),
         ("counted:crlf/set=2,max=8", b"set 123456\r"),
+        ("resp,max=8", b"*1\r\n$2\r\nabcdefgh"),
+        ("resp,max=8", b"+aaaaaaaaaaaaaaaa"),
+        ("resp:request,max=8", b"GET aaaaaaaaaaaaa"),
         (
             "u8,max=8,first=(u32be,max=64)",
             b"\x00\x00\x00\x40abcdefghijklmnopqrstuvwxyz",
@@ -761,6 +892,22 @@ fn frames_from_one_chunk_borrow_it() {
         std::ptr::eq(f.wire().as_ptr(), wire.as_ptr()),
         "zero-copy when whole"
     );
+}
+
+#[test]
+fn resp_frames_from_one_chunk_borrow_it() {
+    let spec: Spec = "resp:request".parse().unwrap();
+    let wire = b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n*1\r\n$4\r\nPING\r\n";
+    let mut dec = Decoder::new(&spec);
+    let mut input = &wire[..];
+    let f = dec.decode(&mut input).unwrap().unwrap();
+    assert!(
+        std::ptr::eq(f.wire().as_ptr(), wire.as_ptr()),
+        "zero-copy when whole"
+    );
+    assert_eq!(f.wire().len(), 20);
+    let f = dec.decode(&mut input).unwrap().unwrap();
+    assert_eq!((f.head(), f.payload()), (&b""[..], &b"PING"[..]));
 }
 
 #[test]

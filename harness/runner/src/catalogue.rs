@@ -28,6 +28,7 @@
 //! `limits/*` refusals, `reset/*` survival and the other groups are
 //! described on their cases.
 
+use framecheck_framing::resp::{INLINE_MAX, RespMode};
 use framecheck_framing::{Kind, Spec, TagRule};
 
 use super::messages::Maker;
@@ -83,6 +84,12 @@ pub(crate) enum Action {
     TooManyDigits,
     OverLongFrame,
     UnknownTag,
+    /// RESP: an aggregate announcing more elements than allowed.
+    TooManyElements,
+    /// RESP: aggregates nested deeper than allowed (any nesting in a command).
+    TooDeep,
+    /// RESP: a length or count below -1.
+    NegativeLength,
     IdleTimeout,
     StalledClient,
     ManyClients,
@@ -398,11 +405,19 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
         Action::OverLongFrame,
         format!(
             "a frame with no delimiter within the maximum ({}) MUST be refused: closing at once (FIN or RST, an error reply first or not) or dropping the line up to its delimiter, replying an error and framing the next message correctly conform; processing the line (accepted) or answering its tail as a message (desync, seen by a canary past the limit) fail",
-            spec.max()
+            if inline_requests(spec) {
+                spec.max().min(INLINE_MAX)
+            } else {
+                spec.max()
+            }
         ),
-        not(delim_len > 0, "not a delimited framing").or_else(|| {
+        not(
+            delim_len > 0 || inline_requests(spec),
+            "not a delimited framing",
+        )
+        .or_else(|| {
             not(
-                spec.max() <= MAX_OVERLONG,
+                spec.max() <= MAX_OVERLONG || inline_requests(spec),
                 "the maximum is too large to exceed quickly",
             )
         }),
@@ -416,6 +431,32 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
             .into(),
         not(tagged, "not a tagged framing"),
     );
+    for (name, action, requirement) in [
+        (
+            "too-many-elements",
+            Action::TooManyElements,
+            "a RESP aggregate announcing more elements than allowed MUST make the server close (an error reply first or not), at its header: nothing tells where its elements end, so going on, or answering the canary after it, fails",
+        ),
+        (
+            "too-deep",
+            Action::TooDeep,
+            "RESP aggregates nested deeper than allowed (in a command, any aggregate inside it) MUST make the server close (an error reply first or not): going on, or answering the canary after them, fails",
+        ),
+        (
+            "negative-length",
+            Action::NegativeLength,
+            "a RESP length other than -1 below zero ($-2) MUST make the server close (an error reply first or not), not read it as a null or a length",
+        ),
+    ] {
+        add(
+            "limits",
+            name,
+            Mode::Single,
+            action,
+            requirement.into(),
+            resp_limit_message(spec, action).err(),
+        );
+    }
     add(
         "limits",
         "idle-timeout",
@@ -495,6 +536,9 @@ pub(crate) fn over_max_header(spec: &Spec) -> Result<Vec<u8>, String> {
     if spec.is_text() {
         return over_max_text_header(spec);
     }
+    if let Kind::Resp(r) = &spec.kind {
+        return Ok(over_max_resp_header(spec, r.mode));
+    }
     let (prefix, field) = match &spec.kind {
         Kind::Len(f) => (vec![b'Q'; spec.offset], *f),
         Kind::Tagged(e) => {
@@ -518,6 +562,59 @@ pub(crate) fn over_max_header(spec: &Spec) -> Result<Vec<u8>, String> {
     let mut out = prefix;
     out.extend_from_slice(&encode_len(field, declared));
     Ok(out)
+}
+
+/// Whether the framing reads RESP inline commands (`resp:request`): lines,
+/// at most `min(max, 64 KiB)` bytes with their line end, as redis-server
+/// reads them, which `limits/over-long-frame` exceeds.
+pub(crate) fn inline_requests(spec: &Spec) -> bool {
+    matches!(&spec.kind, Kind::Resp(r) if r.mode == RespMode::Request)
+}
+
+/// The frame that breaks a RESP limit the way `action` names, up to the
+/// byte that breaks it (`*N` one element over `elems=`; one aggregate more
+/// than `depth=`, or in a command an aggregate inside it; `$-2`), or why
+/// the framing has none.
+pub(crate) fn resp_limit_message(spec: &Spec, action: Action) -> Result<Vec<u8>, String> {
+    let Kind::Resp(r) = &spec.kind else {
+        return Err("not a RESP framing".to_owned());
+    };
+    let limits = r.limits(spec.max());
+    let request = r.mode == RespMode::Request;
+    let mut out = Vec::new();
+    match action {
+        Action::TooManyElements => {
+            out.extend_from_slice(format!("*{}\r\n", limits.elements + 1).as_bytes());
+        }
+        Action::TooDeep if request => out.extend_from_slice(b"*1\r\n*1\r\n"),
+        Action::TooDeep => {
+            for _ in 0..=limits.depth {
+                out.extend_from_slice(b"*1\r\n");
+            }
+        }
+        Action::NegativeLength => {
+            if request {
+                out.extend_from_slice(b"*1\r\n");
+            }
+            out.extend_from_slice(b"$-2\r\n");
+        }
+        _ => return Err("no RESP limit".to_owned()),
+    }
+    if out.len() > spec.max() {
+        return Err("the maximum is too small for the frame".to_owned());
+    }
+    Ok(out)
+}
+
+/// A RESP bulk string header declaring one byte more than the maximum
+/// (after `*1` in requests).
+fn over_max_resp_header(spec: &Spec, mode: RespMode) -> Vec<u8> {
+    let mut out = Vec::new();
+    if mode == RespMode::Request {
+        out.extend_from_slice(b"*1\r\n");
+    }
+    out.extend_from_slice(format!("${}\r\n", spec.max() + 1).as_bytes());
+    out
 }
 
 /// A text header declaring one byte more than the maximum.

@@ -117,6 +117,8 @@ impl Maker {
                 })
                 .max()
                 .unwrap_or(0),
+            // A bulk string within a frame of at most max bytes.
+            Kind::Resp(r) => framecheck_framing::resp::bulk_payload_max(r.mode, max),
             _ => max,
         }
     }
@@ -162,6 +164,7 @@ impl Maker {
                 line.extend_from_slice(format!(" {plen}").as_bytes());
                 (line, plen)
             }
+            Kind::Resp(_) => (Vec::new(), len.min(self.max_payload())),
             _ => (Vec::new(), len.min(self.spec.max())),
         };
         let payload: Vec<u8> = (0..plen)
@@ -226,7 +229,8 @@ impl Maker {
             | Kind::PktLine
             | Kind::Netstring
             | Kind::DecLen(_)
-            | Kind::Counted(_) => {
+            | Kind::Counted(_)
+            | Kind::Resp(_) => {
                 let main = Spec {
                     first: None,
                     ..self.spec.clone()

@@ -9,7 +9,7 @@
 //!
 //! ```toml
 //! version = 1                  # optional: 1 (the default) or 2, below
-//! name = "redis"
+//! name = "inline-redis"
 //! about = "Redis inline commands over CRLF"
 //!
 //! [framing]
@@ -77,6 +77,30 @@
 //! The runner learns which exchange went out from the bytes it sends, and
 //! gathers the reply frames of each into one reply ([`Assembler`]).
 //!
+//! With a RESP reply framing (`resp`, `resp2`), v2's `expect` may also give
+//! `resp = ["TYPE", …]`: the RESP type of each reply value in order, one per
+//! reply frame, each `TYPE` or `TYPE N` with `TYPE` one of `simple-string`,
+//! `error`, `integer`, `bulk-string`, `array`, `null` (`_`, `$-1`, `*-1`),
+//! `double`, `boolean`, `blob-error`, `verbatim-string`, `big-number`, `map`,
+//! `set`, `push`, and `N` the count a bulk string, blob error, verbatim
+//! string (bytes), array, set, push (elements) or map (pairs) declares.
+//! Attributes before a value are skipped. The types are checked first, then
+//! any of the byte forms above, so `resp = ["error"]` with
+//! `prefix.text = "-ERR"` takes any error reply of Redis's generic kind:
+//!
+//! ```toml
+//! version = 2
+//! [framing]
+//! request = "resp:request"
+//! reply = "resp"
+//!
+//! [[exchange]]
+//! name = "hello-3"
+//! send.text = "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n*1\r\n$4\r\nPING\r\n"
+//! reply.frames = 2
+//! expect.resp = ["map", "simple-string"]   # RESP3's map of server properties, then +PONG
+//! ```
+//!
 //! Everything is bounded: a profile file is at most [`MAX_FILE`] bytes, has at
 //! most [`MAX_EXCHANGES`] exchanges, and no reply is read past the reply
 //! framing's `max` plus its header.
@@ -84,11 +108,11 @@
 //! ```
 //! use framecheck_runner::profile::Profile;
 //! let redis = Profile::builtin("redis").expect("built in");
-//! assert_eq!(redis.request.to_string(), "crlf");
+//! assert_eq!(redis.request.to_string(), "resp:request,max=536870976,elems=2147483647");
 //! let ping = &redis.exchanges[0];
-//! assert_eq!(ping.send, b"PING\r\n");
-//! assert!(ping.expect.check(b"+PONG\r\n", b"+PONG").is_ok());
-//! assert!(ping.expect.check(b"-ERR\r\n", b"-ERR").is_err());
+//! assert_eq!(ping.send, b"*1\r\n$4\r\nPING\r\n");
+//! assert!(ping.expect.check(b"+PONG\r\n", b"+PONG\r\n").is_ok());
+//! assert!(ping.expect.check(b"-ERR\r\n", b"-ERR\r\n").is_err());
 //! ```
 
 mod assemble;
@@ -105,7 +129,7 @@ use framecheck_framing::Spec;
 use crate::Error;
 
 pub use assemble::{Assembler, MAX_REPLY_FRAMES};
-pub use expect::{At, Expect, Mismatch, Part, Rule};
+pub use expect::{At, Expect, Mismatch, Part, RespCheck, RespWant, Rule};
 pub use probe::{ProbeEnd, ProbeStep, probe};
 
 /// The largest profile file read, in bytes.
@@ -303,7 +327,7 @@ mod tests {
     )]
     fn builtin_bytes_are_the_documented_ones() {
         let cases: [(&str, Option<&[u8]>, &[u8]); 4] = [
-            ("redis", None, b"PING\r\n"),
+            ("redis", None, b"*1\r\n$4\r\nPING\r\n"),
             (
                 "mqtt",
                 Some(b"\x10\x0c\x00\x04MQTT\x04\x02\x00\x3c\x00\x00"),
@@ -334,8 +358,9 @@ mod tests {
         let dns_reply: &[u8] = b"\x00\x31\x66\x63\x85\x80\x00\x01\x00\x01\x00\x00\x00\x00\
             \x0aframecheck\x04test\x00\x00\x01\x00\x01\
             \xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x00\x00\x04\x7f\x00\x00\x01";
-        let cases: [(&str, usize, &[u8], usize); 4] = [
+        let cases: [(&str, usize, &[u8], usize); 5] = [
             ("redis", 0, b"+PONG\r\n", 0),
+            ("redis", 1, b"$10\r\nframecheck\r\n", 0),
             ("mqtt", 0, b"\xd0\x00", 2),
             ("mqtt", usize::MAX, b"\x20\x02\x00\x00", 2),
             ("dns", 0, dns_reply, 2),
@@ -347,11 +372,7 @@ mod tests {
             } else {
                 &p.exchanges[i]
             };
-            let payload = if name == "redis" {
-                &wire[..wire.len() - 2]
-            } else {
-                &wire[head..]
-            };
+            let payload = &wire[head..];
             assert_eq!(ex.expect.check(wire, payload), Ok(()), "{name} {}", ex.name);
         }
     }
@@ -394,6 +415,57 @@ mod tests {
         }
         // An SSL-speaking server answers 'S': refused.
         assert!(steps[0].expect.check(b"S", b"S").is_err());
+    }
+
+    /// The redis profile against redis-server 7.0.15's replies (captured on
+    /// loopback), gathered as the runner gathers them; and replies of the
+    /// wrong RESP type refused.
+    #[test]
+    fn redis_accepts_the_real_replies_by_type() {
+        let p = Profile::builtin("redis").expect("redis");
+        let hello: &[u8] =
+            b"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n$7\r\nversion\r\n$6\r\n7.0.15\r\n\
+            $5\r\nproto\r\n:3\r\n$2\r\nid\r\n:9\r\n$4\r\nmode\r\n$10\r\nstandalone\r\n\
+            $4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n_\r\n";
+        let replies: [&[u8]; 6] = [
+            b"+PONG\r\n",
+            b"$10\r\nframecheck\r\n",
+            b":0\r\n",
+            b"-ERR unknown command 'FRAMECHECK-NO-SUCH-COMMAND', with args beginning with: \r\n",
+            b"*2\r\n$-1\r\n$-1\r\n",
+            hello,
+        ];
+        let mut a = Assembler::new(&p);
+        for step in p.steps() {
+            a.sent(&step.send);
+        }
+        let stream = replies.concat();
+        let mut input = &stream[..];
+        let steps: Vec<&Exchange> = p.steps().collect();
+        assert_eq!(steps.len(), replies.len());
+        for (step, want) in steps.iter().zip(replies) {
+            let got = a.feed(&mut input).expect("well framed").expect("a reply");
+            assert_eq!(got.wire, want, "{}", step.name);
+            assert_eq!(
+                step.expect.check(&got.wire, got.payload()),
+                Ok(()),
+                "{}",
+                step.name
+            );
+        }
+        // The wrong type, or RESP2's answer where RESP3's is due, is refused.
+        for (i, wrong) in [
+            (2, &b"+0\r\n"[..]),
+            (3, b"+ERR\r\n"),
+            (4, b"*1\r\n$-1\r\n"),
+            (5, b"*2\r\n$6\r\nserver\r\n$5\r\nredis\r\n$-1\r\n"),
+        ] {
+            assert!(
+                steps[i].expect.check(wrong, wrong).is_err(),
+                "{}",
+                steps[i].name
+            );
+        }
     }
 
     #[test]

@@ -66,7 +66,9 @@ fn targets(bug: Bug) -> &'static [&'static str] {
             "boundary/byte-at-a-time/lockstep",
             "boundary/split-every-point/lockstep",
         ],
-        Bug::TrustsLength => &["limits/length-over-max"],
+        // A length prefix, or a RESP bulk length (RESP_SPECS), over the
+        // maximum read to its end.
+        Bug::TrustsLength | Bug::TrustsBulkLength => &["limits/length-over-max"],
         Bug::NoLineLimit => &["limits/over-long-frame"],
         // Also the EOF-ignoring server whose 200 ms idle timeout closes the
         // connection before "promptly" runs out: judged against a control
@@ -122,6 +124,12 @@ fn targets(bug: Bug) -> &'static [&'static str] {
         ],
         // The canary inside the refused frame gets an answer.
         Bug::DesyncsAfterRefusal => &["limits/over-long-frame", "limits/length-over-max"],
+        // RESP (RESP_SPECS): an aggregate of too many elements, or nested
+        // too deep, taken; `$-2` taken as a null, and the canary after it
+        // answered.
+        Bug::NoElementLimit => &["limits/too-many-elements"],
+        Bug::NoDepthLimit => &["limits/too-deep"],
+        Bug::ReadsNegativeLengthAsNull => &["limits/negative-length"],
         // Content and count bugs: no conformance case sends what they need
         // (`Bug::FUZZ_ONLY`); `harness/netfuzz/tests/finds.rs` proves
         // `framecheck fuzz` finds each.
@@ -231,6 +239,44 @@ fn correct_reference_server_passes_on_every_text_length() {
     assert!(bad.is_empty(), "{bad:#?}");
 }
 
+/// The RESP framings (issue 12): values (and RESP2's), and commands.
+const RESP_SPECS: [&str; 3] = [
+    "resp,max=1MiB,elems=64,depth=8",
+    "resp2,max=1MiB,elems=16",
+    "resp:request,max=1MiB,elems=64",
+];
+
+#[test]
+fn correct_reference_server_passes_on_every_resp_framing() {
+    let bad = correct_server_misses(&RESP_SPECS);
+    assert!(bad.is_empty(), "{bad:#?}");
+}
+
+/// The RESP bugs (and one generic bug, through the boundary cases that cut
+/// RESP frames everywhere), against each case they target, on every RESP
+/// framing they apply to.
+#[test]
+fn each_resp_bug_fails_every_case_it_targets() {
+    let missed: Vec<String> = per_spec(&RESP_SPECS, |text| {
+        let spec: Spec = text.parse().expect("spec");
+        let mut missed = Vec::new();
+        for bug in [
+            Bug::TrustsBulkLength,
+            Bug::NoElementLimit,
+            Bug::NoDepthLimit,
+            Bug::ReadsNegativeLengthAsNull,
+            Bug::RecvIsMessage,
+        ] {
+            if bug.applies_to(&spec) {
+                missed.extend(missed_targets(&spec, text, bug));
+            }
+        }
+        missed
+    })
+    .concat();
+    assert!(missed.is_empty(), "{}", missed.join("\n"));
+}
+
 /// The bugs only lengths written as text have (and `ignores-eof`), against
 /// each case they target, on every text framing they apply to.
 #[test]
@@ -314,6 +360,7 @@ fn every_case_has_a_failing_proof() {
     let targeted = |id: &str| Bug::ALL.iter().any(|b| targets(*b).contains(&id));
     let mut ids: Vec<String> = SPECS
         .iter()
+        .chain(&RESP_SPECS)
         .flat_map(|text| runner::catalogue(&text.parse().expect("spec")))
         .filter(|case| case.skip.is_none())
         .map(|case| case.id)

@@ -114,11 +114,21 @@ pub enum Bug {
     /// byte; after [`NUL_SLOTS`](crate::NUL_SLOTS) of them no connection is
     /// answered any more (the server hangs).
     LeaksSlotOnNul,
+    /// RESP: believes a bulk string's declared length: no maximum, waits
+    /// for the whole body (buffering at most 64 MiB of it, a safety valve).
+    TrustsBulkLength,
+    /// RESP: takes an aggregate of any element count.
+    NoElementLimit,
+    /// RESP: nests aggregates as deep as they come (up to 1024 levels).
+    NoDepthLimit,
+    /// RESP: reads a negative length other than `-1` (`$-2`) as the null
+    /// `$-1` and goes on.
+    ReadsNegativeLengthAsNull,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 28] = [
+    pub const ALL: [Bug; 32] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -147,6 +157,10 @@ impl Bug {
         Bug::DiesOnThousandthFrame,
         Bug::DiesOnLengthWrap,
         Bug::LeaksSlotOnNul,
+        Bug::TrustsBulkLength,
+        Bug::NoElementLimit,
+        Bug::NoDepthLimit,
+        Bug::ReadsNegativeLengthAsNull,
     ];
 
     /// The bugs no conformance case targets: they depend on what a message
@@ -191,6 +205,10 @@ impl Bug {
             Bug::DiesOnThousandthFrame => "dies-on-thousandth-frame",
             Bug::DiesOnLengthWrap => "dies-on-length-wrap",
             Bug::LeaksSlotOnNul => "leaks-slot-on-nul",
+            Bug::TrustsBulkLength => "trusts-bulk-length",
+            Bug::NoElementLimit => "no-element-limit",
+            Bug::NoDepthLimit => "no-depth-limit",
+            Bug::ReadsNegativeLengthAsNull => "reads-negative-length-as-null",
         }
     }
 
@@ -269,6 +287,14 @@ impl Bug {
             Bug::LeaksSlotOnNul => {
                 "leaks a worker slot per payload starting with NUL; after 16 it answers nobody"
             }
+            Bug::TrustsBulkLength => {
+                "RESP: trusts a bulk string's length: no maximum, waits for the whole declared body"
+            }
+            Bug::NoElementLimit => "RESP: takes an aggregate announcing any number of elements",
+            Bug::NoDepthLimit => "RESP: nests aggregates as deep as they come",
+            Bug::ReadsNegativeLengthAsNull => {
+                "RESP: reads a negative length other than -1 ($-2) as the null $-1 and goes on"
+            }
         }
     }
 
@@ -341,6 +367,10 @@ impl Bug {
             | Bug::TrustsSignedLength
             | Bug::ReadsLengthLeniently
             | Bug::ForgetsTrailer => self.text_inapplicable(spec),
+            Bug::TrustsBulkLength
+            | Bug::NoElementLimit
+            | Bug::NoDepthLimit
+            | Bug::ReadsNegativeLengthAsNull => resp_inapplicable(self, spec),
             Bug::DiesOnLengthWrap => {
                 if !has_length_field(spec) {
                     Some("it needs a length prefix (u8…u64le, varint, tagged with a length)")
@@ -406,6 +436,21 @@ impl Bug {
     fn known() -> String {
         Bug::ALL.map(Bug::name).join(", ")
     }
+}
+
+/// [`Bug::inapplicable`] for the RESP bugs: a RESP framing; the element,
+/// depth and null bugs only where values are read (`resp`, `resp2`): a
+/// command's elements are bulk strings, so whatever follows an aggregate's
+/// header there but a bulk string is refused anyway, nesting in a command
+/// is refused at its first level, and a command holds no null.
+fn resp_inapplicable(bug: Bug, spec: &Spec) -> Option<&'static str> {
+    let Kind::Resp(r) = &spec.kind else {
+        return Some("it needs a RESP framing (resp, resp2, resp:request)");
+    };
+    let values = r.mode != framecheck_framing::resp::RespMode::Request;
+    (bug != Bug::TrustsBulkLength && !values).then_some(
+        "it needs a framing of RESP values (resp, resp2): a command's elements are bulk strings, which no element, depth or null limit concerns",
+    )
 }
 
 /// The width of the part of a header that `header-in-one-recv` reads with one

@@ -1,6 +1,8 @@
 //! How a connection cuts its byte stream into frames: the framing library's
 //! decoder, or one of the buggy cutters.
 
+use framecheck_framing::resp::RespRule;
+use framecheck_framing::spec::{RESP_MAX_DEPTH, RESP_MAX_ELEMENTS};
 use framecheck_framing::{Decoder, Encoder, Error, Kind, Spec, Stage, TagRule};
 
 use super::{BUG_BUFFER_CAP, Bug, OverLimit};
@@ -25,6 +27,8 @@ pub(crate) enum Framer {
     /// close: discarded to its end ([`OverLimit::Discard`]), or, for
     /// `desyncs-after-refusal`, cut at the limit with the rest framed anew.
     Refusing(Refusing),
+    /// `reads-negative-length-as-null`.
+    NegativeAsNull(NegativeAsNull),
 }
 
 impl Framer {
@@ -73,6 +77,15 @@ impl Framer {
                 pending: Vec::new(),
                 pos: 0,
             }),
+            // RESP with one of its limits lifted.
+            Some(bug @ (Bug::TrustsBulkLength | Bug::NoElementLimit | Bug::NoDepthLimit)) => {
+                Framer::Reference(Decoder::new(&lifted(spec, bug)))
+            }
+            Some(Bug::ReadsNegativeLengthAsNull) => Framer::NegativeAsNull(NegativeAsNull {
+                spec: spec.clone(),
+                held: Vec::new(),
+                frame: Vec::new(),
+            }),
             // A netstring read as `LEN:payload`: the `,` starts the next frame.
             Some(Bug::ForgetsTrailer) => Framer::Reference(Decoder::new(&Spec {
                 max: spec.max,
@@ -113,6 +126,7 @@ impl Framer {
             Framer::DelimInOneRead(cutter) => cutter.next(input),
             Framer::Rewriting(r) => r.next(input),
             Framer::Refusing(r) => r.next(input),
+            Framer::NegativeAsNull(r) => r.next(input),
         }
     }
 
@@ -126,6 +140,7 @@ impl Framer {
             Framer::DelimInOneRead(cutter) => cutter.finish(),
             Framer::Rewriting(r) => Ok(r.decoder.finish()?.map(|f| f.wire())),
             Framer::Refusing(r) => r.finish(),
+            Framer::NegativeAsNull(r) => r.finish(),
         }
     }
 
@@ -137,6 +152,7 @@ impl Framer {
             Framer::DelimInOneRead(cutter) => !cutter.held.is_empty(),
             Framer::Rewriting(r) => r.decoder.held() > 0,
             Framer::Refusing(r) => !r.held.is_empty() || r.state != Dropping::No,
+            Framer::NegativeAsNull(r) => !r.held.is_empty(),
         }
     }
 
@@ -144,6 +160,77 @@ impl Framer {
     /// `eof` framing, after answering the first read).
     pub(crate) fn done(&self) -> bool {
         matches!(self, Framer::RecvIsMessage { done: true, .. })
+    }
+}
+
+/// A RESP spec with the limit `bug` ignores lifted: `trusts-bulk-length`
+/// up to the 64 MiB safety valve, `no-element-limit` and `no-depth-limit`
+/// to the most a spec can say.
+fn lifted(spec: &Spec, bug: Bug) -> Spec {
+    let mut out = spec.clone();
+    if let Kind::Resp(r) = &mut out.kind {
+        match bug {
+            Bug::TrustsBulkLength => out.max = Some(BUG_BUFFER_CAP.max(spec.max())),
+            Bug::NoElementLimit => r.elements = Some(RESP_MAX_ELEMENTS),
+            _ => r.depth = Some(RESP_MAX_DEPTH),
+        }
+    }
+    out
+}
+
+/// `reads-negative-length-as-null`: the reference decoder, but a length
+/// `-N` (N not 1) is rewritten to `-1`, the RESP2 null, where the decoder
+/// refuses it, and the frame goes on from there. Holds one frame and one
+/// read, like the reference decoder (which bounds the frame).
+#[derive(Debug)]
+pub(crate) struct NegativeAsNull {
+    spec: Spec,
+    held: Vec<u8>,
+    /// The last frame handed out.
+    frame: Vec<u8>,
+}
+
+impl NegativeAsNull {
+    fn next<'s>(&'s mut self, input: &mut &[u8]) -> Result<Option<&'s [u8]>, Error> {
+        self.held.extend_from_slice(input);
+        *input = &[];
+        loop {
+            let mut decoder = Decoder::new(&self.spec);
+            let mut rest = &self.held[..];
+            let len = match decoder.decode(&mut rest) {
+                Ok(Some(frame)) => frame.wire().len(),
+                Ok(None) => return Ok(None),
+                Err(Error::Resp { error, .. }) if error.rule == RespRule::NullNotAllowed => {
+                    // The held bytes start the frame: `at` indexes them.
+                    let at = usize::try_from(error.at).unwrap_or(usize::MAX);
+                    match (self.held.get(at.wrapping_sub(1)), self.held.get(at)) {
+                        // `-2`: read as `-1`.
+                        (Some(b'-'), Some(b'0'..=b'9')) => self.held[at] = b'1',
+                        // `-12`: the digits after the first are dropped.
+                        (_, Some(b'0'..=b'9')) => {
+                            self.held.remove(at);
+                        }
+                        _ => return Err(Error::Resp { offset: 0, error }),
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            self.frame.clear();
+            self.frame.extend(self.held.drain(..len));
+            return Ok(Some(&self.frame));
+        }
+    }
+
+    fn finish(&mut self) -> Result<Option<&[u8]>, Error> {
+        if self.held.is_empty() {
+            return Ok(None);
+        }
+        Err(Error::Truncated {
+            offset: 0,
+            held: self.held.len(),
+            stage: Stage::Header,
+        })
     }
 }
 

@@ -506,6 +506,8 @@ fn inapplicable_bug_is_refused() {
         (Bug::CrashesOnUnknownTag, "u16be"),
         (Bug::HeaderInOneRecv, "fixed:8"),
         (Bug::NoLineLimit, "eof"),
+        (Bug::TrustsBulkLength, "crlf"),
+        (Bug::NoDepthLimit, "resp:request"),
     ] {
         let config = ServerConfig::new(spec.parse().expect("valid spec")).with_bug(bug);
         match server::spawn(config) {
@@ -566,7 +568,40 @@ const BUG_CASES: &[BugCase] = &[
     BugCase("thousand_frames_on_one_connection", Bug::DiesOnThousandthFrame, "u16be", thousand_frames_on_one_connection),
     BugCase("payload_of_65536_bytes", Bug::DiesOnLengthWrap, "u32be", payload_of_65536_bytes),
     BugCase("nul_led_payloads_then_another_client", Bug::LeaksSlotOnNul, "u16be", nul_led_payloads_then_another_client),
+    BugCase("resp_bulk_over_max_closes_promptly", Bug::TrustsBulkLength, "resp:request,max=64", resp_bulk_over_max_closes_promptly),
+    BugCase("resp_too_many_elements_closes_promptly", Bug::NoElementLimit, "resp,elems=4", resp_too_many_elements_closes_promptly),
+    BugCase("resp_too_deep_closes_promptly", Bug::NoDepthLimit, "resp,depth=2", resp_too_deep_closes_promptly),
+    BugCase("resp_negative_length_gets_no_reply", Bug::ReadsNegativeLengthAsNull, "resp", resp_negative_length_gets_no_reply),
 ];
+
+/// `bytes`, then nothing: the server must close at once, replying nothing.
+fn closes_promptly_on(server: &ServerHandle, bytes: &[u8]) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(bytes);
+    let (got, end) = c.read_to_end(QUIET);
+    check(got.is_empty() && end != End::Open, || {
+        format!("still open after {QUIET:?}, got {got:?}")
+    })
+}
+
+fn resp_bulk_over_max_closes_promptly(server: &ServerHandle) -> Result<(), String> {
+    closes_promptly_on(server, b"*1\r\n$65\r\n")
+}
+
+fn resp_too_many_elements_closes_promptly(server: &ServerHandle) -> Result<(), String> {
+    closes_promptly_on(server, b"*5\r\n")
+}
+
+fn resp_too_deep_closes_promptly(server: &ServerHandle) -> Result<(), String> {
+    closes_promptly_on(server, b"*1\r\n*1\r\n*1\r\n")
+}
+
+fn resp_negative_length_gets_no_reply(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"$-2\r\n+OK\r\n");
+    let (got, _) = c.read_up_to(10, QUIET);
+    expect_eq("reply", &got, b"")
+}
 
 fn digits_cut_across_reads(server: &ServerHandle) -> Result<(), String> {
     let mut c = Client::connect(server.local_addr());

@@ -16,7 +16,11 @@
 //!   decoder must do); redis-protocol as its codec runs after every read:
 //!   append to a `BytesMut`, `decode_bytes_mut` until `None`.
 //!
-//! Prints a Markdown table: median GB/s per driver and the median of the
+//! Then the same with framecheck's `Decoder` for the spec `resp:request`
+//! (the scanner behind `--framing resp:request`, frames lent from the read
+//! when whole, cut ones held) in place of the bare scanner.
+//!
+//! Prints two Markdown tables: median GB/s per driver and the median of the
 //! per-round ratios.
 
 use std::hint::black_box;
@@ -25,6 +29,7 @@ use std::process::ExitCode;
 use bytes::BytesMut;
 use framecheck_bench::clock::{median, time, to_f64};
 use framecheck_framing::resp::{RespLimits, RespMode, Scanner};
+use framecheck_framing::{Decoder, Spec};
 
 const STREAM_LEN: usize = 1 << 20;
 
@@ -46,57 +51,86 @@ fn main() -> ExitCode {
     let frames = ours_whole(stream);
     assert_eq!(frames, theirs_whole(stream), "both see the same frames");
     println!(
-        "| reads | framecheck GB/s | redis-protocol GB/s | ratio (median of rounds) |\n|---|---:|---:|---:|"
+        "| reads | framecheck scanner GB/s | redis-protocol GB/s | ratio (median of rounds) |\n|---|---:|---:|---:|"
     );
     for chunk in [None, Some(64 * 1024), Some(1460)] {
-        let (ours, theirs): (Driver<'_>, Driver<'_>) = match chunk {
-            None => (
-                Box::new(|| ours_whole(stream)),
-                Box::new(|| theirs_whole(stream)),
-            ),
-            Some(n) => (
-                Box::new(move || ours_chunked(stream, n)),
-                Box::new(move || theirs_chunked(stream, n)),
-            ),
+        let ours: Driver<'_> = match chunk {
+            None => Box::new(|| ours_whole(stream)),
+            Some(n) => Box::new(move || ours_chunked(stream, n)),
         };
-        assert_eq!(ours(), frames);
-        assert_eq!(theirs(), frames);
-        let iters = |f: &dyn Fn() -> u64| {
-            let once = time(f, 1).max(1.0);
-            #[expect(
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss,
-                reason = "clamped"
-            )]
-            let n = (10e6 / once).clamp(1.0, 10_000.0) as u32;
-            n
-        };
-        let (io, it) = (iters(ours.as_ref()), iters(theirs.as_ref()));
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        for round in 0..rounds {
-            if round % 2 == 0 {
-                a.push(time(ours.as_ref(), io));
-                b.push(time(theirs.as_ref(), it));
-            } else {
-                b.push(time(theirs.as_ref(), it));
-                a.push(time(ours.as_ref(), io));
-            }
-        }
-        let ratios: Vec<f64> = a.iter().zip(&b).map(|(x, y)| y / x).collect();
-        let bytes = to_f64(stream.len());
-        println!(
-            "| {} | {:.2} | {:.2} | {:.1}x |",
-            chunk.map_or("whole".to_owned(), |n| n.to_string()),
-            bytes / median(&a),
-            bytes / median(&b),
-            median(&ratios)
-        );
+        compare(stream, chunk, &ours, frames, rounds);
+    }
+    println!(
+        "\n| reads | framecheck Decoder (resp:request) GB/s | redis-protocol GB/s | ratio (median of rounds) |\n|---|---:|---:|---:|"
+    );
+    let spec: Spec = "resp:request".parse().expect("a valid spec");
+    let spec = &spec;
+    for chunk in [None, Some(64 * 1024), Some(1460)] {
+        let n = chunk.unwrap_or(stream.len());
+        let ours: Driver<'_> = Box::new(move || decoder(spec, stream, n));
+        compare(stream, chunk, &ours, frames, rounds);
     }
     eprintln!(
         "{frames} frames of pipelined SET/GET commands, {} bytes",
         stream.len()
     );
     ExitCode::SUCCESS
+}
+
+/// Time `ours` beside redis-protocol in paired rounds (reads of `chunk`
+/// bytes, or the whole stream) and print a table row.
+fn compare(stream: &[u8], chunk: Option<usize>, ours: &Driver<'_>, frames: u64, rounds: usize) {
+    let theirs: Driver<'_> = match chunk {
+        None => Box::new(|| theirs_whole(stream)),
+        Some(n) => Box::new(move || theirs_chunked(stream, n)),
+    };
+    assert_eq!(ours(), frames);
+    assert_eq!(theirs(), frames);
+    let iters = |f: &dyn Fn() -> u64| {
+        let once = time(f, 1).max(1.0);
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "clamped"
+        )]
+        let n = (10e6 / once).clamp(1.0, 10_000.0) as u32;
+        n
+    };
+    let (io, it) = (iters(ours.as_ref()), iters(theirs.as_ref()));
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            a.push(time(ours.as_ref(), io));
+            b.push(time(theirs.as_ref(), it));
+        } else {
+            b.push(time(theirs.as_ref(), it));
+            a.push(time(ours.as_ref(), io));
+        }
+    }
+    let ratios: Vec<f64> = a.iter().zip(&b).map(|(x, y)| y / x).collect();
+    let bytes = to_f64(stream.len());
+    println!(
+        "| {} | {:.2} | {:.2} | {:.1}x |",
+        chunk.map_or("whole".to_owned(), |n| n.to_string()),
+        bytes / median(&a),
+        bytes / median(&b),
+        median(&ratios)
+    );
+}
+
+/// framecheck's `Decoder` over reads of `chunk` bytes: every frame, lent
+/// from the read or from its held buffer.
+fn decoder(spec: &Spec, stream: &[u8], chunk: usize) -> u64 {
+    let mut dec = Decoder::new(spec);
+    let mut frames = 0;
+    for read in stream.chunks(chunk) {
+        let mut rest = read;
+        while let Ok(Some(frame)) = dec.decode(&mut rest) {
+            black_box(frame.wire());
+            frames += 1;
+        }
+    }
+    frames
 }
 
 fn usage() -> ExitCode {

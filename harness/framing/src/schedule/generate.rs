@@ -175,6 +175,22 @@ pub fn framing_cuts(spec: &Spec, stream: &[u8]) -> Vec<(String, usize)> {
                 add(after, at + text.len());
             }
         }
+        if matches!(framing.kind, Kind::Resp(_)) {
+            // RESP: after each type byte of an aggregate or string header
+            // (inside `$5\r\n`, inside a nested header), between each CR
+            // and its LF, and after each line (between a length and its
+            // bytes, between nested values).
+            for (k, w) in wire.windows(2).enumerate() {
+                let at = f.start + k;
+                if b"$*%~>|!=".contains(&w[0]) && w[1] != b'\r' {
+                    add("resp-after-type", at + 1);
+                }
+                if w == b"\r\n" {
+                    add("resp-cr|lf", at + 1);
+                    add("resp-after-line", at + 2);
+                }
+            }
+        }
         if tagged {
             add("after-tag", f.start + 1);
         } else if f.field > f.start {
@@ -462,6 +478,24 @@ mod tests {
                     ("frame-end@3", 3),
                     ("after-tag@4", 4),
                     ("header|payload@5", 5),
+                ],
+            ),
+            (
+                "resp_inside_nested_headers_and_between_cr_and_lf",
+                "resp:request",
+                b"*1\r\n$2\r\nhi\r\n+",
+                &[
+                    ("resp-after-type@1", 1),
+                    ("resp-cr|lf@3", 3),
+                    ("resp-after-line@4", 4),
+                    ("resp-after-type@5", 5),
+                    ("resp-cr|lf@7", 7),
+                    ("resp-after-line@8", 8),
+                    ("resp-cr|lf@11", 11),
+                    ("resp-after-line@12", 12),
+                    // Inside the digits of `*1` and of `$2`.
+                    ("len-field+2@2", 2),
+                    ("len-field+6@6", 6),
                 ],
             ),
         ];

@@ -416,6 +416,9 @@ fn run_body(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
         }
         Action::OverLongFrame => over_long_frame(ctx),
         Action::UnknownTag => unknown_tag(ctx),
+        Action::TooManyElements | Action::TooDeep | Action::NegativeLength => {
+            refusal::resp_limit(ctx, case.action)
+        }
         Action::IdleTimeout => idle_timeout(ctx),
         Action::StalledClient => stalled_client(ctx),
         Action::ManyClients => many_clients(ctx),

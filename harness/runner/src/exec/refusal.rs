@@ -26,10 +26,11 @@ use std::time::{Duration, Instant};
 
 use framecheck_event::refusal::{Closed, FollowUp, Observed, Refusal, Seen, classify};
 use framecheck_event::{Bytes, Ms};
+use framecheck_framing::resp::{INLINE_MAX, RespRule};
 use framecheck_framing::{Encoder, Error as FrameError, Kind, Spec, TagRule};
 
 use super::{Ctx, Finding, no_applicable};
-use crate::catalogue::over_max_header;
+use crate::catalogue::{Action, inline_requests, over_max_header, resp_limit_message};
 use crate::conn::{Conn, Wait};
 use crate::delivery::Pieces;
 
@@ -45,6 +46,8 @@ pub(super) enum Completion {
     /// A length-prefixed frame: this many payload bytes end it (then the
     /// framing's trailer, if it has one: see `trailer`).
     Body(usize),
+    /// A RESP bulk string: this many bytes, then these (its CRLF), end it.
+    BodyThen(usize, Vec<u8>),
     /// Nothing the server could know ends it (an unknown tag).
     Unknowable,
     /// A declared body of this many bytes, more than [`MAX_BODY`]: too
@@ -72,6 +75,11 @@ pub(super) struct Refused<'a> {
     /// (`x` of `+001x`): a reply frame carrying it (echo framings) shows
     /// the frame was processed.
     pub(super) processed: Option<&'a [u8]>,
+    /// Bytes sent after the canary, before the filler: for a RESP aggregate,
+    /// the header of a bulk string that the filler bytes fill, so that a
+    /// server that took the aggregate reads them as a value's bytes, not as
+    /// a broken value it would close on.
+    pub(super) after_canary: Vec<u8>,
 }
 
 /// The canary: what phase 1 sends after the crossing bytes, and how to
@@ -169,7 +177,8 @@ fn echo_frame(spec: &Spec, payload: &[u8]) -> Option<Vec<u8>> {
         | Kind::Delim(_)
         | Kind::PktLine
         | Kind::Netstring
-        | Kind::DecLen(_) => Vec::new(),
+        | Kind::DecLen(_)
+        | Kind::Resp(_) => Vec::new(),
         // A counted frame's head is a command line of the protocol's own.
         Kind::Fixed(_) | Kind::Eof | Kind::Counted(_) => return None,
     };
@@ -210,7 +219,7 @@ pub(super) fn refused(ctx: &mut Ctx<'_>, r: &Refused<'_>) -> Result<(), Finding>
     let mut conn = ctx.connect("client")?;
     let started = Instant::now();
     let filler = filler(ctx.spec);
-    let first = [r.crossing.as_slice(), &canary.tail].concat();
+    let first = [r.crossing.as_slice(), &canary.tail, &r.after_canary].concat();
     let t = conn.send_and_trickle(
         &first,
         filler,
@@ -233,7 +242,7 @@ pub(super) fn refused(ctx: &mut Ctx<'_>, r: &Refused<'_>) -> Result<(), Finding>
     };
     let open = later.closed.is_none() && t.wait == Wait::Timeout && t.written_at.is_some();
     if open && conn.reply_error.is_none() {
-        let sent_of_frame = canary.tail.len() + t.filler_bytes;
+        let sent_of_frame = canary.tail.len() + r.after_canary.len() + t.filler_bytes;
         go_on(
             ctx,
             &mut conn,
@@ -248,6 +257,7 @@ pub(super) fn refused(ctx: &mut Ctx<'_>, r: &Refused<'_>) -> Result<(), Finding>
     // The refused frame's last bytes: the canary, the filler, its end.
     let tail = [
         canary.tail.as_slice(),
+        &r.after_canary,
         &vec![filler; t.filler_bytes],
         &later.rest,
     ]
@@ -279,6 +289,15 @@ pub(super) fn refused(ctx: &mut Ctx<'_>, r: &Refused<'_>) -> Result<(), Finding>
         over_limit_reply: matches!(
             conn.reply_error,
             Some(FrameError::TooLarge { .. } | FrameError::Unterminated { .. })
+        ) || matches!(
+            &conn.reply_error,
+            Some(FrameError::Resp { error, .. }) if matches!(
+                error.rule,
+                RespRule::LengthOverMax
+                    | RespRule::TooManyElements
+                    | RespRule::TooDeep
+                    | RespRule::FrameOverMax
+            )
         ),
         follow_up: later.follow_up,
     };
@@ -390,6 +409,11 @@ fn go_on(
             body.extend_from_slice(trailer(ctx.spec));
             body
         }
+        Completion::BodyThen(n, end) => {
+            let mut rest = vec![filler; n.saturating_sub(sent_of_frame)];
+            rest.extend_from_slice(end);
+            rest
+        }
         Completion::Unknowable | Completion::TooLarge(_) => Vec::new(),
     };
     if let Completion::TooLarge(n) = r.completion {
@@ -486,10 +510,14 @@ fn sort_replies(
 pub(super) fn length_over_max(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     let header = over_max_header(ctx.spec).map_err(|_| no_applicable())?;
     let body = ctx.spec.max().saturating_add(1);
-    let completion = if body <= MAX_BODY {
-        Completion::Body(body)
-    } else {
+    let resp = matches!(ctx.spec.kind, Kind::Resp(_));
+    let completion = if body > MAX_BODY {
         Completion::TooLarge(body)
+    } else if resp {
+        // A bulk string ends with CRLF after its bytes.
+        Completion::BodyThen(body, b"\r\n".to_vec())
+    } else {
+        Completion::Body(body)
     };
     let r = Refused {
         crossing: header,
@@ -497,6 +525,7 @@ pub(super) fn length_over_max(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
         what: "a header over the maximum",
         discard_conforms: true,
         processed: None,
+        after_canary: Vec::new(),
     };
     refused(ctx, &r)
 }
@@ -504,17 +533,29 @@ pub(super) fn length_over_max(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
 /// `limits/over-long-frame`: a line one byte past what the maximum allows;
 /// a server may discard it up to its delimiter.
 pub(super) fn over_long_frame(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
-    let n = ctx.spec.max() + ctx.spec.overhead() + 1;
+    // A RESP inline command: a line of one byte more than it may hold
+    // (redis-server's PROTO_INLINE_MAX_SIZE, or max if smaller).
+    let inline = inline_requests(ctx.spec);
+    let n = if inline {
+        ctx.spec.max().min(INLINE_MAX) + 1
+    } else {
+        ctx.spec.max() + ctx.spec.overhead() + 1
+    };
     let line: Vec<u8> = (0..n)
         .map(|i| b'a' + u8::try_from(i % 26).unwrap_or(0))
         .collect();
-    let delim = ctx.spec.delimiter().ok_or_else(no_applicable)?.to_vec();
+    let delim = if inline {
+        b"\r\n".to_vec()
+    } else {
+        ctx.spec.delimiter().ok_or_else(no_applicable)?.to_vec()
+    };
     let r = Refused {
         crossing: line,
         completion: Completion::Delimiter(delim),
         what: "a frame with no delimiter within the maximum",
         discard_conforms: true,
         processed: None,
+        after_canary: Vec::new(),
     };
     refused(ctx, &r)
 }
@@ -535,6 +576,7 @@ pub(super) fn unknown_tag(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
         what: "an unknown tag",
         discard_conforms: false,
         processed: None,
+        after_canary: Vec::new(),
     };
     refused(ctx, &r)
 }
@@ -554,6 +596,41 @@ pub(super) fn malformed_length(ctx: &mut Ctx<'_>, msg: Vec<u8>, what: &str) -> R
         what,
         discard_conforms: false,
         processed: Some(b"x"),
+        after_canary: Vec::new(),
+    };
+    refused(ctx, &r)
+}
+
+/// The bulk string the filler fills after an over-long aggregate's canary:
+/// more bytes than phase 1 trickles.
+const FILLER_BULK: usize = 4096;
+
+/// `limits/too-many-elements`, `limits/too-deep`, `limits/negative-length`:
+/// a RESP frame that breaks a limit at a header; nothing says where it
+/// would end, so only a close conforms (redis-server replies `-ERR
+/// Protocol error: ...` and closes: a conforming refusal).
+pub(super) fn resp_limit(ctx: &mut Ctx<'_>, action: Action) -> Result<(), Finding> {
+    let crossing = resp_limit_message(ctx.spec, action).map_err(|_| no_applicable())?;
+    let what = match action {
+        Action::TooManyElements => "an aggregate of too many elements",
+        Action::TooDeep => "aggregates nested too deep",
+        _ => "a negative length other than -1",
+    };
+    // An aggregate's elements go on after the canary: the filler fills a
+    // bulk string (within the maximum).
+    let bulk = FILLER_BULK.min(ctx.spec.max() / 2);
+    let after_canary = if action == Action::TooManyElements {
+        format!("${bulk}\r\n").into_bytes()
+    } else {
+        Vec::new()
+    };
+    let r = Refused {
+        crossing,
+        completion: Completion::Unknowable,
+        what,
+        discard_conforms: false,
+        processed: None,
+        after_canary,
     };
     refused(ctx, &r)
 }

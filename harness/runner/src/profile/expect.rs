@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use framecheck_framing::resp::{RespLimits, RespMode, RespType, Scanner, describe};
+
 use super::bytes::show;
 
 /// A check on one reply frame.
@@ -11,6 +13,111 @@ pub struct Expect {
     pub part: Part,
     /// The rule.
     pub rule: Rule,
+    /// RESP replies (format v2): the type of each reply value, checked
+    /// before the rule.
+    pub resp: Option<RespCheck>,
+}
+
+/// The RESP types a reply must have: one entry per value, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RespCheck {
+    /// How the reply framing reads values (`resp`, `resp2`).
+    pub mode: RespMode,
+    /// Each value's type, and the count it must declare if given.
+    pub values: Vec<RespWant>,
+}
+
+/// One reply value's expected RESP type: `array 2`, `error`, `map`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RespWant {
+    /// The type.
+    pub ty: RespType,
+    /// Elements of an aggregate (pairs of a map), bytes of a string given
+    /// by length; `None` checks the type only.
+    pub count: Option<u64>,
+}
+
+impl RespWant {
+    /// Parse `TYPE` or `TYPE COUNT` (`simple-string`, `array 2`).
+    ///
+    /// # Errors
+    /// The problem, in words, when the text is neither.
+    pub fn parse(text: &str) -> Result<RespWant, String> {
+        let mut words = text.split(' ');
+        let name = words.next().unwrap_or("");
+        let ty = RespType::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = RespType::ALL.iter().map(|t| t.name()).collect();
+            format!(
+                "{name:?} is no RESP type; the types are {}",
+                names.join(", ")
+            )
+        })?;
+        let count = match words.next() {
+            None => None,
+            Some(n) if ty.counted() => Some(n.parse::<u64>().map_err(|_| {
+                format!("{n:?} is not a count; write TYPE or TYPE N, like \"array 2\"")
+            })?),
+            Some(_) => {
+                return Err(format!(
+                    "{name} takes no count; counts go with bulk-string, array, map, set, push, blob-error and verbatim-string"
+                ));
+            }
+        };
+        if words.next().is_some() {
+            return Err("write TYPE or TYPE N, like \"array 2\"".to_owned());
+        }
+        Ok(RespWant { ty, count })
+    }
+}
+
+impl fmt::Display for RespWant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.ty.name())?;
+        match self.count {
+            Some(n) => write!(f, " {n}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl RespCheck {
+    /// Check the values of a reply (one frame, or several gathered).
+    fn check(&self, wire: &[u8]) -> Result<(), String> {
+        let mut rest = wire;
+        let mut got: Vec<String> = Vec::new();
+        let mut ok = true;
+        while !rest.is_empty() {
+            let limits = RespLimits {
+                max: rest.len(),
+                ..RespLimits::default()
+            };
+            let mut scanner = Scanner::new(self.mode, limits);
+            let Ok(Some(n)) = scanner.scan(rest) else {
+                return Err(format!(
+                    "bytes that are no whole RESP value: {}",
+                    show(rest)
+                ));
+            };
+            let (value, tail) = rest.split_at(n);
+            let Some(d) = describe(self.mode, value) else {
+                return Err(format!("a value of no known RESP type: {}", show(value)));
+            };
+            let seen = RespWant {
+                ty: d.ty,
+                count: d.count,
+            };
+            let want = self.values.get(got.len());
+            ok &= want
+                .is_some_and(|w| w.ty == seen.ty && (w.count.is_none() || w.count == seen.count));
+            got.push(format!("{seen} {}", show(&value[..value.len().min(40)])));
+            rest = tail;
+        }
+        if ok && got.len() == self.values.len() {
+            Ok(())
+        } else {
+            Err(got.join(", then "))
+        }
+    }
 }
 
 /// Which bytes of a reply frame an [`Expect`] looks at.
@@ -68,6 +175,7 @@ impl Expect {
     pub const ANY: Expect = Expect {
         part: Part::Wire,
         rule: Rule::Any,
+        resp: None,
     };
 
     /// Check a reply frame, given as its wire bytes and its payload.
@@ -82,6 +190,11 @@ impl Expect {
                 observed,
             })
         };
+        if let Some(resp) = &self.resp {
+            if let Err(observed) = resp.check(wire) {
+                return fail(format!("RESP {observed}"));
+            }
+        }
         match &self.rule {
             Rule::Any => Ok(()),
             Rule::Exact(want) if part == &want[..] => Ok(()),
@@ -127,8 +240,22 @@ impl fmt::Display for Part {
 }
 
 impl fmt::Display for Expect {
-    /// `frame "+PONG\r\n"`, `payload starting "+"`, `payload with "\x80"&"\x80" at 2`.
+    /// `frame "+PONG\r\n"`, `payload starting "+"`, `payload with "\x80"&"\x80" at 2`,
+    /// `RESP error, frame starting "-ERR"`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(resp) = &self.resp {
+            f.write_str("RESP ")?;
+            for (i, v) in resp.values.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", then ")?;
+                }
+                write!(f, "{v}")?;
+            }
+            if self.rule == Rule::Any {
+                return Ok(());
+            }
+            f.write_str("; ")?;
+        }
         match &self.rule {
             Rule::Any => f.write_str("any complete frame"),
             Rule::Exact(b) => write!(f, "{} {}", self.part, show(b)),
@@ -258,7 +385,7 @@ mod tests {
             ),
         ];
         for (scenario, part, rule, wire, payload, want) in cases {
-            let got = Expect { part, rule }.check(wire, payload);
+            let got = Expect::plain(part, rule).check(wire, payload);
             match (got, want) {
                 (Ok(()), Ok(())) => {}
                 (Err(m), Err(want)) => {
@@ -274,11 +401,138 @@ mod tests {
         let e = Expect {
             part: Part::Payload,
             rule: Rule::Offsets(vec![at(0, b"fc", None), at(2, b"\x80", Some(b"\x80"))]),
+            resp: None,
         };
         assert_eq!(
             e.to_string(),
             "payload with \"fc\" at 0, \"\\x80\" under mask \"\\x80\" at 2"
         );
         assert_eq!(Expect::ANY.to_string(), "any complete frame");
+    }
+
+    impl Expect {
+        fn plain(part: Part, rule: Rule) -> Expect {
+            Expect {
+                part,
+                rule,
+                resp: None,
+            }
+        }
+    }
+
+    /// Types expected, the byte rule, the reply, and the verdict.
+    type RespRow = (
+        &'static [&'static str],
+        Rule,
+        &'static [u8],
+        Result<(), &'static str>,
+    );
+
+    fn resp(values: &[&str], rule: Rule) -> Expect {
+        Expect {
+            part: Part::Wire,
+            rule,
+            resp: Some(RespCheck {
+                mode: RespMode::Value,
+                values: values.iter().map(|v| RespWant::parse(v).unwrap()).collect(),
+            }),
+        }
+    }
+
+    #[test]
+    fn resp_types_are_checked_value_by_value() {
+        let table: &[RespRow] = &[
+            (&["simple-string"], Rule::Any, b"+PONG\r\n", Ok(())),
+            (
+                &["error"],
+                Rule::Prefix(b"-ERR".to_vec()),
+                b"-ERR unknown command 'X'\r\n",
+                Ok(()),
+            ),
+            (
+                &["error"],
+                Rule::Prefix(b"-ERR".to_vec()),
+                b"-WRONGTYPE x\r\n",
+                Err("starting"),
+            ),
+            (
+                &["integer"],
+                Rule::Any,
+                b"+0\r\n",
+                Err("RESP simple-string \"+0\\r\\n\""),
+            ),
+            (&["bulk-string 2"], Rule::Any, b"$2\r\nhi\r\n", Ok(())),
+            (
+                &["bulk-string 3"],
+                Rule::Any,
+                b"$2\r\nhi\r\n",
+                Err("bulk-string 2"),
+            ),
+            (&["array 2"], Rule::Any, b"*2\r\n$-1\r\n_\r\n", Ok(())),
+            (&["array 2"], Rule::Any, b"*1\r\n$-1\r\n", Err("array 1")),
+            (&["null"], Rule::Any, b"$-1\r\n", Ok(())),
+            (
+                &["map", "map 1"],
+                Rule::Any,
+                b"%2\r\n+a\r\n:1\r\n+b\r\n:2\r\n%1\r\n+m\r\n+0\r\n",
+                Ok(()),
+            ),
+            (
+                &["map", "map 1"],
+                Rule::Any,
+                b"%2\r\n+a\r\n:1\r\n+b\r\n:2\r\n",
+                Err("map 2"),
+            ),
+            (
+                &["map"],
+                Rule::Any,
+                b"%1\r\n+a\r\n:1\r\n:5\r\n",
+                Err("then integer"),
+            ),
+            (
+                &["integer"],
+                Rule::Any,
+                b"+OK\r",
+                Err("no whole RESP value"),
+            ),
+        ];
+        for (values, rule, wire, want) in table {
+            let got = resp(values, rule.clone()).check(wire, wire);
+            match (got, want) {
+                (Ok(()), Ok(())) => {}
+                (Err(m), Err(want)) => {
+                    assert!(m.to_string().contains(want), "{values:?}: {m}");
+                }
+                (got, want) => panic!("{values:?} on {wire:?}: got {got:?}, want {want:?}"),
+            }
+        }
+        assert_eq!(
+            resp(&["error"], Rule::Prefix(b"-ERR".to_vec())).to_string(),
+            "RESP error; frame starting \"-ERR\""
+        );
+        assert_eq!(
+            resp(&["array 2", "map"], Rule::Any).to_string(),
+            "RESP array 2, then map"
+        );
+    }
+
+    #[test]
+    fn resp_wants_parse_or_say_why_not() {
+        assert_eq!(
+            RespWant::parse("array 2"),
+            Ok(RespWant {
+                ty: RespType::Array,
+                count: Some(2)
+            })
+        );
+        for (text, needle) in [
+            ("arrays", "no RESP type"),
+            ("array x", "not a count"),
+            ("integer 3", "takes no count"),
+            ("array 2 3", "TYPE or TYPE N"),
+        ] {
+            let e = RespWant::parse(text).unwrap_err();
+            assert!(e.contains(needle), "{text}: {e}");
+        }
     }
 }

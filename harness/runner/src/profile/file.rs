@@ -3,12 +3,12 @@
 
 use std::ops::Range;
 
-use framecheck_framing::{Spec, transcript};
+use framecheck_framing::{Kind, Spec, transcript};
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::bytes::parse_hex;
-use super::expect::{At, Expect, Part, Rule};
+use super::expect::{At, Expect, Part, RespCheck, RespWant, Rule};
 use super::{Count, Exchange, MAX_EXCHANGES, MAX_REPLY_FRAMES, Profile, Reply};
 use crate::Error;
 
@@ -72,6 +72,8 @@ struct RawExpect {
     exact: Option<Spanned<RawBytes>>,
     prefix: Option<Spanned<RawBytes>>,
     offsets: Option<Spanned<Vec<Spanned<RawAt>>>>,
+    /// Format v2, RESP replies: each reply value's type.
+    resp: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Deserialize)]
@@ -470,7 +472,72 @@ impl Check<'_> {
         } else {
             Rule::Any
         };
-        Ok(Expect { part, rule })
+        let resp = match &fields.resp {
+            None => None,
+            Some(list) => Some(self.resp(list, &format!("{field}.resp"), count)?),
+        };
+        Ok(Expect { part, rule, resp })
+    }
+
+    /// `expect.resp`: one RESP type per reply value, for a RESP reply
+    /// framing in format v2.
+    fn resp(
+        &self,
+        list: &Spanned<Vec<Spanned<String>>>,
+        field: &str,
+        count: &Count,
+    ) -> Result<RespCheck, Error> {
+        let p = self.placer;
+        let Kind::Resp(framing) = &self.reply.kind else {
+            return Err(p.err(
+                list.span(),
+                field,
+                format!(
+                    "RESP types need a RESP reply framing (resp or resp2), not {}",
+                    self.reply
+                ),
+            ));
+        };
+        if self.version < 2 {
+            return Err(p.err(
+                list.span(),
+                field,
+                "RESP types need version = 2 at the top of the file",
+            ));
+        }
+        let values = list
+            .get_ref()
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                RespWant::parse(v.get_ref())
+                    .map_err(|e| p.err(v.span(), &format!("{field}[{}]", i + 1), e))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let fits = match count {
+            Count::Frames(n) => values.len() == *n,
+            Count::Until(_) => !values.is_empty(),
+            Count::Byte => false,
+        };
+        if !fits {
+            return Err(p.err(
+                list.span(),
+                field,
+                format!(
+                    "{} types for a reply of {}; give one type per reply value",
+                    values.len(),
+                    match count {
+                        Count::Frames(n) => format!("{n} frames"),
+                        Count::Until(_) => "frames up to its terminator".to_owned(),
+                        Count::Byte => "one unframed byte".to_owned(),
+                    }
+                ),
+            ));
+        }
+        Ok(RespCheck {
+            mode: framing.mode,
+            values,
+        })
     }
 
     /// Refuse an exact reply of several frames (or of one byte) that no
@@ -827,6 +894,58 @@ mod tests {
                 "send_not_whole_frames",
                 format!("{V2}[[exchange]]\nsend.text = \"A\\r\\nB\"\n"),
                 "t:6:1: exchange[1].send: not whole request frames (crlf)",
+            ),
+        ];
+        for (scenario, text, want) in cases {
+            let err = parse(&text, "t").expect_err(scenario).to_string();
+            assert!(err.contains(want), "{scenario}: {err}");
+        }
+    }
+
+    #[test]
+    fn resp_types_are_checked_where_they_are_written() {
+        const RESP: &str = "version = 2\n[framing]\nrequest = \"resp:request\"\nreply = \"resp\"\n[[exchange]]\nsend.text = \"PING\\r\\n\"\n";
+        let ok = format!(
+            "{RESP}expect.resp = [\"simple-string\"]\nexpect.exact.text = \"+PONG\\r\\n\"\n"
+        );
+        let p = parse(&ok, "t").expect("resp types");
+        assert_eq!(
+            p.exchanges[0].expect.check(b"+PONG\r\n", b"+PONG\r\n"),
+            Ok(())
+        );
+        assert!(
+            p.exchanges[0]
+                .expect
+                .check(b"$4\r\nPONG\r\n", b"PONG")
+                .is_err()
+        );
+        let cases: [(&str, String, &str); 5] = [
+            (
+                "unknown_type",
+                format!("{RESP}expect.resp = [\"simple-string\", \"arrays 2\"]\n"),
+                "t:7:33: exchange[1].expect.resp[2]: \"arrays\" is no RESP type",
+            ),
+            (
+                "count_on_an_integer",
+                format!("{RESP}expect.resp = [\"integer 2\"]\n"),
+                "exchange[1].expect.resp[1]: integer takes no count",
+            ),
+            (
+                "types_not_the_frame_count",
+                format!("{RESP}reply.frames = 2\nexpect.resp = [\"map\"]\n"),
+                "t:8:15: exchange[1].expect.resp: 1 types for a reply of 2 frames",
+            ),
+            (
+                "not_a_resp_framing",
+                format!(
+                    "version = 2\n{HEAD}[[exchange]]\nsend.text = \"A\\r\\n\"\nexpect.resp = [\"error\"]\n"
+                ),
+                "exchange[1].expect.resp: RESP types need a RESP reply framing (resp or resp2), not u16be",
+            ),
+            (
+                "version_1",
+                RESP.replace("version = 2", "version = 1") + "expect.resp = [\"error\"]\n",
+                "exchange[1].expect.resp: RESP types need version = 2",
             ),
         ];
         for (scenario, text, want) in cases {
