@@ -512,9 +512,15 @@ impl<'a> Parser<'a> {
         let mut seen: [bool; 3] = [false; 3];
         let rest = self.first(rest, &mut out)?;
         let takes_len_options = matches!(out.kind, Kind::Len(_) | Kind::Digits(_) | Kind::Hex(_));
+        let mut http_seen = [false; 5];
         if !rest.is_empty() {
             // `rest` starts with ','.
             for opt in rest[1..].split(',') {
+                if let Kind::Http1(h) = &mut out.kind {
+                    if self.http1_option(opt, h, &mut http_seen)? {
+                        continue;
+                    }
+                }
                 let (name, value) = opt
                     .split_once('=')
                     .ok_or_else(|| self.err(opt, "option without a value", OPTIONS))?;
@@ -841,7 +847,7 @@ impl<'a> Parser<'a> {
         Ok((Kind::Counted(Counted { crlf, entries }), rest))
     }
 
-    /// `http1:ROLE` and its own options (before the common ones).
+    /// `http1:ROLE`; its options come with the common ones.
     fn http1(&self, body: &'a str) -> Result<(Kind, &'a str), Error> {
         let end = body.find(',').unwrap_or(body.len());
         let role = match &body[..end] {
@@ -855,58 +861,55 @@ impl<'a> Parser<'a> {
                 ));
             }
         };
-        let mut h = Http1::new(role);
-        let mut rest = &body[end..];
-        let mut seen = [false; 5];
-        while let Some(opt) = rest.strip_prefix(',') {
-            let len = opt.find(',').unwrap_or(opt.len());
-            let item = &opt[..len];
-            let (name, value) = item.split_once('=').unwrap_or((item, ""));
-            let idx = match name {
-                "lenient" if value.is_empty() && !item.contains('=') => 0,
-                "method" => 1,
-                "head" => 2,
-                "headers" => 3,
-                "ext" => 4,
-                // max=, first=: the common options.
-                _ => break,
-            };
-            if seen[idx] {
-                return Err(self.err(item, "option given twice", "each option at most once"));
-            }
-            seen[idx] = true;
-            match idx {
-                0 => h.lenient = true,
-                1 => {
-                    if role == Role::Request {
-                        return Err(self.err(
-                            item,
-                            "method= frames responses only",
-                            "http1:response,method=HEAD",
-                        ));
-                    }
-                    for m in value.split('/') {
-                        if m.is_empty() || !m.bytes().all(http1::is_tchar) {
-                            return Err(self.err(m, "not a method", "a token like GET or HEAD"));
-                        }
-                        h.methods.push(m.as_bytes().to_vec());
-                    }
-                    if h.methods.len() > http1::MAX_METHODS {
-                        return Err(self.err(value, "too many methods", "at most 64 methods"));
-                    }
-                }
-                2 => h.head = self.size(value)?,
-                3 => {
-                    h.headers = self.number(value, "a field-line count")?;
-                    if h.headers == 0 || h.headers > 100_000 {
-                        return Err(self.err(value, "headers out of range", "1 to 100000"));
-                    }
-                }
-                _ => h.ext = self.size(value)?,
-            }
-            rest = &opt[len..];
+        Ok((Kind::Http1(Http1::new(role)), &body[end..]))
+    }
+
+    /// An option of an `http1:` kind (`lenient`, `method=`, `head=`,
+    /// `headers=`, `ext=`) into `h`: whether `opt` was one.
+    fn http1_option(&self, opt: &str, h: &mut Http1, seen: &mut [bool; 5]) -> Result<bool, Error> {
+        let (name, value) = opt.split_once('=').unwrap_or((opt, ""));
+        let idx = match name {
+            "lenient" if !opt.contains('=') => 0,
+            "method" => 1,
+            "head" => 2,
+            "headers" => 3,
+            "ext" => 4,
+            _ => return Ok(false),
+        };
+        if seen[idx] {
+            return Err(self.err(opt, "option given twice", "each option at most once"));
         }
-        Ok((Kind::Http1(h), rest))
+        seen[idx] = true;
+        match idx {
+            0 => h.lenient = true,
+            1 => {
+                if h.role == Role::Request {
+                    return Err(self.err(
+                        opt,
+                        "method= frames responses only",
+                        "http1:response,method=HEAD",
+                    ));
+                }
+                for m in value.split('/') {
+                    if m.is_empty() || !m.bytes().all(http1::is_tchar) {
+                        return Err(self.err(m, "not a method", "a token like GET or HEAD"));
+                    }
+                    h.methods.push(m.as_bytes().to_vec());
+                }
+                if h.methods.len() > http1::MAX_METHODS {
+                    return Err(self.err(value, "too many methods", "at most 64 methods"));
+                }
+            }
+            2 => h.head = self.size(value)?,
+            3 => {
+                h.headers = self.number(value, "a field-line count")?;
+                if h.headers == 0 || h.headers > 100_000 {
+                    return Err(self.err(value, "headers out of range", "1 to 100000"));
+                }
+            }
+            _ => h.ext = self.size(value)?,
+        }
+        Ok(true)
     }
 
     fn number(&self, s: &str, expected: &str) -> Result<usize, Error> {
