@@ -97,11 +97,32 @@ pub(super) fn seeds(out: &mut Vec<Seed>) {
     for (name, stream) in requests {
         seed(out, "decode_http1_request", name, default(), &[], stream);
         let cut = format!("{name}_bytewise");
-        seed(out, "decode_http1_request", &cut, default(), BYTEWISE, stream);
+        seed(
+            out,
+            "decode_http1_request",
+            &cut,
+            default(),
+            BYTEWISE,
+            stream,
+        );
         let lenient = format!("{name}_lenient");
-        seed(out, "decode_http1_request", &lenient, spec_bytes(true, 3, 3, 0), &[3, 7], stream);
+        seed(
+            out,
+            "decode_http1_request",
+            &lenient,
+            spec_bytes(true, 3, 3, 0),
+            &[3, 7],
+            stream,
+        );
     }
-    seed(out, "decode_http1_request", "head_limit", spec_bytes(false, 0, 0, 16), &[5], b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n");
+    seed(
+        out,
+        "decode_http1_request",
+        "head_limit",
+        spec_bytes(false, 0, 0, 16),
+        &[5],
+        b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n",
+    );
     let responses: &[(&str, u8, &[u8])] = &[
         ("cl_204_close", 0, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\n\r\nto the end"),
         ("head_then_get", 1 | 1 << 2, b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc"),
@@ -113,12 +134,26 @@ pub(super) fn seeds(out: &mut Vec<Seed>) {
     for (name, methods, stream) in responses {
         let mut spec = default();
         spec.push(*methods);
-        seed(out, "decode_http1_response", name, spec.clone(), &[], stream);
+        seed(
+            out,
+            "decode_http1_response",
+            name,
+            spec.clone(),
+            &[],
+            stream,
+        );
         let cut = format!("{name}_bytewise");
         seed(out, "decode_http1_response", &cut, spec, BYTEWISE, stream);
         let mut spec = spec_bytes(true, 3, 3, 0);
         spec.push(*methods);
         let lenient = format!("{name}_lenient");
-        seed(out, "decode_http1_response", &lenient, spec, &[2, 9], stream);
+        seed(
+            out,
+            "decode_http1_response",
+            &lenient,
+            spec,
+            &[2, 9],
+            stream,
+        );
     }
 }

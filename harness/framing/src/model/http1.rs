@@ -78,7 +78,10 @@ fn visible(b: u8) -> bool {
 }
 
 fn value_ok(v: &[u8]) -> Result<(), Problem> {
-    match v.iter().find(|&&b| !(visible(b) || b == b' ' || b == b'\t')) {
+    match v
+        .iter()
+        .find(|&&b| !(visible(b) || b == b' ' || b == b'\t'))
+    {
         None => Ok(()),
         Some(b'\r') => Err(Problem::BareCr),
         Some(_) => Err(Problem::BadFieldValue),
@@ -492,11 +495,15 @@ fn chunked(h: &Http1, max: u64, b: &[u8]) -> Result<Option<usize>, Problem> {
             return Err(Problem::BodyTooLarge { len: declared, max });
         }
         let data_end = line_end + usize::try_from(size).unwrap_or(usize::MAX);
-        let Some(c) = at(data_end) else { return Ok(None) };
+        let Some(c) = at(data_end) else {
+            return Ok(None);
+        };
         guard(data_end)?;
         p = match c {
             b'\r' => {
-                let Some(n) = at(data_end + 1) else { return Ok(None) };
+                let Some(n) = at(data_end + 1) else {
+                    return Ok(None);
+                };
                 guard(data_end + 1)?;
                 if n != b'\n' {
                     return Err(Problem::ChunkDataNotCrlf);
