@@ -1075,10 +1075,22 @@ pub fn refusal(spec: &Spec, head: &[u8], payload: &[u8]) -> Option<&'static str>
         }
         Kind::Netstring => (payload.len() > 999_999_999).then_some("more than 9 digits"),
         Kind::Http1(h) => {
-            let head_method = h.method(0) == b"HEAD" && !payload.is_empty();
+            let response = h.role == crate::http1::Role::Response;
+            let head_method = h.methods.iter().any(|m| m == b"HEAD");
             let connect = h.methods.iter().any(|m| m == b"CONNECT");
-            (h.role == crate::http1::Role::Response && (head_method || connect))
-                .then_some("a response to HEAD has no body; one to CONNECT ends the framing")
+            // "POST / HTTP/1.1" and "HTTP/1.1 200 OK" are 15 bytes; CRLFs and the field.
+            let field = if response && head_method {
+                0
+            } else {
+                18 + payload.len().to_string().len()
+            };
+            if response && (connect || (head_method && !payload.is_empty())) {
+                Some("a response to HEAD has no body; one to CONNECT ends the framing")
+            } else if 15 + 2 + field + 2 > h.head {
+                Some("header section over head=")
+            } else {
+                None
+            }
         }
         Kind::DecLen(_) => payload.is_empty().then_some("a zero declen length"),
         Kind::Counted(c) => {
