@@ -7,9 +7,11 @@
 //!         | "tagged:" ENTRY ( "/" ENTRY )* | "eof"
 //!         | "digits:" N | "hex:" N | "pktline" | "netstring" | "declen:" BYTE | "syslog"
 //!         | "counted:" ( "line" | "crlf" ) ( "/" WORD "=" N )+
+//!         | "http1:request" | "http1:response"
 //! LEN    := "u8" | "u16be" | "u16le" | "u32be" | "u32le" | "u64be" | "u64le" | "varint"
 //! ENTRY  := TAG "=" ( N | LEN )        TAG: one printable ASCII character or 0xHH
 //! OPTION := "max=" SIZE | "offset=" N | "adjust=" [+-]N
+//!         | "lenient" | "method=" TOKEN ( "/" TOKEN )* | "head=" SIZE | "headers=" N | "ext=" SIZE   (http1 only)
 //! SIZE   := N | N "KiB" | N "MiB" | N "GiB"
 //! BYTES  := text with \n \r \t \0 \\ \xHH escapes (write a comma as \x2c)
 //! BYTE   := one byte of BYTES, not a digit (`declen:\x20` is syslog's space)
@@ -78,9 +80,12 @@ KIND   := "fixed:" N | "line" | "crlf" | "delim:" BYTES | LEN
         | "tagged:" ENTRY ( "/" ENTRY )* | "eof"
         | "digits:" N | "hex:" N | "pktline" | "netstring" | "declen:" BYTE | "syslog"
         | "counted:" ( "line" | "crlf" ) ( "/" WORD "=" N )+
+        | "http1:request" | "http1:response"
 LEN    := "u8" | "u16be" | "u16le" | "u32be" | "u32le" | "u64be" | "u64le" | "varint"
 ENTRY  := TAG "=" ( N | LEN )        TAG: one printable ASCII character or 0xHH
 OPTION := "max=" SIZE | "offset=" N | "adjust=" [+-]N     SIZE: 1024, 64KiB, 1MiB, 1GiB
+        | "lenient" | "method=" TOKEN ( "/" TOKEN )* | "head=" SIZE
+        | "headers=" N | "ext=" SIZE                        (http1 only)
 BYTES  := text with \n \r \t \0 \\ \xHH escapes (write a comma as \x2c)
 BYTE   := one byte of BYTES, not a digit
 WORD   := printable ASCII without / , = or space
@@ -108,6 +113,22 @@ Kinds:
                               same delimiter (memcached, beanstalkd: counted:crlf/put=5)
   SPEC,first=(SPEC)           the first frame has its own framing (PostgreSQL:
                               u32be,offset=1,adjust=-4,first=(u32be,adjust=-4))
+  http1:request               HTTP/1.1 messages (RFC 9112): a frame is one message, its
+  http1:response,method=HEAD  head the header section, its payload the body as on the
+                              wire (chunked: with its chunk lines and trailers). The body
+                              length follows section 6.3: a response to HEAD, a 1xx, 204
+                              or 304 has none; a 2xx to CONNECT or a 101 ends the framing
+                              (the rest of the stream is that frame's body); chunked last
+                              wins; a response without a length reads to the end.
+                              method= lists the requests' methods, one per final response,
+                              the last repeated (default GET). Strict by default: a bare
+                              LF, obs-fold, a space before a colon, both Content-Length and
+                              Transfer-Encoding, repeated or invalid Content-Length, chunked
+                              not final, a chunk size over 64 bits are errors naming their
+                              rule; lenient accepts what the RFC lets a recipient accept.
+                              Limits: max= the body on the wire (16MiB), head= the header
+                              section and, apart, the trailers (64KiB), headers= field lines
+                              (100), ext= chunk-extension bytes a message (4KiB).
 
 Every text length is strict: a sign, a space, a non-digit, a forbidden leading
 zero or too many digits is an error with its own message."#;
@@ -141,7 +162,7 @@ pub const DECLEN_MAX_DIGITS: usize = 10;
 pub const COUNTED_MAX_POS: usize = 32;
 
 const KINDS: &str = "one of fixed:N, line, crlf, delim:BYTES, u8, u16be, u16le, u32be, u32le, u64be, u64le, varint, tagged:TAG=RULE/..., eof, digits:N, hex:N, pktline, netstring, declen:BYTE, syslog, counted:crlf/WORD=N/...";
-const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N, first=(SPEC) (http1: lenient, method=M/M, head=SIZE, headers=N, ext=SIZE, before max=)";
+const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N, first=(SPEC) (http1: also lenient, method=M/M, head=SIZE, headers=N, ext=SIZE)";
 
 /// A parsed framing spec.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1217,6 +1238,8 @@ mod tests {
             "hex:8",
             "pktline",
             "pktline,max=1000",
+            "http1:request",
+            "http1:response,lenient,method=HEAD/GET,head=8KiB,headers=50,ext=1KiB,max=1MiB",
             "netstring",
             "netstring,max=1MiB",
             r"declen:\x20",
@@ -1396,5 +1419,24 @@ mod tests {
             panic!("expected a spec error");
         };
         assert_eq!((pos, token.as_str()), (22, "x"));
+    }
+
+    #[test]
+    fn http1_options_parse_in_any_order_and_refuse_what_does_not_apply() {
+        let a: Spec = "http1:response,max=1MiB,method=HEAD,lenient".parse().unwrap();
+        let b: Spec = "http1:response,lenient,method=HEAD,max=1MiB".parse().unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.to_string(), "http1:response,lenient,method=HEAD,max=1MiB");
+        for (bad, problem) in [
+            ("http1:client", "unknown http1 role"),
+            ("http1:request,method=GET", "method= frames responses only"),
+            ("http1:response,method=G T", "not a method"),
+            ("http1:request,lenient,lenient", "option given twice"),
+            ("http1:request,offset=1", "offset applies only"),
+            ("http1:request,headers=0", "headers out of range"),
+        ] {
+            let e = bad.parse::<Spec>().unwrap_err().to_string();
+            assert!(e.contains(problem), "{bad}: {e}");
+        }
     }
 }
