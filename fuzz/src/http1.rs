@@ -9,7 +9,7 @@
 //! they must agree on the frame (its length, its header section's length,
 //! its field count, its start line), or both make no frame of it (refused,
 //! or cut by the end). They differ in the ways written up in
-//! `reports/differential.md` (H1 to H12), which the body recognizes; any
+//! `reports/differential.md` (H1 to H10), which the body recognizes; any
 //! other disagreement panics.
 //!
 //! # Input layout
@@ -80,19 +80,13 @@ pub enum Known {
     /// H8 (framecheck): a chunk extension with a control byte or a bare LF
     /// (httparse takes any byte up to CRLF).
     ChunkExtension,
-    /// H9 (framecheck): a trailer section framecheck refuses (a bare LF, a
-    /// bad line) that hyper takes.
-    Trailer,
-    /// H10 (theirs, RFC SHOULD): empty lines before a request line: httparse
+    /// H9 (theirs, RFC SHOULD): empty lines before a request line: httparse
     /// skips them, framecheck refuses.
     LeadingEmptyLines,
-    /// H11 (framecheck): a byte httparse takes in a request target or a
-    /// field value (or refuses where framecheck takes it): each side's
-    /// table of allowed bytes.
-    ByteTables,
-    /// H12 (both allowed): Transfer-Encoding in an HTTP/1.0 response with
-    /// hyper's client, or other rule-4 readings of a response.
-    ResponseCoding,
+    /// H10 (the RFC is silent): `chunked` with a parameter
+    /// (`chunked;q=1`): framecheck reads the coding's name, chunked; hyper
+    /// compares the whole element and refuses the request (400).
+    ChunkedParams,
 }
 
 /// Compare the two sides on `data`; panics on an unknown disagreement.
@@ -419,7 +413,9 @@ fn chunked(b: &[u8]) -> Result<Option<usize>, String> {
                             let mut hs = vec![httparse::EMPTY_HEADER; lines];
                             match httparse::parse_headers(&b[start..p + 2], &mut hs) {
                                 Ok(httparse::Status::Complete(_)) => {}
-                                Ok(httparse::Status::Partial) => return Err("partial trailers".into()),
+                                Ok(httparse::Status::Partial) => {
+                                    return Err("partial trailers".into());
+                                }
                                 Err(e) => return Err(format!("trailers: {e}")),
                             }
                         }
@@ -461,13 +457,11 @@ fn classify(
             Problem::ContentLengthAndTransferEncoding => Known::ClAndTe,
             Problem::DuplicateContentLength => Known::DuplicateCl,
             Problem::ChunkedNotFinal => Known::ChunkedNotFinal,
-            Problem::TransferEncodingInHttp10 if response => Known::ResponseCoding,
             Problem::BadChunkSize => Known::ChunkSizeLine,
             Problem::BadChunkExtension | Problem::BareLfInChunk => Known::ChunkExtension,
             Problem::BadRequestLine if rest.starts_with(b"\r\n") || rest.starts_with(b"\n") => {
                 Known::LeadingEmptyLines
             }
-            Problem::BadRequestLine | Problem::BadFieldValue => Known::ByteTables,
             _ => return None,
         };
         return matches!(theirs, Outcome::Frame { .. }).then_some(known);
@@ -476,8 +470,35 @@ fn classify(
         (Outcome::Frame { .. }, Outcome::None(e)) if e.contains("InvalidChunkSize") => {
             Some(Known::ChunkSizeDigits)
         }
+        (Outcome::Frame { .. }, Outcome::None(e))
+            if !response
+                && e.contains("transfer-encoding not chunked")
+                && chunked_with_params(rest) =>
+        {
+            Some(Known::ChunkedParams)
+        }
         _ => None,
     }
+}
+
+/// Whether the last Transfer-Encoding element of `rest`'s header section
+/// is `chunked` with a parameter.
+fn chunked_with_params(rest: &[u8]) -> bool {
+    let head_end = rest
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(rest.len());
+    rest[..head_end]
+        .split(|&b| b == b'\n')
+        .filter(|l| l.len() > 18 && l[..18].eq_ignore_ascii_case(b"transfer-encoding:"))
+        .last()
+        .and_then(|l| l[18..].rsplit(|&b| b == b',').next())
+        .is_some_and(|c| {
+            let c = c.trim_ascii();
+            c.len() > 7
+                && c[..7].eq_ignore_ascii_case(b"chunked")
+                && c[7..].trim_ascii_start().starts_with(b";")
+        })
 }
 
 /// Minimal inputs, one per known difference (mode byte first), with the
@@ -496,6 +517,13 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>, Option<Known>)> {
         ("h6-chunk-size-digits", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000001\r\nz\r\n0\r\n\r\n"), Some(Known::ChunkSizeDigits)),
         ("h7-empty-chunk-size", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n\r\n\r\n"), Some(Known::ChunkSizeLine)),
         ("h8-lf-in-extension", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;a\nb\r\nz\r\n0\r\n\r\n"), Some(Known::ChunkExtension)),
-        ("h10-leading-crlf", req(b"\r\nGET / HTTP/1.1\r\n\r\n"), Some(Known::LeadingEmptyLines)),
+        ("h9-leading-crlf", req(b"\r\nGET / HTTP/1.1\r\n\r\n"), Some(Known::LeadingEmptyLines)),
+        ("h10-chunked-params", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked;q=1\r\n\r\n0\r\n\r\n"), Some(Known::ChunkedParams)),
+        ("h5-response-chunked-gzip", resp(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\nabc"), Some(Known::ChunkedNotFinal)),
+        ("h2-status-000", resp(b"HTTP/1.1 000 OK\r\n\r\n"), Some(Known::StatusLine)),
+        ("h4-response-cl-list", resp(b"HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\nz"), Some(Known::DuplicateCl)),
+        ("h7-space-after-size", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1 \r\nz\r\n0\r\n\r\n"), Some(Known::ChunkSizeLine)),
+        ("h8-ctl-in-extension", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;a\x01\r\nz\r\n0\r\n\r\n"), Some(Known::ChunkExtension)),
+        ("agree-obs-text-target", req(b"GET /\x80 HTTP/1.1\r\n\r\n"), None),
     ]
 }

@@ -1423,8 +1423,12 @@ mod tests {
 
     #[test]
     fn http1_options_parse_in_any_order_and_refuse_what_does_not_apply() {
-        let a: Spec = "http1:response,max=1MiB,method=HEAD,lenient".parse().unwrap();
-        let b: Spec = "http1:response,lenient,method=HEAD,max=1MiB".parse().unwrap();
+        let a: Spec = "http1:response,max=1MiB,method=HEAD,lenient"
+            .parse()
+            .unwrap();
+        let b: Spec = "http1:response,lenient,method=HEAD,max=1MiB"
+            .parse()
+            .unwrap();
         assert_eq!(a, b);
         assert_eq!(a.to_string(), "http1:response,lenient,method=HEAD,max=1MiB");
         for (bad, problem) in [

@@ -832,6 +832,7 @@ fn http1_scenarios() -> Vec<Scenario> {
         err("http1_ext_too_long", "http1:request,ext=4", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;abcd\r\nz\r\n0\r\n\r\n", &[], h(0, Problem::ChunkExtensionTooLong(4))),
         err("http1_body_over_max", "http1:request,max=4", b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", &[], Error::TooLarge { offset: 0, len: 5, max: 4 }),
         err("http1_chunk_over_max", "http1:request,max=8", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n", &[], Error::TooLarge { offset: 0, len: 12, max: 8 }),
+        err("http1_obs_text_in_target", "http1:request", b"GET /\x80 HTTP/1.1\r\n\r\n", &[], h(0, Problem::BadRequestLine)),
         err("http1_bad_version", "http1:request", b"GET / HTTP/2.0\r\n\r\n", &[], h(0, Problem::BadVersion)),
         err("http1_status_without_reason_space", "http1:response", b"HTTP/1.1 200\r\n\r\n", &[], h(0, Problem::BadStatusLine)),
         err("http1_cut_in_body", "http1:request", b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhel", &[], Error::Truncated { offset: 0, held: 41, stage: Stage::Body }),

@@ -285,7 +285,7 @@ fn fast_request_line(buf: &[u8], cfg: &Http1) -> Option<(StartLine, usize)> {
     }
     let t = m + 1;
     let t_len = first_control_or_space(&buf[t..])?;
-    if t_len == 0 || buf.get(t + t_len) != Some(&b' ') {
+    if t_len == 0 || buf.get(t + t_len) != Some(&b' ') || !buf[t..t + t_len].is_ascii() {
         return None;
     }
     let v = t + t_len + 1;
@@ -454,7 +454,8 @@ fn start_line(line: &[u8], at: usize, cfg: &Http1) -> Result<StartLine, Problem>
             let rest = &line[sp + 1..];
             let sp2 = memchr::memchr(b' ', rest).ok_or(Problem::BadRequestLine)?;
             let target = &rest[..sp2];
-            if target.is_empty() || !target.iter().all(|&b| is_vchar(b)) {
+            // RFC 3986 URIs are ASCII: visible ASCII only (no obs-text).
+            if target.is_empty() || !target.iter().all(|&b| b.is_ascii_graphic()) {
                 return Err(Problem::BadRequestLine);
             }
             let v = version(&rest[sp2 + 1..])?;

@@ -216,7 +216,8 @@ pub enum Problem {
     BareLf,
     /// A CR not followed by LF.
     BareCr,
-    /// The request line is not `method SP target SP version`.
+    /// The request line is not `method SP target SP version` (the target
+    /// visible ASCII).
     BadRequestLine,
     /// The status line is not `version SP 3DIGIT SP reason`.
     BadStatusLine,

@@ -130,7 +130,7 @@ fn start_line(h: &Http1, line: &[u8]) -> Result<(bool, u16), Problem> {
         if method.is_empty() || !method.iter().copied().all(token_byte) {
             return Err(bad);
         }
-        if target.is_empty() || !target.iter().copied().all(visible) {
+        if target.is_empty() || !target.iter().all(|b| (0x21..=0x7e).contains(b)) {
             return Err(bad);
         }
         return Ok((version(v, bad)?, 0));
