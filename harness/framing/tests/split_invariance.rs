@@ -810,6 +810,8 @@ fn http1_scenarios() -> Vec<Scenario> {
         ok("http1_lenient_bare_lf", "http1:request,lenient", b"POST / HTTP/1.1\nTransfer-Encoding: chunked\n\n1\nz\n0\n\n", &[b"1\nz\n0\n\n"]),
         ok("http1_lenient_obs_fold", "http1:request,lenient", b"GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", &[b""]),
         ok("http1_lenient_cl_te_te_wins", "http1:request,lenient", b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", &[b"0\r\n\r\n"]),
+        ok("http1_lenient_empty_lines_before_request", "http1:request,lenient", b"\r\n\nGET / HTTP/1.1\r\n\r\n\r\nGET / HTTP/1.1\r\n\r\n", &[b"", b""]),
+        err("http1_strict_empty_line_before_request", "http1:request", b"\r\nGET / HTTP/1.1\r\n\r\n", &[], h(0, Problem::BadRequestLine)),
         ok("http1_lenient_duplicate_cl", "http1:request,lenient", b"POST / HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\nab", &[b"ab"]),
         ok("http1_chunk_size_leading_zeros", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000000001\r\nz\r\n0\r\n\r\n", &[b"00000000000000000001\r\nz\r\n0\r\n\r\n"]),
         err("http1_bare_lf", "http1:request", b"GET / HTTP/1.1\r\nHost: a\n\r\n", &[], h(0, Problem::BareLf)),

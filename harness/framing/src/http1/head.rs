@@ -156,7 +156,7 @@ impl HeadScan {
                         continue;
                     }
                 }
-            } else if let Some((start, end)) = fast_request_line(buf, cfg) {
+            } else if let Some((start, end)) = fast_request_line(buf, pos, cfg) {
                 if end <= cfg.head {
                     self.start = Some(start);
                     self.pos = end;
@@ -179,6 +179,11 @@ impl HeadScan {
             };
             self.pos = end;
             if self.start.is_none() {
+                // Section 2.2: a server SHOULD ignore empty lines before a
+                // request line (lenient; they stay in the frame's head).
+                if line.is_empty() && cfg.lenient && cfg.role == Role::Request {
+                    continue;
+                }
                 self.start = Some(start_line(line, pos, cfg)?);
                 continue;
             }
@@ -275,8 +280,8 @@ fn fast_field(buf: &[u8], pos: usize) -> Option<(Field, usize)> {
 /// A request line at the start of `buf` that is well formed and ends in
 /// CRLF, for a request spec: the start line and where it ends.
 #[inline]
-fn fast_request_line(buf: &[u8], cfg: &Http1) -> Option<(StartLine, usize)> {
-    if cfg.role != Role::Request {
+fn fast_request_line(buf: &[u8], pos: usize, cfg: &Http1) -> Option<(StartLine, usize)> {
+    if cfg.role != Role::Request || pos != 0 {
         return None;
     }
     let m = buf.iter().position(|&b| !is_tchar(b))?;

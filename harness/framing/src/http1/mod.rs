@@ -28,6 +28,7 @@
 //! | Transfer-Encoding in an HTTP/1.0 message | error (§6.1) | processed, as faulty framing |
 //! | a status line without the space after the code | error (§4) | accepted |
 //! | chunked not the final coding, in a response | error (§6.3 rule 4) | read to close |
+//! | empty lines before a request line | error | skipped, kept in the frame's head (§2.2 SHOULD) |
 //!
 //! Always errors: a bare CR, a control byte in a field, a bad start line,
 //! differing or invalid Content-Length values, chunked not final in a request

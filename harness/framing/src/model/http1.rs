@@ -191,6 +191,9 @@ fn message(h: &Http1, max: usize, rest: &[u8], ended: bool, answered: &mut usize
             None => return Msg::Bad(Problem::BareLf),
         };
         if first.is_none() {
+            if line.is_empty() && h.lenient && h.role == Role::Request {
+                continue;
+            }
             match start_line(h, line) {
                 Ok(s) => first = Some(s),
                 Err(p) => return Msg::Bad(p),
