@@ -111,8 +111,7 @@ fn usage() -> ExitCode {
 
 /// A pseudo-random number from `i` (deterministic streams).
 fn mix(i: usize) -> usize {
-    i.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize)
-        .rotate_left(17)
+    i.wrapping_mul(0x9E37_79B9).rotate_left(17)
 }
 
 const FIELDS: [&str; 12] = [

@@ -207,14 +207,12 @@ impl Chunked {
                     return None;
                 }
                 self.raw += n as u64;
-                let next = self.line_end(value, false);
-                match next {
-                    Ok(state) => (state, n),
-                    Err(_) => {
-                        // Let the slow path report it, at its byte.
-                        self.raw -= n as u64;
-                        return None;
-                    }
+                if let Ok(state) = self.line_end(value, false) {
+                    (state, n)
+                } else {
+                    // Let the slow path report it, at its byte.
+                    self.raw -= n as u64;
+                    return None;
                 }
             }
             State::DataEnd | State::TrailerStart if rest.starts_with(b"\r\n") => {

@@ -169,6 +169,10 @@ enum Body {
     ToClose,
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the model reads one message top to bottom, as the RFC lays it out"
+)]
 fn message(h: &Http1, max: usize, rest: &[u8], ended: bool, answered: &mut usize) -> Msg {
     // The header section, line by line.
     let mut at = 0;
@@ -330,22 +334,22 @@ fn framing(
             _ => {}
         }
     }
-    let named = |n: &'static str| {
+    let values_of = |n: &'static str| {
         fields
             .iter()
             .filter(move |(k, _)| k.as_slice() == n.as_bytes())
             .map(|(_, v)| v.as_slice())
     };
-    let cls: Vec<&[u8]> = named("content-length")
+    let cls: Vec<&[u8]> = values_of("content-length")
         .flat_map(|v| v.split(|&b| b == b','))
         .map(strip)
         .collect();
-    let tes: Vec<&[u8]> = named("transfer-encoding")
+    let tes: Vec<&[u8]> = values_of("transfer-encoding")
         .flat_map(|v| v.split(|&b| b == b','))
         .map(strip)
         .filter(|c| !c.is_empty())
         .collect();
-    let te_fields = named("transfer-encoding").count();
+    let te_fields = values_of("transfer-encoding").count();
     if te_fields > 0 {
         if old && !h.lenient {
             return Err(Problem::TransferEncodingInHttp10);
@@ -409,6 +413,11 @@ fn framing(
 
 /// A chunked body at the start of `b`: its length once whole, `None` while
 /// cut. Every byte outside chunk data counts against `max` as it comes.
+#[expect(
+    clippy::too_many_lines,
+    clippy::many_single_char_names,
+    reason = "one walk over a chunked body: b the body, p and q positions, c and n bytes"
+)]
 fn chunked(h: &Http1, max: u64, b: &[u8]) -> Result<Option<usize>, Problem> {
     let guard = |pos: usize| {
         let raw = pos as u64 + 1;
@@ -425,9 +434,9 @@ fn chunked(h: &Http1, max: u64, b: &[u8]) -> Result<Option<usize>, Problem> {
         // chunk-size
         let digits = b[p..].iter().take_while(|c| c.is_ascii_hexdigit()).count();
         let mut significant = 0;
-        for k in p..p + digits {
+        for (k, &d) in b.iter().enumerate().skip(p).take(digits) {
             guard(k)?;
-            if significant > 0 || b[k] != b'0' {
+            if significant > 0 || d != b'0' {
                 significant += 1;
             }
             if significant > 16 {
@@ -521,6 +530,10 @@ fn chunked(h: &Http1, max: u64, b: &[u8]) -> Result<Option<usize>, Problem> {
 }
 
 /// The trailer section from `t`, then the final line end.
+#[expect(
+    clippy::many_single_char_names,
+    reason = "b the body, t where the trailers start, c and n bytes"
+)]
 fn trailers(h: &Http1, max: u64, b: &[u8], t: usize) -> Result<Option<usize>, Problem> {
     let mut count = 0;
     let mut fields = 0;
