@@ -9,7 +9,7 @@
 //! they must agree on the frame (its length, its header section's length,
 //! its field count, its start line), or both make no frame of it (refused,
 //! or cut by the end). They differ in the ways written up in
-//! `reports/differential.md` (H1 to H10), which the body recognizes; any
+//! `reports/differential.md` (H1 to H11), which the body recognizes; any
 //! other disagreement panics.
 //!
 //! # Input layout
@@ -87,6 +87,10 @@ pub enum Known {
     /// (`chunked;q=1`): framecheck reads the coding's name, chunked; hyper
     /// compares the whole element and refuses the request (400).
     ChunkedParams,
+    /// H11 (framecheck): a Transfer-Encoding value that is not a list of
+    /// tokens (`chunked' gzip`) in a response: framecheck refuses it;
+    /// hyper takes the last element as an unknown coding and reads to close.
+    MalformedCoding,
 }
 
 /// Compare the two sides on `data`; panics on an unknown disagreement.
@@ -345,7 +349,7 @@ fn client_decoder(
         if !version11 {
             return Err("HTTP/1.0 cannot have Transfer-Encoding");
         }
-        let last = values("transfer-encoding").last().unwrap_or_default();
+        let last = values("transfer-encoding").next_back().unwrap_or_default();
         return Ok(if last_is_chunked(last) {
             Body::Chunked
         } else {
@@ -457,6 +461,7 @@ fn classify(
             Problem::ContentLengthAndTransferEncoding => Known::ClAndTe,
             Problem::DuplicateContentLength => Known::DuplicateCl,
             Problem::ChunkedNotFinal => Known::ChunkedNotFinal,
+            Problem::BadTransferEncoding if response => Known::MalformedCoding,
             Problem::BadChunkSize => Known::ChunkSizeLine,
             Problem::BadChunkExtension | Problem::BareLfInChunk => Known::ChunkExtension,
             Problem::BadRequestLine if rest.starts_with(b"\r\n") || rest.starts_with(b"\n") => {
@@ -490,8 +495,7 @@ fn chunked_with_params(rest: &[u8]) -> bool {
         .unwrap_or(rest.len());
     rest[..head_end]
         .split(|&b| b == b'\n')
-        .filter(|l| l.len() > 18 && l[..18].eq_ignore_ascii_case(b"transfer-encoding:"))
-        .last()
+        .rfind(|l| l.len() > 18 && l[..18].eq_ignore_ascii_case(b"transfer-encoding:"))
         .and_then(|l| l[18..].rsplit(|&b| b == b',').next())
         .is_some_and(|c| {
             let c = c.trim_ascii();
@@ -524,6 +528,8 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>, Option<Known>)> {
         ("h4-response-cl-list", resp(b"HTTP/1.1 200 OK\r\nContent-Length: 1, 1\r\n\r\nz"), Some(Known::DuplicateCl)),
         ("h7-space-after-size", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1 \r\nz\r\n0\r\n\r\n"), Some(Known::ChunkSizeLine)),
         ("h8-ctl-in-extension", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;a\x01\r\nz\r\n0\r\n\r\n"), Some(Known::ChunkExtension)),
+        ("h11-malformed-coding", resp(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked' gzip\r\n\r\nabc"), Some(Known::MalformedCoding)),
+        ("agree-malformed-coding-request", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked' gzip\r\n\r\n"), None),
         ("agree-obs-text-target", req(b"GET /\x80 HTTP/1.1\r\n\r\n"), None),
     ]
 }
