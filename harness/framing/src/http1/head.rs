@@ -103,6 +103,9 @@ impl Head {
 pub(crate) struct HeadScan {
     /// Where the next unprocessed line starts.
     pos: usize,
+    /// How far the line at `pos` is known to hold no LF: a line that
+    /// arrives a byte at a time is searched once, not once per byte.
+    scanned: usize,
     /// The start line, once parsed.
     pub(crate) start: Option<StartLine>,
     /// The last field line, which an obs-fold may yet continue.
@@ -120,6 +123,7 @@ impl HeadScan {
     pub(crate) fn new(collect: bool) -> HeadScan {
         HeadScan {
             pos: 0,
+            scanned: 0,
             start: None,
             pending: None,
             count: 0,
@@ -135,8 +139,11 @@ impl HeadScan {
             let pos = self.pos;
             // The fast path: a well-formed line ending in CRLF within the
             // limit, judged in one pass; anything else takes the exact path
-            // below, which gives the same answer for such a line.
-            if self.start.is_some() {
+            // below, which gives the same answer for such a line. (Not for a
+            // line already found cut: the exact path resumes its search.)
+            if self.scanned > pos {
+                // Cut before: only the exact path, from where it stopped.
+            } else if self.start.is_some() {
                 if buf.get(pos..pos + 2) == Some(b"\r\n") && pos + 2 <= cfg.head {
                     self.flush(buf);
                     self.pos = pos + 2;
@@ -163,13 +170,16 @@ impl HeadScan {
                     continue;
                 }
             }
-            let window = &buf[pos.min(buf.len())..buf.len().min(cfg.head)];
+            let from = self.scanned.max(pos).min(buf.len());
+            let window = &buf[from..buf.len().min(cfg.head).max(from)];
             let Some(lf) = memchr::memchr(b'\n', window) else {
                 if buf.len() > cfg.head {
                     return Err(Problem::HeadTooLarge(cfg.head));
                 }
+                self.scanned = from + window.len();
                 return Ok(None);
             };
+            let lf = from + lf - pos;
             let end = pos + lf + 1;
             let line = &buf[pos..pos + lf];
             let line = match line.split_last() {
