@@ -88,8 +88,9 @@ pub enum Known {
     /// compares the whole element and refuses the request (400).
     ChunkedParams,
     /// H11 (framecheck): a Transfer-Encoding value that is not a list of
-    /// tokens (`chunked' gzip`) in a response: framecheck refuses it;
-    /// hyper takes the last element as an unknown coding and reads to close.
+    /// tokens: framecheck refuses it; hyper reads only the last element (a
+    /// response's `chunked' gzip` is an unknown coding read to close; a
+    /// request's `chu+k\d, chunked` is chunked).
     MalformedCoding,
 }
 
@@ -461,7 +462,7 @@ fn classify(
             Problem::ContentLengthAndTransferEncoding => Known::ClAndTe,
             Problem::DuplicateContentLength => Known::DuplicateCl,
             Problem::ChunkedNotFinal => Known::ChunkedNotFinal,
-            Problem::BadTransferEncoding if response => Known::MalformedCoding,
+            Problem::BadTransferEncoding => Known::MalformedCoding,
             Problem::BadChunkSize => Known::ChunkSizeLine,
             Problem::BadChunkExtension | Problem::BareLfInChunk => Known::ChunkExtension,
             Problem::BadRequestLine if rest.starts_with(b"\r\n") || rest.starts_with(b"\n") => {
@@ -529,6 +530,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>, Option<Known>)> {
         ("h7-space-after-size", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1 \r\nz\r\n0\r\n\r\n"), Some(Known::ChunkSizeLine)),
         ("h8-ctl-in-extension", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;a\x01\r\nz\r\n0\r\n\r\n"), Some(Known::ChunkExtension)),
         ("h11-malformed-coding", resp(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked' gzip\r\n\r\nabc"), Some(Known::MalformedCoding)),
+        ("h11-malformed-coding-request", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chu+k\\d, chunked\r\n\r\n0\r\n\r\n"), Some(Known::MalformedCoding)),
         ("agree-malformed-coding-request", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked' gzip\r\n\r\n"), None),
         ("agree-obs-text-target", req(b"GET /\x80 HTTP/1.1\r\n\r\n"), None),
     ]
