@@ -9,7 +9,7 @@
 //! they must agree on the frame (its length, its header section's length,
 //! its field count, its start line), or both make no frame of it (refused,
 //! or cut by the end). They differ in the ways written up in
-//! `reports/differential.md` (H1 to H11), which the body recognizes; any
+//! `reports/differential.md` (H1 to H12), which the body recognizes; any
 //! other disagreement panics.
 //!
 //! # Input layout
@@ -92,6 +92,10 @@ pub enum Known {
     /// response's `chunked' gzip` is an unknown coding read to close; a
     /// request's `chu+k\d, chunked` is chunked).
     MalformedCoding,
+    /// H12 (framecheck): empty elements at the end of the Transfer-Encoding
+    /// list (`chunked,`): framecheck ignores them (RFC 9110 5.6.1 MUST);
+    /// hyper reads the empty last element as "not chunked".
+    EmptyListElement,
 }
 
 /// Compare the two sides on `data`; panics on an unknown disagreement.
@@ -483,13 +487,18 @@ fn classify(
         {
             Some(Known::ChunkedParams)
         }
+        (Outcome::Frame { .. }, _)
+            if last_coding(rest).is_some_and(|c| c.trim_ascii().is_empty()) =>
+        {
+            Some(Known::EmptyListElement)
+        }
         _ => None,
     }
 }
 
-/// Whether the last Transfer-Encoding element of `rest`'s header section
-/// is `chunked` with a parameter.
-fn chunked_with_params(rest: &[u8]) -> bool {
+/// The last element of the last Transfer-Encoding field of `rest`'s
+/// header section, as written.
+fn last_coding(rest: &[u8]) -> Option<&[u8]> {
     let head_end = rest
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -498,12 +507,17 @@ fn chunked_with_params(rest: &[u8]) -> bool {
         .split(|&b| b == b'\n')
         .rfind(|l| l.len() > 18 && l[..18].eq_ignore_ascii_case(b"transfer-encoding:"))
         .and_then(|l| l[18..].rsplit(|&b| b == b',').next())
-        .is_some_and(|c| {
-            let c = c.trim_ascii();
-            c.len() > 7
-                && c[..7].eq_ignore_ascii_case(b"chunked")
-                && c[7..].trim_ascii_start().starts_with(b";")
-        })
+}
+
+/// Whether the last Transfer-Encoding element of `rest`'s header section
+/// is `chunked` with a parameter.
+fn chunked_with_params(rest: &[u8]) -> bool {
+    last_coding(rest).is_some_and(|c| {
+        let c = c.trim_ascii();
+        c.len() > 7
+            && c[..7].eq_ignore_ascii_case(b"chunked")
+            && c[7..].trim_ascii_start().starts_with(b";")
+    })
 }
 
 /// Minimal inputs, one per known difference (mode byte first), with the
@@ -532,6 +546,8 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>, Option<Known>)> {
         ("h11-malformed-coding", resp(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked' gzip\r\n\r\nabc"), Some(Known::MalformedCoding)),
         ("h11-malformed-coding-request", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chu+k\\d, chunked\r\n\r\n0\r\n\r\n"), Some(Known::MalformedCoding)),
         ("agree-malformed-coding-request", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked' gzip\r\n\r\n"), None),
+        ("h12-empty-last-element", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked,\r\n\r\n0\r\n\r\n"), Some(Known::EmptyListElement)),
+        ("h12-empty-last-element-response", resp(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, \r\n\r\n0\r\n\r\nrest"), Some(Known::EmptyListElement)),
         ("agree-obs-text-target", req(b"GET /\x80 HTTP/1.1\r\n\r\n"), None),
     ]
 }
