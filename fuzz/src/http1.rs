@@ -9,7 +9,7 @@
 //! they must agree on the frame (its length, its header section's length,
 //! its field count, its start line), or both make no frame of it (refused,
 //! or cut by the end). They differ in the ways written up in
-//! `reports/differential.md` (H1 to H12), which the body recognizes; any
+//! `reports/differential.md` (H1 to H13), which the body recognizes; any
 //! other disagreement panics.
 //!
 //! # Input layout
@@ -96,6 +96,10 @@ pub enum Known {
     /// list (`chunked,`): framecheck ignores them (RFC 9110 5.6.1 MUST);
     /// hyper reads the empty last element as "not chunked".
     EmptyListElement,
+    /// H13 (framecheck): a request target with non-ASCII bytes that are
+    /// valid UTF-8: httparse takes it (its path is a `&str`), framecheck
+    /// refuses (RFC 3986 URIs are ASCII).
+    NonAsciiTarget,
 }
 
 /// Compare the two sides on `data`; panics on an unknown disagreement.
@@ -444,6 +448,11 @@ fn chunked(b: &[u8]) -> Result<Option<usize>, String> {
                     None => return Ok(None),
                 }
                 lines += 1;
+                if lines > FIELDS {
+                    // Configuration: framecheck's headers= bounds the
+                    // trailers too (hyper's own bound is 100).
+                    return Err("too many trailers".into());
+                }
                 p += cr + 2;
             }
         }
@@ -467,6 +476,11 @@ fn classify(
         // framecheck refused what they took.
         let known = match p {
             Problem::BareLf => Known::BareLf,
+            Problem::BadRequestLine | Problem::BadStatusLine
+                if rest.starts_with(b"\r\n") || rest.starts_with(b"\n") =>
+            {
+                Known::LeadingEmptyLines
+            }
             Problem::BadStatusLine if response => Known::StatusLine,
             Problem::ContentLengthAndTransferEncoding => Known::ClAndTe,
             Problem::DuplicateContentLength => Known::DuplicateCl,
@@ -477,6 +491,7 @@ fn classify(
             Problem::BadRequestLine if rest.starts_with(b"\r\n") || rest.starts_with(b"\n") => {
                 Known::LeadingEmptyLines
             }
+            Problem::BadRequestLine if !request_line(rest).is_ascii() => Known::NonAsciiTarget,
             _ => return None,
         };
         return matches!(theirs, Outcome::Frame { .. }).then_some(known);
@@ -494,6 +509,11 @@ fn classify(
         }
         _ => None,
     }
+}
+
+/// The first line of `rest`.
+fn request_line(rest: &[u8]) -> &[u8] {
+    rest.split(|&b| b == b'\n').next().unwrap_or_default()
 }
 
 /// The last element of the last Transfer-Encoding field of `rest`'s
@@ -549,6 +569,7 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>, Option<Known>)> {
         ("h12-empty-last-element", req(b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked,\r\n\r\n0\r\n\r\n"), Some(Known::EmptyListElement)),
         ("h12-empty-last-element-response", resp(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, \r\n\r\n0\r\n\r\nrest"), Some(Known::EmptyListElement)),
         ("h12-empty-last-element-cut-body", resp(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, \r\n\r\n0\r\n\r8\nrest"), Some(Known::EmptyListElement)),
+        ("h13-utf8-target", req("GET /caf\u{e9} HTTP/1.1\r\n\r\n".as_bytes()), Some(Known::NonAsciiTarget)),
         ("agree-obs-text-target", req(b"GET /\x80 HTTP/1.1\r\n\r\n"), None),
     ]
 }
