@@ -223,6 +223,7 @@ impl Encoder {
                     )));
                 }
             }
+            Kind::Http1(h) => crate::http1::write_message(h, payload, out)?,
         }
         Ok(())
     }

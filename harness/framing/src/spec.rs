@@ -8,9 +8,11 @@
 //!         | "digits:" N | "hex:" N | "pktline" | "netstring" | "declen:" BYTE | "syslog"
 //!         | "counted:" ( "line" | "crlf" ) ( "/" WORD "=" N )+
 //!         | "resp" | "resp2" | "resp:request"
+//!         | "http1:request" | "http1:response"
 //! LEN    := "u8" | "u16be" | "u16le" | "u32be" | "u32le" | "u64be" | "u64le" | "varint"
 //! ENTRY  := TAG "=" ( N | LEN )        TAG: one printable ASCII character or 0xHH
 //! OPTION := "max=" SIZE | "offset=" N | "adjust=" [+-]N | "elems=" N | "depth=" N
+//!         | "lenient" | "method=" TOKEN ( "/" TOKEN )* | "head=" SIZE | "headers=" N | "ext=" SIZE   (http1 only)
 //! SIZE   := N | N "KiB" | N "MiB" | N "GiB"
 //! BYTES  := text with \n \r \t \0 \\ \xHH escapes (write a comma as \x2c)
 //! BYTE   := one byte of BYTES, not a digit (`declen:\x20` is syslog's space)
@@ -93,6 +95,7 @@ use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use crate::Error;
+use crate::http1::{self, Http1, Role};
 use crate::resp::{
     DEFAULT_RESP_DEPTH, DEFAULT_RESP_ELEMENTS, DEFAULT_RESP_MAX, RespLimits, RespMode,
 };
@@ -104,10 +107,13 @@ KIND   := "fixed:" N | "line" | "crlf" | "delim:" BYTES | LEN
         | "digits:" N | "hex:" N | "pktline" | "netstring" | "declen:" BYTE | "syslog"
         | "counted:" ( "line" | "crlf" ) ( "/" WORD "=" N )+
         | "resp" | "resp2" | "resp:request"
+        | "http1:request" | "http1:response"
 LEN    := "u8" | "u16be" | "u16le" | "u32be" | "u32le" | "u64be" | "u64le" | "varint"
 ENTRY  := TAG "=" ( N | LEN )        TAG: one printable ASCII character or 0xHH
 OPTION := "max=" SIZE | "offset=" N | "adjust=" [+-]N     SIZE: 1024, 64KiB, 1MiB, 1GiB
         | "elems=" N | "depth=" N                       (RESP kinds only)
+        | "lenient" | "method=" TOKEN ( "/" TOKEN )* | "head=" SIZE
+        | "headers=" N | "ext=" SIZE                        (http1 only)
 BYTES  := text with \n \r \t \0 \\ \xHH escapes (write a comma as \x2c)
 BYTE   := one byte of BYTES, not a digit
 WORD   := printable ASCII without / , = or space
@@ -142,6 +148,22 @@ Kinds:
                               strings, or inline command lines (first byte not '*')
   SPEC,first=(SPEC)           the first frame has its own framing (PostgreSQL:
                               u32be,offset=1,adjust=-4,first=(u32be,adjust=-4))
+  http1:request               HTTP/1.1 messages (RFC 9112): a frame is one message, its
+  http1:response,method=HEAD  head the header section, its payload the body as on the
+                              wire (chunked: with its chunk lines and trailers). The body
+                              length follows section 6.3: a response to HEAD, a 1xx, 204
+                              or 304 has none; a 2xx to CONNECT or a 101 ends the framing
+                              (the rest of the stream is that frame's body); chunked last
+                              wins; a response without a length reads to the end.
+                              method= lists the requests' methods, one per final response,
+                              the last repeated (default GET). Strict by default: a bare
+                              LF, obs-fold, a space before a colon, both Content-Length and
+                              Transfer-Encoding, repeated or invalid Content-Length, chunked
+                              not final, a chunk size over 64 bits are errors naming their
+                              rule; lenient accepts what the RFC lets a recipient accept.
+                              Limits: max= the body on the wire (16MiB), head= the header
+                              section and, apart, the trailers (64KiB), headers= field lines
+                              (100), ext= chunk-extension bytes a message (4KiB).
 
 Every text length is strict: a sign, a space, a non-digit, a forbidden leading
 zero or too many digits is an error with its own message."#;
@@ -174,8 +196,8 @@ pub const DECLEN_MAX_DIGITS: usize = 10;
 /// The highest word position a `counted:` entry may name.
 pub const COUNTED_MAX_POS: usize = 32;
 
-const KINDS: &str = "one of fixed:N, line, crlf, delim:BYTES, u8, u16be, u16le, u32be, u32le, u64be, u64le, varint, tagged:TAG=RULE/..., eof, digits:N, hex:N, pktline, netstring, declen:BYTE, syslog, counted:crlf/WORD=N/..., resp, resp2, resp:request";
-const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N, elems=N, depth=N, first=(SPEC)";
+const KINDS: &str = "one of fixed:N, line, crlf, delim:BYTES, u8, u16be, u16le, u32be, u32le, u64be, u64le, varint, tagged:TAG=RULE/..., eof, digits:N, hex:N, pktline, netstring, declen:BYTE, syslog, counted:crlf/WORD=N/..., resp, resp2, resp:request, http1:request, http1:response";
+const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N, elems=N, depth=N, first=(SPEC) (http1: also lenient, method=M/M, head=SIZE, headers=N, ext=SIZE)";
 /// The deepest nesting a `depth=` may ask for.
 pub const RESP_MAX_DEPTH: usize = 1024;
 /// The most elements an `elems=` may allow (redis-server takes up to
@@ -229,6 +251,8 @@ pub enum Kind {
     Counted(Counted),
     /// RESP values or requests (one top-level value a frame).
     Resp(Resp),
+    /// HTTP/1.1 messages (RFC 9112): `http1:request`, `http1:response`.
+    Http1(Http1),
 }
 
 /// A `resp` kind: what it reads and the limits given beside `max`.
@@ -443,7 +467,8 @@ impl Spec {
             | Kind::Delim(_)
             | Kind::Tagged(_)
             | Kind::Eof
-            | Kind::Resp(_) => None,
+            | Kind::Resp(_)
+            | Kind::Http1(_) => None,
         }
     }
 
@@ -463,7 +488,7 @@ impl Spec {
                 let widest = i128::from(field.max_value()) + i128::from(self.adjust);
                 usize::try_from(widest.clamp(1, DEFAULT_LEN_MAX as i128)).unwrap_or(DEFAULT_LEN_MAX)
             }
-            Kind::Tagged(_) | Kind::Netstring | Kind::DecLen(_) => DEFAULT_LEN_MAX,
+            Kind::Tagged(_) | Kind::Netstring | Kind::DecLen(_) | Kind::Http1(_) => DEFAULT_LEN_MAX,
             Kind::Eof => DEFAULT_EOF_MAX,
             Kind::Digits(n) | Kind::Hex(n) => {
                 let radix: u64 = if matches!(self.kind, Kind::Hex(_)) {
@@ -527,6 +552,9 @@ impl Spec {
             Kind::Netstring => NETSTRING_MAX_DIGITS + 2,
             Kind::DecLen(_) => DECLEN_MAX_DIGITS + 1,
             Kind::Counted(c) => self.line_max() + 2 * c.delimiter().len(),
+            // The header section and the trailer section, each up to head=
+            // (and the byte that proves a section too long).
+            Kind::Http1(h) => 2 * h.head + 1,
             Kind::Len(field) => self.offset + field.max_width(),
             Kind::Tagged(entries) => {
                 1 + entries
@@ -589,9 +617,15 @@ impl<'a> Parser<'a> {
         let mut seen: [bool; 5] = [false; 5];
         let rest = self.first(rest, &mut out)?;
         let takes_len_options = matches!(out.kind, Kind::Len(_) | Kind::Digits(_) | Kind::Hex(_));
+        let mut http_seen = [false; 5];
         if !rest.is_empty() {
             // `rest` starts with ','.
             for opt in rest[1..].split(',') {
+                if let Kind::Http1(h) = &mut out.kind {
+                    if self.http1_option(opt, h, &mut http_seen)? {
+                        continue;
+                    }
+                }
                 let (name, value) = opt
                     .split_once('=')
                     .ok_or_else(|| self.err(opt, "option without a value", OPTIONS))?;
@@ -752,6 +786,9 @@ impl<'a> Parser<'a> {
         }
         if let Some(found) = Self::resp(s) {
             return Ok(found);
+        }
+        if let Some(body) = s.strip_prefix("http1:") {
+            return self.http1(body);
         }
         let end = s.find(',').unwrap_or(s.len());
         let (word, rest) = s.split_at(end);
@@ -971,6 +1008,71 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// `http1:ROLE`; its options come with the common ones.
+    fn http1(&self, body: &'a str) -> Result<(Kind, &'a str), Error> {
+        let end = body.find(',').unwrap_or(body.len());
+        let role = match &body[..end] {
+            "request" => Role::Request,
+            "response" => Role::Response,
+            other => {
+                return Err(self.err(
+                    other,
+                    "unknown http1 role",
+                    "http1:request or http1:response",
+                ));
+            }
+        };
+        Ok((Kind::Http1(Http1::new(role)), &body[end..]))
+    }
+
+    /// An option of an `http1:` kind (`lenient`, `method=`, `head=`,
+    /// `headers=`, `ext=`) into `h`: whether `opt` was one.
+    fn http1_option(&self, opt: &str, h: &mut Http1, seen: &mut [bool; 5]) -> Result<bool, Error> {
+        let (name, value) = opt.split_once('=').unwrap_or((opt, ""));
+        let idx = match name {
+            "lenient" if !opt.contains('=') => 0,
+            "method" => 1,
+            "head" => 2,
+            "headers" => 3,
+            "ext" => 4,
+            _ => return Ok(false),
+        };
+        if seen[idx] {
+            return Err(self.err(opt, "option given twice", "each option at most once"));
+        }
+        seen[idx] = true;
+        match idx {
+            0 => h.lenient = true,
+            1 => {
+                if h.role == Role::Request {
+                    return Err(self.err(
+                        opt,
+                        "method= frames responses only",
+                        "http1:response,method=HEAD",
+                    ));
+                }
+                for m in value.split('/') {
+                    if m.is_empty() || !m.bytes().all(http1::is_tchar) {
+                        return Err(self.err(m, "not a method", "a token like GET or HEAD"));
+                    }
+                    h.methods.push(m.as_bytes().to_vec());
+                }
+                if h.methods.len() > http1::MAX_METHODS {
+                    return Err(self.err(value, "too many methods", "at most 64 methods"));
+                }
+            }
+            2 => h.head = self.size(value)?,
+            3 => {
+                h.headers = self.number(value, "a field-line count")?;
+                if h.headers == 0 || h.headers > 100_000 {
+                    return Err(self.err(value, "headers out of range", "1 to 100000"));
+                }
+            }
+            _ => h.ext = self.size(value)?,
+        }
+        Ok(true)
+    }
+
     fn number(&self, s: &str, expected: &str) -> Result<usize, Error> {
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(self.err(s, "not a whole number", expected));
@@ -1069,6 +1171,39 @@ impl FromStr for Spec {
     }
 }
 
+impl fmt::Display for Http1 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.role {
+            Role::Request => "http1:request",
+            Role::Response => "http1:response",
+        })?;
+        if self.lenient {
+            f.write_str(",lenient")?;
+        }
+        if !self.methods.is_empty() {
+            f.write_str(",method=")?;
+            for (i, m) in self.methods.iter().enumerate() {
+                if i > 0 {
+                    f.write_str("/")?;
+                }
+                f.write_str(&String::from_utf8_lossy(m))?;
+            }
+        }
+        if self.head != http1::DEFAULT_HEAD {
+            f.write_str(",head=")?;
+            write_size(f, self.head)?;
+        }
+        if self.headers != http1::DEFAULT_HEADERS {
+            write!(f, ",headers={}", self.headers)?;
+        }
+        if self.ext != http1::DEFAULT_EXT {
+            f.write_str(",ext=")?;
+            write_size(f, self.ext)?;
+        }
+        Ok(())
+    }
+}
+
 /// Write a size in the largest binary unit that divides it exactly.
 pub(crate) fn write_size(f: &mut impl fmt::Write, n: usize) -> fmt::Result {
     for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
@@ -1138,6 +1273,7 @@ impl fmt::Display for Kind {
             Kind::Hex(n) => write!(f, "hex:{n}"),
             Kind::PktLine => f.write_str("pktline"),
             Kind::Netstring => f.write_str("netstring"),
+            Kind::Http1(h) => write!(f, "{h}"),
             Kind::DecLen(sep) => {
                 f.write_str("declen:")?;
                 if sep.is_ascii_graphic() && !matches!(sep, b',' | b'\\') {
@@ -1255,6 +1391,8 @@ mod tests {
             "hex:8",
             "pktline",
             "pktline,max=1000",
+            "http1:request",
+            "http1:response,lenient,method=HEAD/GET,head=8KiB,headers=50,ext=1KiB,max=1MiB",
             "netstring",
             "netstring,max=1MiB",
             r"declen:\x20",
@@ -1466,5 +1604,28 @@ mod tests {
             panic!("expected a spec error");
         };
         assert_eq!((pos, token.as_str()), (22, "x"));
+    }
+
+    #[test]
+    fn http1_options_parse_in_any_order_and_refuse_what_does_not_apply() {
+        let a: Spec = "http1:response,max=1MiB,method=HEAD,lenient"
+            .parse()
+            .unwrap();
+        let b: Spec = "http1:response,lenient,method=HEAD,max=1MiB"
+            .parse()
+            .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.to_string(), "http1:response,lenient,method=HEAD,max=1MiB");
+        for (bad, problem) in [
+            ("http1:client", "unknown http1 role"),
+            ("http1:request,method=GET", "method= frames responses only"),
+            ("http1:response,method=G T", "not a method"),
+            ("http1:request,lenient,lenient", "option given twice"),
+            ("http1:request,offset=1", "offset applies only"),
+            ("http1:request,headers=0", "headers out of range"),
+        ] {
+            let e = bad.parse::<Spec>().unwrap_err().to_string();
+            assert!(e.contains(problem), "{bad}: {e}");
+        }
     }
 }

@@ -230,7 +230,8 @@ impl Maker {
             | Kind::Netstring
             | Kind::DecLen(_)
             | Kind::Counted(_)
-            | Kind::Resp(_) => {
+            | Kind::Resp(_)
+            | Kind::Http1(_) => {
                 let main = Spec {
                     first: None,
                     ..self.spec.clone()

@@ -1,0 +1,513 @@
+//! The header section: start line and field lines (RFC 9112 sections 2 to 5).
+
+use std::ops::Range;
+
+use super::length::LengthFields;
+use super::{Http1, Problem, Role, StartLine, Version, is_tchar, is_vchar};
+
+/// One field line: name and value (without surrounding whitespace) as
+/// ranges of the message's bytes. A value continued by obs-fold (lenient)
+/// spans the fold's CRLF and whitespace.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Field {
+    /// The field name.
+    pub name: Range<usize>,
+    /// The field value, trimmed of optional whitespace.
+    pub value: Range<usize>,
+}
+
+/// A parsed header section.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Head {
+    /// The start line.
+    pub start: StartLine,
+    /// The field lines, in order, duplicates kept.
+    pub fields: Vec<Field>,
+    /// The header section's length, up to and with its empty line.
+    pub len: usize,
+}
+
+impl Head {
+    /// Parse the header section at the start of `bytes` under `cfg` (its
+    /// role, reading and limits): `None` while it is incomplete (and within
+    /// `cfg.head`), the head once its empty line is in, or the first problem.
+    /// A problem is found in a line only once the line is whole, so every
+    /// prefix of `bytes` gives `None`, the same head or the same problem.
+    ///
+    /// ```
+    /// use framecheck_framing::http1::{Head, Http1, Role};
+    /// let wire = b"GET /x HTTP/1.1\r\nHost: a\r\nX: 1\r\nX: 2\r\n\r\nbody";
+    /// let head = Head::parse(wire, &Http1::new(Role::Request))?.unwrap();
+    /// assert_eq!(head.len, wire.len() - 4);
+    /// assert_eq!(head.method(wire), Some(&b"GET"[..]));
+    /// let x: Vec<&[u8]> = head.values(wire, b"x").collect();
+    /// assert_eq!(x, [&b"1"[..], b"2"]);
+    /// assert_eq!(Head::parse(&wire[..20], &Http1::new(Role::Request))?, None);
+    /// # Ok::<(), framecheck_framing::http1::Problem>(())
+    /// ```
+    pub fn parse(bytes: &[u8], cfg: &Http1) -> Result<Option<Head>, Problem> {
+        let mut scan = HeadScan::new(true);
+        Ok(scan.advance(bytes, cfg)?.map(|len| Head {
+            start: scan.start.take().unwrap_or(StartLine::Request {
+                method: 0..0,
+                target: 0..0,
+                version: Version::Http11,
+            }),
+            fields: scan.collected.take().unwrap_or_default(),
+            len,
+        }))
+    }
+
+    /// The request method, for a request.
+    pub fn method<'a>(&self, wire: &'a [u8]) -> Option<&'a [u8]> {
+        match &self.start {
+            StartLine::Request { method, .. } => wire.get(method.clone()),
+            StartLine::Response { .. } => None,
+        }
+    }
+
+    /// The status code, for a response.
+    pub fn status(&self) -> Option<u16> {
+        match self.start {
+            StartLine::Response { status, .. } => Some(status),
+            StartLine::Request { .. } => None,
+        }
+    }
+
+    /// The values of every field named `name` (case-insensitive), in order.
+    pub fn values<'a, 'n>(
+        &'a self,
+        wire: &'a [u8],
+        name: &'n [u8],
+    ) -> impl Iterator<Item = &'a [u8]> + use<'a, 'n> {
+        self.fields
+            .iter()
+            .filter(move |f| wire[f.name.clone()].eq_ignore_ascii_case(name))
+            .map(move |f| &wire[f.value.clone()])
+    }
+
+    /// The framing fields (Content-Length, Transfer-Encoding) of this head.
+    pub fn length_fields(&self, wire: &[u8]) -> LengthFields {
+        let mut lf = LengthFields::default();
+        for f in &self.fields {
+            lf.field(&wire[f.name.clone()], &wire[f.value.clone()]);
+        }
+        lf
+    }
+}
+
+/// A resumable header-section scanner: it processes whole lines from where
+/// it stopped, so feeding it growing prefixes of a message costs each line
+/// once. Positions are relative to the message's first byte.
+#[derive(Debug, Clone)]
+pub(crate) struct HeadScan {
+    /// Where the next unprocessed line starts.
+    pos: usize,
+    /// How far the line at `pos` is known to hold no LF: a line that
+    /// arrives a byte at a time is searched once, not once per byte.
+    scanned: usize,
+    /// The start line, once parsed.
+    pub(crate) start: Option<StartLine>,
+    /// The last field line, which an obs-fold may yet continue.
+    pending: Option<Field>,
+    /// Field lines so far.
+    count: usize,
+    /// What the framing fields say.
+    pub(crate) lengths: LengthFields,
+    /// Every field, when asked for.
+    collected: Option<Vec<Field>>,
+}
+
+impl HeadScan {
+    /// A scanner at the start of a message; `collect` keeps every field.
+    pub(crate) fn new(collect: bool) -> HeadScan {
+        HeadScan {
+            pos: 0,
+            scanned: 0,
+            start: None,
+            pending: None,
+            count: 0,
+            lengths: LengthFields::default(),
+            collected: collect.then(Vec::new),
+        }
+    }
+
+    /// Process the whole lines of `buf` (the message's bytes so far) not
+    /// yet seen: the header section's length once its empty line is in.
+    pub(crate) fn advance(&mut self, buf: &[u8], cfg: &Http1) -> Result<Option<usize>, Problem> {
+        loop {
+            let pos = self.pos;
+            // The fast path: a well-formed line ending in CRLF within the
+            // limit, judged in one pass; anything else takes the exact path
+            // below, which gives the same answer for such a line. (Not for a
+            // line already found cut: the exact path resumes its search.)
+            if self.scanned > pos {
+                // Cut before: only the exact path, from where it stopped.
+            } else if self.start.is_some() {
+                if buf.get(pos..pos + 2) == Some(b"\r\n") && pos + 2 <= cfg.head {
+                    self.flush(buf);
+                    self.pos = pos + 2;
+                    return Ok(Some(pos + 2));
+                }
+                if let Some((field, end)) = fast_field(buf, pos) {
+                    if end <= cfg.head && self.count < cfg.headers {
+                        self.flush(buf);
+                        self.count += 1;
+                        self.pos = end;
+                        if cfg.lenient {
+                            // An obs-fold may yet continue it.
+                            self.pending = Some(field);
+                        } else {
+                            self.record(buf, field);
+                        }
+                        continue;
+                    }
+                }
+            } else if let Some((start, end)) = fast_request_line(buf, pos, cfg) {
+                if end <= cfg.head {
+                    self.start = Some(start);
+                    self.pos = end;
+                    continue;
+                }
+            }
+            let from = self.scanned.max(pos).min(buf.len());
+            let window = &buf[from..buf.len().min(cfg.head).max(from)];
+            let Some(lf) = memchr::memchr(b'\n', window) else {
+                if buf.len() > cfg.head {
+                    return Err(Problem::HeadTooLarge(cfg.head));
+                }
+                self.scanned = from + window.len();
+                return Ok(None);
+            };
+            let lf = from + lf - pos;
+            let end = pos + lf + 1;
+            let line = &buf[pos..pos + lf];
+            let line = match line.split_last() {
+                Some((b'\r', content)) => content,
+                _ if cfg.lenient => line,
+                _ => return Err(Problem::BareLf),
+            };
+            self.pos = end;
+            if self.start.is_none() {
+                // Section 2.2: a server SHOULD ignore empty lines before a
+                // request line (lenient; they stay in the frame's head).
+                if line.is_empty() && cfg.lenient && cfg.role == Role::Request {
+                    continue;
+                }
+                self.start = Some(start_line(line, pos, cfg)?);
+                continue;
+            }
+            match line.first() {
+                None => {
+                    self.flush(buf);
+                    return Ok(Some(end));
+                }
+                Some(b' ' | b'\t') => {
+                    if self.count == 0 {
+                        return Err(Problem::WhitespaceAfterStartLine);
+                    }
+                    if !cfg.lenient {
+                        return Err(Problem::ObsFold);
+                    }
+                    let value = trim(line, pos);
+                    check_value(&buf[value.clone()])?;
+                    if let Some(p) = &mut self.pending {
+                        if !value.is_empty() {
+                            if p.value.is_empty() {
+                                p.value.start = value.start;
+                            }
+                            p.value.end = value.end;
+                        }
+                    }
+                }
+                Some(_) => {
+                    self.flush(buf);
+                    self.count += 1;
+                    if self.count > cfg.headers {
+                        return Err(Problem::TooManyFields(cfg.headers));
+                    }
+                    self.pending = Some(field_line(line, pos, cfg)?);
+                }
+            }
+        }
+    }
+
+    /// Record a whole field.
+    #[inline]
+    fn record(&mut self, buf: &[u8], f: Field) {
+        self.lengths
+            .field(&buf[f.name.clone()], &buf[f.value.clone()]);
+        if let Some(all) = &mut self.collected {
+            all.push(f);
+        }
+    }
+
+    /// Record the pending field: it is whole.
+    #[inline]
+    fn flush(&mut self, buf: &[u8]) {
+        if let Some(f) = self.pending.take() {
+            self.record(buf, f);
+        }
+    }
+}
+
+/// A field line at `pos` that is well formed and ends in CRLF: the field
+/// and where the line ends; `None` for anything else (a cut line, a tab in
+/// the value, whitespace before the colon, any problem), which the exact
+/// path judges.
+#[inline]
+fn fast_field(buf: &[u8], pos: usize) -> Option<(Field, usize)> {
+    let line = buf.get(pos..)?;
+    let name_len = first_byte(line, b':')?;
+    // Branch-free: every name byte a token byte.
+    let name_ok = line[..name_len]
+        .iter()
+        .fold(true, |ok, &b| ok & is_tchar(b));
+    if name_len == 0 || !name_ok {
+        return None;
+    }
+    let mut v = name_len + 1;
+    while line.get(v) == Some(&b' ') {
+        v += 1;
+    }
+    let ctl = v + first_control(&line[v..])?;
+    if line.get(ctl..ctl + 2) != Some(b"\r\n") {
+        return None;
+    }
+    let mut end = ctl;
+    while end > v && line[end - 1] == b' ' {
+        end -= 1;
+    }
+    Some((
+        Field {
+            name: pos..pos + name_len,
+            value: pos + v..pos + end,
+        },
+        pos + ctl + 2,
+    ))
+}
+
+/// A request line at the start of `buf` that is well formed and ends in
+/// CRLF, for a request spec: the start line and where it ends.
+#[inline]
+fn fast_request_line(buf: &[u8], pos: usize, cfg: &Http1) -> Option<(StartLine, usize)> {
+    if cfg.role != Role::Request || pos != 0 {
+        return None;
+    }
+    let m = buf.iter().position(|&b| !is_tchar(b))?;
+    if m == 0 || buf[m] != b' ' {
+        return None;
+    }
+    let t = m + 1;
+    let t_len = first_control_or_space(&buf[t..])?;
+    if t_len == 0 || buf.get(t + t_len) != Some(&b' ') || !buf[t..t + t_len].is_ascii() {
+        return None;
+    }
+    let v = t + t_len + 1;
+    let version = match buf.get(v..v + 10)? {
+        b"HTTP/1.1\r\n" => Version::Http11,
+        b"HTTP/1.0\r\n" => Version::Http10,
+        _ => return None,
+    };
+    Some((
+        StartLine::Request {
+            method: 0..m,
+            target: t..t + t_len,
+            version,
+        },
+        v + 10,
+    ))
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` below `n` (`n` at most 0x80), and of
+/// each byte equal to DEL; bits above the lowest may be spurious, the
+/// lowest is exact.
+#[inline]
+fn flags_below(w: u64, n: u64) -> u64 {
+    let del = w ^ (ONES * 0x7f);
+    (w.wrapping_sub(ONES * n) & !w | del.wrapping_sub(ONES) & !del) & HIGHS
+}
+
+/// Where the first control byte (below 0x20, or DEL) of `bytes` is, eight
+/// bytes at a time; `None` if there is none.
+#[inline]
+fn first_control(bytes: &[u8]) -> Option<usize> {
+    first_flagged(bytes, 0x20)
+}
+
+/// Where the first control byte or space of `bytes` is.
+#[inline]
+fn first_control_or_space(bytes: &[u8]) -> Option<usize> {
+    first_flagged(bytes, 0x21)
+}
+
+/// Where the first `byte` of `bytes` is, eight bytes at a time.
+#[inline]
+fn first_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for w in &mut words {
+        let word = u64::from_le_bytes(w.try_into().unwrap_or([0; 8])) ^ (ONES * u64::from(byte));
+        let f = word.wrapping_sub(ONES) & !word & HIGHS;
+        if f != 0 {
+            // At most 63 / 8: the cast cannot truncate.
+            return Some(at + (f.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == byte)
+        .map(|i| at + i)
+}
+
+#[inline]
+fn first_flagged(bytes: &[u8], n: u8) -> Option<usize> {
+    let word = |w: &[u8]| u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+    let mut pairs = bytes.chunks_exact(16);
+    let mut at = 0;
+    // Two words a step: one branch for both, then which one.
+    for p in &mut pairs {
+        let (lo, hi) = (
+            flags_below(word(&p[..8]), u64::from(n)),
+            flags_below(word(&p[8..]), u64::from(n)),
+        );
+        if lo | hi != 0 {
+            let bit = if lo != 0 {
+                lo.trailing_zeros()
+            } else {
+                64 + hi.trailing_zeros()
+            };
+            // At most 127 / 8: the cast cannot truncate.
+            return Some(at + (bit / 8) as usize);
+        }
+        at += 16;
+    }
+    pairs
+        .remainder()
+        .iter()
+        .position(|&b| b < n || b == 0x7f)
+        .map(|i| at + i)
+}
+
+/// `line` (at `at` in the message, without its line end) as a field line.
+#[inline]
+fn field_line(line: &[u8], at: usize, cfg: &Http1) -> Result<Field, Problem> {
+    let colon = memchr::memchr(b':', line).ok_or(Problem::BadFieldName)?;
+    let mut name = &line[..colon];
+    if let Some(&(b' ' | b'\t')) = name.last() {
+        if !(cfg.lenient && cfg.role == Role::Response) {
+            return Err(Problem::WhitespaceBeforeColon);
+        }
+        while let Some((b' ' | b'\t', rest)) = name.split_last() {
+            name = rest;
+        }
+    }
+    if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+        return Err(Problem::BadFieldName);
+    }
+    let value = trim(&line[colon + 1..], at + colon + 1);
+    check_value(&line[value.start - at..value.end - at])?;
+    Ok(Field {
+        name: at..at + name.len(),
+        value,
+    })
+}
+
+/// The range of `bytes` (at `at`) without leading and trailing SP / HTAB.
+#[inline]
+fn trim(bytes: &[u8], at: usize) -> Range<usize> {
+    let ws = |b: &u8| *b == b' ' || *b == b'\t';
+    let Some(first) = bytes.iter().position(|b| !ws(b)) else {
+        return at + bytes.len()..at + bytes.len();
+    };
+    let last = bytes.iter().rposition(|b| !ws(b)).unwrap_or(first);
+    at + first..at + last + 1
+}
+
+/// A field value: SP, HTAB, VCHAR, obs-text.
+#[inline]
+fn check_value(value: &[u8]) -> Result<(), Problem> {
+    for &b in value {
+        if !(is_vchar(b) || b == b' ' || b == b'\t') {
+            return Err(if b == b'\r' {
+                Problem::BareCr
+            } else {
+                Problem::BadFieldValue
+            });
+        }
+    }
+    Ok(())
+}
+
+fn version(bytes: &[u8]) -> Result<Version, Problem> {
+    match bytes {
+        b"HTTP/1.1" => Ok(Version::Http11),
+        b"HTTP/1.0" => Ok(Version::Http10),
+        [b'H', b'T', b'T', b'P', b'/', a, b'.', b] if a.is_ascii_digit() && b.is_ascii_digit() => {
+            Err(Problem::BadVersion)
+        }
+        _ => Err(Problem::BadRequestLine),
+    }
+}
+
+fn start_line(line: &[u8], at: usize, cfg: &Http1) -> Result<StartLine, Problem> {
+    if line.contains(&b'\r') {
+        return Err(Problem::BareCr);
+    }
+    match cfg.role {
+        Role::Request => {
+            let sp = memchr::memchr(b' ', line).ok_or(Problem::BadRequestLine)?;
+            let method = &line[..sp];
+            if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
+                return Err(Problem::BadRequestLine);
+            }
+            let rest = &line[sp + 1..];
+            let sp2 = memchr::memchr(b' ', rest).ok_or(Problem::BadRequestLine)?;
+            let target = &rest[..sp2];
+            // RFC 3986 URIs are ASCII: visible ASCII only (no obs-text).
+            if target.is_empty() || !target.iter().all(|&b| b.is_ascii_graphic()) {
+                return Err(Problem::BadRequestLine);
+            }
+            let v = version(&rest[sp2 + 1..])?;
+            let t = at + sp + 1;
+            Ok(StartLine::Request {
+                method: at..at + sp,
+                target: t..t + sp2,
+                version: v,
+            })
+        }
+        Role::Response => {
+            let bad = Problem::BadStatusLine;
+            let (v, rest) = (line.get(..8).ok_or(bad)?, &line[8..]);
+            let v = version(v).map_err(|p| if p == Problem::BadVersion { p } else { bad })?;
+            let rest = rest.strip_prefix(b" ").ok_or(bad)?;
+            let code = rest.get(..3).ok_or(bad)?;
+            if !code.iter().all(u8::is_ascii_digit) || code[0] == b'0' {
+                return Err(bad);
+            }
+            let status = code.iter().fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+            let reason_at = at + 8 + 1 + 3;
+            let reason = match rest.get(3) {
+                None if cfg.lenient => reason_at..reason_at,
+                Some(b' ') => {
+                    let r = &rest[4..];
+                    if !r.iter().all(|&b| is_vchar(b) || b == b' ' || b == b'\t') {
+                        return Err(bad);
+                    }
+                    reason_at + 1..reason_at + 1 + r.len()
+                }
+                None | Some(_) => return Err(bad),
+            };
+            Ok(StartLine::Response {
+                version: v,
+                status,
+                reason,
+            })
+        }
+    }
+}
