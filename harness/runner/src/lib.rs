@@ -33,6 +33,7 @@ pub mod delivery;
 mod error;
 mod exec;
 mod glob;
+mod http;
 pub mod messages;
 pub mod profile;
 mod rng;
