@@ -681,7 +681,10 @@ mod tests {
         let addr = serve_each(head_only);
         assert_eq!(verdict(addr, "smuggle/get-with-body"), Verdict::Fail);
         assert_eq!(verdict(addr, "smuggle/cl-te"), Verdict::Fail);
-        let case = CASES.iter().find(|c| c.name == "pipelined/coalesced").expect("case");
+        let case = CASES
+            .iter()
+            .find(|c| c.name == "pipelined/coalesced")
+            .expect("case");
         let r = outcome(addr, case, 1024);
         assert!(r.is_ok(), "{r:?}");
     }
