@@ -34,6 +34,7 @@
 //! # Ok::<(), framecheck_framing::Error>(())
 //! ```
 
+use crate::http1::stream::{Progress, Stream};
 pub use crate::spec::VARINT_MAX_BYTES;
 use crate::spec::{Kind, LenField, Spec, TagRule, payload_len};
 use crate::text::{TextHead, TextRule};
@@ -80,6 +81,9 @@ enum Phase {
     TextHeader,
     /// A text-length frame whose header is whole (`held` has part of it).
     TextBody(TextHead),
+    /// Inside an HTTP/1 message (`held` has its bytes so far; the rule's
+    /// stream knows where it is).
+    Http,
     Failed(Error),
 }
 
@@ -135,6 +139,8 @@ enum Rule {
     Text(Box<TextRule>),
     /// `first=`: the first frame's own decoder, then the main rule.
     First(Box<First>),
+    /// HTTP/1 messages (boxed, as text rules are).
+    Http1(Box<Stream>),
 }
 
 /// The state of a `first=` decoder before its first frame.
@@ -215,6 +221,7 @@ impl Decoder {
                 Some(rule) => Rule::Text(Box::new(rule)),
                 None => unreachable!("every text kind has a text rule"),
             },
+            Kind::Http1(h) => Rule::Http1(Box::new(Stream::new(h, max))),
         };
         Decoder {
             phase: Phase::Idle,
@@ -347,6 +354,7 @@ impl Decoder {
                     }
                     // Cut, or bad: the general path decides.
                 }
+                Rule::Http1(_) => return self.http_idle(input),
                 Rule::Eof { .. } | Rule::First(_) => {}
             },
             // The body of a cut headed frame (the header checked and whole).
@@ -430,8 +438,18 @@ impl Decoder {
                 self.start += len64(len);
                 return Ok(Some(FrameRef::new(&self.held.buf, 0, 0..len)));
             }
+            (Phase::Http, Rule::Http1(stream)) => match stream.at_end() {
+                // A body read to close: the end of the stream ends it.
+                Ok(head) => {
+                    self.phase = Phase::Ended;
+                    let len = self.held.buf.len();
+                    self.start += len64(len);
+                    return Ok(Some(FrameRef::new(&self.held.buf, head, head..len)));
+                }
+                Err(stage) => stage,
+            },
             (Phase::Ended | Phase::Idle, _) => return Ok(None),
-            (Phase::Header | Phase::TextHeader, _) => Stage::Header,
+            (Phase::Header | Phase::TextHeader | Phase::Http, _) => Stage::Header,
             (Phase::Body(_) | Phase::TextBody(_), _) => Stage::Body,
             (Phase::Partial, _) => Stage::Delimiter,
         };
@@ -465,6 +483,133 @@ impl Decoder {
             Rule::Eof { max } => self.step_eof(input, max),
             Rule::Text(_) => self.step_text(input),
             Rule::First(_) => self.step_first(input),
+            Rule::Http1(_) => self.step_http(input),
+        }
+    }
+
+    /// Queue the method of a pipelined request, for an `http1:response`
+    /// decoder: each final response is framed by the oldest method queued
+    /// (a HEAD's response has no body, a 2xx to CONNECT ends the framing),
+    /// and by the spec's `method=` once the queue is empty. Returns whether
+    /// the decoder frames HTTP/1 (it is ignored otherwise).
+    ///
+    /// ```
+    /// use framecheck_framing::Decoder;
+    /// let mut dec = Decoder::new(&"http1:response".parse()?);
+    /// dec.push_request_method(b"HEAD");
+    /// dec.push_request_method(b"GET");
+    /// let mut wire: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n\
+    ///                         HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc";
+    /// assert!(dec.decode(&mut wire)?.unwrap().payload().is_empty()); // HEAD
+    /// assert_eq!(dec.decode(&mut wire)?.unwrap().payload(), b"abc"); // GET
+    /// # Ok::<(), framecheck_framing::Error>(())
+    /// ```
+    pub fn push_request_method(&mut self, method: &[u8]) -> bool {
+        match &mut self.rule {
+            Rule::Http1(stream) => {
+                stream.push_method(method);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// An HTTP/1 message at a frame boundary: lent from the chunk when it
+    /// lies whole in it, else its bytes start the held message.
+    #[inline]
+    fn http_idle<'i>(&mut self, input: &mut &'i [u8]) -> Result<Option<FrameRef<'i>>, Error> {
+        let chunk: &'i [u8] = input;
+        let Rule::Http1(stream) = &mut self.rule else {
+            unreachable!("http_idle is only called for http1 rules")
+        };
+        stream.reset();
+        match stream.run(chunk, self.start) {
+            Ok(Progress::Done { head, total }) => {
+                let (wire, rest) = chunk.split_at(total);
+                *input = rest;
+                self.start += len64(total);
+                Ok(Some(FrameRef::new(wire, head, head..total)))
+            }
+            Ok(Progress::More) => {
+                // Every byte of the chunk belongs to this message (`run`
+                // checked them against the bounds).
+                if let Some((head, total)) = stream.known_body() {
+                    self.begin_body(
+                        Head {
+                            prefix: head,
+                            body_start: head,
+                            total,
+                        },
+                        input,
+                    );
+                } else {
+                    self.held.buf.clear();
+                    self.held.push(chunk);
+                    self.phase = Phase::Http;
+                    *input = &[];
+                }
+                Ok(None)
+            }
+            Err(e) => Err(fail(&mut self.phase, e)),
+        }
+    }
+
+    /// More of an HTTP/1 message: take into the held buffer what the
+    /// message's state allows, until it completes or needs more.
+    fn step_http(&mut self, input: &mut &[u8]) -> Step {
+        let Rule::Http1(stream) = &mut self.rule else {
+            unreachable!("step_http is only called for http1 rules")
+        };
+        let (phase, held) = (&mut self.phase, &mut self.held);
+        if let Phase::Idle = phase {
+            held.buf.clear();
+            stream.reset();
+            *phase = Phase::Http;
+        }
+        let chunk: &[u8] = input;
+        let mut taken = 0;
+        loop {
+            let take = stream.budget(held.buf.len()).min(chunk.len() - taken);
+            held.push(&chunk[taken..taken + take]);
+            taken += take;
+            match stream.run(&held.buf, self.start) {
+                Err(e) => {
+                    *input = &chunk[taken..];
+                    fail(phase, e);
+                    return Step::Failed;
+                }
+                Ok(Progress::More) if taken == chunk.len() => {
+                    *input = &[];
+                    return Step::More;
+                }
+                Ok(Progress::More) if take == 0 => {
+                    // Unreachable: a full budget is an error in `run`.
+                    *input = &chunk[taken..];
+                    fail(
+                        phase,
+                        Error::Overflow {
+                            offset: self.start,
+                            max: held.buf.len(),
+                        },
+                    );
+                    return Step::Failed;
+                }
+                Ok(Progress::More) => {}
+                Ok(Progress::Done { head, total }) => {
+                    // Give back what lies beyond this message.
+                    let beyond = held.buf.len() - total;
+                    held.buf.truncate(total);
+                    *input = &chunk[taken - beyond..];
+                    *phase = Phase::Idle;
+                    self.start += len64(total);
+                    self.lent = Parts {
+                        prefix: head,
+                        payload_start: head,
+                        payload_end: total,
+                    };
+                    return Step::Frame;
+                }
+            }
         }
     }
 

@@ -196,6 +196,7 @@ impl Encoder {
             | Kind::Netstring
             | Kind::DecLen(_)
             | Kind::Counted(_) => self.write_text(head, payload, out)?,
+            Kind::Http1(h) => crate::http1::write_message(h, payload, out)?,
         }
         Ok(())
     }

@@ -178,6 +178,14 @@ pub enum Error {
         /// The trailer the rule wants, escaped (`","`, `"\\r\\n"`).
         expected: &'static str,
     },
+    /// An HTTP/1 message breaks its framing (the problem names its rule).
+    #[error("message at offset {offset}: {problem}")]
+    Http1 {
+        /// Stream offset of the message's first byte.
+        offset: u64,
+        /// What is wrong, and which rule says so.
+        problem: crate::http1::Problem,
+    },
     /// The stream ended inside a frame.
     #[error(
         "stream ended inside the {stage} of the frame at offset {offset}, holding {held} bytes"
@@ -211,6 +219,7 @@ impl Error {
             | Error::UnknownTag { offset, .. }
             | Error::LengthText { offset, .. }
             | Error::Trailer { offset, .. }
+            | Error::Http1 { offset, .. }
             | Error::Truncated { offset, .. } => Some(offset),
             Error::Spec { .. } | Error::Schedule { .. } | Error::Unencodable { .. } => None,
         }
@@ -219,6 +228,20 @@ impl Error {
     pub(crate) fn unencodable(reason: impl Into<String>) -> Self {
         Error::Unencodable {
             reason: reason.into(),
+        }
+    }
+}
+
+impl crate::http1::Problem {
+    /// This problem as the crate's error, about the message at `offset`.
+    pub fn at(self, offset: u64) -> Error {
+        match self {
+            crate::http1::Problem::BodyTooLarge { len, max } => Error::TooLarge {
+                offset,
+                len,
+                max: usize::try_from(max).unwrap_or(usize::MAX),
+            },
+            problem => Error::Http1 { offset, problem },
         }
     }
 }

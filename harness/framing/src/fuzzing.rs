@@ -610,6 +610,10 @@ impl<'s> Oracle<'s> {
                 assert_eq!(wire[payload.start - 1], *sep);
                 assert_eq!(payload.end, wire.len());
             }
+            Kind::Http1(_) => {
+                // The head is the header section; the body runs to the end.
+                assert_eq!((head, payload.end), (payload.start, wire.len()));
+            }
             Kind::Counted(c) => {
                 let d = c.delimiter();
                 assert!(
@@ -1058,6 +1062,12 @@ pub fn refusal(spec: &Spec, head: &[u8], payload: &[u8]) -> Option<&'static str>
             (!(0..=most).contains(&declared)).then_some("length does not fit the digits")
         }
         Kind::Netstring => (payload.len() > 999_999_999).then_some("more than 9 digits"),
+        Kind::Http1(h) => {
+            let head_method = h.method(0) == b"HEAD" && !payload.is_empty();
+            let connect = h.methods.iter().any(|m| m == b"CONNECT");
+            (h.role == crate::http1::Role::Response && (head_method || connect))
+                .then_some("a response to HEAD has no body; one to CONNECT ends the framing")
+        }
         Kind::DecLen(_) => payload.is_empty().then_some("a zero declen length"),
         Kind::Counted(c) => {
             let d: &[u8] = if c.crlf { b"\r\n" } else { b"\n" };

@@ -61,6 +61,7 @@ mod frame;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod http1;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod model;

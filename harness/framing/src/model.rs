@@ -40,6 +40,8 @@
 //! # Ok::<(), framecheck_framing::Error>(())
 //! ```
 
+mod http1;
+
 use std::ops::Range;
 
 use crate::spec::{
@@ -182,6 +184,7 @@ fn shift_error(e: Error, by: u64) -> Error {
         | Error::UnknownTag { offset, .. }
         | Error::LengthText { offset, .. }
         | Error::Trailer { offset, .. }
+        | Error::Http1 { offset, .. }
         | Error::Truncated { offset, .. } => *offset += by,
         Error::Spec { .. } | Error::Schedule { .. } | Error::Unencodable { .. } => {}
     }
@@ -192,6 +195,9 @@ fn shift_error(e: Error, by: u64) -> Error {
 fn model_one(spec: &Spec, stream: &[u8], ended: bool) -> Model {
     let max = effective_max(spec);
     let mut frames = Vec::new();
+    if let Kind::Http1(h) = &spec.kind {
+        return http1::model(h, max, stream, ended);
+    }
     if let Kind::Eof = spec.kind {
         // One message: all of it, once the peer has closed.
         let end = if stream.len() > max {
@@ -315,7 +321,7 @@ fn next_frame(spec: &Spec, max: usize, rest: &[u8], offset: u64) -> Next {
                 Some(TagRule::Len(field)) => counted(field, 1, spec.adjust, max, rest, offset),
             }
         }
-        Kind::Eof => unreachable!("eof is modelled whole"),
+        Kind::Eof | Kind::Http1(_) => unreachable!("eof and http1 are modelled whole"),
         Kind::Digits(n) => digits(spec, 10, *n, max, rest, offset),
         Kind::Hex(n) => digits(spec, 16, *n, max, rest, offset),
         Kind::PktLine => pktline(max, rest, offset),
@@ -715,7 +721,7 @@ fn effective_max(spec: &Spec) -> usize {
                 .clamp(1, i128::try_from(DEFAULT_LEN_MAX).unwrap_or(i128::MAX));
             usize::try_from(most).expect("at most 16 MiB")
         }
-        Kind::Tagged(_) | Kind::Netstring | Kind::DecLen(_) => DEFAULT_LEN_MAX,
+        Kind::Tagged(_) | Kind::Netstring | Kind::DecLen(_) | Kind::Http1(_) => DEFAULT_LEN_MAX,
         Kind::Eof => DEFAULT_EOF_MAX,
         Kind::PktLine => 65516,
         Kind::Counted(_) => DEFAULT_COUNTED_MAX,

@@ -70,6 +70,7 @@ use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
 use crate::Error;
+use crate::http1::{self, Http1, Role};
 
 /// The spec grammar and its kinds, as `framecheck specs` prints it.
 pub const GRAMMAR: &str = r#"SPEC   := KIND ( "," OPTION )* [ ",first=(" SPEC ")" ]
@@ -140,7 +141,7 @@ pub const DECLEN_MAX_DIGITS: usize = 10;
 pub const COUNTED_MAX_POS: usize = 32;
 
 const KINDS: &str = "one of fixed:N, line, crlf, delim:BYTES, u8, u16be, u16le, u32be, u32le, u64be, u64le, varint, tagged:TAG=RULE/..., eof, digits:N, hex:N, pktline, netstring, declen:BYTE, syslog, counted:crlf/WORD=N/...";
-const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N, first=(SPEC)";
+const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N, first=(SPEC) (http1: lenient, method=M/M, head=SIZE, headers=N, ext=SIZE, before max=)";
 
 /// A parsed framing spec.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -187,6 +188,8 @@ pub enum Kind {
     DecLen(u8),
     /// Lines, some of which count a data block that follows them.
     Counted(Counted),
+    /// HTTP/1.1 messages (RFC 9112): `http1:request`, `http1:response`.
+    Http1(Http1),
 }
 
 /// A `counted:` kind: delimited lines, some of which carry the byte count of
@@ -369,7 +372,8 @@ impl Spec {
             | Kind::Crlf
             | Kind::Delim(_)
             | Kind::Tagged(_)
-            | Kind::Eof => None,
+            | Kind::Eof
+            | Kind::Http1(_) => None,
         }
     }
 
@@ -389,7 +393,7 @@ impl Spec {
                 let widest = i128::from(field.max_value()) + i128::from(self.adjust);
                 usize::try_from(widest.clamp(1, DEFAULT_LEN_MAX as i128)).unwrap_or(DEFAULT_LEN_MAX)
             }
-            Kind::Tagged(_) | Kind::Netstring | Kind::DecLen(_) => DEFAULT_LEN_MAX,
+            Kind::Tagged(_) | Kind::Netstring | Kind::DecLen(_) | Kind::Http1(_) => DEFAULT_LEN_MAX,
             Kind::Eof => DEFAULT_EOF_MAX,
             Kind::Digits(n) | Kind::Hex(n) => {
                 let radix: u64 = if matches!(self.kind, Kind::Hex(_)) {
@@ -443,6 +447,9 @@ impl Spec {
             Kind::Netstring => NETSTRING_MAX_DIGITS + 2,
             Kind::DecLen(_) => DECLEN_MAX_DIGITS + 1,
             Kind::Counted(c) => self.line_max() + 2 * c.delimiter().len(),
+            // The header section and the trailer section, each up to head=
+            // (and the byte that proves a section too long).
+            Kind::Http1(h) => 2 * h.head + 1,
             Kind::Len(field) => self.offset + field.max_width(),
             Kind::Tagged(entries) => {
                 1 + entries
@@ -663,6 +670,9 @@ impl<'a> Parser<'a> {
         if let Some(body) = s.strip_prefix("counted:") {
             return self.counted(body);
         }
+        if let Some(body) = s.strip_prefix("http1:") {
+            return self.http1(body);
+        }
         let end = s.find(',').unwrap_or(s.len());
         let (word, rest) = s.split_at(end);
         let kind = match word {
@@ -831,6 +841,74 @@ impl<'a> Parser<'a> {
         Ok((Kind::Counted(Counted { crlf, entries }), rest))
     }
 
+    /// `http1:ROLE` and its own options (before the common ones).
+    fn http1(&self, body: &'a str) -> Result<(Kind, &'a str), Error> {
+        let end = body.find(',').unwrap_or(body.len());
+        let role = match &body[..end] {
+            "request" => Role::Request,
+            "response" => Role::Response,
+            other => {
+                return Err(self.err(
+                    other,
+                    "unknown http1 role",
+                    "http1:request or http1:response",
+                ));
+            }
+        };
+        let mut h = Http1::new(role);
+        let mut rest = &body[end..];
+        let mut seen = [false; 5];
+        while let Some(opt) = rest.strip_prefix(',') {
+            let len = opt.find(',').unwrap_or(opt.len());
+            let item = &opt[..len];
+            let (name, value) = item.split_once('=').unwrap_or((item, ""));
+            let idx = match name {
+                "lenient" if value.is_empty() && !item.contains('=') => 0,
+                "method" => 1,
+                "head" => 2,
+                "headers" => 3,
+                "ext" => 4,
+                // max=, first=: the common options.
+                _ => break,
+            };
+            if seen[idx] {
+                return Err(self.err(item, "option given twice", "each option at most once"));
+            }
+            seen[idx] = true;
+            match idx {
+                0 => h.lenient = true,
+                1 => {
+                    if role == Role::Request {
+                        return Err(self.err(
+                            item,
+                            "method= frames responses only",
+                            "http1:response,method=HEAD",
+                        ));
+                    }
+                    for m in value.split('/') {
+                        if m.is_empty() || !m.bytes().all(http1::is_tchar) {
+                            return Err(self.err(m, "not a method", "a token like GET or HEAD"));
+                        }
+                        h.methods.push(m.as_bytes().to_vec());
+                    }
+                    if h.methods.len() > http1::MAX_METHODS {
+                        return Err(self.err(value, "too many methods", "at most 64 methods"));
+                    }
+                }
+                2 => h.head = self.size(value)?,
+                3 => {
+                    h.headers = self.number(value, "a field-line count")?;
+                    if h.headers == 0 || h.headers > 100_000 {
+                        return Err(self.err(value, "headers out of range", "1 to 100000"));
+                    }
+                }
+                _ => h.ext = self.size(value)?,
+            }
+            rest = &opt[len..];
+        }
+        Ok((Kind::Http1(h), rest))
+    }
+
     fn number(&self, s: &str, expected: &str) -> Result<usize, Error> {
         if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(self.err(s, "not a whole number", expected));
@@ -929,6 +1007,39 @@ impl FromStr for Spec {
     }
 }
 
+impl fmt::Display for Http1 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.role {
+            Role::Request => "http1:request",
+            Role::Response => "http1:response",
+        })?;
+        if self.lenient {
+            f.write_str(",lenient")?;
+        }
+        if !self.methods.is_empty() {
+            f.write_str(",method=")?;
+            for (i, m) in self.methods.iter().enumerate() {
+                if i > 0 {
+                    f.write_str("/")?;
+                }
+                f.write_str(&String::from_utf8_lossy(m))?;
+            }
+        }
+        if self.head != http1::DEFAULT_HEAD {
+            f.write_str(",head=")?;
+            write_size(f, self.head)?;
+        }
+        if self.headers != http1::DEFAULT_HEADERS {
+            write!(f, ",headers={}", self.headers)?;
+        }
+        if self.ext != http1::DEFAULT_EXT {
+            f.write_str(",ext=")?;
+            write_size(f, self.ext)?;
+        }
+        Ok(())
+    }
+}
+
 /// Write a size in the largest binary unit that divides it exactly.
 pub(crate) fn write_size(f: &mut impl fmt::Write, n: usize) -> fmt::Result {
     for (shift, unit) in [(30, "GiB"), (20, "MiB"), (10, "KiB")] {
@@ -998,6 +1109,7 @@ impl fmt::Display for Kind {
             Kind::Hex(n) => write!(f, "hex:{n}"),
             Kind::PktLine => f.write_str("pktline"),
             Kind::Netstring => f.write_str("netstring"),
+            Kind::Http1(h) => write!(f, "{h}"),
             Kind::DecLen(sep) => {
                 f.write_str("declen:")?;
                 if sep.is_ascii_graphic() && !matches!(sep, b',' | b'\\') {

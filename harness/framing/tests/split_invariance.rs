@@ -784,3 +784,70 @@ fn a_header_claiming_the_max_reserves_only_what_arrived() {
         }
     );
 }
+
+/// HTTP/1.1 streams (RFC 9112): valid pipelines and each framing error,
+/// each delivered under every split plan.
+fn http1_scenarios() -> Vec<Scenario> {
+    use framecheck_framing::http1::Problem;
+    let h = |offset: u64, problem: Problem| Error::Http1 { offset, problem };
+    vec![
+        ok("http1_two_gets", "http1:request", b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.0\r\n\r\n", &[b"", b""]),
+        ok("http1_post_content_length", "http1:request", b"POST /p HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\n\r\n", &[b"hello", b""]),
+        ok("http1_post_chunked_ext_trailer", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;a=b\r\nabc\r\n0\r\nT: v\r\n\r\nGET / HTTP/1.1\r\n\r\n", &[b"3;a=b\r\nabc\r\n0\r\nT: v\r\n\r\n", b""]),
+        ok("http1_te_list_chunked_last", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\nTransfer-Encoding: , chunked\r\n\r\n0\r\n\r\n", &[b"0\r\n\r\n"]),
+        ok("http1_response_cl_then_204_then_close", "http1:response", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhiHTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\n\r\nto the end", &[b"hi", b"", b"to the end"]),
+        ok("http1_response_head_ignores_cl", "http1:response,method=HEAD", b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nHTTP/1.1 304 Not Modified\r\nContent-Length: 9\r\n\r\n", &[b"", b""]),
+        ok("http1_response_interim_then_final", "http1:response", b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n", &[b"", b"1\r\nx\r\n0\r\n\r\n"]),
+        ok("http1_response_connect_tunnel", "http1:response,method=CONNECT", b"HTTP/1.1 200 Connection established\r\n\r\nHTTP/1.1 not parsed", &[b"HTTP/1.1 not parsed"]),
+        ok("http1_response_not_chunked_reads_to_close", "http1:response", b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxyz", &[b"xyz"]),
+        ok("http1_lenient_bare_lf", "http1:request,lenient", b"POST / HTTP/1.1\nTransfer-Encoding: chunked\n\n1\nz\n0\n\n", &[b"1\nz\n0\n\n"]),
+        ok("http1_lenient_obs_fold", "http1:request,lenient", b"GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", &[b""]),
+        ok("http1_lenient_cl_te_te_wins", "http1:request,lenient", b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", &[b"0\r\n\r\n"]),
+        ok("http1_lenient_duplicate_cl", "http1:request,lenient", b"POST / HTTP/1.1\r\nContent-Length: 2, 2\r\n\r\nab", &[b"ab"]),
+        ok("http1_chunk_size_leading_zeros", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n00000000000000000001\r\nz\r\n0\r\n\r\n", &[b"00000000000000000001\r\nz\r\n0\r\n\r\n"]),
+        err("http1_bare_lf", "http1:request", b"GET / HTTP/1.1\r\nHost: a\n\r\n", &[], h(0, Problem::BareLf)),
+        err("http1_bare_cr", "http1:request", b"GET / HTTP/1.1\r\nX: a\rb\r\n\r\n", &[], h(0, Problem::BareCr)),
+        err("http1_space_before_colon", "http1:request", b"GET / HTTP/1.1\r\n\r\nPOST / HTTP/1.1\r\nContent-Length : 1\r\n\r\nx", &[b""], h(18, Problem::WhitespaceBeforeColon)),
+        err("http1_obs_fold", "http1:request", b"GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n", &[], h(0, Problem::ObsFold)),
+        err("http1_cl_te", "http1:request", b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", &[], h(0, Problem::ContentLengthAndTransferEncoding)),
+        err("http1_conflicting_cl", "http1:request", b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", &[], h(0, Problem::ConflictingContentLength)),
+        err("http1_duplicate_cl", "http1:request", b"POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab", &[], h(0, Problem::DuplicateContentLength)),
+        err("http1_invalid_cl", "http1:request", b"POST / HTTP/1.1\r\nContent-Length: +2\r\n\r\nab", &[], h(0, Problem::InvalidContentLength)),
+        err("http1_chunk_size_overflow", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n10000000000000000\r\n", &[], h(0, Problem::ChunkSizeOverflow)),
+        err("http1_chunk_size_prefix", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1x\r\nz\r\n0\r\n\r\n", &[], h(0, Problem::BadChunkSize)),
+        err("http1_bare_lf_chunk_line", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\nz\r\n0\r\n\r\n", &[], h(0, Problem::BareLfInChunk)),
+        err("http1_chunk_data_not_crlf", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nzz\r\n0\r\n\r\n", &[], h(0, Problem::ChunkDataNotCrlf)),
+        err("http1_chunked_not_final", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", &[], h(0, Problem::ChunkedNotFinal)),
+        err("http1_request_not_chunked", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", &[], h(0, Problem::RequestNotChunked)),
+        err("http1_te_in_http10", "http1:request", b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", &[], h(0, Problem::TransferEncodingInHttp10)),
+        err("http1_head_too_large", "http1:request,head=32", b"GET / HTTP/1.1\r\nX-Long: 0123456789abcdef\r\n\r\n", &[], h(0, Problem::HeadTooLarge(32))),
+        err("http1_too_many_headers", "http1:request,headers=2", b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", &[], h(0, Problem::TooManyFields(2))),
+        err("http1_ext_too_long", "http1:request,ext=4", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;abcd\r\nz\r\n0\r\n\r\n", &[], h(0, Problem::ChunkExtensionTooLong(4))),
+        err("http1_body_over_max", "http1:request,max=4", b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", &[], Error::TooLarge { offset: 0, len: 5, max: 4 }),
+        err("http1_chunk_over_max", "http1:request,max=8", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n", &[], Error::TooLarge { offset: 0, len: 12, max: 8 }),
+        err("http1_bad_version", "http1:request", b"GET / HTTP/2.0\r\n\r\n", &[], h(0, Problem::BadVersion)),
+        err("http1_status_without_reason_space", "http1:response", b"HTTP/1.1 200\r\n\r\n", &[], h(0, Problem::BadStatusLine)),
+        err("http1_cut_in_body", "http1:request", b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhel", &[], Error::Truncated { offset: 0, held: 41, stage: Stage::Body }),
+        err("http1_cut_in_chunked", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nz\r\n0\r\n", &[], Error::Truncated { offset: 0, held: 56, stage: Stage::Body }),
+        err("http1_cut_in_head", "http1:request", b"GET / HTTP/1.1\r\nHost: a\r\n", &[], Error::Truncated { offset: 0, held: 25, stage: Stage::Header }),
+    ]
+}
+
+#[test]
+fn http1_every_split_plan_gives_the_whole_delivery_transcript() {
+    for s in http1_scenarios() {
+        let spec: Spec = s.spec.parse().unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        let whole = transcript(&spec, [s.wire]);
+        let payloads: Vec<&[u8]> = whole
+            .frames
+            .iter()
+            .map(framecheck_framing::Frame::payload)
+            .collect();
+        assert_eq!(payloads, s.payloads, "{}: payloads", s.name);
+        assert_eq!(whole.end.clone().err(), s.end, "{}: end", s.name);
+        for (label, cuts) in plans(s.wire.len()) {
+            let t = deliver(&spec, s.wire, &cuts);
+            assert_eq!(t, whole, "{} under split plan {label}", s.name);
+        }
+    }
+}

@@ -226,7 +226,8 @@ impl Maker {
             | Kind::PktLine
             | Kind::Netstring
             | Kind::DecLen(_)
-            | Kind::Counted(_) => {
+            | Kind::Counted(_)
+            | Kind::Http1(_) => {
                 let main = Spec {
                     first: None,
                     ..self.spec.clone()

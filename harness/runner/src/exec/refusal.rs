@@ -164,7 +164,8 @@ fn echo_frame(spec: &Spec, payload: &[u8]) -> Option<Vec<u8>> {
         | Kind::Netstring
         | Kind::DecLen(_) => Vec::new(),
         // A counted frame's head is a command line of the protocol's own.
-        Kind::Fixed(_) | Kind::Eof | Kind::Counted(_) => return None,
+        // An HTTP server does not echo: its reply is a response of its own.
+        Kind::Fixed(_) | Kind::Eof | Kind::Counted(_) | Kind::Http1(_) => return None,
     };
     let mut out = Vec::new();
     Encoder::new(spec)

@@ -1,0 +1,332 @@
+//! The chunked transfer coding (RFC 9112 section 7.1), as a state machine
+//! fed any cutting of the body.
+
+use std::ops::Range;
+
+use super::{Problem, is_tchar, is_vchar};
+
+/// What [`Chunked::feed`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// Every byte given belongs to the body, which goes on.
+    More,
+    /// The body ended with the byte before this index of the input.
+    Done(usize),
+}
+
+/// A chunked body in progress: chunk lines (size, extensions), data, the
+/// CRLF after each chunk's data, the last chunk and the trailer section.
+///
+/// ```
+/// use framecheck_framing::http1::{Chunked, Feed, Problem};
+/// let body = b"4;name=v\r\nWiki\r\n0\r\nX: y\r\n\r\nNEXT";
+/// let mut whole = Chunked::new(false, 1 << 20, 1024, 1024, 100);
+/// let mut data = Vec::new();
+/// let fed = whole.feed_with(body, |r| data.extend_from_slice(&body[r]))?;
+/// assert_eq!(fed, Feed::Done(body.len() - 4));
+/// assert_eq!(data, b"Wiki");
+/// let mut cut = Chunked::new(false, 1 << 20, 1024, 1024, 100);
+/// assert_eq!(cut.feed(&body[..3])?, Feed::More);
+/// assert_eq!(cut.feed(&body[3..])?, Feed::Done(body.len() - 7));
+/// // 17 hex digits of value: over 64 bits.
+/// let mut big = Chunked::new(false, 1 << 20, 1024, 1024, 100);
+/// assert_eq!(big.feed(b"10000000000000000\r\n"), Err(Problem::ChunkSizeOverflow));
+/// # Ok::<(), Problem>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunked {
+    state: State,
+    lenient: bool,
+    /// Body bytes so far, as on the wire.
+    raw: u64,
+    /// The most body bytes on the wire.
+    max: u64,
+    /// Extension bytes so far, and the most allowed.
+    ext: usize,
+    ext_max: usize,
+    /// Trailer section bytes and field lines so far, and their limits.
+    trailer: usize,
+    trailer_max: usize,
+    fields: usize,
+    fields_max: usize,
+    /// Decoded data bytes so far.
+    data: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// In the chunk size: its value so far and whether a digit came.
+    Size { value: u64, digits: bool },
+    /// Whitespace after the size: an extension must follow.
+    SizeWs { value: u64 },
+    /// In the extensions.
+    Ext { value: u64 },
+    /// The CR of a chunk line came.
+    LineCr { value: u64 },
+    /// Data bytes left in this chunk.
+    Data(u64),
+    /// The data ended: CRLF must follow.
+    DataEnd,
+    /// The CR after data came.
+    DataCr,
+    /// At the start of a trailer line (or the final empty line).
+    TrailerStart,
+    /// In a trailer field's name.
+    TrailerName,
+    /// In a trailer field's value.
+    TrailerValue,
+    /// The CR of a trailer line came.
+    TrailerCr,
+    /// The CR of the final empty line came.
+    EndCr,
+    /// The body is complete.
+    Done,
+}
+
+impl Chunked {
+    /// A chunked body about to start: `max` bounds its bytes on the wire,
+    /// `ext_max` its extension bytes, `trailer_max` and `fields_max` its
+    /// trailer section's bytes and field lines.
+    pub fn new(
+        lenient: bool,
+        max: u64,
+        ext_max: usize,
+        trailer_max: usize,
+        fields_max: usize,
+    ) -> Chunked {
+        Chunked {
+            state: State::Size {
+                value: 0,
+                digits: false,
+            },
+            lenient,
+            raw: 0,
+            max,
+            ext: 0,
+            ext_max,
+            trailer: 0,
+            trailer_max,
+            fields: 0,
+            fields_max,
+            data: 0,
+        }
+    }
+
+    /// Whether the body is complete.
+    pub fn is_done(&self) -> bool {
+        self.state == State::Done
+    }
+
+    /// Decoded data bytes so far.
+    pub fn data_len(&self) -> u64 {
+        self.data
+    }
+
+    /// Feed the next bytes of the body.
+    pub fn feed(&mut self, input: &[u8]) -> Result<Feed, Problem> {
+        self.feed_with(input, |_| {})
+    }
+
+    /// Feed the next bytes of the body; `data` is told where chunk data lies
+    /// in `input`.
+    pub fn feed_with(
+        &mut self,
+        input: &[u8],
+        mut data: impl FnMut(Range<usize>),
+    ) -> Result<Feed, Problem> {
+        let mut i = 0;
+        while i < input.len() {
+            if self.state == State::Done {
+                break;
+            }
+            if let State::Data(left) = self.state {
+                let n = usize::try_from(left)
+                    .unwrap_or(usize::MAX)
+                    .min(input.len() - i);
+                data(i..i + n);
+                i += n;
+                self.data += n as u64;
+                self.raw += n as u64;
+                self.state = if left == n as u64 {
+                    State::DataEnd
+                } else {
+                    State::Data(left - n as u64)
+                };
+                continue;
+            }
+            // Every byte counts against the bound as it comes, so the
+            // error is the same however the body is cut.
+            self.raw += 1;
+            if self.raw > self.max {
+                return Err(Problem::BodyTooLarge {
+                    len: self.raw,
+                    max: self.max,
+                });
+            }
+            self.byte(input[i])?;
+            i += 1;
+        }
+        Ok(if self.state == State::Done {
+            Feed::Done(i)
+        } else {
+            Feed::More
+        })
+    }
+
+    /// One byte outside chunk data.
+    #[inline]
+    fn byte(&mut self, b: u8) -> Result<(), Problem> {
+        self.state = match self.state {
+            State::Size { value, digits } => match hex(b) {
+                Some(d) => {
+                    if value >> 60 != 0 {
+                        return Err(Problem::ChunkSizeOverflow);
+                    }
+                    State::Size {
+                        value: value << 4 | u64::from(d),
+                        digits: true,
+                    }
+                }
+                None if !digits => return Err(Problem::BadChunkSize),
+                None => match b {
+                    b'\r' => State::LineCr { value },
+                    b'\n' => self.line_end(value, true)?,
+                    b';' => self.ext_byte(value)?,
+                    b' ' | b'\t' => State::SizeWs { value },
+                    _ => return Err(Problem::BadChunkSize),
+                },
+            },
+            State::SizeWs { value } => match b {
+                b' ' | b'\t' => State::SizeWs { value },
+                b';' => self.ext_byte(value)?,
+                _ => return Err(Problem::BadChunkSize),
+            },
+            State::Ext { value } => match b {
+                b'\r' => State::LineCr { value },
+                b'\n' => self.line_end(value, true)?,
+                b'\t' | b' ' => self.ext_byte(value)?,
+                _ if is_vchar(b) => self.ext_byte(value)?,
+                _ => return Err(Problem::BadChunkExtension),
+            },
+            State::LineCr { value } => match b {
+                b'\n' => self.line_end(value, false)?,
+                _ => return Err(Problem::BareCr),
+            },
+            State::DataEnd => match b {
+                b'\r' => State::DataCr,
+                b'\n' if self.lenient => Self::next_chunk(),
+                b'\n' => return Err(Problem::BareLfInChunk),
+                _ => return Err(Problem::ChunkDataNotCrlf),
+            },
+            State::DataCr => match b {
+                b'\n' => Self::next_chunk(),
+                _ => return Err(Problem::ChunkDataNotCrlf),
+            },
+            State::TrailerStart => {
+                self.trailer_byte()?;
+                match b {
+                    b'\r' => State::EndCr,
+                    b'\n' if self.lenient => State::Done,
+                    b'\n' => return Err(Problem::BareLfInChunk),
+                    b' ' | b'\t' if self.lenient && self.fields > 0 => State::TrailerValue,
+                    b' ' | b'\t' => return Err(Problem::ObsFold),
+                    _ if is_tchar(b) => {
+                        self.fields += 1;
+                        if self.fields > self.fields_max {
+                            return Err(Problem::TooManyFields(self.fields_max));
+                        }
+                        State::TrailerName
+                    }
+                    _ => return Err(Problem::BadFieldName),
+                }
+            }
+            State::TrailerName => {
+                self.trailer_byte()?;
+                match b {
+                    b':' => State::TrailerValue,
+                    b' ' | b'\t' => return Err(Problem::WhitespaceBeforeColon),
+                    _ if is_tchar(b) => State::TrailerName,
+                    _ => return Err(Problem::BadFieldName),
+                }
+            }
+            State::TrailerValue => {
+                self.trailer_byte()?;
+                match b {
+                    b'\r' => State::TrailerCr,
+                    b'\n' if self.lenient => State::TrailerStart,
+                    b'\n' => return Err(Problem::BareLf),
+                    b' ' | b'\t' => State::TrailerValue,
+                    _ if is_vchar(b) => State::TrailerValue,
+                    _ => return Err(Problem::BadFieldValue),
+                }
+            }
+            State::TrailerCr => {
+                self.trailer_byte()?;
+                match b {
+                    b'\n' => State::TrailerStart,
+                    _ => return Err(Problem::BareCr),
+                }
+            }
+            State::EndCr => match b {
+                b'\n' => State::Done,
+                _ => return Err(Problem::BareCr),
+            },
+            State::Data(_) | State::Done => self.state,
+        };
+        Ok(())
+    }
+
+    fn next_chunk() -> State {
+        State::Size {
+            value: 0,
+            digits: false,
+        }
+    }
+
+    /// A byte of a chunk extension (from its `;`), counted against `ext=`.
+    #[inline]
+    fn ext_byte(&mut self, value: u64) -> Result<State, Problem> {
+        self.ext += 1;
+        if self.ext > self.ext_max {
+            return Err(Problem::ChunkExtensionTooLong(self.ext_max));
+        }
+        Ok(State::Ext { value })
+    }
+
+    /// A byte of the trailer section, counted against its limit.
+    #[inline]
+    fn trailer_byte(&mut self) -> Result<(), Problem> {
+        self.trailer += 1;
+        if self.trailer > self.trailer_max {
+            return Err(Problem::HeadTooLarge(self.trailer_max));
+        }
+        Ok(())
+    }
+
+    /// The end of a chunk line declaring `value` bytes.
+    fn line_end(&mut self, value: u64, bare: bool) -> Result<State, Problem> {
+        if bare && !self.lenient {
+            return Err(Problem::BareLfInChunk);
+        }
+        if value == 0 {
+            return Ok(State::TrailerStart);
+        }
+        // The data alone would take the body past its bound: refuse now,
+        // before any of it is held.
+        let len = self.raw.saturating_add(value);
+        if len > self.max {
+            return Err(Problem::BodyTooLarge { len, max: self.max });
+        }
+        Ok(State::Data(value))
+    }
+}
+
+#[inline]
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}

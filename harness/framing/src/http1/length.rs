@@ -1,0 +1,192 @@
+//! The message body length: RFC 9112 section 6.3, in its order.
+
+use super::{Problem, StartLine, Version, is_tchar};
+
+/// How a message's body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BodyLength {
+    /// Exactly this many bytes (0: no body).
+    Length(u64),
+    /// The chunked coding, ended by its last chunk and trailers.
+    Chunked,
+    /// Up to the end of the stream (a response only).
+    Close,
+    /// Framing ends: the connection becomes a tunnel (a 2xx to CONNECT, a
+    /// 101); the rest of the stream is not HTTP.
+    Tunnel,
+}
+
+/// What a header section's Content-Length and Transfer-Encoding fields say,
+/// gathered field by field (the rules are applied by [`LengthFields::decide`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent facts about the fields, each read by one rule of section 6.3"
+)]
+pub struct LengthFields {
+    /// The first valid Content-Length value.
+    pub content_length: Option<u64>,
+    /// Content-Length values seen (fields and list members).
+    pub cl_values: u32,
+    /// A Content-Length value was not 1*DIGIT or overflowed.
+    pub cl_invalid: bool,
+    /// Two Content-Length values differed.
+    pub cl_conflict: bool,
+    /// Transfer-Encoding fields seen.
+    pub te_fields: u32,
+    /// Transfer codings listed, over every field.
+    pub codings: u32,
+    /// How many of them are chunked.
+    pub chunked: u32,
+    /// The last coding listed is chunked.
+    pub chunked_last: bool,
+    /// A coding follows chunked.
+    pub chunked_not_final: bool,
+    /// A coding that is not a token.
+    pub te_invalid: bool,
+}
+
+impl LengthFields {
+    /// Record one field (any field: others are ignored).
+    #[inline]
+    pub fn field(&mut self, name: &[u8], value: &[u8]) {
+        if name.len() == 14 && name.eq_ignore_ascii_case(b"content-length") {
+            self.content_length_value(value);
+        } else if name.len() == 17 && name.eq_ignore_ascii_case(b"transfer-encoding") {
+            self.transfer_encoding(value);
+        }
+    }
+
+    fn content_length_value(&mut self, value: &[u8]) {
+        for item in value.split(|&b| b == b',') {
+            let item = trim_ows(item);
+            self.cl_values += 1;
+            let mut n: u64 = 0;
+            let ok = !item.is_empty()
+                && item.iter().all(|&d| {
+                    d.is_ascii_digit()
+                        && n.checked_mul(10)
+                            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+                            .map(|v| n = v)
+                            .is_some()
+                });
+            if !ok {
+                self.cl_invalid = true;
+                continue;
+            }
+            match self.content_length {
+                None => self.content_length = Some(n),
+                Some(m) if m != n => self.cl_conflict = true,
+                Some(_) => {}
+            }
+        }
+    }
+
+    fn transfer_encoding(&mut self, value: &[u8]) {
+        self.te_fields += 1;
+        for item in value.split(|&b| b == b',') {
+            let item = trim_ows(item);
+            if item.is_empty() {
+                // RFC 9110 section 5.6.1: empty list elements are ignored.
+                continue;
+            }
+            let name = trim_ows(item.split(|&b| b == b';').next().unwrap_or(item));
+            if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+                self.te_invalid = true;
+            }
+            if self.chunked_last {
+                self.chunked_not_final = true;
+            }
+            self.codings += 1;
+            self.chunked_last = name.eq_ignore_ascii_case(b"chunked");
+            if self.chunked_last {
+                self.chunked += 1;
+            }
+        }
+    }
+
+    /// RFC 9112 section 6.3 for a message with this start line; `method` is
+    /// the request's, for a response (ignored for a request).
+    ///
+    /// 1. A response to HEAD, or with status 1xx (but 101), 204 or 304: no body.
+    /// 2. A 2xx to CONNECT, or a 101: [`BodyLength::Tunnel`].
+    /// 3. Transfer-Encoding (wins over Content-Length; both is an error
+    ///    unless `lenient`; in HTTP/1.0 an error unless `lenient`):
+    ///    chunked last and once: chunked; chunked not final: an error (a
+    ///    lenient response reads to close); another final coding: a response
+    ///    reads to close, a request is an error.
+    /// 4. Content-Length: every value 1*DIGIT and equal (repeated values
+    ///    only when `lenient`, per RFC 9110 section 8.6).
+    /// 5. Neither: a request has no body, a response reads to close.
+    pub fn decide(
+        &self,
+        start: &StartLine,
+        method: &[u8],
+        lenient: bool,
+    ) -> Result<BodyLength, Problem> {
+        let request = match *start {
+            StartLine::Response { status, .. } => {
+                if status == 101 {
+                    return Ok(BodyLength::Tunnel);
+                }
+                if method == b"HEAD" || status < 200 || status == 204 || status == 304 {
+                    return Ok(BodyLength::Length(0));
+                }
+                if method == b"CONNECT" && status < 300 {
+                    return Ok(BodyLength::Tunnel);
+                }
+                false
+            }
+            StartLine::Request { .. } => true,
+        };
+        if self.te_fields > 0 {
+            if start.version() == Version::Http10 && !lenient {
+                return Err(Problem::TransferEncodingInHttp10);
+            }
+            if self.cl_values > 0 && !lenient {
+                return Err(Problem::ContentLengthAndTransferEncoding);
+            }
+            if self.te_invalid || self.codings == 0 {
+                return Err(Problem::BadTransferEncoding);
+            }
+            if self.chunked_not_final || self.chunked > 1 {
+                return if request || !lenient {
+                    Err(Problem::ChunkedNotFinal)
+                } else {
+                    Ok(BodyLength::Close)
+                };
+            }
+            return match (self.chunked_last, request) {
+                (true, _) => Ok(BodyLength::Chunked),
+                (false, true) => Err(Problem::RequestNotChunked),
+                (false, false) => Ok(BodyLength::Close),
+            };
+        }
+        if self.cl_values > 0 {
+            if self.cl_invalid {
+                return Err(Problem::InvalidContentLength);
+            }
+            if self.cl_conflict {
+                return Err(Problem::ConflictingContentLength);
+            }
+            if self.cl_values > 1 && !lenient {
+                return Err(Problem::DuplicateContentLength);
+            }
+            return Ok(BodyLength::Length(self.content_length.unwrap_or(0)));
+        }
+        Ok(if request {
+            BodyLength::Length(0)
+        } else {
+            BodyLength::Close
+        })
+    }
+}
+
+/// `bytes` without leading and trailing optional whitespace (SP, HTAB, and
+/// the CR LF of an obs-fold).
+fn trim_ows(bytes: &[u8]) -> &[u8] {
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let start = bytes.iter().position(|b| !ws(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|b| !ws(b)).map_or(start, |e| e + 1);
+    &bytes[start..end]
+}
