@@ -2,7 +2,7 @@
 //! echo.
 //!
 //! A profile is a small TOML file (`--profile FILE`) or a built-in name
-//! (`--profile redis`, `mqtt`, `dns`, `postgres`). It gives the framing of requests and of
+//! (`--profile redis`, `mqtt`, `dns`, `postgres`, `http`). It gives the framing of requests and of
 //! replies (they may differ), an optional session opener sent first on every
 //! connection, and one or more exchanges: the bytes of one request, and what
 //! its reply must look like.
@@ -37,6 +37,7 @@
 //! | `exact = BYTES` | equals `BYTES` |
 //! | `prefix = BYTES` | starts with `BYTES` |
 //! | `offsets = [{ at = N, hex = "..", mask = ".." }, …]` | has these bytes at these offsets (each observed byte `AND`-ed with `mask` first, if given) |
+//! | `status = 200` or `[200, 405]` | is an HTTP/1.x response with one of these status codes (an `http1:response` reply) |
 //!
 //! and optionally `part = "wire"` (the default: the frame as on the wire, with
 //! its length field or delimiter) or `part = "payload"` (the payload only).
@@ -114,11 +115,12 @@ pub const MAX_FILE: usize = 1024 * 1024;
 pub const MAX_EXCHANGES: usize = 64;
 
 /// The built-in profiles: name and TOML text (the files under `harness/runner/profiles/`).
-pub const BUILTIN: [(&str, &str); 4] = [
+pub const BUILTIN: [(&str, &str); 5] = [
     ("redis", include_str!("../profiles/redis.toml")),
     ("mqtt", include_str!("../profiles/mqtt.toml")),
     ("dns", include_str!("../profiles/dns.toml")),
     ("postgres", include_str!("../profiles/postgres.toml")),
+    ("http", include_str!("../profiles/http.toml")),
 ];
 
 /// A parsed and checked protocol profile.
@@ -191,7 +193,7 @@ impl Profile {
         file::parse(text, origin)
     }
 
-    /// A built-in profile by name (`redis`, `mqtt`, `dns`, `postgres`).
+    /// A built-in profile by name (`redis`, `mqtt`, `dns`, `postgres`, `http`).
     pub fn builtin(name: &str) -> Option<Profile> {
         let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
         // The built-ins are checked by the tests; a broken one is a bug.

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use framecheck_framing::http1::Role;
 use framecheck_framing::{Kind, LenField, Spec, TagRule};
 
 /// One classic framing bug that a reference server can be built with.
@@ -114,11 +115,27 @@ pub enum Bug {
     /// byte; after [`NUL_SLOTS`](crate::NUL_SLOTS) of them no connection is
     /// answered any more (the server hangs).
     LeaksSlotOnNul,
+    /// HTTP: of several `Content-Length` fields, takes the first (instead
+    /// of answering 400 to differing values, RFC 9112 section 6.3).
+    FirstContentLengthWins,
+    /// HTTP: never reads `Transfer-Encoding`: a request's body is its
+    /// `Content-Length`, or empty.
+    IgnoresTransferEncoding,
+    /// HTTP: reads a chunk size as its longest hex prefix and ignores the
+    /// rest of the line (`0z` is the last chunk).
+    ChunkSizeLongestHexPrefix,
+    /// HTTP: a chunk line (size, data end, trailer) may end with a bare LF.
+    AcceptsBareLfInChunkLines,
+    /// HTTP: one request per read; the rest of the read is dropped.
+    NoPipelining,
+    /// HTTP: holds each response for a moment and drops it (and closes)
+    /// when the client's half-close arrives meanwhile.
+    DropsResponseAfterHalfClose,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 28] = [
+    pub const ALL: [Bug; 34] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -147,6 +164,23 @@ impl Bug {
         Bug::DiesOnThousandthFrame,
         Bug::DiesOnLengthWrap,
         Bug::LeaksSlotOnNul,
+        Bug::FirstContentLengthWins,
+        Bug::IgnoresTransferEncoding,
+        Bug::ChunkSizeLongestHexPrefix,
+        Bug::AcceptsBareLfInChunkLines,
+        Bug::NoPipelining,
+        Bug::DropsResponseAfterHalfClose,
+    ];
+
+    /// The bugs of the reference HTTP server (`http1:request` framing
+    /// only; the other bugs do not apply to it).
+    pub const HTTP: [Bug; 6] = [
+        Bug::FirstContentLengthWins,
+        Bug::IgnoresTransferEncoding,
+        Bug::ChunkSizeLongestHexPrefix,
+        Bug::AcceptsBareLfInChunkLines,
+        Bug::NoPipelining,
+        Bug::DropsResponseAfterHalfClose,
     ];
 
     /// The bugs no conformance case targets: they depend on what a message
@@ -191,6 +225,12 @@ impl Bug {
             Bug::DiesOnThousandthFrame => "dies-on-thousandth-frame",
             Bug::DiesOnLengthWrap => "dies-on-length-wrap",
             Bug::LeaksSlotOnNul => "leaks-slot-on-nul",
+            Bug::FirstContentLengthWins => "first-content-length-wins",
+            Bug::IgnoresTransferEncoding => "ignores-transfer-encoding",
+            Bug::ChunkSizeLongestHexPrefix => "chunk-size-longest-hex-prefix",
+            Bug::AcceptsBareLfInChunkLines => "accepts-bare-lf-in-chunk-lines",
+            Bug::NoPipelining => "no-pipelining",
+            Bug::DropsResponseAfterHalfClose => "drops-response-after-half-close",
         }
     }
 
@@ -269,6 +309,20 @@ impl Bug {
             Bug::LeaksSlotOnNul => {
                 "leaks a worker slot per payload starting with NUL; after 16 it answers nobody"
             }
+            Bug::FirstContentLengthWins => {
+                "HTTP: of several Content-Length fields the first wins (differing values are not refused)"
+            }
+            Bug::IgnoresTransferEncoding => {
+                "HTTP: Transfer-Encoding is ignored; a request's body is its Content-Length or nothing"
+            }
+            Bug::ChunkSizeLongestHexPrefix => {
+                "HTTP: a chunk size is its longest hex prefix, the rest of the line ignored (0z ends the body)"
+            }
+            Bug::AcceptsBareLfInChunkLines => "HTTP: a chunk line may end with a bare LF",
+            Bug::NoPipelining => "HTTP: one request per read; the rest of the read is dropped",
+            Bug::DropsResponseAfterHalfClose => {
+                "HTTP: drops the response (and closes) when the client half-closes right after its request"
+            }
         }
     }
 
@@ -280,6 +334,15 @@ impl Bug {
     /// Why the bug cannot be injected into a server with this framing, or
     /// `None` when it can.
     pub fn inapplicable(self, spec: &Spec) -> Option<&'static str> {
+        let http_request = matches!(&spec.kind, Kind::Http1(h) if h.role == Role::Request);
+        if Bug::HTTP.contains(&self) {
+            return (!http_request).then_some("it needs an http1:request framing");
+        }
+        if matches!(spec.kind, Kind::Http1(_)) {
+            return Some(
+                "the HTTP reference server carries only the HTTP bugs (first-content-length-wins, ...)",
+            );
+        }
         match self {
             Bug::DelimInOneRead => match spec.delimiter() {
                 None => Some("it needs a delimited framing (crlf, delim:BYTES)"),
@@ -371,7 +434,13 @@ impl Bug {
             | Bug::IgnoresShortWrites
             | Bug::LeaksDescriptor
             | Bug::IgnoresEofShortIdle
-            | Bug::DelaysFinAfterHalfClose => None,
+            | Bug::DelaysFinAfterHalfClose
+            | Bug::FirstContentLengthWins
+            | Bug::IgnoresTransferEncoding
+            | Bug::ChunkSizeLongestHexPrefix
+            | Bug::AcceptsBareLfInChunkLines
+            | Bug::NoPipelining
+            | Bug::DropsResponseAfterHalfClose => None,
         }
     }
 
