@@ -287,8 +287,12 @@ else
     # its own (no system config, no daemon, pid and temp files in $WORK), and
     # a request body limit of 1 MiB (nginx's default client_max_body_size;
     # apache2's LimitRequestBody set to match), which the http profile's
-    # request framing declares. The two suites run side by side (each run
-    # is mostly waiting), then are collected.
+    # request framing declares, and a 1 s timeout for a request's head and
+    # body (nginx's client_header_timeout and client_body_timeout, apache2's
+    # mod_reqtimeout; both 60 s by default), as the reference servers get
+    # --idle-timeout 1: limits/idle-timeout waits 1.5 s for one. The two
+    # suites run side by side (each run is mostly waiting), then are
+    # collected.
     mkdir -p "$WORK/www" "$WORK/nginx" "$WORK/apache2"
     printf 'framecheck\n' >"$WORK/www/index.html"
     chmod 711 "$WORK"
@@ -323,6 +327,8 @@ http {
     uwsgi_temp_path $WORK/nginx/uwsgi;
     scgi_temp_path $WORK/nginx/scgi;
     client_max_body_size 1m;
+    client_header_timeout 1s;
+    client_body_timeout 1s;
     server {
         listen 127.0.0.1:PORT;
         root $WORK/www;
@@ -352,6 +358,8 @@ LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
 LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
 LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so
 LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+LoadModule reqtimeout_module /usr/lib/apache2/modules/mod_reqtimeout.so
+RequestReadTimeout handshake=0 header=1 body=1
 $apache_user
 ServerName 127.0.0.1
 Listen 127.0.0.1:PORT
