@@ -131,11 +131,28 @@ pub enum Bug {
     /// HTTP: holds each response for a moment and drops it (and closes)
     /// when the client's half-close arrives meanwhile.
     DropsResponseAfterHalfClose,
+    /// HTTP: a request with both Content-Length and Transfer-Encoding is
+    /// framed by the chunked coding (as RFC 9112 allows) but the connection
+    /// stays open (the RFC requires a close); obs-fold is unfolded.
+    KeepsAliveAfterClAndTe,
+    /// HTTP: a field line it cannot parse (whitespace before the colon, a
+    /// control byte in the value, an obs-fold line) is ignored instead of
+    /// refused with 400.
+    IgnoresMalformedFields,
+    /// HTTP: a GET or HEAD never has a body: its Content-Length is ignored
+    /// and the body read as the next request (0.CL).
+    IgnoresBodyOnGet,
+    /// HTTP: at the peer's EOF, a partial request is answered as if whole.
+    AnswersPartialRequestAtEof,
+    /// HTTP: refuses a request over a limit (413, 431) but drops only the
+    /// bytes it looked at, and reads the rest of the refused request as new
+    /// requests.
+    ReadsRefusedRequestAsNext,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 34] = [
+    pub const ALL: [Bug; 39] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -170,17 +187,28 @@ impl Bug {
         Bug::AcceptsBareLfInChunkLines,
         Bug::NoPipelining,
         Bug::DropsResponseAfterHalfClose,
+        Bug::KeepsAliveAfterClAndTe,
+        Bug::IgnoresMalformedFields,
+        Bug::IgnoresBodyOnGet,
+        Bug::AnswersPartialRequestAtEof,
+        Bug::ReadsRefusedRequestAsNext,
     ];
 
     /// The bugs of the reference HTTP server (`http1:request` framing
-    /// only; the other bugs do not apply to it).
-    pub const HTTP: [Bug; 6] = [
+    /// only). Of the others, only [`Bug::RecvIsMessage`] and
+    /// [`Bug::DiesOnResetMidMessage`] apply to it.
+    pub const HTTP: [Bug; 11] = [
         Bug::FirstContentLengthWins,
         Bug::IgnoresTransferEncoding,
         Bug::ChunkSizeLongestHexPrefix,
         Bug::AcceptsBareLfInChunkLines,
         Bug::NoPipelining,
         Bug::DropsResponseAfterHalfClose,
+        Bug::KeepsAliveAfterClAndTe,
+        Bug::IgnoresMalformedFields,
+        Bug::IgnoresBodyOnGet,
+        Bug::AnswersPartialRequestAtEof,
+        Bug::ReadsRefusedRequestAsNext,
     ];
 
     /// The bugs no conformance case targets: they depend on what a message
@@ -231,6 +259,11 @@ impl Bug {
             Bug::AcceptsBareLfInChunkLines => "accepts-bare-lf-in-chunk-lines",
             Bug::NoPipelining => "no-pipelining",
             Bug::DropsResponseAfterHalfClose => "drops-response-after-half-close",
+            Bug::KeepsAliveAfterClAndTe => "keeps-alive-after-cl-and-te",
+            Bug::IgnoresMalformedFields => "ignores-malformed-fields",
+            Bug::IgnoresBodyOnGet => "ignores-body-on-get",
+            Bug::AnswersPartialRequestAtEof => "answers-partial-request-at-eof",
+            Bug::ReadsRefusedRequestAsNext => "reads-refused-request-as-next",
         }
     }
 
@@ -323,6 +356,21 @@ impl Bug {
             Bug::DropsResponseAfterHalfClose => {
                 "HTTP: drops the response (and closes) when the client half-closes right after its request"
             }
+            Bug::KeepsAliveAfterClAndTe => {
+                "HTTP: frames a request with Content-Length and Transfer-Encoding by chunked, then keeps the connection open"
+            }
+            Bug::IgnoresMalformedFields => {
+                "HTTP: ignores a field line it cannot parse (space before the colon, a control byte, obs-fold) instead of a 400"
+            }
+            Bug::IgnoresBodyOnGet => {
+                "HTTP: a GET or HEAD has no body, whatever its Content-Length (the body is read as the next request)"
+            }
+            Bug::AnswersPartialRequestAtEof => {
+                "HTTP: at the peer's EOF, answers a partial request as if it were whole"
+            }
+            Bug::ReadsRefusedRequestAsNext => {
+                "HTTP: after a 413 or 431, reads the rest of the refused request as new requests"
+            }
         }
     }
 
@@ -338,7 +386,9 @@ impl Bug {
         if Bug::HTTP.contains(&self) {
             return (!http_request).then_some("it needs an http1:request framing");
         }
-        if matches!(spec.kind, Kind::Http1(_)) {
+        if matches!(spec.kind, Kind::Http1(_))
+            && !matches!(self, Bug::RecvIsMessage | Bug::DiesOnResetMidMessage)
+        {
             return Some(
                 "the HTTP reference server carries only the HTTP bugs (first-content-length-wins, ...)",
             );
@@ -440,7 +490,12 @@ impl Bug {
             | Bug::ChunkSizeLongestHexPrefix
             | Bug::AcceptsBareLfInChunkLines
             | Bug::NoPipelining
-            | Bug::DropsResponseAfterHalfClose => None,
+            | Bug::DropsResponseAfterHalfClose
+            | Bug::KeepsAliveAfterClAndTe
+            | Bug::IgnoresMalformedFields
+            | Bug::IgnoresBodyOnGet
+            | Bug::AnswersPartialRequestAtEof
+            | Bug::ReadsRefusedRequestAsNext => None,
         }
     }
 

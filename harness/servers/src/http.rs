@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use framecheck_framing::Kind;
 use framecheck_framing::http1::{
-    BodyLength, Chunked, Feed, Head, Http1, Problem, Version, body_length,
+    BodyLength, Chunked, Feed, Head, Http1, Problem, StartLine, Version, body_length,
 };
 
 use super::Bug;
@@ -47,12 +47,19 @@ pub const PAGE: &[u8] = b"framecheck\n";
 enum Body {
     /// This many bytes.
     Length(usize),
-    /// Chunked, by the framing crate's state machine (correct), or by the
-    /// buggy reader of `chunk-size-longest-hex-prefix` and
-    /// `accepts-bare-lf-in-chunk-lines`.
+    /// Chunked, by the framing crate's state machine.
     Chunked(Chunked),
-    /// Chunked, read by a buggy reader.
+    /// Chunked, read by the buggy reader of `chunk-size-longest-hex-prefix`
+    /// and `accepts-bare-lf-in-chunk-lines`.
     BuggyChunked,
+}
+
+/// The request being read: where its head ends, how its body is read, and
+/// how far the chunked state machine has been fed (offsets in the view).
+struct Reading {
+    start: usize,
+    body: Body,
+    fed: usize,
 }
 
 /// A whole request: its method, target, whether to close after it, and its
@@ -71,48 +78,71 @@ enum Parsed {
     More,
     /// A whole request.
     Whole(Request),
-    /// A refusal: status, then close.
-    Refuse(u16, String),
+    /// A refusal: the status and why, then a close; `reads-refused-request-as-next`
+    /// instead drops the first `skip` bytes and goes on (413 and 431 only).
+    Refuse(u16, String, usize),
 }
 
 /// Serve one HTTP connection to its end.
 pub(crate) fn serve(conn: &mut Conn<'_>) {
-    let Kind::Http1(cfg) = conn.config.spec.kind.clone() else {
+    let Kind::Http1(mut cfg) = conn.config.spec.kind.clone() else {
         return;
     };
+    if conn.bug() == Some(Bug::KeepsAliveAfterClAndTe) {
+        // Transfer-Encoding wins over Content-Length (and obs-fold unfolds),
+        // as RFC 9112 allows, but the connection is not closed after.
+        cfg.lenient = true;
+    }
     let max = conn.config.spec.max();
+    let bug = conn.bug();
     let mut buf: Vec<u8> = Vec::new();
     let mut read_buf = vec![0u8; READ_CHUNK];
-    // The chunked state of the request being read, fed from `fed` on.
-    let mut body: Option<(usize, Body, usize)> = None;
+    let mut reading: Option<Reading> = None;
     loop {
         // Answer every whole request in the buffer first.
+        let mut answered = false;
         loop {
-            match parse(conn, &cfg, max, &buf, &mut body) {
-                Parsed::More => break,
-                Parsed::Refuse(status, why) => {
-                    let _ = conn.send(&response(status, why.as_bytes(), true, false));
-                    linger(conn, &mut read_buf);
-                    return;
+            match parse(bug, &cfg, max, &buf, &mut reading) {
+                Parsed::More => {
+                    if bug == Some(Bug::RecvIsMessage) {
+                        // A read is a message: a partial one is dropped.
+                        buf.clear();
+                        reading = None;
+                    }
+                    break;
+                }
+                Parsed::Refuse(status, why, skip) => {
+                    let again =
+                        bug == Some(Bug::ReadsRefusedRequestAsNext) && matches!(status, 413 | 431);
+                    let _ = conn.send(&response(status, why.as_bytes(), !again, false));
+                    if !again {
+                        linger(conn, &mut read_buf);
+                        return;
+                    }
+                    reading = None;
+                    buf.drain(..skip.min(buf.len()));
                 }
                 Parsed::Whole(req) => {
-                    body = None;
+                    reading = None;
                     buf.drain(..req.len);
-                    if conn.bug() == Some(Bug::NoPipelining) {
+                    if matches!(bug, Some(Bug::NoPipelining | Bug::RecvIsMessage)) && answered {
+                        break;
+                    }
+                    answered = true;
+                    if matches!(bug, Some(Bug::NoPipelining | Bug::RecvIsMessage)) {
                         // One request per read: the rest of the read is lost.
                         buf.clear();
                     }
-                    if conn.bug() == Some(Bug::DropsResponseAfterHalfClose)
+                    if bug == Some(Bug::DropsResponseAfterHalfClose)
                         && peer_closed(conn, &mut read_buf, &mut buf)
                     {
                         conn.shutdown_write();
                         return;
                     }
-                    let reply = answer(&req);
-                    if conn.send(&reply).is_err() {
+                    if conn.send(&answer(&req)).is_err() {
                         return;
                     }
-                    if req.close {
+                    if req.close && bug != Some(Bug::KeepsAliveAfterClAndTe) {
                         conn.shutdown_write();
                         linger(conn, &mut read_buf);
                         return;
@@ -120,19 +150,50 @@ pub(crate) fn serve(conn: &mut Conn<'_>) {
                 }
             }
         }
-        let inside = !buf.is_empty();
-        let deadline = conn.deadline(inside);
+        let deadline = conn.deadline(!buf.is_empty());
         match conn.read(&mut read_buf, deadline) {
             Read::Data(n) => buf.extend_from_slice(&read_buf[..n]),
             // At the peer's EOF every whole request is answered; a partial
             // one gets nothing.
-            Read::Eof | Read::Silent => {
+            Read::Eof => {
+                if bug == Some(Bug::AnswersPartialRequestAtEof) {
+                    if let Some(req) = partial_request(&buf) {
+                        let _ = conn.send(&answer(&req));
+                    }
+                }
                 conn.shutdown_write();
                 return;
             }
-            Read::Stopped | Read::Failed => return,
+            Read::Silent => {
+                conn.shutdown_write();
+                return;
+            }
+            Read::Failed => {
+                if bug == Some(Bug::DiesOnResetMidMessage) && !buf.is_empty() {
+                    conn.shared
+                        .die("a peer reset in the middle of a request".to_owned());
+                }
+                return;
+            }
+            Read::Stopped => return,
         }
     }
+}
+
+/// `answers-partial-request-at-eof`: the request line of what is buffered,
+/// taken as a whole request.
+fn partial_request(buf: &[u8]) -> Option<Request> {
+    let line = buf.split(|&b| b == b'\r' || b == b'\n').next()?;
+    let mut parts = line.split(|&b| b == b' ');
+    let method = parts.next()?.to_vec();
+    let target = parts.next()?.to_vec();
+    (!method.is_empty()).then_some(Request {
+        method,
+        target,
+        close: true,
+        data_len: 0,
+        len: buf.len(),
+    })
 }
 
 /// `drops-response-after-half-close`: wait a moment for more bytes; true
@@ -161,46 +222,97 @@ fn linger(conn: &mut Conn<'_>, read_buf: &mut [u8]) {
     }
 }
 
-fn refuse(p: Problem) -> Parsed {
-    let status = match p {
-        Problem::HeadTooLarge(_) | Problem::TooManyFields(_) => 431,
-        Problem::BodyTooLarge { .. } => 413,
-        _ => 400,
+/// The refusal of `p`; `skip` is what `reads-refused-request-as-next`
+/// drops before reading on: the bytes the parser looked at (the head of a
+/// request whose body is too large; the first `head=` bytes of a head too
+/// long; the lines up to the field over `headers=`).
+fn refuse(p: Problem, buf: &[u8], cfg: &Http1, head_len: usize) -> Parsed {
+    let (status, skip) = match p {
+        Problem::HeadTooLarge(_) => (431, cfg.head),
+        Problem::TooManyFields(_) => {
+            let lines = buf
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| **b == b'\n')
+                .nth(cfg.headers + 1)
+                .map_or(buf.len(), |(i, _)| i + 1);
+            (431, lines)
+        }
+        Problem::BodyTooLarge { .. } => (413, head_len),
+        _ => (400, 0),
     };
-    Parsed::Refuse(status, format!("{p}\n"))
+    Parsed::Refuse(status, format!("{p}\n"), skip)
+}
+
+/// `ignores-malformed-fields`: the header section without the field lines
+/// the server does not understand (whitespace before the colon, a control
+/// byte in the value, obs-fold lines), instead of a 400; the rest of the
+/// buffer as it is.
+fn without_malformed_fields(buf: &[u8]) -> Option<Vec<u8>> {
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let mut out = Vec::with_capacity(buf.len());
+    for (i, line) in buf[..end - 2].split_inclusive(|&b| b == b'\n').enumerate() {
+        let text = line.strip_suffix(b"\r\n").unwrap_or(line);
+        let malformed = i > 0
+            && (text.first().is_some_and(|b| *b == b' ' || *b == b'\t')
+                || text
+                    .split(|&b| b == b':')
+                    .next()
+                    .is_some_and(|n| n.last().is_some_and(|b| *b == b' ' || *b == b'\t'))
+                || text.iter().any(|&b| b < 0x20 && b != b'\t'));
+        if !malformed {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(&buf[end - 2..]);
+    Some(out)
 }
 
 /// Read the request at the start of `buf`, if it is whole.
 fn parse(
-    conn: &Conn<'_>,
+    bug: Option<Bug>,
     cfg: &Http1,
     max: usize,
     buf: &[u8],
-    body: &mut Option<(usize, Body, usize)>,
+    reading: &mut Option<Reading>,
 ) -> Parsed {
-    let head = match Head::parse(buf, cfg) {
+    // The bytes as this server sees them: `ignores-malformed-fields` drops
+    // lines from the head, so lengths in the view are `shrunk` shorter.
+    let cleaned = if bug == Some(Bug::IgnoresMalformedFields) {
+        without_malformed_fields(buf)
+    } else {
+        None
+    };
+    let view: &[u8] = cleaned.as_deref().unwrap_or(buf);
+    let shrunk = buf.len() - view.len();
+    let head = match Head::parse(view, cfg) {
         Ok(Some(h)) => h,
         Ok(None) => return Parsed::More,
-        Err(p) => return refuse(p),
+        Err(p) => return refuse(p, buf, cfg, 0),
     };
-    if body.is_none() {
-        let length = match conn.bug() {
-            Some(Bug::FirstContentLengthWins) => first_content_length(&head, buf, cfg),
-            Some(Bug::IgnoresTransferEncoding) => Ok(content_length_only(&head, buf)),
-            _ => body_length(&head, buf, b"", cfg.lenient),
+    let method = head.method(view).unwrap_or_default().to_vec();
+    if reading.is_none() {
+        let length = match bug {
+            Some(Bug::FirstContentLengthWins) => first_content_length(&head, view, cfg),
+            Some(Bug::IgnoresTransferEncoding) => Ok(content_length_only(&head, view)),
+            Some(Bug::IgnoresBodyOnGet) if method == b"GET" || method == b"HEAD" => {
+                Ok(BodyLength::Length(0))
+            }
+            _ => body_length(&head, view, b"", cfg.lenient),
         };
-        let b = match length {
-            Err(p) => return refuse(p),
+        let body = match length {
+            Err(p) => return refuse(p, buf, cfg, head.len + shrunk),
             Ok(BodyLength::Length(n)) => match usize::try_from(n).ok().filter(|&n| n <= max) {
                 Some(n) => Body::Length(n),
                 None => {
-                    return refuse(Problem::BodyTooLarge {
+                    let p = Problem::BodyTooLarge {
                         len: n,
                         max: max as u64,
-                    });
+                    };
+                    return refuse(p, buf, cfg, head.len + shrunk);
                 }
             },
-            Ok(BodyLength::Chunked) if buggy_chunks(conn.bug()) => Body::BuggyChunked,
+            Ok(BodyLength::Chunked) if buggy_chunks(bug) => Body::BuggyChunked,
             Ok(BodyLength::Chunked) => Body::Chunked(Chunked::new(
                 cfg.lenient,
                 max as u64,
@@ -209,65 +321,68 @@ fn parse(
                 cfg.headers,
             )),
             // A request never reads to the close or tunnels.
-            Ok(_) => return Parsed::Refuse(400, "no request body length\n".to_owned()),
+            Ok(_) => return Parsed::Refuse(400, "no request body length\n".to_owned(), 0),
         };
-        *body = Some((head.len, b, head.len));
+        *reading = Some(Reading {
+            start: head.len,
+            body,
+            fed: head.len,
+        });
     }
-    let Some((start, state, fed)) = body else {
+    let Some(Reading { start, body, fed }) = reading else {
         return Parsed::More;
     };
-    let (len, data_len) = match state {
+    let (len, data_len) = match body {
         Body::Length(n) => {
-            if buf.len() - *start < *n {
+            if view.len() - *start < *n {
                 return Parsed::More;
             }
             (*start + *n, *n as u64)
         }
-        Body::Chunked(ch) => match ch.feed(&buf[*fed..]) {
-            Err(p) => return refuse(p),
+        Body::Chunked(ch) => match ch.feed(&view[*fed..]) {
+            Err(p) => return refuse(p, buf, cfg, 0),
             Ok(Feed::More) => {
-                *fed = buf.len();
+                *fed = view.len();
                 return Parsed::More;
             }
             Ok(Feed::Done(i)) => (*fed + i, ch.data_len()),
         },
-        Body::BuggyChunked => {
-            match buggy_chunked(
-                &buf[*start..],
-                conn.bug() == Some(Bug::AcceptsBareLfInChunkLines),
-            ) {
-                None => {
-                    if buf.len() - *start > max {
-                        return refuse(Problem::BodyTooLarge {
-                            len: (buf.len() - *start) as u64,
-                            max: max as u64,
-                        });
-                    }
-                    return Parsed::More;
-                }
-                Some(Err(())) => return Parsed::Refuse(400, "bad chunked body\n".to_owned()),
-                Some(Ok((used, data))) => (*start + used, data),
+        Body::BuggyChunked => match buggy_chunked(
+            &view[*start..],
+            bug == Some(Bug::ChunkSizeLongestHexPrefix),
+            bug == Some(Bug::AcceptsBareLfInChunkLines),
+        ) {
+            None if view.len() - *start > max => {
+                let p = Problem::BodyTooLarge {
+                    len: (view.len() - *start) as u64,
+                    max: max as u64,
+                };
+                return refuse(p, buf, cfg, 0);
             }
-        }
+            None => return Parsed::More,
+            Some(Err(())) => return Parsed::Refuse(400, "bad chunked body\n".to_owned(), 0),
+            Some(Ok((used, data))) => (*start + used, data),
+        },
     };
-    let method = head.method(buf).unwrap_or_default().to_vec();
     let target = match &head.start {
-        framecheck_framing::http1::StartLine::Request { target, .. } => {
-            buf[target.clone()].to_vec()
-        }
-        framecheck_framing::http1::StartLine::Response { .. } => Vec::new(),
+        StartLine::Request { target, .. } => view[target.clone()].to_vec(),
+        StartLine::Response { .. } => Vec::new(),
     };
     let close = head.start.version() == Version::Http10
-        || head.values(buf, b"connection").any(|v| {
+        || head.values(view, b"connection").any(|v| {
             v.split(|&b| b == b',')
                 .any(|o| o.trim_ascii().eq_ignore_ascii_case(b"close"))
-        });
+        })
+        // RFC 9112 6.1: after a request with both, the server closes.
+        || (cfg.lenient
+            && head.values(view, b"transfer-encoding").next().is_some()
+            && head.values(view, b"content-length").next().is_some());
     Parsed::Whole(Request {
         method,
         target,
         close,
         data_len,
-        len,
+        len: len + shrunk,
     })
 }
 
@@ -278,15 +393,15 @@ fn buggy_chunks(bug: Option<Bug>) -> bool {
     )
 }
 
-/// `first-content-length-wins`: the first Content-Length field's value,
-/// whatever follows (Transfer-Encoding still read as the RFC says when
-/// there is no Content-Length).
+/// `first-content-length-wins`: without Transfer-Encoding, the first
+/// Content-Length field's value, whatever the others say.
 fn first_content_length(head: &Head, buf: &[u8], cfg: &Http1) -> Result<BodyLength, Problem> {
+    let te = head.values(buf, b"transfer-encoding").next().is_some();
     match head.values(buf, b"content-length").next() {
-        Some(v) => parse_decimal(v)
+        Some(v) if !te => parse_decimal(v)
             .map(BodyLength::Length)
             .ok_or(Problem::InvalidContentLength),
-        None => body_length(head, buf, b"", cfg.lenient),
+        _ => body_length(head, buf, b"", cfg.lenient),
     }
 }
 
@@ -307,14 +422,14 @@ fn parse_decimal(v: &[u8]) -> Option<u64> {
     std::str::from_utf8(v).ok()?.parse().ok()
 }
 
-/// The buggy chunked reader, run over the whole body so far: chunk sizes
-/// are read as their longest hex prefix (the rest of the line ignored), and
-/// with `bare_lf` a line may end with LF alone. `None`: not whole yet;
-/// `Some(Err)`: refused; `Some(Ok((bytes used, data length)))`.
-fn buggy_chunked(body: &[u8], bare_lf: bool) -> Option<Result<(usize, u64), ()>> {
+/// The buggy chunked reader, run over the whole body so far. With
+/// `prefix`, a chunk size is its longest hex prefix (the rest of the line
+/// ignored); with `bare_lf`, a line may end with LF alone. `None`: not
+/// whole yet; `Some(Err)`: refused; `Some(Ok((bytes used, data length)))`.
+fn buggy_chunked(body: &[u8], prefix: bool, bare_lf: bool) -> Option<Result<(usize, u64), ()>> {
     let mut at = 0;
     let mut data = 0u64;
-    // One line (without its ending) from `at`.
+    // One line (without its ending) from `at`, and where the next starts.
     let line = |at: usize| -> Option<Result<(&[u8], usize), ()>> {
         let nl = body[at..].iter().position(|&b| b == b'\n')?;
         let raw = &body[at..at + nl];
@@ -330,7 +445,8 @@ fn buggy_chunked(body: &[u8], bare_lf: bool) -> Option<Result<(usize, u64), ()>>
             Err(()) => return Some(Err(())),
         };
         let digits = text.iter().take_while(|b| b.is_ascii_hexdigit()).count();
-        if digits == 0 || digits > 15 {
+        let rest_ok = prefix || text.get(digits).is_none_or(|&b| b == b';');
+        if digits == 0 || digits > 15 || !rest_ok {
             return Some(Err(()));
         }
         let size = u64::from_str_radix(std::str::from_utf8(&text[..digits]).ok()?, 16).ok()?;
@@ -412,13 +528,33 @@ mod tests {
     #[test]
     fn the_buggy_chunked_reader_reads_prefixes_and_bare_lf() {
         let body = b"5;x\r\nhello\r\n0\r\nT: 1\r\n\r\nNEXT";
-        assert_eq!(buggy_chunked(body, false), Some(Ok((body.len() - 4, 5))));
-        assert_eq!(buggy_chunked(&body[..9], false), None);
-        // Its bugs: "0z" is the last chunk, a bare LF ends a line.
-        assert_eq!(buggy_chunked(b"0z\r\n\r\nGET", false), Some(Ok((6, 0))));
-        assert_eq!(buggy_chunked(b"0\n\r\nGET", true), Some(Ok((4, 0))));
-        assert_eq!(buggy_chunked(b"0\n\r\nGET", false), Some(Err(())));
-        assert_eq!(buggy_chunked(b"zz\r\n", false), Some(Err(())));
+        for (prefix, bare_lf) in [(true, false), (false, true)] {
+            assert_eq!(
+                buggy_chunked(body, prefix, bare_lf),
+                Some(Ok((body.len() - 4, 5)))
+            );
+            assert_eq!(buggy_chunked(&body[..9], prefix, bare_lf), None);
+            assert_eq!(buggy_chunked(b"zz\r\n", prefix, bare_lf), Some(Err(())));
+        }
+        // Each bug alone: "0z" is the last chunk; a bare LF ends a line.
+        assert_eq!(
+            buggy_chunked(b"0z\r\n\r\nGET", true, false),
+            Some(Ok((6, 0)))
+        );
+        assert_eq!(buggy_chunked(b"0z\r\n\r\nGET", false, true), Some(Err(())));
+        assert_eq!(buggy_chunked(b"0\n\r\nGET", false, true), Some(Ok((4, 0))));
+        assert_eq!(buggy_chunked(b"0\n\r\nGET", true, false), Some(Err(())));
+    }
+
+    #[test]
+    fn malformed_field_lines_are_dropped_by_that_bug_only() {
+        let buf = b"POST / HTTP/1.1\r\nTransfer-Encoding : chunked\r\nX: \x0bv\r\nA:\r\n b\r\nContent-Length: 5\r\n\r\n0\r\n\r\n";
+        let clean = without_malformed_fields(buf).expect("whole head");
+        assert_eq!(
+            clean,
+            b"POST / HTTP/1.1\r\nA:\r\nContent-Length: 5\r\n\r\n0\r\n\r\n"
+        );
+        assert_eq!(without_malformed_fields(&buf[..20]), None);
     }
 
     #[test]
