@@ -139,6 +139,23 @@ fn targets(bug: Bug) -> &'static [&'static str] {
         | Bug::DiesOnLengthWrap
         | Bug::LeaksSlotOnNul => &[],
         // The HTTP server's bugs (HTTP_SPEC, with the http profile).
+        Bug::FirstContentLengthWins
+        | Bug::IgnoresTransferEncoding
+        | Bug::ChunkSizeLongestHexPrefix
+        | Bug::AcceptsBareLfInChunkLines
+        | Bug::NoPipelining
+        | Bug::DropsResponseAfterHalfClose
+        | Bug::KeepsAliveAfterClAndTe
+        | Bug::IgnoresMalformedFields
+        | Bug::IgnoresBodyOnGet
+        | Bug::AnswersPartialRequestAtEof
+        | Bug::ReadsRefusedRequestAsNext => http_targets(bug),
+    }
+}
+
+/// [`targets`] of the HTTP server's own bugs.
+fn http_targets(bug: Bug) -> &'static [&'static str] {
+    match bug {
         Bug::FirstContentLengthWins => &["http/smuggle/duplicate-cl"],
         Bug::IgnoresTransferEncoding => &[
             "http/smuggle/cl-te",
@@ -175,6 +192,7 @@ fn targets(bug: Bug) -> &'static [&'static str] {
             "http/limits/header-count",
             "http/limits/body-over-max",
         ],
+        _ => &[],
     }
 }
 

@@ -268,6 +268,10 @@ impl Bug {
     }
 
     /// What the bug does, in one line.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one line per bug reads best as one match"
+    )]
     pub fn description(self) -> &'static str {
         match self {
             Bug::RecvIsMessage => {
@@ -381,6 +385,10 @@ impl Bug {
 
     /// Why the bug cannot be injected into a server with this framing, or
     /// `None` when it can.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per bug reads best as one match"
+    )]
     pub fn inapplicable(self, spec: &Spec) -> Option<&'static str> {
         let http_request = matches!(&spec.kind, Kind::Http1(h) if h.role == Role::Request);
         if Bug::HTTP.contains(&self) {

@@ -292,36 +292,9 @@ fn parse(
     };
     let method = head.method(view).unwrap_or_default().to_vec();
     if reading.is_none() {
-        let length = match bug {
-            Some(Bug::FirstContentLengthWins) => first_content_length(&head, view, cfg),
-            Some(Bug::IgnoresTransferEncoding) => Ok(content_length_only(&head, view)),
-            Some(Bug::IgnoresBodyOnGet) if method == b"GET" || method == b"HEAD" => {
-                Ok(BodyLength::Length(0))
-            }
-            _ => body_length(&head, view, b"", cfg.lenient),
-        };
-        let body = match length {
+        let body = match start_body(bug, cfg, max, &head, view, &method) {
+            Ok(b) => b,
             Err(p) => return refuse(p, buf, cfg, head.len + shrunk),
-            Ok(BodyLength::Length(n)) => match usize::try_from(n).ok().filter(|&n| n <= max) {
-                Some(n) => Body::Length(n),
-                None => {
-                    let p = Problem::BodyTooLarge {
-                        len: n,
-                        max: max as u64,
-                    };
-                    return refuse(p, buf, cfg, head.len + shrunk);
-                }
-            },
-            Ok(BodyLength::Chunked) if buggy_chunks(bug) => Body::BuggyChunked,
-            Ok(BodyLength::Chunked) => Body::Chunked(Chunked::new(
-                cfg.lenient,
-                max as u64,
-                cfg.ext,
-                cfg.head,
-                cfg.headers,
-            )),
-            // A request never reads to the close or tunnels.
-            Ok(_) => return Parsed::Refuse(400, "no request body length\n".to_owned(), 0),
         };
         *reading = Some(Reading {
             start: head.len,
@@ -386,6 +359,49 @@ fn parse(
     })
 }
 
+/// How the body of the request whose head is `head` is read (`view` holds
+/// its bytes), or why it is refused.
+fn start_body(
+    bug: Option<Bug>,
+    cfg: &Http1,
+    max: usize,
+    head: &Head,
+    view: &[u8],
+    method: &[u8],
+) -> Result<Body, Problem> {
+    let length = match bug {
+        Some(Bug::FirstContentLengthWins) => first_content_length(head, view, cfg)?,
+        Some(Bug::IgnoresTransferEncoding) => content_length_only(head, view),
+        Some(Bug::IgnoresBodyOnGet) if method == b"GET" || method == b"HEAD" => {
+            BodyLength::Length(0)
+        }
+        _ => body_length(head, view, b"", cfg.lenient)?,
+    };
+    Ok(match length {
+        BodyLength::Length(n) => {
+            let fits = usize::try_from(n).ok().filter(|&n| n <= max);
+            let Some(n) = fits else {
+                return Err(Problem::BodyTooLarge {
+                    len: n,
+                    max: max as u64,
+                });
+            };
+            Body::Length(n)
+        }
+        BodyLength::Chunked if buggy_chunks(bug) => Body::BuggyChunked,
+        BodyLength::Chunked => Body::Chunked(Chunked::new(
+            cfg.lenient,
+            max as u64,
+            cfg.ext,
+            cfg.head,
+            cfg.headers,
+        )),
+        // A request never reads to the close or tunnels (`body_length`
+        // says so for a request); should it, it has no length here.
+        BodyLength::Close | BodyLength::Tunnel => return Err(Problem::BadTransferEncoding),
+    })
+}
+
 fn buggy_chunks(bug: Option<Bug>) -> bool {
     matches!(
         bug,
@@ -440,9 +456,8 @@ fn buggy_chunked(body: &[u8], prefix: bool, bare_lf: bool) -> Option<Result<(usi
         }
     };
     loop {
-        let (text, next) = match line(at)? {
-            Ok(l) => l,
-            Err(()) => return Some(Err(())),
+        let Ok((text, next)) = line(at)? else {
+            return Some(Err(()));
         };
         let digits = text.iter().take_while(|b| b.is_ascii_hexdigit()).count();
         let rest_ok = prefix || text.get(digits).is_none_or(|&b| b == b';');
@@ -454,9 +469,8 @@ fn buggy_chunked(body: &[u8], prefix: bool, bare_lf: bool) -> Option<Result<(usi
         if size == 0 {
             // Trailer lines up to an empty one.
             loop {
-                let (text, next) = match line(at)? {
-                    Ok(l) => l,
-                    Err(()) => return Some(Err(())),
+                let Ok((text, next)) = line(at)? else {
+                    return Some(Err(()));
                 };
                 at = next;
                 if text.is_empty() {
@@ -470,9 +484,8 @@ fn buggy_chunked(body: &[u8], prefix: bool, bare_lf: bool) -> Option<Result<(usi
         }
         data += size;
         at = end;
-        let (text, next) = match line(at)? {
-            Ok(l) => l,
-            Err(()) => return Some(Err(())),
+        let Ok((text, next)) = line(at)? else {
+            return Some(Err(()));
         };
         if !text.is_empty() {
             return Some(Err(()));

@@ -202,7 +202,7 @@ fn cut_against_baseline(
     schedules: &[Vec<usize>],
     what: &str,
 ) -> Result<(), Finding> {
-    let want = baseline(ctx, reqs)?;
+    let expected = baseline(ctx, reqs)?;
     let stream = reqs.concat();
     let mut tried = 0;
     for ends in schedules.iter().take(MAX_CUTS) {
@@ -228,12 +228,13 @@ fn cut_against_baseline(
             .is_some_and(|h| h.partial() || h.error().is_some());
         let log = conn.close();
         let finals = statuses(got.iter().filter(|r| r.status >= 200));
-        if wait == Wait::Timeout && Instant::now() >= ctx.deadline && want.starts_with(&finals) {
+        if wait == Wait::Timeout && Instant::now() >= ctx.deadline && expected.starts_with(&finals)
+        {
             // The case's deadline cut this wait short: no verdict on it.
             tried -= 1;
             break;
         }
-        if finals != want || extra {
+        if finals != expected || extra {
             ctx.keep(log);
             if let Err(e) = sent {
                 ctx.note(format!("write failed: {e}"));
@@ -242,7 +243,7 @@ fn cut_against_baseline(
                 format!(
                     "the requests {what} (pieces {pieces}) got other responses than written whole"
                 ),
-                format!("statuses {want:?}, in order, each once"),
+                format!("statuses {expected:?}, in order, each once"),
                 format!(
                     "statuses {finals:?}: {}{} ({})",
                     list(&got),

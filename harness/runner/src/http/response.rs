@@ -438,8 +438,8 @@ mod tests {
                 "split {split}"
             );
             assert_eq!(
-                r.all()[1].wire_len as usize,
-                TWO.len() - 43,
+                r.all()[1].wire_len,
+                TWO.len() as u64 - 43,
                 "split {split}"
             );
             assert!(!r.partial());
