@@ -437,11 +437,7 @@ mod tests {
                 [(200, b"hello".to_vec()), (404, b"abc".to_vec())],
                 "split {split}"
             );
-            assert_eq!(
-                r.all()[1].wire_len,
-                TWO.len() as u64 - 43,
-                "split {split}"
-            );
+            assert_eq!(r.all()[1].wire_len, TWO.len() as u64 - 43, "split {split}");
             assert!(!r.partial());
         }
     }
