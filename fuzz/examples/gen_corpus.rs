@@ -1,5 +1,5 @@
 //! Writes the differential targets' seeds to `CORPUS_DIR/differential/seed-*`
-//! and `CORPUS_DIR/differential_resp/seed-*`.
+//! `CORPUS_DIR/differential_resp/seed-*` and `CORPUS_DIR/differential_http1/seed-*`.
 //!
 //! `cd fuzz && cargo run --example gen_corpus -- ../corpus`
 
@@ -20,6 +20,11 @@ fn main() -> std::io::Result<()> {
         .map(|(name, data, _)| (name, data))
         .collect();
     write(&root.join("differential_resp"), &resp)?;
+    let http: Vec<(&str, Vec<u8>)> = framecheck_fuzz::http1::seeds()
+        .into_iter()
+        .map(|(name, data, _)| (name, data))
+        .collect();
+    write(&root.join("differential_http1"), &http)?;
     Ok(())
 }
 

@@ -67,6 +67,7 @@
 //!   ones its own encoder writes.
 
 pub mod bugs;
+pub mod http1;
 pub mod resp;
 
 use bytes::BytesMut;

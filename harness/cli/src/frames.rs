@@ -27,11 +27,15 @@ with {\"hex\":\"...\"} instead of {\"text\":...} when the payload is not UTF-8,
 a \"head\" (type byte, tag, or the command line of a counted block) when the
 framing has one, the length as written (\"len\":\"0005\") when the framing
 writes it as text, and \"special\" (flush, delim, response-end, keep-alive)
-for a reserved packet. The spec grammar: framecheck specs.
+for a reserved packet. An http1: message adds
+  \"http\":{\"start_line\":{\"text\":\"GET / HTTP/1.1\"},\"headers\":2,\"chunked\":false,\"body_len\":0}
+(its head is the header section, its payload the body as on the wire). The
+spec grammar: framecheck specs.
 
 Examples:
   framecheck frames --framing crlf capture.bin
-  printf 'PING\\r\\nPONG\\r\\n' | framecheck frames --framing crlf --count")]
+  printf 'PING\\r\\nPONG\\r\\n' | framecheck frames --framing crlf --count
+  framecheck frames --framing http1:response,method=HEAD replies.bin")]
 pub(crate) struct Args {
     /// Framing spec, e.g. `u32be,max=1MiB`, `crlf`, `varint,offset=1`.
     #[arg(long, short = 'f')]
@@ -179,6 +183,7 @@ fn print_frame(out: &mut impl Write, spec: &Spec, f: &Frame<'_>) -> io::Result<(
             .len_text(wire, f.frame.head().len(), f.frame.payload_range().start)
             .and_then(|t| std::str::from_utf8(t).ok()),
         special: f.frame.special().map(framecheck_framing::Special::name),
+        http: http_summary(spec, &f.frame),
         payload: Bytes::of(f.frame.payload()),
     };
     serde_json::to_writer(&mut *out, &line)?;
@@ -197,7 +202,51 @@ struct FrameLine<'a> {
     len: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     special: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http: Option<HttpLine<'a>>,
     payload: Bytes<'a>,
+}
+
+/// What `frames` says of an HTTP/1 message besides its bytes.
+#[derive(Serialize)]
+struct HttpLine<'a> {
+    /// The start line, without its line end.
+    start_line: Bytes<'a>,
+    /// Field lines in the header section.
+    headers: usize,
+    /// Whether the body is chunked (`payload` is then its wire form).
+    chunked: bool,
+    /// The body's length, decoded (the chunked coding removed).
+    body_len: u64,
+}
+
+/// The start line, field count and decoded body length of an `http1:` frame.
+fn http_summary<'a>(spec: &Spec, frame: &FrameRef<'a>) -> Option<HttpLine<'a>> {
+    use framecheck_framing::http1::{Chunked, Feed, Head};
+    let framecheck_framing::Kind::Http1(cfg) = &spec.kind else {
+        return None;
+    };
+    let wire = frame.wire();
+    let head = Head::parse(wire, cfg).ok()??;
+    let line_end = wire.iter().position(|&b| b == b'\n').unwrap_or(0);
+    let start_line = wire[..line_end]
+        .strip_suffix(b"\r")
+        .unwrap_or(&wire[..line_end]);
+    let body = frame.payload();
+    let lengths = head.length_fields(wire);
+    let mut chunked = None;
+    if lengths.te_fields > 0 && lengths.chunked_last && !body.is_empty() {
+        let mut c = Chunked::new(cfg.lenient, u64::MAX, cfg.ext, cfg.head, cfg.headers);
+        if c.feed(body) == Ok(Feed::Done(body.len())) {
+            chunked = Some(c.data_len());
+        }
+    }
+    Some(HttpLine {
+        start_line: Bytes::of(start_line),
+        headers: head.fields.len(),
+        chunked: chunked.is_some(),
+        body_len: chunked.unwrap_or(body.len() as u64),
+    })
 }
 
 /// Bytes as `{"text": ...}` when UTF-8, else `{"hex": ...}`.

@@ -400,3 +400,41 @@ fn specs_prints_the_grammar() {
         }
     }
 }
+
+#[test]
+fn http1_frames_say_start_line_headers_and_body_length() {
+    let o = frames(
+        &["--framing", "http1:request"],
+        b"POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3;x=1\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.contains(r#""http":{"start_line":{"text":"POST /a HTTP/1.1"},"headers":2,"chunked":true,"body_len":3}"#),
+        "{out}"
+    );
+    // A response to HEAD has no body, whatever its Content-Length says.
+    let o = frames(
+        &["--framing", "http1:response,method=HEAD/GET"],
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.lines().next().unwrap_or("").contains(r#""body_len":0"#),
+        "{out}"
+    );
+    assert!(out.contains(r#""payload":{"text":"no"}"#), "{out}");
+    // Both lengths: exit 1 and the rule named.
+    let o = frames(
+        &["--framing", "http1:request"],
+        b"POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("RFC 9112 section 6.3 rule 3"),
+        "{}",
+        stderr(&o)
+    );
+}

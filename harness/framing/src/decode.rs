@@ -550,7 +550,11 @@ impl Decoder {
                 }
                 Ok(None)
             }
-            Err(e) => Err(fail(&mut self.phase, e)),
+            Err(e) => {
+                // Nothing of the chunk is taken; the frame lent last is gone.
+                self.held.buf.clear();
+                Err(fail(&mut self.phase, e))
+            }
         }
     }
 

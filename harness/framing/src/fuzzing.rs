@@ -6,7 +6,7 @@
 //!
 //! | body | asserts |
 //! |---|---|
-//! | [`decode_fixed`], [`decode_delimited`], [`decode_len`], [`decode_tagged`], [`decode_eof`], [`decode_text`], [`decode_counted`] | whole delivery gives exactly the frames (start, head, payload range, length), the end (the error with its kind, offset and fields, or a clean end) and the consumed count of the independent [`model`](crate::model), which parses the whole stream at once; an arbitrary cutting gives the same as whole delivery; frames tile the stream; consumed + held = input; held never above `max + overhead`; errors are sticky and carry the frame's offset |
+//! | [`decode_fixed`], [`decode_delimited`], [`decode_len`], [`decode_tagged`], [`decode_eof`], [`decode_text`], [`decode_counted`], [`decode_http1_request`], [`decode_http1_response`] (layouts in `fuzzing/http1.rs`) | whole delivery gives exactly the frames (start, head, payload range, length), the end (the error with its kind, offset and fields, or a clean end) and the consumed count of the independent [`model`](crate::model), which parses the whole stream at once; an arbitrary cutting gives the same as whole delivery; frames tile the stream; consumed + held = input; held never above `max + overhead`; errors are sticky and carry the frame's offset |
 //! | [`round_trip`] | arbitrary spec + payloads → [`Encoder`] → arbitrary cutting → [`Decoder`] gives every head and payload back (max-size ones too); the encoder refuses exactly what cannot be framed |
 //! | [`schedule`] | the schedule parser never panics, `parse(display(x)) == x`, errors point at their token; a plan sends at most the stream; the reference `crlf` decoder passes every schedule (faults included); a decoder with a split bug that fails under a schedule shrinks to a schedule that still fails, with no more cuts and no longer a stream |
 //! | [`spec_text`] | the parser never panics, `parse(display(x)) == x`, display is canonical, error positions point at their token; a spec built in code either prints to text that parses back to it or breaks a documented rule |
@@ -44,6 +44,8 @@
 //!                                                   64 bytes) delivered under it
 //! ```
 
+mod http1;
+
 use std::cell::RefCell;
 
 use arbitrary::Unstructured;
@@ -54,8 +56,10 @@ use crate::spec::{
 };
 use crate::{Decoder, Encoder, Error, FrameRef, Schedule, Stage, model};
 
+pub use http1::{decode_http1_request, decode_http1_response};
+
 /// The names of the targets whose bodies live here, in corpus order.
-pub const TARGETS: [&str; 10] = [
+pub const TARGETS: [&str; 12] = [
     "decode_fixed",
     "decode_delimited",
     "decode_len",
@@ -66,6 +70,8 @@ pub const TARGETS: [&str; 10] = [
     "round_trip",
     "spec_text",
     "schedule",
+    "decode_http1_request",
+    "decode_http1_response",
 ];
 
 /// Run the body of the named target on one input; `false` if no target has
@@ -82,6 +88,8 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "round_trip" => round_trip(data),
         "spec_text" => spec_text(data),
         "schedule" => schedule(data),
+        "decode_http1_request" => decode_http1_request(data),
+        "decode_http1_response" => decode_http1_response(data),
         _ => return false,
     }
     true
@@ -156,6 +164,8 @@ pub fn decode_only(target: &str, data: &[u8]) -> bool {
         "decode_eof" => read_eof(&mut u),
         "decode_text" => read_text(&mut u),
         "decode_counted" => read_counted(&mut u),
+        "decode_http1_request" => http1::read_http1(&mut u, crate::http1::Role::Request),
+        "decode_http1_response" => http1::read_http1(&mut u, crate::http1::Role::Response),
         _ => return false,
     };
     let _cuts = read_cuts(&mut u);
@@ -455,8 +465,10 @@ impl<'s> Oracle<'s> {
             let held = dec.held();
             match dec.finish() {
                 Ok(Some(frame)) => {
+                    // (An HTTP response body read to close ends there too.)
                     assert!(
-                        matches!(spec.kind, Kind::Eof),
+                        matches!(spec.kind, Kind::Eof)
+                            || matches!(&spec.kind, Kind::Http1(h) if h.role == crate::http1::Role::Response),
                         "{spec}: only eof frames at finish"
                     );
                     let rec = self.check_frame(to_usize(before), frames, &frame, checks);
@@ -1063,10 +1075,22 @@ pub fn refusal(spec: &Spec, head: &[u8], payload: &[u8]) -> Option<&'static str>
         }
         Kind::Netstring => (payload.len() > 999_999_999).then_some("more than 9 digits"),
         Kind::Http1(h) => {
-            let head_method = h.method(0) == b"HEAD" && !payload.is_empty();
+            let response = h.role == crate::http1::Role::Response;
+            let head_method = h.methods.iter().any(|m| m == b"HEAD");
             let connect = h.methods.iter().any(|m| m == b"CONNECT");
-            (h.role == crate::http1::Role::Response && (head_method || connect))
-                .then_some("a response to HEAD has no body; one to CONNECT ends the framing")
+            // "POST / HTTP/1.1" and "HTTP/1.1 200 OK" are 15 bytes; CRLFs and the field.
+            let field = if response && head_method {
+                0
+            } else {
+                18 + payload.len().to_string().len()
+            };
+            if response && (connect || (head_method && !payload.is_empty())) {
+                Some("a response to HEAD has no body; one to CONNECT ends the framing")
+            } else if 15 + 2 + field + 2 > h.head {
+                Some("header section over head=")
+            } else {
+                None
+            }
         }
         Kind::DecLen(_) => payload.is_empty().then_some("a zero declen length"),
         Kind::Counted(c) => {
@@ -1580,6 +1604,7 @@ pub fn seeds() -> Vec<Seed> {
     text_seeds(&mut out);
     schedule_seeds(&mut out);
     generated(&mut out);
+    http1::seeds(&mut out);
     out
 }
 

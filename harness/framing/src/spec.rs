@@ -7,9 +7,11 @@
 //!         | "tagged:" ENTRY ( "/" ENTRY )* | "eof"
 //!         | "digits:" N | "hex:" N | "pktline" | "netstring" | "declen:" BYTE | "syslog"
 //!         | "counted:" ( "line" | "crlf" ) ( "/" WORD "=" N )+
+//!         | "http1:request" | "http1:response"
 //! LEN    := "u8" | "u16be" | "u16le" | "u32be" | "u32le" | "u64be" | "u64le" | "varint"
 //! ENTRY  := TAG "=" ( N | LEN )        TAG: one printable ASCII character or 0xHH
 //! OPTION := "max=" SIZE | "offset=" N | "adjust=" [+-]N
+//!         | "lenient" | "method=" TOKEN ( "/" TOKEN )* | "head=" SIZE | "headers=" N | "ext=" SIZE   (http1 only)
 //! SIZE   := N | N "KiB" | N "MiB" | N "GiB"
 //! BYTES  := text with \n \r \t \0 \\ \xHH escapes (write a comma as \x2c)
 //! BYTE   := one byte of BYTES, not a digit (`declen:\x20` is syslog's space)
@@ -78,9 +80,12 @@ KIND   := "fixed:" N | "line" | "crlf" | "delim:" BYTES | LEN
         | "tagged:" ENTRY ( "/" ENTRY )* | "eof"
         | "digits:" N | "hex:" N | "pktline" | "netstring" | "declen:" BYTE | "syslog"
         | "counted:" ( "line" | "crlf" ) ( "/" WORD "=" N )+
+        | "http1:request" | "http1:response"
 LEN    := "u8" | "u16be" | "u16le" | "u32be" | "u32le" | "u64be" | "u64le" | "varint"
 ENTRY  := TAG "=" ( N | LEN )        TAG: one printable ASCII character or 0xHH
 OPTION := "max=" SIZE | "offset=" N | "adjust=" [+-]N     SIZE: 1024, 64KiB, 1MiB, 1GiB
+        | "lenient" | "method=" TOKEN ( "/" TOKEN )* | "head=" SIZE
+        | "headers=" N | "ext=" SIZE                        (http1 only)
 BYTES  := text with \n \r \t \0 \\ \xHH escapes (write a comma as \x2c)
 BYTE   := one byte of BYTES, not a digit
 WORD   := printable ASCII without / , = or space
@@ -108,6 +113,22 @@ Kinds:
                               same delimiter (memcached, beanstalkd: counted:crlf/put=5)
   SPEC,first=(SPEC)           the first frame has its own framing (PostgreSQL:
                               u32be,offset=1,adjust=-4,first=(u32be,adjust=-4))
+  http1:request               HTTP/1.1 messages (RFC 9112): a frame is one message, its
+  http1:response,method=HEAD  head the header section, its payload the body as on the
+                              wire (chunked: with its chunk lines and trailers). The body
+                              length follows section 6.3: a response to HEAD, a 1xx, 204
+                              or 304 has none; a 2xx to CONNECT or a 101 ends the framing
+                              (the rest of the stream is that frame's body); chunked last
+                              wins; a response without a length reads to the end.
+                              method= lists the requests' methods, one per final response,
+                              the last repeated (default GET). Strict by default: a bare
+                              LF, obs-fold, a space before a colon, both Content-Length and
+                              Transfer-Encoding, repeated or invalid Content-Length, chunked
+                              not final, a chunk size over 64 bits are errors naming their
+                              rule; lenient accepts what the RFC lets a recipient accept.
+                              Limits: max= the body on the wire (16MiB), head= the header
+                              section and, apart, the trailers (64KiB), headers= field lines
+                              (100), ext= chunk-extension bytes a message (4KiB).
 
 Every text length is strict: a sign, a space, a non-digit, a forbidden leading
 zero or too many digits is an error with its own message."#;
@@ -141,7 +162,7 @@ pub const DECLEN_MAX_DIGITS: usize = 10;
 pub const COUNTED_MAX_POS: usize = 32;
 
 const KINDS: &str = "one of fixed:N, line, crlf, delim:BYTES, u8, u16be, u16le, u32be, u32le, u64be, u64le, varint, tagged:TAG=RULE/..., eof, digits:N, hex:N, pktline, netstring, declen:BYTE, syslog, counted:crlf/WORD=N/...";
-const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N, first=(SPEC) (http1: lenient, method=M/M, head=SIZE, headers=N, ext=SIZE, before max=)";
+const OPTIONS: &str = "one of max=SIZE, offset=N, adjust=[+-]N, first=(SPEC) (http1: also lenient, method=M/M, head=SIZE, headers=N, ext=SIZE)";
 
 /// A parsed framing spec.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -512,9 +533,15 @@ impl<'a> Parser<'a> {
         let mut seen: [bool; 3] = [false; 3];
         let rest = self.first(rest, &mut out)?;
         let takes_len_options = matches!(out.kind, Kind::Len(_) | Kind::Digits(_) | Kind::Hex(_));
+        let mut http_seen = [false; 5];
         if !rest.is_empty() {
             // `rest` starts with ','.
             for opt in rest[1..].split(',') {
+                if let Kind::Http1(h) = &mut out.kind {
+                    if self.http1_option(opt, h, &mut http_seen)? {
+                        continue;
+                    }
+                }
                 let (name, value) = opt
                     .split_once('=')
                     .ok_or_else(|| self.err(opt, "option without a value", OPTIONS))?;
@@ -841,7 +868,7 @@ impl<'a> Parser<'a> {
         Ok((Kind::Counted(Counted { crlf, entries }), rest))
     }
 
-    /// `http1:ROLE` and its own options (before the common ones).
+    /// `http1:ROLE`; its options come with the common ones.
     fn http1(&self, body: &'a str) -> Result<(Kind, &'a str), Error> {
         let end = body.find(',').unwrap_or(body.len());
         let role = match &body[..end] {
@@ -855,58 +882,55 @@ impl<'a> Parser<'a> {
                 ));
             }
         };
-        let mut h = Http1::new(role);
-        let mut rest = &body[end..];
-        let mut seen = [false; 5];
-        while let Some(opt) = rest.strip_prefix(',') {
-            let len = opt.find(',').unwrap_or(opt.len());
-            let item = &opt[..len];
-            let (name, value) = item.split_once('=').unwrap_or((item, ""));
-            let idx = match name {
-                "lenient" if value.is_empty() && !item.contains('=') => 0,
-                "method" => 1,
-                "head" => 2,
-                "headers" => 3,
-                "ext" => 4,
-                // max=, first=: the common options.
-                _ => break,
-            };
-            if seen[idx] {
-                return Err(self.err(item, "option given twice", "each option at most once"));
-            }
-            seen[idx] = true;
-            match idx {
-                0 => h.lenient = true,
-                1 => {
-                    if role == Role::Request {
-                        return Err(self.err(
-                            item,
-                            "method= frames responses only",
-                            "http1:response,method=HEAD",
-                        ));
-                    }
-                    for m in value.split('/') {
-                        if m.is_empty() || !m.bytes().all(http1::is_tchar) {
-                            return Err(self.err(m, "not a method", "a token like GET or HEAD"));
-                        }
-                        h.methods.push(m.as_bytes().to_vec());
-                    }
-                    if h.methods.len() > http1::MAX_METHODS {
-                        return Err(self.err(value, "too many methods", "at most 64 methods"));
-                    }
-                }
-                2 => h.head = self.size(value)?,
-                3 => {
-                    h.headers = self.number(value, "a field-line count")?;
-                    if h.headers == 0 || h.headers > 100_000 {
-                        return Err(self.err(value, "headers out of range", "1 to 100000"));
-                    }
-                }
-                _ => h.ext = self.size(value)?,
-            }
-            rest = &opt[len..];
+        Ok((Kind::Http1(Http1::new(role)), &body[end..]))
+    }
+
+    /// An option of an `http1:` kind (`lenient`, `method=`, `head=`,
+    /// `headers=`, `ext=`) into `h`: whether `opt` was one.
+    fn http1_option(&self, opt: &str, h: &mut Http1, seen: &mut [bool; 5]) -> Result<bool, Error> {
+        let (name, value) = opt.split_once('=').unwrap_or((opt, ""));
+        let idx = match name {
+            "lenient" if !opt.contains('=') => 0,
+            "method" => 1,
+            "head" => 2,
+            "headers" => 3,
+            "ext" => 4,
+            _ => return Ok(false),
+        };
+        if seen[idx] {
+            return Err(self.err(opt, "option given twice", "each option at most once"));
         }
-        Ok((Kind::Http1(h), rest))
+        seen[idx] = true;
+        match idx {
+            0 => h.lenient = true,
+            1 => {
+                if h.role == Role::Request {
+                    return Err(self.err(
+                        opt,
+                        "method= frames responses only",
+                        "http1:response,method=HEAD",
+                    ));
+                }
+                for m in value.split('/') {
+                    if m.is_empty() || !m.bytes().all(http1::is_tchar) {
+                        return Err(self.err(m, "not a method", "a token like GET or HEAD"));
+                    }
+                    h.methods.push(m.as_bytes().to_vec());
+                }
+                if h.methods.len() > http1::MAX_METHODS {
+                    return Err(self.err(value, "too many methods", "at most 64 methods"));
+                }
+            }
+            2 => h.head = self.size(value)?,
+            3 => {
+                h.headers = self.number(value, "a field-line count")?;
+                if h.headers == 0 || h.headers > 100_000 {
+                    return Err(self.err(value, "headers out of range", "1 to 100000"));
+                }
+            }
+            _ => h.ext = self.size(value)?,
+        }
+        Ok(true)
     }
 
     fn number(&self, s: &str, expected: &str) -> Result<usize, Error> {
@@ -1214,6 +1238,8 @@ mod tests {
             "hex:8",
             "pktline",
             "pktline,max=1000",
+            "http1:request",
+            "http1:response,lenient,method=HEAD/GET,head=8KiB,headers=50,ext=1KiB,max=1MiB",
             "netstring",
             "netstring,max=1MiB",
             r"declen:\x20",
@@ -1393,5 +1419,28 @@ mod tests {
             panic!("expected a spec error");
         };
         assert_eq!((pos, token.as_str()), (22, "x"));
+    }
+
+    #[test]
+    fn http1_options_parse_in_any_order_and_refuse_what_does_not_apply() {
+        let a: Spec = "http1:response,max=1MiB,method=HEAD,lenient"
+            .parse()
+            .unwrap();
+        let b: Spec = "http1:response,lenient,method=HEAD,max=1MiB"
+            .parse()
+            .unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.to_string(), "http1:response,lenient,method=HEAD,max=1MiB");
+        for (bad, problem) in [
+            ("http1:client", "unknown http1 role"),
+            ("http1:request,method=GET", "method= frames responses only"),
+            ("http1:response,method=G T", "not a method"),
+            ("http1:request,lenient,lenient", "option given twice"),
+            ("http1:request,offset=1", "offset applies only"),
+            ("http1:request,headers=0", "headers out of range"),
+        ] {
+            let e = bad.parse::<Spec>().unwrap_err().to_string();
+            assert!(e.contains(problem), "{bad}: {e}");
+        }
     }
 }

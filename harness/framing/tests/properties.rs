@@ -254,3 +254,157 @@ proptest! {
         prop_assert_eq!(back.to_string(), text);
     }
 }
+
+// ---------------------------------------------------------------------------
+// HTTP/1.1
+
+/// `http1:` specs: either role, strict or lenient, small limits often.
+fn http1_spec() -> impl Strategy<Value = Spec> {
+    use framecheck_framing::http1::{Http1, Role};
+    (
+        any::<bool>(),
+        any::<bool>(),
+        prop::option::of(16usize..256),
+        prop::sample::select(vec![48usize, 128, 64 * 1024]),
+        prop::sample::select(vec![1usize, 4, 100]),
+        prop::sample::select(vec![2usize, 4096]),
+        prop::collection::vec(
+            prop::sample::select(vec!["GET", "HEAD", "CONNECT", "POST"]),
+            0..3,
+        ),
+    )
+        .prop_map(|(response, lenient, max, head, headers, ext, methods)| {
+            let role = if response {
+                Role::Response
+            } else {
+                Role::Request
+            };
+            let mut h = Http1::new(role);
+            h.lenient = lenient;
+            h.head = head;
+            h.headers = headers;
+            h.ext = ext;
+            if response {
+                h.methods = methods.iter().map(|m| m.as_bytes().to_vec()).collect();
+            }
+            Spec {
+                max,
+                ..Spec::new(Kind::Http1(h))
+            }
+        })
+}
+
+/// A stream of HTTP/1 messages built from plausible parts, valid or not:
+/// start lines of both roles, framing fields in their smuggling variants,
+/// chunked bodies with extensions and trailers, bare LFs and folds.
+fn http1_stream() -> impl Strategy<Value = Vec<u8>> {
+    let start = prop::sample::select(vec![
+        "GET / HTTP/1.1\r\n",
+        "POST /p HTTP/1.1\r\n",
+        "GET / HTTP/1.0\r\n",
+        "HTTP/1.1 200 OK\r\n",
+        "HTTP/1.1 204 No Content\r\n",
+        "HTTP/1.1 100 Continue\r\n",
+        "HTTP/1.0 304 x\r\n",
+        "HTTP/1.1 101 Switching\r\n",
+        "GET / HTTP/1.1\n",
+        "HTTP/1.1 200\r\n",
+        "GET  / HTTP/1.1\r\n",
+    ]);
+    let field = prop::sample::select(vec![
+        "Host: a\r\n",
+        "Content-Length: 3\r\n",
+        "Content-Length: 0\r\n",
+        "Content-Length: 3, 3\r\n",
+        "Content-Length: +3\r\n",
+        "Content-Length: 4\r\n",
+        "Transfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: gzip, chunked\r\n",
+        "Transfer-Encoding: chunked, gzip\r\n",
+        "Transfer-Encoding : chunked\r\n",
+        "Transfer-Encoding: gzip\r\n",
+        "X: a\r\n b\r\n",
+        "X: y\n",
+        "X:\r\n",
+        " lead: x\r\n",
+        "A\x00: b\r\n",
+    ]);
+    let body = prop::sample::select(vec![
+        "",
+        "abc",
+        "3\r\nabc\r\n0\r\n\r\n",
+        "1;e=v\r\nz\r\n0\r\nT: 1\r\n\r\n",
+        "0\r\n\r\n",
+        "1\nz\n0\n\n",
+        "2\r\nabc\r\n",
+        "10000000000000000\r\n",
+        "0x1\r\n",
+        "1 ;e\r\nz\r\n0\r\n\r\n",
+    ]);
+    let message = (
+        start,
+        prop::collection::vec(field, 0..4),
+        any::<bool>(),
+        body,
+    )
+        .prop_map(|(start, fields, end, body)| {
+            let mut m = start.as_bytes().to_vec();
+            for f in fields {
+                m.extend_from_slice(f.as_bytes());
+            }
+            if end {
+                m.extend_from_slice(b"\r\n");
+            }
+            m.extend_from_slice(body.as_bytes());
+            m
+        });
+    prop::collection::vec(message, 1..4).prop_map(|ms| ms.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
+
+    /// Any cutting of a stream of plausible messages gives the transcript of
+    /// whole delivery, which agrees with the model; bounds hold.
+    #[test]
+    fn http1_any_messages_any_cuts_same_transcript(
+        spec in http1_spec(),
+        wire in http1_stream(),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
+    ) {
+        let whole = transcript(&spec, [&wire[..]]);
+        let pieces = cut(&wire, &cuts);
+        prop_assert_eq!(&transcript(&spec, pieces.iter().copied()), &whole, "spec {}", spec);
+        prop_assert_eq!(&transcript(&spec, wire.chunks(1)), &whole, "spec {} byte at a time", spec);
+        check_bounds(&spec, &pieces)?;
+        framecheck_framing::fuzzing::check_split(&spec, &wire, &[3, 1, 7]);
+    }
+
+    /// Payloads encoded as message bodies come back as the frames' bodies.
+    #[test]
+    fn http1_encoded_bodies_decode_back(
+        spec in http1_spec(),
+        payloads in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..40), 1..5),
+        cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..12),
+    ) {
+        let enc = Encoder::new(&spec);
+        let mut wire = Vec::new();
+        let mut sent = Vec::new();
+        for p in payloads {
+            if enc.encode(&[], &p, &mut wire).is_ok() {
+                sent.push(p);
+            }
+        }
+        let t = transcript(&spec, cut(&wire, &cuts));
+        prop_assert_eq!(&t.end, &Ok(()), "spec {}", spec);
+        let got: Vec<Vec<u8>> = t.frames.iter().map(|f| f.payload().to_vec()).collect();
+        prop_assert_eq!(got, sent, "spec {}", spec);
+    }
+
+    #[test]
+    fn http1_display_round_trips(spec in http1_spec()) {
+        let text = spec.to_string();
+        let back: Spec = text.parse().map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+        prop_assert_eq!(&back, &spec);
+    }
+}

@@ -20,6 +20,16 @@ fn reference_decoder_passes_every_generated_case() {
         ("tagged", "tagged:A=2/V=u16be", b"AxyV\x00\x03abcA12"),
         ("truncated_tail", "u16be", b"\x00\x05ab"),
         ("eof_body", "eof", b"the whole body"),
+        (
+            "http1_chunked_then_get",
+            "http1:request",
+            b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;e\r\nz\r\n0\r\nT: 1\r\n\r\nGET / HTTP/1.1\r\n\r\n",
+        ),
+        (
+            "http1_response_to_close",
+            "http1:response",
+            b"HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\n\r\nbody",
+        ),
     ];
     for (name, spec, wire) in table {
         let spec: Spec = spec.parse().unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -142,5 +152,29 @@ fn message_shapes_use_the_boundaries() {
         let d = check(|| Decoder::new(&spec), wire, &ends, &s)
             .unwrap_or_else(|m| panic!("{text}: {m:?}"));
         assert_eq!(d.events.len(), 3, "{text}");
+    }
+}
+
+/// The HTTP/1 framing-aware cuts are among the generated cases: inside the
+/// start line, between CR and LF, at the end of the header section, inside
+/// a chunk-size line, its extension, its CRLF and the trailer.
+#[test]
+fn http1_framing_cuts_name_each_place() {
+    let spec: Spec = "http1:request".parse().unwrap();
+    let wire =
+        b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;e\r\nz\r\n0\r\nT: 1\r\n\r\n";
+    let cuts = framecheck_framing::schedule::generate::framing_cuts(&spec, wire);
+    let labels: Vec<&str> = cuts.iter().map(|(l, _)| l.as_str()).collect();
+    for want in [
+        "in-start-line@4",
+        "cr|lf@16",
+        "head-end@46",
+        "in-chunk-size@48",
+        "in-chunk-ext@49",
+        "chunk-cr|lf@51",
+        "chunk-data-cr|lf@54",
+        "in-trailer@59",
+    ] {
+        assert!(labels.contains(&want), "{want} not in {labels:?}");
     }
 }

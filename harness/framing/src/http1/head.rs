@@ -103,6 +103,9 @@ impl Head {
 pub(crate) struct HeadScan {
     /// Where the next unprocessed line starts.
     pos: usize,
+    /// How far the line at `pos` is known to hold no LF: a line that
+    /// arrives a byte at a time is searched once, not once per byte.
+    scanned: usize,
     /// The start line, once parsed.
     pub(crate) start: Option<StartLine>,
     /// The last field line, which an obs-fold may yet continue.
@@ -120,6 +123,7 @@ impl HeadScan {
     pub(crate) fn new(collect: bool) -> HeadScan {
         HeadScan {
             pos: 0,
+            scanned: 0,
             start: None,
             pending: None,
             count: 0,
@@ -133,13 +137,49 @@ impl HeadScan {
     pub(crate) fn advance(&mut self, buf: &[u8], cfg: &Http1) -> Result<Option<usize>, Problem> {
         loop {
             let pos = self.pos;
-            let window = &buf[pos.min(buf.len())..buf.len().min(cfg.head)];
+            // The fast path: a well-formed line ending in CRLF within the
+            // limit, judged in one pass; anything else takes the exact path
+            // below, which gives the same answer for such a line. (Not for a
+            // line already found cut: the exact path resumes its search.)
+            if self.scanned > pos {
+                // Cut before: only the exact path, from where it stopped.
+            } else if self.start.is_some() {
+                if buf.get(pos..pos + 2) == Some(b"\r\n") && pos + 2 <= cfg.head {
+                    self.flush(buf);
+                    self.pos = pos + 2;
+                    return Ok(Some(pos + 2));
+                }
+                if let Some((field, end)) = fast_field(buf, pos) {
+                    if end <= cfg.head && self.count < cfg.headers {
+                        self.flush(buf);
+                        self.count += 1;
+                        self.pos = end;
+                        if cfg.lenient {
+                            // An obs-fold may yet continue it.
+                            self.pending = Some(field);
+                        } else {
+                            self.record(buf, field);
+                        }
+                        continue;
+                    }
+                }
+            } else if let Some((start, end)) = fast_request_line(buf, pos, cfg) {
+                if end <= cfg.head {
+                    self.start = Some(start);
+                    self.pos = end;
+                    continue;
+                }
+            }
+            let from = self.scanned.max(pos).min(buf.len());
+            let window = &buf[from..buf.len().min(cfg.head).max(from)];
             let Some(lf) = memchr::memchr(b'\n', window) else {
                 if buf.len() > cfg.head {
                     return Err(Problem::HeadTooLarge(cfg.head));
                 }
+                self.scanned = from + window.len();
                 return Ok(None);
             };
+            let lf = from + lf - pos;
             let end = pos + lf + 1;
             let line = &buf[pos..pos + lf];
             let line = match line.split_last() {
@@ -149,6 +189,11 @@ impl HeadScan {
             };
             self.pos = end;
             if self.start.is_none() {
+                // Section 2.2: a server SHOULD ignore empty lines before a
+                // request line (lenient; they stay in the frame's head).
+                if line.is_empty() && cfg.lenient && cfg.role == Role::Request {
+                    continue;
+                }
                 self.start = Some(start_line(line, pos, cfg)?);
                 continue;
             }
@@ -187,16 +232,166 @@ impl HeadScan {
         }
     }
 
-    /// Record the pending field: it is whole.
-    fn flush(&mut self, buf: &[u8]) {
-        if let Some(f) = self.pending.take() {
-            self.lengths
-                .field(&buf[f.name.clone()], &buf[f.value.clone()]);
-            if let Some(all) = &mut self.collected {
-                all.push(f);
-            }
+    /// Record a whole field.
+    #[inline]
+    fn record(&mut self, buf: &[u8], f: Field) {
+        self.lengths
+            .field(&buf[f.name.clone()], &buf[f.value.clone()]);
+        if let Some(all) = &mut self.collected {
+            all.push(f);
         }
     }
+
+    /// Record the pending field: it is whole.
+    #[inline]
+    fn flush(&mut self, buf: &[u8]) {
+        if let Some(f) = self.pending.take() {
+            self.record(buf, f);
+        }
+    }
+}
+
+/// A field line at `pos` that is well formed and ends in CRLF: the field
+/// and where the line ends; `None` for anything else (a cut line, a tab in
+/// the value, whitespace before the colon, any problem), which the exact
+/// path judges.
+#[inline]
+fn fast_field(buf: &[u8], pos: usize) -> Option<(Field, usize)> {
+    let line = buf.get(pos..)?;
+    let name_len = first_byte(line, b':')?;
+    // Branch-free: every name byte a token byte.
+    let name_ok = line[..name_len]
+        .iter()
+        .fold(true, |ok, &b| ok & is_tchar(b));
+    if name_len == 0 || !name_ok {
+        return None;
+    }
+    let mut v = name_len + 1;
+    while line.get(v) == Some(&b' ') {
+        v += 1;
+    }
+    let ctl = v + first_control(&line[v..])?;
+    if line.get(ctl..ctl + 2) != Some(b"\r\n") {
+        return None;
+    }
+    let mut end = ctl;
+    while end > v && line[end - 1] == b' ' {
+        end -= 1;
+    }
+    Some((
+        Field {
+            name: pos..pos + name_len,
+            value: pos + v..pos + end,
+        },
+        pos + ctl + 2,
+    ))
+}
+
+/// A request line at the start of `buf` that is well formed and ends in
+/// CRLF, for a request spec: the start line and where it ends.
+#[inline]
+fn fast_request_line(buf: &[u8], pos: usize, cfg: &Http1) -> Option<(StartLine, usize)> {
+    if cfg.role != Role::Request || pos != 0 {
+        return None;
+    }
+    let m = buf.iter().position(|&b| !is_tchar(b))?;
+    if m == 0 || buf[m] != b' ' {
+        return None;
+    }
+    let t = m + 1;
+    let t_len = first_control_or_space(&buf[t..])?;
+    if t_len == 0 || buf.get(t + t_len) != Some(&b' ') || !buf[t..t + t_len].is_ascii() {
+        return None;
+    }
+    let v = t + t_len + 1;
+    let version = match buf.get(v..v + 10)? {
+        b"HTTP/1.1\r\n" => Version::Http11,
+        b"HTTP/1.0\r\n" => Version::Http10,
+        _ => return None,
+    };
+    Some((
+        StartLine::Request {
+            method: 0..m,
+            target: t..t + t_len,
+            version,
+        },
+        v + 10,
+    ))
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` below `n` (`n` at most 0x80), and of
+/// each byte equal to DEL; bits above the lowest may be spurious, the
+/// lowest is exact.
+#[inline]
+fn flags_below(w: u64, n: u64) -> u64 {
+    let del = w ^ (ONES * 0x7f);
+    (w.wrapping_sub(ONES * n) & !w | del.wrapping_sub(ONES) & !del) & HIGHS
+}
+
+/// Where the first control byte (below 0x20, or DEL) of `bytes` is, eight
+/// bytes at a time; `None` if there is none.
+#[inline]
+fn first_control(bytes: &[u8]) -> Option<usize> {
+    first_flagged(bytes, 0x20)
+}
+
+/// Where the first control byte or space of `bytes` is.
+#[inline]
+fn first_control_or_space(bytes: &[u8]) -> Option<usize> {
+    first_flagged(bytes, 0x21)
+}
+
+/// Where the first `byte` of `bytes` is, eight bytes at a time.
+#[inline]
+fn first_byte(bytes: &[u8], byte: u8) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for w in &mut words {
+        let word = u64::from_le_bytes(w.try_into().unwrap_or([0; 8])) ^ (ONES * u64::from(byte));
+        let f = word.wrapping_sub(ONES) & !word & HIGHS;
+        if f != 0 {
+            // At most 63 / 8: the cast cannot truncate.
+            return Some(at + (f.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == byte)
+        .map(|i| at + i)
+}
+
+#[inline]
+fn first_flagged(bytes: &[u8], n: u8) -> Option<usize> {
+    let word = |w: &[u8]| u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
+    let mut pairs = bytes.chunks_exact(16);
+    let mut at = 0;
+    // Two words a step: one branch for both, then which one.
+    for p in &mut pairs {
+        let (lo, hi) = (
+            flags_below(word(&p[..8]), u64::from(n)),
+            flags_below(word(&p[8..]), u64::from(n)),
+        );
+        if lo | hi != 0 {
+            let bit = if lo != 0 {
+                lo.trailing_zeros()
+            } else {
+                64 + hi.trailing_zeros()
+            };
+            // At most 127 / 8: the cast cannot truncate.
+            return Some(at + (bit / 8) as usize);
+        }
+        at += 16;
+    }
+    pairs
+        .remainder()
+        .iter()
+        .position(|&b| b < n || b == 0x7f)
+        .map(|i| at + i)
 }
 
 /// `line` (at `at` in the message, without its line end) as a field line.
@@ -274,7 +469,8 @@ fn start_line(line: &[u8], at: usize, cfg: &Http1) -> Result<StartLine, Problem>
             let rest = &line[sp + 1..];
             let sp2 = memchr::memchr(b' ', rest).ok_or(Problem::BadRequestLine)?;
             let target = &rest[..sp2];
-            if target.is_empty() || !target.iter().all(|&b| is_vchar(b)) {
+            // RFC 3986 URIs are ASCII: visible ASCII only (no obs-text).
+            if target.is_empty() || !target.iter().all(|&b| b.is_ascii_graphic()) {
                 return Err(Problem::BadRequestLine);
             }
             let v = version(&rest[sp2 + 1..])?;

@@ -48,8 +48,15 @@ pub struct LengthFields {
 
 impl LengthFields {
     /// Record one field (any field: others are ignored).
-    #[inline]
+    #[inline(always)]
+    #[expect(
+        clippy::inline_always,
+        reason = "called for every field line; measured: a call per field cost 4 % of framing a GET"
+    )]
     pub fn field(&mut self, name: &[u8], value: &[u8]) {
+        if name.len() != 14 && name.len() != 17 {
+            return;
+        }
         if name.len() == 14 && name.eq_ignore_ascii_case(b"content-length") {
             self.content_length_value(value);
         } else if name.len() == 17 && name.eq_ignore_ascii_case(b"transfer-encoding") {
@@ -57,6 +64,7 @@ impl LengthFields {
         }
     }
 
+    #[inline(never)]
     fn content_length_value(&mut self, value: &[u8]) {
         for item in value.split(|&b| b == b',') {
             let item = trim_ows(item);
@@ -82,6 +90,7 @@ impl LengthFields {
         }
     }
 
+    #[inline(never)]
     fn transfer_encoding(&mut self, value: &[u8]) {
         self.te_fields += 1;
         for item in value.split(|&b| b == b',') {

@@ -97,30 +97,40 @@ impl Message {
     }
 }
 
-/// The encoder's message: a request `POST / HTTP/1.1` (with a Host) or a
-/// response `HTTP/1.1 200 OK`, the payload as its body with Content-Length.
-/// A response answering HEAD carries no body (a payload is refused); one
-/// answering CONNECT cannot be framed back, so it is refused.
+/// The encoder's message: a request `POST / HTTP/1.1` or a response
+/// `HTTP/1.1 200 OK`, the payload as its body with Content-Length (its one
+/// field). A response answering HEAD carries no body and no field (a payload
+/// is refused); one answering CONNECT cannot be framed back, so it is
+/// refused; so is a header section longer than `head=`.
 pub(crate) fn write_message(cfg: &Http1, payload: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
     use std::io::Write as _;
+    let mut head = Vec::with_capacity(64);
     match cfg.role {
-        super::Role::Request => out.extend_from_slice(b"POST / HTTP/1.1\r\nHost: framecheck\r\n"),
+        super::Role::Request => head.extend_from_slice(b"POST / HTTP/1.1\r\n"),
         super::Role::Response => {
             if cfg.methods.iter().any(|m| m == b"CONNECT") {
                 return Err(Error::unencodable("a response to CONNECT ends the framing"));
             }
-            if cfg.method(0) == b"HEAD" {
-                if !payload.is_empty() {
-                    return Err(Error::unencodable("a response to HEAD has no body"));
-                }
-                out.extend_from_slice(b"HTTP/1.1 200 OK\r\n\r\n");
-                return Ok(());
-            }
-            out.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
+            head.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
         }
     }
-    // Writing to a Vec cannot fail.
-    let _ = write!(out, "Content-Length: {}\r\n\r\n", payload.len());
+    if cfg.role == super::Role::Response && cfg.methods.iter().any(|m| m == b"HEAD") {
+        if !payload.is_empty() {
+            return Err(Error::unencodable("a response to HEAD has no body"));
+        }
+    } else {
+        // Writing to a Vec cannot fail.
+        let _ = write!(head, "Content-Length: {}\r\n", payload.len());
+    }
+    head.extend_from_slice(b"\r\n");
+    if head.len() > cfg.head {
+        return Err(Error::unencodable(format!(
+            "a header section of {} bytes is over head={}",
+            head.len(),
+            cfg.head
+        )));
+    }
+    out.extend_from_slice(&head);
     out.extend_from_slice(payload);
     Ok(())
 }

@@ -28,6 +28,7 @@
 //! | Transfer-Encoding in an HTTP/1.0 message | error (§6.1) | processed, as faulty framing |
 //! | a status line without the space after the code | error (§4) | accepted |
 //! | chunked not the final coding, in a response | error (§6.3 rule 4) | read to close |
+//! | empty lines before a request line | error | skipped, kept in the frame's head (§2.2 SHOULD) |
 //!
 //! Always errors: a bare CR, a control byte in a field, a bad start line,
 //! differing or invalid Content-Length values, chunked not final in a request
@@ -216,7 +217,8 @@ pub enum Problem {
     BareLf,
     /// A CR not followed by LF.
     BareCr,
-    /// The request line is not `method SP target SP version`.
+    /// The request line is not `method SP target SP version` (the target
+    /// visible ASCII).
     BadRequestLine,
     /// The status line is not `version SP 3DIGIT SP reason`.
     BadStatusLine,
@@ -348,3 +350,72 @@ static TCHAR: [bool; 256] = {
     }
     t
 };
+
+/// Framing-aware cut points of one `http1:` frame (`wire`, its header
+/// section `head` bytes long): inside the start line, between each CR and
+/// LF of the head, at the end of the header section; in a chunked body,
+/// inside each chunk-size line, its extension, its CRLF, the CRLF after the
+/// data and the trailer section. Labels name the place; positions index `wire`.
+///
+/// ```
+/// use framecheck_framing::http1::cut_points;
+/// let wire = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;e\r\nz\r\n0\r\nT: 1\r\n\r\n";
+/// let cuts = cut_points(wire, 47, true);
+/// assert!(cuts.contains(&("in-chunk-ext", 49)));
+/// assert!(cuts.contains(&("in-trailer", 59)));
+/// ```
+pub fn cut_points(wire: &[u8], head: usize, chunked: bool) -> Vec<(&'static str, usize)> {
+    let mut out = Vec::new();
+    let head_bytes = &wire[..head.min(wire.len())];
+    if let Some(sp) = head_bytes.iter().position(|&b| b == b' ') {
+        out.push(("in-start-line", sp));
+        out.push(("in-start-line", sp + 1));
+    }
+    for (i, w) in head_bytes.windows(2).enumerate() {
+        if w == b"\r\n" {
+            let label = if i + 2 == head { "head-end" } else { "cr|lf" };
+            out.push((label, i + 1));
+        }
+    }
+    if !chunked {
+        return out;
+    }
+    // Walk the chunk lines (the frame is whole and valid).
+    let line_end = |from: usize| {
+        wire[from.min(wire.len())..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map(|p| from + p)
+    };
+    let mut q = head;
+    while let Some(lf) = line_end(q) {
+        let line = &wire[q..lf];
+        let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+        if digits > 0 {
+            out.push(("in-chunk-size", q + 1));
+        }
+        if let Some(semi) = line.iter().position(|&b| b == b';') {
+            out.push(("in-chunk-ext", q + semi + 1));
+        }
+        out.push(("chunk-cr|lf", lf));
+        let size = std::str::from_utf8(&line[..digits])
+            .ok()
+            .and_then(|t| u64::from_str_radix(t.trim_start_matches('0'), 16).ok())
+            .unwrap_or(0);
+        if size == 0 {
+            if wire.get(lf + 1).is_some_and(|&b| b != b'\r' && b != b'\n') {
+                out.push(("in-trailer", lf + 2));
+            }
+            break;
+        }
+        let Some(data_end) = usize::try_from(size)
+            .ok()
+            .and_then(|s| (lf + 1).checked_add(s))
+        else {
+            break;
+        };
+        out.push(("chunk-data-cr|lf", data_end + 1));
+        q = data_end + 2;
+    }
+    out
+}

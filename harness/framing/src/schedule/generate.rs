@@ -8,7 +8,9 @@
 //! payload, inside a multi-byte delimiter, right after a tag byte, one byte
 //! before the end of a frame; for lengths written as text, inside the digits
 //! or a counted line's count word and between them and their separator; at
-//! the boundary of a `first=` frame and the main framing), coalescing (several messages in one piece, a
+//! the boundary of a `first=` frame and the main framing; for HTTP/1, inside
+//! the start line, between CR and LF, at the end of the header section, inside
+//! a chunk-size line, its extension, its CRLF and the trailer), coalescing (several messages in one piece, a
 //! piece carrying the tail of one message and the head of the next), and
 //! seeded random schedules, uniform and heavy-tailed. [`Coverage`] says how
 //! many of the stream's boundary positions and pairs the cases cut at.
@@ -173,6 +175,20 @@ pub fn framing_cuts(spec: &Spec, stream: &[u8]) -> Vec<(String, usize)> {
             }
             if at + text.len() < f.payload {
                 add(after, at + text.len());
+            }
+        }
+        if let Kind::Http1(h) = &framing.kind {
+            // HTTP/1: the start line, each CRLF, the end of the header
+            // section, and the parts of a chunked body.
+            let chunked = crate::http1::Head::parse(wire, h)
+                .ok()
+                .flatten()
+                .is_some_and(|head| {
+                    let l = head.length_fields(wire);
+                    l.te_fields > 0 && l.chunked_last && f.payload_end > f.payload
+                });
+            for (label, at) in crate::http1::cut_points(wire, f.payload - f.start, chunked) {
+                add(label, f.start + at);
             }
         }
         if tagged {
