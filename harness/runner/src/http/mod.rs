@@ -205,7 +205,7 @@ pub(crate) const CASES: &[HttpCase] = &[
         "half-close/after-request",
         Probe::HalfCloseAfterRequest,
         Level::Must,
-        "MUST (RFC 9112 9.6, RFC 9110 9.3.1): a complete request followed by the client's half-close (shutdown of its sending side) still gets its response; the server may then close",
+        "MUST (RFC 9112 9.6; the issue's reading): a complete request followed by the client's half-close (shutdown of its sending side) still gets its response: closing is staged, one direction at a time, and the server closes after its response",
     ),
     case(
         "eof/mid-head",
