@@ -2,27 +2,26 @@
 //! to count them and tell them apart: the `http/*` cases judge a server by
 //! how many responses came back, in which order, with which status codes.
 //!
-//! The body length of each response follows RFC 9112 section 6.3: no body
-//! after a request for `HEAD` or with a 1xx, 204 or 304 status;
-//! `Transfer-Encoding` with `chunked` last is chunked (7.1), any other
-//! coding runs to the close; then `Content-Length`; then to the close. So
-//! the reader must know which request each response answers: the case
-//! queues every request's method with [`Responses::expect`] before sending
-//! it; a response beyond the queued ones (a server that answered a request
-//! the case did not mean to send: a desync) is read as an answer to `GET`.
+//! The responses are cut by the framing crate's `http1:response` decoder
+//! (RFC 9112 section 6.3: no body after a request for `HEAD` or with a 1xx,
+//! 204 or 304 status; chunked; `Content-Length`; else to the close), in its
+//! `lenient` reading (what the RFC lets a recipient accept: the harness
+//! reads what a server sends as a client would). It must know which request
+//! each response answers: the case queues every request's method with
+//! [`Responses::expect`] before sending it (`Decoder::push_request_method`);
+//! a response beyond the queued ones (a server that answered a request the
+//! case did not mean to send: a desync) is read as an answer to `GET`.
 //!
-//! Memory is bounded: a head is at most [`MAX_HEAD`] bytes, a chunk line
-//! at most [`MAX_LINE`], the first [`KEEP_BODY`] bytes of each body are
-//! kept for the evidence and the rest only counted, and at most
-//! [`MAX_RESPONSES`] responses are kept. Lengths are checked arithmetic;
-//! anything the reader cannot frame is an error naming the byte offset.
+//! Memory is bounded: the decoder holds at most one response head and body
+//! ([`MAX_BODY`] plus its head), the first [`KEEP_BODY`] bytes of each body
+//! are kept for the evidence, and at most [`MAX_RESPONSES`] responses.
+//! Anything the decoder cannot frame is an error naming its RFC rule.
 
-use std::collections::VecDeque;
+use framecheck_framing::http1::{Head, Http1, Role};
+use framecheck_framing::{Decoder, Kind, Spec};
 
-/// The longest response head read (status line and fields).
-pub(crate) const MAX_HEAD: usize = 64 * 1024;
-/// The longest chunk-size line or trailer line read.
-pub(crate) const MAX_LINE: usize = 4096;
+/// The largest response body read (as on the wire).
+pub(crate) const MAX_BODY: usize = 8 * 1024 * 1024;
 /// How many bytes of each body are kept for the evidence.
 pub(crate) const KEEP_BODY: usize = 1024;
 /// The most responses kept per connection (later ones are dropped).
@@ -46,9 +45,10 @@ pub(crate) struct Response {
     pub(crate) status_line: String,
     /// Whether a `Connection` field lists `close`.
     pub(crate) close: bool,
-    /// The body's length in bytes (after dechunking).
+    /// The body's length in bytes, as on the wire (a chunked body with its
+    /// chunk lines).
     pub(crate) body_len: u64,
-    /// The first [`KEEP_BODY`] bytes of the body.
+    /// The first [`KEEP_BODY`] bytes of the body, as on the wire.
     pub(crate) body: Vec<u8>,
     /// Bytes on the wire, head and body.
     pub(crate) wire_len: u64,
@@ -67,50 +67,27 @@ impl Response {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum State {
-    /// Gathering a head.
-    Head,
-    /// This many body bytes left.
-    Fixed(u64),
-    /// Gathering a chunk-size line.
-    ChunkSize,
-    /// This many bytes of chunk data left.
-    ChunkData(u64),
-    /// Gathering the line ending after chunk data.
-    ChunkEnd,
-    /// Gathering trailer lines.
-    Trailer,
-    /// The body runs to the server's close.
-    ToClose,
-    /// The stream can no longer be framed.
-    Broken,
-}
-
 /// The responses of one connection, read incrementally.
 #[derive(Debug)]
 pub(crate) struct Responses {
-    methods: VecDeque<Method>,
-    state: State,
-    /// The head, chunk line or trailer line being gathered.
-    line: Vec<u8>,
-    /// The response being read (its head parsed).
-    current: Option<Response>,
+    dec: Decoder,
+    cfg: Http1,
     done: Vec<Response>,
-    /// Bytes read in total.
-    offset: u64,
     error: Option<String>,
 }
 
 impl Default for Responses {
     fn default() -> Responses {
+        let mut cfg = Http1::new(Role::Response);
+        cfg.lenient = true;
+        let spec = Spec {
+            max: Some(MAX_BODY),
+            ..Spec::new(Kind::Http1(cfg.clone()))
+        };
         Responses {
-            methods: VecDeque::new(),
-            state: State::Head,
-            line: Vec::new(),
-            current: None,
+            dec: Decoder::new(&spec),
+            cfg,
             done: Vec::new(),
-            offset: 0,
             error: None,
         }
     }
@@ -120,7 +97,10 @@ impl Responses {
     /// A request with `method` is about to be sent: the next response not
     /// yet matched answers it.
     pub(crate) fn expect(&mut self, method: Method) {
-        self.methods.push_back(method);
+        self.dec.push_request_method(match method {
+            Method::Head => b"HEAD",
+            Method::Other => b"GET",
+        });
     }
 
     /// The complete responses so far (the first [`MAX_RESPONSES`]).
@@ -140,274 +120,67 @@ impl Responses {
 
     /// Bytes of a response begun but not complete.
     pub(crate) fn partial(&self) -> bool {
-        self.current.is_some() || (self.state == State::Head && !self.line.is_empty())
+        self.dec.held() > 0
     }
 
     /// Read `input`.
     pub(crate) fn feed(&mut self, mut input: &[u8]) {
-        while !input.is_empty() && self.state != State::Broken {
-            let before = input.len();
-            self.step(&mut input);
-            self.offset += (before - input.len()) as u64;
+        while self.error.is_none() {
+            match self.dec.decode(&mut input) {
+                Ok(Some(frame)) => {
+                    let (wire, payload) = (frame.wire().to_vec(), frame.payload().len());
+                    self.record(&wire, payload);
+                }
+                Ok(None) => return,
+                Err(e) => self.error = Some(e.to_string()),
+            }
         }
     }
 
     /// The server closed: a body that runs to the close is complete; any
     /// other partial response is cut short.
     pub(crate) fn finish(&mut self) {
-        match self.state {
-            State::ToClose => self.complete(),
-            State::Broken => {}
-            _ if self.partial() => self.broke("the stream ended inside a response"),
-            _ => {}
+        if self.error.is_some() {
+            return;
+        }
+        match self.dec.finish() {
+            Ok(Some(frame)) => {
+                let (wire, payload) = (frame.wire().to_vec(), frame.payload().len());
+                self.record(&wire, payload);
+            }
+            Ok(None) => {}
+            Err(e) => self.error = Some(format!("the stream ended inside a response: {e}")),
         }
     }
 
-    fn broke(&mut self, why: &str) {
-        if self.error.is_none() {
-            self.error = Some(format!("{why} (at byte {})", self.offset));
-        }
-        self.state = State::Broken;
-    }
-
-    fn complete(&mut self) {
-        if let Some(r) = self.current.take() {
+    /// Keep one whole response (`payload` bytes of body at its end).
+    fn record(&mut self, wire: &[u8], payload: usize) {
+        // The decoder framed it, so its head parses; say so if not.
+        let Ok(Some(head)) = Head::parse(wire, &self.cfg) else {
+            self.error = Some("a response the decoder framed has no head".to_owned());
+            return;
+        };
+        let line_end = wire.iter().position(|&b| b == b'\n').unwrap_or(wire.len());
+        let status_line = String::from_utf8_lossy(&wire[..line_end])
+            .trim_end_matches('\r')
+            .to_owned();
+        let close = head.values(wire, b"connection").any(|v| {
+            v.split(|&b| b == b',')
+                .any(|o| o.trim_ascii().eq_ignore_ascii_case(b"close"))
+        });
+        let body = &wire[wire.len() - payload..];
+        if self.done.len() < MAX_RESPONSES {
             // Beyond the bound, a desync is evident already.
-            if self.done.len() < MAX_RESPONSES {
-                self.done.push(r);
-            }
-        }
-        self.state = State::Head;
-    }
-
-    /// Take bytes of `input` up to and including a `\n` into `line`;
-    /// `true` when the line is whole.
-    fn gather_line(&mut self, input: &mut &[u8], max: usize) -> Option<bool> {
-        let (take, whole) = match input.iter().position(|&b| b == b'\n') {
-            Some(i) => (i + 1, true),
-            None => (input.len(), false),
-        };
-        if self.line.len() + take > max {
-            return None;
-        }
-        self.line.extend_from_slice(&input[..take]);
-        *input = &input[take..];
-        Some(whole)
-    }
-
-    fn body(&mut self, input: &mut &[u8], n: u64) -> u64 {
-        let take = usize::try_from(n).unwrap_or(usize::MAX).min(input.len());
-        if let Some(r) = &mut self.current {
-            let keep = KEEP_BODY.saturating_sub(r.body.len()).min(take);
-            r.body.extend_from_slice(&input[..keep]);
-            r.body_len += take as u64;
-            r.wire_len += take as u64;
-        }
-        *input = &input[take..];
-        take as u64
-    }
-
-    fn step(&mut self, input: &mut &[u8]) {
-        match self.state.clone() {
-            State::Head => self.head(input),
-            State::Fixed(n) => {
-                let left = n - self.body(input, n);
-                self.state = State::Fixed(left);
-                if left == 0 {
-                    self.complete();
-                }
-            }
-            State::ToClose => {
-                self.body(input, u64::MAX);
-            }
-            State::ChunkData(n) => {
-                let left = n - self.body(input, n);
-                self.state = if left == 0 {
-                    State::ChunkEnd
-                } else {
-                    State::ChunkData(left)
-                };
-            }
-            State::ChunkSize | State::ChunkEnd | State::Trailer => self.chunk_line(input),
-            State::Broken => {}
-        }
-    }
-
-    fn head(&mut self, input: &mut &[u8]) {
-        loop {
-            match self.gather_line(input, MAX_HEAD) {
-                None => return self.broke("a response head longer than 64 KiB"),
-                Some(false) => return,
-                Some(true) => {}
-            }
-            // A bare line (CRLF or LF) ends the head; one before any
-            // status line is tolerated (RFC 9112 section 2.2).
-            if self.line.ends_with(b"\n\r\n") || self.line.ends_with(b"\n\n") {
-                break;
-            }
-            if self.line == b"\r\n" || self.line == b"\n" {
-                self.line.clear();
-            }
-            if input.is_empty() {
-                return;
-            }
-        }
-        let head = std::mem::take(&mut self.line);
-        let wire_len = head.len() as u64;
-        match parse_head(&head) {
-            Err(why) => self.broke(&why),
-            Ok(h) => {
-                let method = if h.status >= 200 || h.status == 101 {
-                    self.methods.pop_front().unwrap_or(Method::Other)
-                } else {
-                    // An interim response: the request is still unanswered.
-                    self.methods.front().copied().unwrap_or(Method::Other)
-                };
-                let next = if method == Method::Head
-                    || h.status < 200
-                    || h.status == 204
-                    || h.status == 304
-                {
-                    Ok(State::Fixed(0))
-                } else if let Some(te) = &h.transfer_encoding {
-                    let last = te.rsplit(',').next().unwrap_or_default().trim();
-                    Ok(if last.eq_ignore_ascii_case("chunked") {
-                        State::ChunkSize
-                    } else {
-                        State::ToClose
-                    })
-                } else if let Some(cl) = &h.content_length {
-                    content_length(cl).map(State::Fixed)
-                } else {
-                    Ok(State::ToClose)
-                };
-                self.current = Some(Response {
-                    status: h.status,
-                    status_line: h.status_line,
-                    close: h.close,
-                    body_len: 0,
-                    body: Vec::new(),
-                    wire_len,
-                });
-                match next {
-                    Err(why) => self.broke(&why),
-                    Ok(State::Fixed(0)) => self.complete(),
-                    Ok(s) => self.state = s,
-                }
-            }
-        }
-    }
-
-    fn chunk_line(&mut self, input: &mut &[u8]) {
-        match self.gather_line(input, MAX_LINE) {
-            None => return self.broke("a chunk line or trailer line longer than 4 KiB"),
-            Some(false) => return,
-            Some(true) => {}
-        }
-        let line = std::mem::take(&mut self.line);
-        if let Some(r) = &mut self.current {
-            r.wire_len += line.len() as u64;
-        }
-        let text = line.strip_suffix(b"\n").unwrap_or(&line);
-        let text = text.strip_suffix(b"\r").unwrap_or(text);
-        match self.state {
-            State::ChunkEnd if text.is_empty() => self.state = State::ChunkSize,
-            State::ChunkEnd => self.broke("chunk data not followed by CRLF"),
-            State::Trailer if text.is_empty() => self.complete(),
-            State::Trailer => {}
-            _ => {
-                let digits = text
-                    .iter()
-                    .position(|&b| b == b';' || b == b' ' || b == b'\t')
-                    .map_or(text, |i| &text[..i]);
-                match chunk_size(digits) {
-                    Some(0) => self.state = State::Trailer,
-                    Some(n) => self.state = State::ChunkData(n),
-                    None => self.broke("an invalid chunk size"),
-                }
-            }
-        }
-    }
-}
-
-struct Head {
-    status: u16,
-    status_line: String,
-    close: bool,
-    transfer_encoding: Option<String>,
-    content_length: Option<String>,
-}
-
-fn parse_head(head: &[u8]) -> Result<Head, String> {
-    let text = String::from_utf8_lossy(head);
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-    let status_line = lines.next().unwrap_or_default().to_owned();
-    let mut parts = status_line.splitn(3, ' ');
-    let version = parts.next().unwrap_or_default();
-    let code = parts.next().unwrap_or_default();
-    if !version.starts_with("HTTP/1.") || version.len() != 8 {
-        return Err(format!("not an HTTP/1.x status line: {status_line:?}"));
-    }
-    let status = match code.parse::<u16>() {
-        Ok(s) if code.len() == 3 && (100..=999).contains(&s) => s,
-        _ => return Err(format!("no three-digit status code: {status_line:?}")),
-    };
-    let mut h = Head {
-        status,
-        status_line,
-        close: false,
-        transfer_encoding: None,
-        content_length: None,
-    };
-    for line in lines.filter(|l| !l.is_empty()) {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(format!("a field line without a colon: {line:?}"));
-        };
-        let value = value.trim_matches([' ', '\t']);
-        let join = |old: &mut Option<String>| {
-            *old = Some(match old.take() {
-                Some(o) => format!("{o}, {value}"),
-                None => value.to_owned(),
+            self.done.push(Response {
+                status: head.status().unwrap_or(0),
+                status_line,
+                close,
+                body_len: payload as u64,
+                body: body[..body.len().min(KEEP_BODY)].to_vec(),
+                wire_len: wire.len() as u64,
             });
-        };
-        if name.eq_ignore_ascii_case("transfer-encoding") {
-            join(&mut h.transfer_encoding);
-        } else if name.eq_ignore_ascii_case("content-length") {
-            join(&mut h.content_length);
-        } else if name.eq_ignore_ascii_case("connection") {
-            h.close |= value
-                .split(',')
-                .any(|o| o.trim().eq_ignore_ascii_case("close"));
         }
     }
-    Ok(h)
-}
-
-/// A `Content-Length` value: digits, or a list of the same digits
-/// (RFC 9110 section 8.6).
-fn content_length(value: &str) -> Result<u64, String> {
-    let mut first = None;
-    for v in value.split(',').map(str::trim) {
-        if v.is_empty() || v.len() > 18 || !v.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("an invalid Content-Length: {value:?}"));
-        }
-        let n: u64 = v
-            .parse()
-            .map_err(|_| format!("an invalid Content-Length: {value:?}"))?;
-        if first.is_some_and(|f| f != n) {
-            return Err(format!("differing Content-Length values: {value:?}"));
-        }
-        first = Some(n);
-    }
-    first.ok_or_else(|| "an empty Content-Length".to_owned())
-}
-
-/// A chunk size: 1 to 15 hex digits (so no overflow).
-fn chunk_size(digits: &[u8]) -> Option<u64> {
-    if digits.is_empty() || digits.len() > 15 || !digits.iter().all(u8::is_ascii_hexdigit) {
-        return None;
-    }
-    u64::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
 }
 
 #[cfg(test)]
@@ -434,7 +207,10 @@ mod tests {
             let got: Vec<_> = r.all().iter().map(|r| (r.status, r.body.clone())).collect();
             assert_eq!(
                 got,
-                [(200, b"hello".to_vec()), (404, b"abc".to_vec())],
+                [
+                    (200, b"hello".to_vec()),
+                    (404, b"3;x=y\r\nabc\r\n0\r\nT: 1\r\n\r\n".to_vec())
+                ],
                 "split {split}"
             );
             assert_eq!(r.all()[1].wire_len, TWO.len() as u64 - 43, "split {split}");
@@ -477,15 +253,15 @@ mod tests {
         let mut r = read(&[], b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nab", 3);
         assert_eq!(r.error(), None);
         r.finish();
-        assert!(r.error().unwrap().contains("ended inside"));
+        assert!(r.error().expect("cut").contains("ended inside"));
     }
 
     #[test]
     fn heads_and_lines_are_bounded() {
         let mut r = Responses::default();
         r.feed(b"HTTP/1.1 200 OK\r\nX: ");
-        r.feed(&vec![b'a'; MAX_HEAD]);
-        assert!(r.error().unwrap().contains("64 KiB"));
+        r.feed(&vec![b'a'; framecheck_framing::http1::DEFAULT_HEAD]);
+        assert!(r.error().is_some());
         let mut big = b"HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n".to_vec();
         big.extend(vec![b'b'; 3000]);
         let r = read(&[], &big, 100);
