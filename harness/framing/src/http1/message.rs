@@ -103,7 +103,6 @@ impl Message {
 /// is refused); one answering CONNECT cannot be framed back, so it is
 /// refused; so is a header section longer than `head=`.
 pub(crate) fn write_message(cfg: &Http1, payload: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-    use std::io::Write as _;
     let mut head = Vec::with_capacity(64);
     match cfg.role {
         super::Role::Request => head.extend_from_slice(b"POST / HTTP/1.1\r\n"),
@@ -119,8 +118,9 @@ pub(crate) fn write_message(cfg: &Http1, payload: &[u8], out: &mut Vec<u8>) -> R
             return Err(Error::unencodable("a response to HEAD has no body"));
         }
     } else {
-        // Writing to a Vec cannot fail.
-        let _ = write!(head, "Content-Length: {}\r\n", payload.len());
+        head.extend_from_slice(b"Content-Length: ");
+        head.extend_from_slice(payload.len().to_string().as_bytes());
+        head.extend_from_slice(b"\r\n");
     }
     head.extend_from_slice(b"\r\n");
     if head.len() > cfg.head {
