@@ -4,9 +4,11 @@
 # loopback (redis-server, mosquitto, dnsmasq, installed with apt-get), and
 # a user-written format-v2 profile against memcached
 # (harness/runner/tests/profiles/memcached.toml), and the built-in postgres
-# profile against a throwaway PostgreSQL cluster (trust authentication).
+# profile against a throwaway PostgreSQL cluster (trust authentication);
 # beanstalkd: a user-written v2 profile with counted replies
-# (harness/runner/tests/profiles/beanstalkd.toml).
+# (harness/runner/tests/profiles/beanstalkd.toml); and the built-in http
+# profile against nginx and apache2 serving one static file (their two suites
+# side by side).
 #
 # Writes reports/conformance/<target>.{json,xml,html,md} and
 # reports/conformance/summary.md (also appended to $GITHUB_STEP_SUMMARY when
@@ -161,10 +163,29 @@ for target in fixed=fixed:16 line=line crlf=crlf u16be=u16be postgres='u32be,off
     kill "$pid" 2>/dev/null
 done
 
+# The reference HTTP/1.1 server, with the built-in http profile.
+"$BIN" serve --framing 'http1:request,max=1MiB' --idle-timeout 1 \
+    >"$WORK/reference-http.out" 2>"$WORK/reference-http.err" &
+PIDS+=("$!")
+addr=
+for _ in $(seq 1 100); do
+    addr=$(sed -n 's/^listening on //p' "$WORK/reference-http.out" | head -1)
+    [ -n "$addr" ] && break
+    sleep 0.05
+done
+if [ -n "$addr" ]; then
+    echo "-- reference-http: http1:request at $addr"
+    run_suite reference-http "$addr" --profile http
+else
+    echo "conformance: the reference HTTP server did not start:" >&2
+    cat "$WORK/reference-http.err" >&2
+    FAILED+=("reference-http (did not start)")
+fi
+
 if [ "${FRAMECHECK_SKIP_REAL:-0}" = 1 ]; then
     log "real servers skipped (FRAMECHECK_SKIP_REAL=1)"
 else
-    log "real servers: install redis-server, mosquitto, dnsmasq, memcached, beanstalkd, postgresql"
+    log "real servers: install redis-server, mosquitto, dnsmasq, memcached, beanstalkd, postgresql, nginx, apache2"
     pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
     missing=()
     [ -x "$(pg_bin)/initdb" ] || missing+=(postgresql)
@@ -173,6 +194,8 @@ else
     command -v dnsmasq >/dev/null || missing+=(dnsmasq)
     command -v memcached >/dev/null || missing+=(memcached)
     command -v beanstalkd >/dev/null || missing+=(beanstalkd)
+    [ -x /usr/sbin/nginx ] || missing+=(nginx)
+    [ -x /usr/sbin/apache2 ] || missing+=(apache2)
     # dnsmasq-base would do, but the dnsmasq package is what a user installs.
     if [ ${#missing[@]} -gt 0 ]; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -294,6 +317,132 @@ else
             FAILED+=("postgres (did not start)")
         fi
     fi
+
+    # HTTP: nginx and apache2, each serving $WORK/www (index.html holds
+    # "framecheck\n") on 127.0.0.1 only, with a throwaway configuration of
+    # its own (no system config, no daemon, pid and temp files in $WORK), and
+    # a request body limit of 1 MiB (nginx's default client_max_body_size;
+    # apache2's LimitRequestBody set to match), which the http profile's
+    # request framing declares, and a 1 s timeout for a request's head and
+    # body (nginx's client_header_timeout and client_body_timeout, apache2's
+    # mod_reqtimeout; both 60 s by default), as the reference servers get
+    # --idle-timeout 1: limits/idle-timeout waits 1.5 s for one. No limit on
+    # requests per connection (nginx's keepalive_requests, 1000 by default;
+    # apache2's MaxKeepAliveRequests, 100): past it both close and drain the
+    # rest, so reset/while-server-writes never sees them blocked writing.
+    # The two suites run side by side (each run is mostly waiting), then are
+    # collected.
+    mkdir -p "$WORK/www" "$WORK/nginx" "$WORK/apache2"
+    printf 'framecheck\n' >"$WORK/www/index.html"
+    chmod 711 "$WORK"
+    chmod 755 "$WORK/www"
+    chmod 644 "$WORK/www/index.html"
+    HTTP_JOBS=()
+    HTTP_PIDS=()
+    # run_http NAME PORT: run_suite in the background; collected below.
+    run_http() {
+        (
+            run_suite "$1" "127.0.0.1:$2" --profile http >"$WORK/$1.suite" 2>&1
+            printf '%s\n' "${SUMMARY_ROWS[-1]}" >"$WORK/$1.row"
+            if [ ${#FAILED[@]} -gt 0 ]; then printf '%s\n' "${FAILED[-1]}" >"$WORK/$1.failed"; fi
+        ) &
+        HTTP_PIDS+=($!)
+        HTTP_JOBS+=("$1")
+    }
+    if [ ! -x /usr/sbin/nginx ]; then
+        not_installed nginx
+    else
+        cat >"$WORK/nginx.conf.in" <<EOF
+daemon off;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log stderr warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/nginx/body;
+    proxy_temp_path $WORK/nginx/proxy;
+    fastcgi_temp_path $WORK/nginx/fastcgi;
+    uwsgi_temp_path $WORK/nginx/uwsgi;
+    scgi_temp_path $WORK/nginx/scgi;
+    client_max_body_size 1m;
+    client_header_timeout 1s;
+    client_body_timeout 1s;
+    keepalive_requests 10000000;
+    server {
+        listen 127.0.0.1:PORT;
+        root $WORK/www;
+    }
+}
+EOF
+        nginx_on() {
+            sed "s/PORT/$1/" "$WORK/nginx.conf.in" >"$WORK/nginx.conf"
+            exec /usr/sbin/nginx -c "$WORK/nginx.conf" -p "$WORK/nginx/"
+        }
+        if start nginx "$WORK/nginx.err" nginx_on PORT; then
+            echo "-- nginx $(/usr/sbin/nginx -v 2>&1 | sed 's|.*/||') at 127.0.0.1:$PORT"
+            run_http nginx "$PORT"
+        else
+            FAILED+=("nginx (did not start)")
+        fi
+    fi
+    if [ ! -x /usr/sbin/apache2 ]; then
+        not_installed apache2
+    else
+        # mpm_event, as Debian's default; as root the children run as nobody.
+        apache_user=
+        [ "$(id -u)" = 0 ] && apache_user=$'User nobody\nGroup nogroup'
+        cat >"$WORK/apache2.conf.in" <<EOF
+ServerRoot /etc/apache2
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule dir_module /usr/lib/apache2/modules/mod_dir.so
+LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+LoadModule reqtimeout_module /usr/lib/apache2/modules/mod_reqtimeout.so
+RequestReadTimeout handshake=0 header=1 body=1
+$apache_user
+ServerName 127.0.0.1
+Listen 127.0.0.1:PORT
+PidFile $WORK/apache2/httpd.pid
+DefaultRuntimeDir $WORK/apache2
+Mutex file:$WORK/apache2
+ErrorLog /dev/stderr
+LogLevel warn
+LimitRequestBody 1048576
+MaxKeepAliveRequests 0
+DocumentRoot $WORK/www
+<Directory $WORK/www>
+    Require all granted
+</Directory>
+DirectoryIndex index.html
+TypesConfig /etc/mime.types
+EOF
+        apache2_on() {
+            sed "s/PORT/$1/" "$WORK/apache2.conf.in" >"$WORK/apache2.conf"
+            exec /usr/sbin/apache2 -f "$WORK/apache2.conf" -DFOREGROUND
+        }
+        if start apache2 "$WORK/apache2.err" apache2_on PORT; then
+            echo "-- apache2 $(/usr/sbin/apache2 -v | sed -n 's|^Server version: Apache/||p') at 127.0.0.1:$PORT"
+            run_http apache2 "$PORT"
+        else
+            FAILED+=("apache2 (did not start)")
+        fi
+    fi
+    wait_http=$SECONDS
+    for pid in "${HTTP_PIDS[@]}"; do
+        wait "$pid"
+    done
+    for name in "${HTTP_JOBS[@]}"; do
+        cat "$WORK/$name.suite"
+        if [ -s "$WORK/$name.row" ]; then
+            SUMMARY_ROWS+=("$(cat "$WORK/$name.row")")
+        else
+            SUMMARY_ROWS+=("| $name | harness broke |")
+            FAILED+=("$name (no result)")
+        fi
+        if [ -s "$WORK/$name.failed" ]; then FAILED+=("$(cat "$WORK/$name.failed")"); fi
+    done
+    echo "-- http suites: $((SECONDS - wait_http)) s side by side"
 fi
 
 {

@@ -94,6 +94,8 @@ pub(crate) enum Action {
     StalledClient,
     ManyClients,
     ChurnCycles,
+    /// An `http/*` case: its index in `crate::http::CASES`.
+    Http(usize),
 }
 
 /// One case of the catalogue.
@@ -488,7 +490,25 @@ pub fn catalogue(spec: &Spec) -> Vec<Case> {
     );
     add("churn", "connect-cycles", Mode::Single, Action::ChurnCycles,
         "after thousands of connect, exchange, close cycles (closed with RST, so no TIME_WAIT piles up) the server still serves (no descriptor leak); not exercised unless every cycle ran before the deadline".into(), None);
+    // http: only for HTTP/1.1 requests (see `crate::http`).
+    if is_http(spec) {
+        for (i, c) in crate::http::CASES.iter().enumerate() {
+            add(
+                "http",
+                c.name,
+                Mode::Single,
+                Action::Http(i),
+                c.requirement.to_owned(),
+                None,
+            );
+        }
+    }
     out
+}
+
+/// Whether `spec` frames HTTP/1.1 requests (the `http/*` group applies).
+pub(crate) fn is_http(spec: &Spec) -> bool {
+    spec.to_string().starts_with("http1:")
 }
 
 /// Payload size of `boundary/large-message` (capped by the framing's maximum).

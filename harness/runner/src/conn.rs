@@ -18,6 +18,7 @@ use framecheck_framing::{Decoder, Error as FrameError, Frame, Spec};
 use socket2::SockRef;
 
 use super::delivery::{Delivery, Pacing, Pieces, send_pieces};
+use crate::http::response::{Method, Responses};
 use crate::profile::{Assembler, Profile};
 use crate::timing::Limits;
 
@@ -114,6 +115,9 @@ pub(crate) struct Conn {
     /// With a profile whose replies are several frames (format v2): cuts
     /// the replies per request instead of `dec`.
     assembler: Option<Assembler>,
+    /// For the `http/*` cases: replies read as HTTP/1.1 responses instead
+    /// of frames of the reply spec.
+    http: Option<Responses>,
 }
 
 impl Conn {
@@ -160,6 +164,7 @@ impl Conn {
             last_bytes_at: None,
             first_bytes_at: None,
             assembler: None,
+            http: None,
             stream,
         })
     }
@@ -228,6 +233,45 @@ impl Conn {
                     Bytes::new(sent)
                 )),
             },
+        }
+    }
+
+    /// Read replies as HTTP/1.1 responses from now on (the `http/*`
+    /// cases), instead of frames of the reply spec.
+    pub(crate) fn http_responses(&mut self) {
+        self.http = Some(Responses::default());
+    }
+
+    /// The HTTP/1.1 responses read so far (none unless
+    /// [`http_responses`](Conn::http_responses) was called).
+    pub(crate) fn responses(&self) -> Option<&Responses> {
+        self.http.as_ref()
+    }
+
+    /// A request with `method` is about to be sent (HTTP responses only).
+    pub(crate) fn expect_response(&mut self, method: Method) {
+        if let Some(h) = &mut self.http {
+            h.expect(method);
+        }
+    }
+
+    /// Read until `n` final HTTP responses have come (or the stream
+    /// breaks, ends, or the deadline passes).
+    pub(crate) fn read_responses(&mut self, n: usize, deadline: Instant) -> Wait {
+        loop {
+            let Some(h) = &self.http else {
+                return Wait::Io("not reading HTTP responses".to_owned());
+            };
+            if h.finals().count() >= n {
+                return Wait::Done;
+            }
+            if h.error().is_some() {
+                return Wait::Io(h.error().unwrap_or_default().to_owned());
+            }
+            match self.read_once(deadline) {
+                Wait::Done => {}
+                other => return other,
+            }
         }
     }
 
@@ -775,6 +819,10 @@ impl Conn {
                 bytes: Bytes::new(&self.buf[..n]),
             });
         }
+        if let Some(h) = &mut self.http {
+            h.feed(&self.buf[..n]);
+            return;
+        }
         if self.reply_error.is_some() {
             return;
         }
@@ -808,6 +856,10 @@ impl Conn {
     /// The server's stream ended: take the final `eof` message or note a
     /// reply cut short.
     fn end_of_replies(&mut self) {
+        if let Some(h) = &mut self.http {
+            h.finish();
+            return;
+        }
         if self.reply_error.is_some() {
             return;
         }

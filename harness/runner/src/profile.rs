@@ -2,7 +2,7 @@
 //! echo.
 //!
 //! A profile is a small TOML file (`--profile FILE`) or a built-in name
-//! (`--profile redis`, `mqtt`, `dns`, `postgres`). It gives the framing of requests and of
+//! (`--profile redis`, `mqtt`, `dns`, `postgres`, `http`). It gives the framing of requests and of
 //! replies (they may differ), an optional session opener sent first on every
 //! connection, and one or more exchanges: the bytes of one request, and what
 //! its reply must look like.
@@ -37,6 +37,7 @@
 //! | `exact = BYTES` | equals `BYTES` |
 //! | `prefix = BYTES` | starts with `BYTES` |
 //! | `offsets = [{ at = N, hex = "..", mask = ".." }, …]` | has these bytes at these offsets (each observed byte `AND`-ed with `mask` first, if given) |
+//! | `status = 200` or `[200, 405]` | is an HTTP/1.x response with one of these status codes (an `http1:response` reply) |
 //!
 //! and optionally `part = "wire"` (the default: the frame as on the wire, with
 //! its length field or delimiter) or `part = "payload"` (the payload only).
@@ -138,11 +139,12 @@ pub const MAX_FILE: usize = 1024 * 1024;
 pub const MAX_EXCHANGES: usize = 64;
 
 /// The built-in profiles: name and TOML text (the files under `harness/runner/profiles/`).
-pub const BUILTIN: [(&str, &str); 4] = [
+pub const BUILTIN: [(&str, &str); 5] = [
     ("redis", include_str!("../profiles/redis.toml")),
     ("mqtt", include_str!("../profiles/mqtt.toml")),
     ("dns", include_str!("../profiles/dns.toml")),
     ("postgres", include_str!("../profiles/postgres.toml")),
+    ("http", include_str!("../profiles/http.toml")),
 ];
 
 /// A parsed and checked protocol profile.
@@ -215,7 +217,7 @@ impl Profile {
         file::parse(text, origin)
     }
 
-    /// A built-in profile by name (`redis`, `mqtt`, `dns`, `postgres`).
+    /// A built-in profile by name (`redis`, `mqtt`, `dns`, `postgres`, `http`).
     pub fn builtin(name: &str) -> Option<Profile> {
         let (_, text) = BUILTIN.iter().find(|(n, _)| *n == name)?;
         // The built-ins are checked by the tests; a broken one is a bug.
@@ -326,7 +328,7 @@ mod tests {
         reason = "a scenario table reads best as tuples"
     )]
     fn builtin_bytes_are_the_documented_ones() {
-        let cases: [(&str, Option<&[u8]>, &[u8]); 4] = [
+        let cases: [(&str, Option<&[u8]>, &[u8]); 5] = [
             ("redis", None, b"*1\r\n$4\r\nPING\r\n"),
             (
                 "mqtt",
@@ -343,6 +345,11 @@ mod tests {
                 "postgres",
                 Some(b"\x00\x00\x00\x08\x04\xd2\x16\x2f"),
                 b"Q\x00\x00\x00\x0dSELECT 1\x00",
+            ),
+            (
+                "http",
+                None,
+                b"GET / HTTP/1.1\r\nHost: framecheck.test\r\n\r\n",
             ),
         ];
         for (name, opener, first) in cases {
@@ -415,6 +422,60 @@ mod tests {
         }
         // An SSL-speaking server answers 'S': refused.
         assert!(steps[0].expect.check(b"S", b"S").is_err());
+    }
+
+    /// The http profile against nginx 1.22.1's replies to its four
+    /// requests written at once (captured on loopback), gathered as the
+    /// runner gathers them: the HEAD's reply has a Content-Length and no
+    /// body, which only its own `method=HEAD` framing reads right.
+    #[test]
+    fn http_accepts_the_real_replies() {
+        let p = Profile::builtin("http").expect("http");
+        assert!(p.grouped());
+        let page = "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Mon, 30 Nov 2026 13:34:25 GMT\r\n\
+            Content-Type: text/html\r\nContent-Length: 11\r\nLast-Modified: Mon, 30 Nov 2026 13:12:12 GMT\r\n\
+            Connection: keep-alive\r\nETag: \"6b0d762c-b\"\r\nAccept-Ranges: bytes\r\n\r\n";
+        let error = |status: &str, title: &str| {
+            let body = format!(
+                "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n\
+                 <hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n"
+            );
+            format!(
+                "HTTP/1.1 {status}\r\nServer: nginx/1.22.1\r\nDate: Mon, 30 Nov 2026 13:34:25 GMT\r\n\
+                 Content-Type: text/html\r\nContent-Length: {}\r\nConnection: keep-alive\r\n\r\n{body}",
+                body.len()
+            )
+        };
+        let replies = [
+            format!("{page}framecheck\n"),
+            page.to_owned(),
+            error("404 Not Found", "404 Not Found"),
+            error("405 Not Allowed", "405 Not Allowed"),
+        ];
+        let stream = replies.concat().into_bytes();
+        let mut a = Assembler::new(&p);
+        for step in p.steps() {
+            a.sent(&step.send);
+        }
+        let mut input = &stream[..];
+        let mut got = Vec::new();
+        while let Some(f) = a.feed(&mut input).expect("well framed") {
+            got.push(f);
+        }
+        let steps: Vec<&Exchange> = p.steps().collect();
+        assert_eq!(got.len(), steps.len());
+        for ((step, reply), want) in steps.iter().zip(&got).zip(&replies) {
+            assert_eq!(reply.wire, want.as_bytes(), "{}", step.name);
+            assert_eq!(
+                step.expect.check(&reply.wire, reply.payload()),
+                Ok(()),
+                "{}",
+                step.name
+            );
+        }
+        // A 404 to the GET of "/" is refused, naming the status.
+        let m = steps[0].expect.check(&got[2].wire, b"").expect_err("404");
+        assert_eq!(m.observed, "status 404");
     }
 
     /// The redis profile against redis-server 7.0.15's replies (captured on

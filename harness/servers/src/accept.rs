@@ -1,5 +1,6 @@
 //! The accept loop: one thread per connection up to the bound, or one
-//! connection at a time for `one-client-at-a-time`.
+//! connection at a time for `one-client-at-a-time`; an `http1:request`
+//! framing is served by the HTTP server (`http.rs`), any other by the echo.
 
 use std::io;
 use std::net::{TcpListener, TcpStream};
@@ -94,7 +95,12 @@ fn serve(stream: TcpStream, config: &ServerConfig, shared: &Shared) {
     let Ok(mut conn) = Conn::new(stream, config, shared) else {
         return;
     };
+    let http = matches!(
+        &config.spec.kind,
+        framecheck_framing::Kind::Http1(h) if h.role == framecheck_framing::http1::Role::Request
+    );
     match config.bug {
+        _ if http => super::http::serve(&mut conn),
         Some(Bug::HeaderInOneRecv | Bug::TrustsLength) => classic::serve(&mut conn),
         _ => echo(&mut conn),
     }

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use framecheck_framing::http1::Role;
 use framecheck_framing::{Kind, LenField, Spec, TagRule};
 
 /// One classic framing bug that a reference server can be built with.
@@ -124,11 +125,44 @@ pub enum Bug {
     /// RESP: reads a negative length other than `-1` (`$-2`) as the null
     /// `$-1` and goes on.
     ReadsNegativeLengthAsNull,
+    /// HTTP: of several `Content-Length` fields, takes the first (instead
+    /// of answering 400 to differing values, RFC 9112 section 6.3).
+    FirstContentLengthWins,
+    /// HTTP: never reads `Transfer-Encoding`: a request's body is its
+    /// `Content-Length`, or empty.
+    IgnoresTransferEncoding,
+    /// HTTP: reads a chunk size as its longest hex prefix and ignores the
+    /// rest of the line (`0z` is the last chunk).
+    ChunkSizeLongestHexPrefix,
+    /// HTTP: a chunk line (size, data end, trailer) may end with a bare LF.
+    AcceptsBareLfInChunkLines,
+    /// HTTP: one request per read; the rest of the read is dropped.
+    NoPipelining,
+    /// HTTP: holds each response for a moment and drops it (and closes)
+    /// when the client's half-close arrives meanwhile.
+    DropsResponseAfterHalfClose,
+    /// HTTP: a request with both Content-Length and Transfer-Encoding is
+    /// framed by the chunked coding (as RFC 9112 allows) but the connection
+    /// stays open (the RFC requires a close); obs-fold is unfolded.
+    KeepsAliveAfterClAndTe,
+    /// HTTP: a field line it cannot parse (whitespace before the colon, a
+    /// control byte in the value, an obs-fold line) is ignored instead of
+    /// refused with 400.
+    IgnoresMalformedFields,
+    /// HTTP: a GET or HEAD never has a body: its Content-Length is ignored
+    /// and the body read as the next request (0.CL).
+    IgnoresBodyOnGet,
+    /// HTTP: at the peer's EOF, a partial request is answered as if whole.
+    AnswersPartialRequestAtEof,
+    /// HTTP: refuses a request over a limit (413, 431) but drops only the
+    /// bytes it looked at, and reads the rest of the refused request as new
+    /// requests.
+    ReadsRefusedRequestAsNext,
 }
 
 impl Bug {
     /// Every bug, in catalogue order.
-    pub const ALL: [Bug; 32] = [
+    pub const ALL: [Bug; 43] = [
         Bug::RecvIsMessage,
         Bug::DelimInOneRead,
         Bug::HeaderInOneRecv,
@@ -161,6 +195,34 @@ impl Bug {
         Bug::NoElementLimit,
         Bug::NoDepthLimit,
         Bug::ReadsNegativeLengthAsNull,
+        Bug::FirstContentLengthWins,
+        Bug::IgnoresTransferEncoding,
+        Bug::ChunkSizeLongestHexPrefix,
+        Bug::AcceptsBareLfInChunkLines,
+        Bug::NoPipelining,
+        Bug::DropsResponseAfterHalfClose,
+        Bug::KeepsAliveAfterClAndTe,
+        Bug::IgnoresMalformedFields,
+        Bug::IgnoresBodyOnGet,
+        Bug::AnswersPartialRequestAtEof,
+        Bug::ReadsRefusedRequestAsNext,
+    ];
+
+    /// The bugs of the reference HTTP server (`http1:request` framing
+    /// only). Of the others, only [`Bug::RecvIsMessage`] and
+    /// [`Bug::DiesOnResetMidMessage`] apply to it.
+    pub const HTTP: [Bug; 11] = [
+        Bug::FirstContentLengthWins,
+        Bug::IgnoresTransferEncoding,
+        Bug::ChunkSizeLongestHexPrefix,
+        Bug::AcceptsBareLfInChunkLines,
+        Bug::NoPipelining,
+        Bug::DropsResponseAfterHalfClose,
+        Bug::KeepsAliveAfterClAndTe,
+        Bug::IgnoresMalformedFields,
+        Bug::IgnoresBodyOnGet,
+        Bug::AnswersPartialRequestAtEof,
+        Bug::ReadsRefusedRequestAsNext,
     ];
 
     /// The bugs no conformance case targets: they depend on what a message
@@ -209,10 +271,25 @@ impl Bug {
             Bug::NoElementLimit => "no-element-limit",
             Bug::NoDepthLimit => "no-depth-limit",
             Bug::ReadsNegativeLengthAsNull => "reads-negative-length-as-null",
+            Bug::FirstContentLengthWins => "first-content-length-wins",
+            Bug::IgnoresTransferEncoding => "ignores-transfer-encoding",
+            Bug::ChunkSizeLongestHexPrefix => "chunk-size-longest-hex-prefix",
+            Bug::AcceptsBareLfInChunkLines => "accepts-bare-lf-in-chunk-lines",
+            Bug::NoPipelining => "no-pipelining",
+            Bug::DropsResponseAfterHalfClose => "drops-response-after-half-close",
+            Bug::KeepsAliveAfterClAndTe => "keeps-alive-after-cl-and-te",
+            Bug::IgnoresMalformedFields => "ignores-malformed-fields",
+            Bug::IgnoresBodyOnGet => "ignores-body-on-get",
+            Bug::AnswersPartialRequestAtEof => "answers-partial-request-at-eof",
+            Bug::ReadsRefusedRequestAsNext => "reads-refused-request-as-next",
         }
     }
 
     /// What the bug does, in one line.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one line per bug reads best as one match"
+    )]
     pub fn description(self) -> &'static str {
         match self {
             Bug::RecvIsMessage => {
@@ -295,6 +372,35 @@ impl Bug {
             Bug::ReadsNegativeLengthAsNull => {
                 "RESP: reads a negative length other than -1 ($-2) as the null $-1 and goes on"
             }
+            Bug::FirstContentLengthWins => {
+                "HTTP: of several Content-Length fields the first wins (differing values are not refused)"
+            }
+            Bug::IgnoresTransferEncoding => {
+                "HTTP: Transfer-Encoding is ignored; a request's body is its Content-Length or nothing"
+            }
+            Bug::ChunkSizeLongestHexPrefix => {
+                "HTTP: a chunk size is its longest hex prefix, the rest of the line ignored (0z ends the body)"
+            }
+            Bug::AcceptsBareLfInChunkLines => "HTTP: a chunk line may end with a bare LF",
+            Bug::NoPipelining => "HTTP: one request per read; the rest of the read is dropped",
+            Bug::DropsResponseAfterHalfClose => {
+                "HTTP: drops the response (and closes) when the client half-closes right after its request"
+            }
+            Bug::KeepsAliveAfterClAndTe => {
+                "HTTP: frames a request with Content-Length and Transfer-Encoding by chunked, then keeps the connection open"
+            }
+            Bug::IgnoresMalformedFields => {
+                "HTTP: ignores a field line it cannot parse (space before the colon, a control byte, obs-fold) instead of a 400"
+            }
+            Bug::IgnoresBodyOnGet => {
+                "HTTP: a GET or HEAD has no body, whatever its Content-Length (the body is read as the next request)"
+            }
+            Bug::AnswersPartialRequestAtEof => {
+                "HTTP: at the peer's EOF, answers a partial request as if it were whole"
+            }
+            Bug::ReadsRefusedRequestAsNext => {
+                "HTTP: after a 413 or 431, reads the rest of the refused request as new requests"
+            }
         }
     }
 
@@ -305,7 +411,22 @@ impl Bug {
 
     /// Why the bug cannot be injected into a server with this framing, or
     /// `None` when it can.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per bug reads best as one match"
+    )]
     pub fn inapplicable(self, spec: &Spec) -> Option<&'static str> {
+        let http_request = matches!(&spec.kind, Kind::Http1(h) if h.role == Role::Request);
+        if Bug::HTTP.contains(&self) {
+            return (!http_request).then_some("it needs an http1:request framing");
+        }
+        if matches!(spec.kind, Kind::Http1(_))
+            && !matches!(self, Bug::RecvIsMessage | Bug::DiesOnResetMidMessage)
+        {
+            return Some(
+                "the HTTP reference server carries only the HTTP bugs (first-content-length-wins, ...)",
+            );
+        }
         match self {
             Bug::DelimInOneRead => match spec.delimiter() {
                 None => Some("it needs a delimited framing (crlf, delim:BYTES)"),
@@ -401,7 +522,18 @@ impl Bug {
             | Bug::IgnoresShortWrites
             | Bug::LeaksDescriptor
             | Bug::IgnoresEofShortIdle
-            | Bug::DelaysFinAfterHalfClose => None,
+            | Bug::DelaysFinAfterHalfClose
+            | Bug::FirstContentLengthWins
+            | Bug::IgnoresTransferEncoding
+            | Bug::ChunkSizeLongestHexPrefix
+            | Bug::AcceptsBareLfInChunkLines
+            | Bug::NoPipelining
+            | Bug::DropsResponseAfterHalfClose
+            | Bug::KeepsAliveAfterClAndTe
+            | Bug::IgnoresMalformedFields
+            | Bug::IgnoresBodyOnGet
+            | Bug::AnswersPartialRequestAtEof
+            | Bug::ReadsRefusedRequestAsNext => None,
         }
     }
 

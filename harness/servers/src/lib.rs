@@ -46,6 +46,7 @@ mod classic;
 mod conn;
 mod error;
 mod framer;
+mod http;
 mod shared;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -58,6 +59,7 @@ use socket2::{Domain, Socket, Type};
 
 pub use bug::{Bug, UnknownBug};
 pub use error::Error;
+pub use http::PAGE;
 
 use shared::Shared;
 

@@ -572,6 +572,18 @@ const BUG_CASES: &[BugCase] = &[
     BugCase("resp_too_many_elements_closes_promptly", Bug::NoElementLimit, "resp,elems=4", resp_too_many_elements_closes_promptly),
     BugCase("resp_too_deep_closes_promptly", Bug::NoDepthLimit, "resp,depth=2", resp_too_deep_closes_promptly),
     BugCase("resp_negative_length_gets_no_reply", Bug::ReadsNegativeLengthAsNull, "resp", resp_negative_length_gets_no_reply),
+    // The HTTP server's bugs (probes below, "HTTP probes").
+    BugCase("differing_content_lengths_are_refused", Bug::FirstContentLengthWins, HTTP, differing_content_lengths_are_refused),
+    BugCase("chunked_body_is_read", Bug::IgnoresTransferEncoding, HTTP, chunked_body_is_read),
+    BugCase("chunk_size_0z_is_refused", Bug::ChunkSizeLongestHexPrefix, HTTP, chunk_size_0z_is_refused),
+    BugCase("bare_lf_chunk_line_is_refused", Bug::AcceptsBareLfInChunkLines, HTTP, bare_lf_chunk_line_is_refused),
+    BugCase("pipelined_requests_get_two_responses", Bug::NoPipelining, HTTP, pipelined_requests_get_two_responses),
+    BugCase("response_after_half_close", Bug::DropsResponseAfterHalfClose, HTTP, response_after_half_close),
+    BugCase("cl_and_te_get_one_response", Bug::KeepsAliveAfterClAndTe, HTTP, cl_and_te_get_one_response),
+    BugCase("space_before_colon_is_refused", Bug::IgnoresMalformedFields, HTTP, space_before_colon_is_refused),
+    BugCase("get_body_is_no_request", Bug::IgnoresBodyOnGet, HTTP, get_body_is_no_request),
+    BugCase("partial_request_at_eof_gets_nothing", Bug::AnswersPartialRequestAtEof, HTTP, partial_request_at_eof_gets_nothing),
+    BugCase("refused_body_is_no_request", Bug::ReadsRefusedRequestAsNext, HTTP, refused_body_is_no_request),
 ];
 
 /// `bytes`, then nothing: the server must close at once, replying nothing.
@@ -1067,5 +1079,127 @@ fn partial_frame_does_not_block_another(server: &ServerHandle) -> Result<(), Str
         "reply beside a client stalled mid-frame",
         &got,
         b"\x00\x02hi",
+    )
+}
+
+// ----------------------------------------------------------- HTTP probes
+
+/// The HTTP reference server's framing in the bug table.
+const HTTP: &str = "http1:request,max=1KiB";
+
+/// A request for a path the server does not have: the canary.
+const CANARY: &[u8] = b"GET /canary HTTP/1.1\r\nHost: t\r\n\r\n";
+
+/// What `bytes` in one write get back (to the close, or a quiet moment).
+fn http_exchange(server: &ServerHandle, bytes: &[u8]) -> String {
+    let mut c = Client::connect(server.local_addr());
+    c.send(bytes);
+    let (got, _) = c.read_to_end(QUIET);
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// Exactly one response, with `status`.
+fn one_response(got: &str, status: &str) -> Result<(), String> {
+    check(
+        got.matches("HTTP/1.1 ").count() == 1 && got.starts_with(&format!("HTTP/1.1 {status} ")),
+        || format!("not one {status} response: {got:?}"),
+    )
+}
+
+fn differing_content_lengths_are_refused(server: &ServerHandle) -> Result<(), String> {
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\nContent-Length: {}\r\n\r\n",
+        CANARY.len()
+    );
+    one_response(
+        &http_exchange(server, &[head.as_bytes(), CANARY].concat()),
+        "400",
+    )
+}
+
+fn chunked_body_is_read(server: &ServerHandle) -> Result<(), String> {
+    let got = http_exchange(
+        server,
+        b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    );
+    one_response(&got, "200")?;
+    check(got.ends_with("received 5 bytes\n"), || format!("{got:?}"))
+}
+
+fn chunk_size_0z_is_refused(server: &ServerHandle) -> Result<(), String> {
+    let head = b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0z\r\n\r\n";
+    one_response(&http_exchange(server, &[&head[..], CANARY].concat()), "400")
+}
+
+fn bare_lf_chunk_line_is_refused(server: &ServerHandle) -> Result<(), String> {
+    let head = b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\n\r\n";
+    one_response(&http_exchange(server, &[&head[..], CANARY].concat()), "400")
+}
+
+fn pipelined_requests_get_two_responses(server: &ServerHandle) -> Result<(), String> {
+    let got = http_exchange(
+        server,
+        &[&b"GET / HTTP/1.1\r\nHost: t\r\n\r\n"[..], CANARY].concat(),
+    );
+    check(
+        got.starts_with("HTTP/1.1 200 ")
+            && got.contains("HTTP/1.1 404 ")
+            && got.matches("HTTP/1.1 ").count() == 2,
+        || format!("not 200 then 404: {got:?}"),
+    )
+}
+
+fn response_after_half_close(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+    c.shutdown_write();
+    let (got, end) = c.read_to_end(REPLY);
+    let got = String::from_utf8_lossy(&got).into_owned();
+    one_response(&got, "200")?;
+    check(end == End::Fin, || format!("ended with {end:?}"))
+}
+
+fn cl_and_te_get_one_response(server: &ServerHandle) -> Result<(), String> {
+    let head = b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+    let got = http_exchange(server, &[&head[..], CANARY].concat());
+    check(got.matches("HTTP/1.1 ").count() == 1, || {
+        format!("the canary was answered: {got:?}")
+    })
+}
+
+fn space_before_colon_is_refused(server: &ServerHandle) -> Result<(), String> {
+    let head = b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n";
+    one_response(&http_exchange(server, &[&head[..], CANARY].concat()), "400")
+}
+
+fn get_body_is_no_request(server: &ServerHandle) -> Result<(), String> {
+    let head = format!(
+        "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n",
+        CANARY.len()
+    );
+    one_response(
+        &http_exchange(server, &[head.as_bytes(), CANARY].concat()),
+        "200",
+    )
+}
+
+fn partial_request_at_eof_gets_nothing(server: &ServerHandle) -> Result<(), String> {
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"GET / HTTP/1.1\r\nHo");
+    c.shutdown_write();
+    let (got, end) = c.read_to_end(REPLY);
+    expect_eq("response", &got, b"")?;
+    check(end == End::Fin, || format!("ended with {end:?}"))
+}
+
+fn refused_body_is_no_request(server: &ServerHandle) -> Result<(), String> {
+    let body = CANARY.repeat(2048 / CANARY.len() + 1);
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    one_response(
+        &http_exchange(server, &[head.as_bytes(), &body].concat()),
+        "413",
     )
 }

@@ -28,6 +28,7 @@ mod boundary;
 mod concurrency;
 mod eof;
 mod half_close;
+mod http;
 mod limits;
 mod probe;
 mod refusal;
@@ -423,6 +424,7 @@ fn run_body(ctx: &mut Ctx<'_>, case: &Case) -> Result<(), Finding> {
         Action::StalledClient => stalled_client(ctx),
         Action::ManyClients => many_clients(ctx),
         Action::ChurnCycles => churn(ctx),
+        Action::Http(i) => http::run(ctx, &crate::http::CASES[i]),
     }
 }
 

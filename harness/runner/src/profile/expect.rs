@@ -142,6 +142,9 @@ pub enum Rule {
     Prefix(Vec<u8>),
     /// These bytes at these offsets.
     Offsets(Vec<At>),
+    /// An HTTP/1.x response whose status code is one of these
+    /// (`expect.status = 200` or `[200, 405]`).
+    Status(Vec<u16>),
 }
 
 /// Bytes expected at an offset, optionally under a mask.
@@ -205,6 +208,14 @@ impl Expect {
                 self.part,
                 show(&part[..part.len().min(want.len().max(16))])
             )),
+            Rule::Status(codes) => match status_code(wire) {
+                Some(code) if codes.contains(&code) => Ok(()),
+                Some(code) => fail(format!("status {code}")),
+                None => fail(format!(
+                    "no HTTP/1.x status line: {}",
+                    show(&wire[..wire.len().min(24)])
+                )),
+            },
             Rule::Offsets(list) => {
                 for at in list {
                     let end = at.at.saturating_add(at.bytes.len());
@@ -228,6 +239,22 @@ impl Expect {
             }
         }
     }
+}
+
+/// The status code of an HTTP/1.x response's status line
+/// (`HTTP/1.1 200 OK`: RFC 9112 section 4), if the bytes start with one.
+pub(crate) fn status_code(wire: &[u8]) -> Option<u16> {
+    let rest = wire.strip_prefix(b"HTTP/1.")?;
+    let (minor, rest) = rest.split_first()?;
+    let rest = rest.strip_prefix(b" ")?;
+    let code = rest.get(..3)?;
+    if !minor.is_ascii_digit()
+        || !code.iter().all(u8::is_ascii_digit)
+        || !matches!(rest.get(3), Some(b' ' | b'\r'))
+    {
+        return None;
+    }
+    std::str::from_utf8(code).ok()?.parse().ok()
 }
 
 impl fmt::Display for Part {
@@ -260,6 +287,10 @@ impl fmt::Display for Expect {
             Rule::Any => f.write_str("any complete frame"),
             Rule::Exact(b) => write!(f, "{} {}", self.part, show(b)),
             Rule::Prefix(b) => write!(f, "{} starting {}", self.part, show(b)),
+            Rule::Status(codes) => {
+                let codes: Vec<String> = codes.iter().map(u16::to_string).collect();
+                write!(f, "an HTTP response with status {}", codes.join(" or "))
+            }
             Rule::Offsets(list) => {
                 write!(f, "{} with ", self.part)?;
                 for (i, at) in list.iter().enumerate() {
@@ -281,6 +312,34 @@ impl fmt::Display for Expect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_rules_read_the_status_line() {
+        let e = Expect {
+            part: Part::Wire,
+            rule: Rule::Status(vec![200, 405]),
+            resp: None,
+        };
+        assert!(e.check(b"HTTP/1.1 200 OK\r\n\r\n", b"").is_ok());
+        assert!(e.check(b"HTTP/1.0 405 Not Allowed\r\n\r\n", b"").is_ok());
+        let m = e.check(b"HTTP/1.1 404 Not Found\r\n\r\n", b"").unwrap_err();
+        assert_eq!(m.observed, "status 404");
+        assert_eq!(m.expected, "an HTTP response with status 200 or 405");
+        for bad in [
+            &b"HTTP/1.1 20 OK\r\n"[..],
+            b"HTTP/2 200 OK\r\n",
+            b"HTTP/1.1 2000 OK",
+            b"200 OK",
+        ] {
+            assert!(
+                e.check(bad, b"")
+                    .unwrap_err()
+                    .observed
+                    .starts_with("no HTTP")
+            );
+        }
+        assert_eq!(status_code(b"HTTP/1.1 204\r\n"), Some(204));
+    }
 
     fn at(at: usize, bytes: &[u8], mask: Option<&[u8]>) -> At {
         At {

@@ -74,6 +74,15 @@ struct RawExpect {
     offsets: Option<Spanned<Vec<Spanned<RawAt>>>>,
     /// Format v2, RESP replies: each reply value's type.
     resp: Option<Spanned<Vec<Spanned<String>>>>,
+    status: Option<Spanned<RawStatus>>,
+}
+
+/// `status = 200` or `status = [200, 405]`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawStatus {
+    One(i64),
+    Many(Vec<i64>),
 }
 
 #[derive(Deserialize)]
@@ -424,9 +433,14 @@ impl Check<'_> {
             fields.exact.is_some(),
             fields.prefix.is_some(),
             fields.offsets.is_some(),
+            fields.status.is_some(),
         ];
         if given.iter().filter(|g| **g).count() > 1 {
-            return Err(placer.err(raw.span(), field, "give one of any, exact, prefix, offsets"));
+            return Err(placer.err(
+                raw.span(),
+                field,
+                "give one of any, exact, prefix, offsets, status",
+            ));
         }
         let rule = if let Some(any) = &fields.any {
             if !*any.get_ref() {
@@ -469,6 +483,8 @@ impl Check<'_> {
             Rule::Prefix(bytes)
         } else if let Some(offsets) = &fields.offsets {
             Rule::Offsets(self.offsets(part, offsets, field, count)?)
+        } else if let Some(status) = &fields.status {
+            Rule::Status(self.status(status, part, &format!("{field}.status"))?)
         } else {
             Rule::Any
         };
@@ -587,6 +603,51 @@ impl Check<'_> {
         ))
     }
 
+    /// `expect.status`: 1 to 16 status codes (100 to 999), on the wire of
+    /// an `http1:response` reply.
+    fn status(&self, raw: &Spanned<RawStatus>, part: Part, field: &str) -> Result<Vec<u16>, Error> {
+        let p = self.placer;
+        if !self.reply.to_string().starts_with("http1:response") {
+            return Err(p.err(
+                raw.span(),
+                field,
+                format!(
+                    "a status code needs HTTP responses: the reply framing is {}, not http1:response",
+                    self.reply
+                ),
+            ));
+        }
+        if part != Part::Wire {
+            return Err(p.err(
+                raw.span(),
+                field,
+                "a status code is in the status line: leave part out (the wire)",
+            ));
+        }
+        let codes = match raw.get_ref() {
+            RawStatus::One(c) => vec![*c],
+            RawStatus::Many(list) => list.clone(),
+        };
+        if codes.is_empty() || codes.len() > 16 {
+            return Err(p.err(raw.span(), field, "give 1 to 16 status codes"));
+        }
+        codes
+            .iter()
+            .map(|&c| {
+                u16::try_from(c)
+                    .ok()
+                    .filter(|c| (100..=999).contains(c))
+                    .ok_or_else(|| {
+                        p.err(
+                            raw.span(),
+                            field,
+                            format!("{c} is no status code (three digits, 100 to 999)"),
+                        )
+                    })
+            })
+            .collect()
+    }
+
     fn offsets(
         &self,
         part: Part,
@@ -699,7 +760,7 @@ mod tests {
 
     #[test]
     fn errors_name_line_column_and_field() {
-        let cases: [(&str, &str, &str); 17] = [
+        let cases: [(&str, &str, &str); 19] = [
             ("toml_syntax", "[framing\n", "t:1:"),
             (
                 "unknown_key",
@@ -771,6 +832,16 @@ mod tests {
                 "offset_past_max",
                 "[[exchange]]\nsend.text = \"A\\r\\n\"\nexpect.offsets = [{ at = 65536, hex = \"0000\" }]\n",
                 "reaches byte 65538, past the largest reply frame of 65537 bytes",
+            ),
+            (
+                "status_not_http",
+                "[[exchange]]\nsend.text = \"A\\r\\n\"\nexpect.status = 200\n",
+                "t:6:17: exchange[1].expect.status: a status code needs HTTP responses: the reply framing is u16be",
+            ),
+            (
+                "status_and_prefix",
+                "[[exchange]]\nsend.text = \"A\\r\\n\"\nexpect = { status = 200, prefix.hex = \"00\" }\n",
+                "give one of any, exact, prefix, offsets, status",
             ),
             (
                 "duplicate_name",
