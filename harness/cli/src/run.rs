@@ -269,11 +269,38 @@ pub(crate) fn target(
                 None
             }
         },
-        (Some(text), None) => parse_spec(cmd, text).map(|s| (s, None)),
+        (Some(text), None) => {
+            let spec = parse_spec(cmd, text)?;
+            Some(match http_profile_for(&spec) {
+                Some(p) => {
+                    eprintln!(
+                        "framecheck {cmd}: an HTTP server answers requests, it does not echo them: using the built-in http profile's requests (GET /, HEAD /, a GET that answers 404, a POST) with the framing {spec}; give --profile FILE for requests of your own"
+                    );
+                    (spec, Some(Arc::new(p)))
+                }
+                None => (spec, None),
+            })
+        }
         (None, None) => {
             eprintln!("framecheck {cmd}: give --framing SPEC or --profile NAME");
             None
         }
+    }
+}
+
+/// For `--framing http1:request` without a profile: the built-in `http`
+/// profile, its requests framed by `spec` (the user's limits kept). The
+/// echo cases cannot run against an HTTP server.
+fn http_profile_for(spec: &Spec) -> Option<Profile> {
+    match &spec.kind {
+        framecheck_framing::Kind::Http1(h)
+            if h.role == framecheck_framing::http1::Role::Request =>
+        {
+            let mut p = Profile::builtin("http")?;
+            p.request = spec.clone();
+            Some(p)
+        }
+        _ => None,
     }
 }
 

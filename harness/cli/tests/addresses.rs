@@ -81,3 +81,31 @@ fn an_unreachable_target_is_said_once() {
     assert!(text.contains("cases (boundary/"), "{text}");
     assert!(text.contains("unreachable"), "{text}");
 }
+
+/// `run --framing http1:request` without a profile: an HTTP server does not
+/// echo, so the built-in `http` profile's requests are used (said on
+/// standard error), and the reference HTTP server passes.
+#[test]
+fn an_http_framing_without_a_profile_uses_the_http_profile() {
+    let server = Spawned::start(&["serve", "--framing", "http1:request"]);
+    let out = framecheck(&[
+        "run",
+        &server.addr.to_string(),
+        "--framing",
+        "http1:request",
+        "--seed",
+        "1",
+        "--cases",
+        "http/pipelined/coalesced",
+        "--cases",
+        "boundary/whole/*",
+    ])
+    .output()
+    .expect("run framecheck");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stderr.contains("built-in http profile"), "{stderr}");
+    assert!(stdout.contains("profile http"), "{stdout}");
+    assert!(stdout.contains("0 failed"), "{stdout}");
+}
