@@ -813,12 +813,20 @@ fn limits_options() -> Options {
     }
 }
 
-#[test]
-fn a_server_that_discards_and_continues_passes_every_limits_case() {
-    let bad: Vec<String> = per_spec(&SPECS, |text| {
+/// The `limits/*` cases against the correct server refusing as `over_limit`
+/// says, on each of `specs`: every case that is not a pass or a skip, and
+/// every pass of a case `seen` picks that was not seen as `outcome`.
+fn refusals_not_seen_as(
+    specs: &[&'static str],
+    over_limit: OverLimit,
+    seen: impl Fn(&str) -> bool + Sync,
+    outcome: &str,
+) -> Vec<String> {
+    let note = format!("refusal outcome: {outcome}");
+    per_spec(specs, |text| {
         let spec: Spec = text.parse().expect("spec");
         let mut c = config(&spec, None);
-        c.over_limit = OverLimit::Discard;
+        c.over_limit = over_limit;
         let server = server::spawn(c).expect("spawn server");
         let mut events = Collect::default();
         runner::run(server.local_addr(), &spec, &limits_options(), &mut events).expect("run");
@@ -829,26 +837,31 @@ fn a_server_that_discards_and_continues_passes_every_limits_case() {
             .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Skip))
             .map(|r| format!("{text}: {} {} {}", r.id, r.verdict, r.message))
             .collect();
-        // Where a refusal case ran, the discard was seen as such.
-        for r in results.iter().filter(|r| {
-            r.verdict == Verdict::Pass
-                && (r.id == "limits/over-long-frame" || r.id == "limits/length-over-max")
-        }) {
-            if !r
-                .evidence
-                .notes
-                .iter()
-                .any(|n| n == "refusal outcome: discard-and-continue")
-            {
+        for r in results
+            .iter()
+            .filter(|r| r.verdict == Verdict::Pass && seen(&r.id))
+        {
+            if !r.evidence.notes.contains(&note) {
                 bad.push(format!(
-                    "{text}: {} passed, but not as a discard: {:?}",
+                    "{text}: {} passed, but not as {outcome}: {:?}",
                     r.id, r.evidence.notes
                 ));
             }
         }
         bad
     })
-    .concat();
+    .concat()
+}
+
+#[test]
+fn a_server_that_discards_and_continues_passes_every_limits_case() {
+    // Where a refusal case ran, the discard was seen as such.
+    let bad = refusals_not_seen_as(
+        &SPECS,
+        OverLimit::Discard,
+        |id| id == "limits/over-long-frame" || id == "limits/length-over-max",
+        "discard-and-continue",
+    );
     assert!(bad.is_empty(), "{bad:#?}");
 }
 
@@ -944,41 +957,14 @@ fn accepting_and_desyncing_bugs_fail_with_their_outcome() {
 #[test]
 fn a_server_that_replies_then_closes_passes_every_limits_case() {
     let specs: Vec<&'static str> = SPECS.iter().chain(&TEXT_SPECS).copied().collect();
-    let bad: Vec<String> = per_spec(&specs, |text| {
-        let spec: Spec = text.parse().expect("spec");
-        let mut c = config(&spec, None);
-        c.over_limit = OverLimit::ReplyClose;
-        let server = server::spawn(c).expect("spawn server");
-        let mut events = Collect::default();
-        runner::run(server.local_addr(), &spec, &limits_options(), &mut events).expect("run");
-        server.shutdown();
-        let results: Vec<_> = events.results().cloned().collect();
-        let mut bad: Vec<String> = results
-            .iter()
-            .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::Skip))
-            .map(|r| format!("{text}: {} {} {}", r.id, r.verdict, r.message))
-            .collect();
-        // A refusal case that ran saw the error reply before the close
-        // (`fixed` and `eof` have no frame over the limit to answer).
-        for r in results
-            .iter()
-            .filter(|r| r.verdict == Verdict::Pass && r.id != "limits/idle-timeout")
-        {
-            if !r
-                .evidence
-                .notes
-                .iter()
-                .any(|n| n == "refusal outcome: reply-then-close")
-            {
-                bad.push(format!(
-                    "{text}: {} passed, but not as a reply then a close: {:?}",
-                    r.id, r.evidence.notes
-                ));
-            }
-        }
-        bad
-    })
-    .concat();
+    // A refusal case that ran saw the error reply before the close
+    // (`fixed` and `eof` have no frame over the limit to answer).
+    let bad = refusals_not_seen_as(
+        &specs,
+        OverLimit::ReplyClose,
+        |id| id != "limits/idle-timeout",
+        "reply-then-close",
+    );
     assert!(bad.is_empty(), "{bad:#?}");
 }
 

@@ -4,6 +4,9 @@
 //! beanstalkd-shaped server with no false alarm, its over-long lines
 //! refused by discard-and-continue.
 
+#[path = "support/profile_run.rs"]
+mod profile_run;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
@@ -12,7 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use framecheck_runner::profile::{Assembler, Profile};
-use framecheck_runner::{self as runner, Collect, Options, Verdict};
+use framecheck_runner::{Collect, Verdict};
+use profile_run::{not_passing, run_profile};
 
 fn profile() -> Profile {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/profiles/beanstalkd.toml");
@@ -179,37 +183,13 @@ fn run(addr: SocketAddr, cases: &[&str]) -> Collect {
 }
 
 fn run_with(addr: SocketAddr, profile: Profile, cases: &[&str]) -> Collect {
-    let profile = Arc::new(profile);
-    let options = Options {
-        seed: 5,
-        cases: cases.iter().map(|c| (*c).to_owned()).collect(),
-        churn_cycles: 50,
-        profile: Some(profile.clone()),
-        ..Options::default()
-    };
-    let mut events = Collect::default();
-    runner::run(addr, &profile.request, &options, &mut events).expect("run");
-    events
+    run_profile(addr, profile, 5, cases)
 }
 
 #[test]
 fn a_beanstalkd_shaped_server_passes_every_case() {
     let events = run(server(), &[]);
-    let bad: Vec<String> = events
-        .results()
-        .filter(|r| {
-            !matches!(
-                r.verdict,
-                Verdict::Pass | Verdict::Skip | Verdict::Warn | Verdict::NotExercised
-            )
-        })
-        .map(|r| {
-            format!(
-                "{} {}: {} | {}",
-                r.verdict, r.id, r.message, r.evidence.observed
-            )
-        })
-        .collect();
+    let bad = not_passing(&events);
     assert!(bad.is_empty(), "{bad:#?}");
     let over = events
         .results()

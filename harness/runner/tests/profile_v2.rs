@@ -4,6 +4,9 @@
 //! with no false alarm; a server whose multi-line reply lacks its terminator
 //! fails.
 
+#[path = "support/profile_run.rs"]
+mod profile_run;
+
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -12,7 +15,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use framecheck_runner::profile::{Assembler, Count, Profile};
-use framecheck_runner::{self as runner, Collect, Options, Verdict};
+use framecheck_runner::{Collect, Verdict};
+use profile_run::{not_passing, run_profile};
 
 fn memcached_profile() -> Profile {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/profiles/memcached.toml");
@@ -142,37 +146,13 @@ fn server(no_end: bool) -> SocketAddr {
 }
 
 fn run(addr: SocketAddr, cases: &[&str]) -> Collect {
-    let profile = Arc::new(memcached_profile());
-    let options = Options {
-        seed: 3,
-        cases: cases.iter().map(|c| (*c).to_owned()).collect(),
-        churn_cycles: 50,
-        profile: Some(profile.clone()),
-        ..Options::default()
-    };
-    let mut events = Collect::default();
-    runner::run(addr, &profile.request, &options, &mut events).expect("run");
-    events
+    run_profile(addr, memcached_profile(), 3, cases)
 }
 
 #[test]
 fn a_memcached_shaped_server_passes_every_case() {
     let events = run(server(false), &[]);
-    let bad: Vec<String> = events
-        .results()
-        .filter(|r| {
-            !matches!(
-                r.verdict,
-                Verdict::Pass | Verdict::Skip | Verdict::Warn | Verdict::NotExercised
-            )
-        })
-        .map(|r| {
-            format!(
-                "{} {}: {} | {}",
-                r.verdict, r.id, r.message, r.evidence.observed
-            )
-        })
-        .collect();
+    let bad = not_passing(&events);
     assert!(bad.is_empty(), "{bad:#?}");
     let passed = events
         .results()

@@ -384,6 +384,21 @@ fn reset_mid_request(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
 /// follow-up answered), or an acceptance of both (the limit is higher: not
 /// exercised); never more responses than requests.
 fn over_limit(ctx: &mut Ctx<'_>, request: &[u8], what: &str) -> Result<(), Finding> {
+    over_limit_then_follow(ctx, request, what, false)
+}
+
+/// [`over_limit`] for a body over the server's limit (a larger write, so a
+/// longer write deadline; the body's verdict wording).
+fn over_limit_body(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
+    over_limit_then_follow(ctx, bytes, what, true)
+}
+
+fn over_limit_then_follow(
+    ctx: &mut Ctx<'_>,
+    request: &[u8],
+    what: &str,
+    body: bool,
+) -> Result<(), Finding> {
     let follow = baseline(ctx, &[get(MISSING_PATH)])?[0];
     let mut bytes = request.to_vec();
     bytes.extend_from_slice(&get(MISSING_PATH));
@@ -394,7 +409,7 @@ fn over_limit(ctx: &mut Ctx<'_>, request: &[u8], what: &str) -> Result<(), Findi
         &bytes,
         &Pieces::whole(bytes.len()),
         Duration::ZERO,
-        ctx.until(ctx.limits.reply * 2),
+        ctx.until(ctx.limits.reply * if body { 3 } else { 2 }),
     );
     let _ = conn.read_responses(2, ctx.until(ctx.limits.reply));
     // Anything more (a desync answers bytes inside the request) comes now.
@@ -407,7 +422,7 @@ fn over_limit(ctx: &mut Ctx<'_>, request: &[u8], what: &str) -> Result<(), Findi
             "write failed (the server closed or reset while we wrote): {e}"
         ));
     }
-    judge_refusal(ctx, &got, broken, &wait, (what, follow), false)
+    judge_refusal(ctx, &got, broken, &wait, (what, follow), body)
 }
 
 /// How a request over a limit (`what`), followed by a GET of the missing
@@ -507,32 +522,6 @@ fn body_over_limit(ctx: &mut Ctx<'_>) -> Result<(), Finding> {
     bytes.extend_from_slice(&body);
     let what = format!("a {len}-byte body (the limit is {max})");
     over_limit_body(ctx, &bytes, &what)
-}
-
-fn over_limit_body(ctx: &mut Ctx<'_>, bytes: &[u8], what: &str) -> Result<(), Finding> {
-    let follow = baseline(ctx, &[get(MISSING_PATH)])?[0];
-    let mut all = bytes.to_vec();
-    all.extend_from_slice(&get(MISSING_PATH));
-    let mut conn = connect(ctx, "client")?;
-    conn.expect_response(Method::Other);
-    conn.expect_response(Method::Other);
-    let sent = conn.send(
-        &all,
-        &Pieces::whole(all.len()),
-        Duration::ZERO,
-        ctx.until(ctx.limits.reply * 3),
-    );
-    let _ = conn.read_responses(2, ctx.until(ctx.limits.reply));
-    let wait = conn.read_to_end(ctx.until(ctx.limits.prompt * 2));
-    let got = responses(&conn);
-    let broken = conn.responses().and_then(|h| h.error().map(str::to_owned));
-    ctx.keep(conn.close());
-    if let Err(e) = sent {
-        ctx.note(format!(
-            "write failed (the server closed or reset while we wrote): {e}"
-        ));
-    }
-    judge_refusal(ctx, &got, broken, &wait, (what, follow), true)
 }
 
 fn smuggle_probe(ctx: &mut Ctx<'_>, probe: Smuggle) -> Result<(), Finding> {
