@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use super::head::first_control;
 use super::{Problem, is_tchar, is_vchar};
 
 /// What [`Chunked::feed`] found.
@@ -196,18 +197,36 @@ impl Chunked {
                     .take(16)
                     .take_while(|b| hex(**b).is_some())
                     .count();
-                if digits == 0 || digits > 15 || rest.get(digits..digits + 2) != Some(b"\r\n") {
+                if digits == 0 || digits > 15 {
+                    return None;
+                }
+                // The extension, if any: `;` and visible bytes or SP up to
+                // the CR (found eight bytes a step), within its bound.
+                let ext = if rest.get(digits) == Some(&b';') {
+                    let room = self.ext_max.saturating_sub(self.ext);
+                    let window = &rest[digits..rest.len().min(digits + room + 1)];
+                    let len = first_control(window)?;
+                    if len > room {
+                        return None;
+                    }
+                    len
+                } else {
+                    0
+                };
+                let cr = digits + ext;
+                if rest.get(cr..cr + 2) != Some(b"\r\n") {
                     return None;
                 }
                 let value = rest[..digits]
                     .iter()
                     .fold(0u64, |v, &b| v << 4 | u64::from(hex(b).unwrap_or(0)));
-                let n = digits + 2;
+                let n = cr + 2;
                 if self.raw + n as u64 > self.max {
                     return None;
                 }
                 self.raw += n as u64;
                 if let Ok(state) = self.line_end(value, false) {
+                    self.ext += ext;
                     (state, n)
                 } else {
                     // Let the slow path report it, at its byte.
