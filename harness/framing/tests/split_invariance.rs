@@ -979,6 +979,18 @@ fn http1_scenarios() -> Vec<Scenario> {
         err("http1_head_too_large", "http1:request,head=32", b"GET / HTTP/1.1\r\nX-Long: 0123456789abcdef\r\n\r\n", &[], h(0, Problem::HeadTooLarge(32))),
         err("http1_too_many_headers", "http1:request,headers=2", b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n", &[], h(0, Problem::TooManyFields(2))),
         err("http1_ext_too_long", "http1:request,ext=4", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;abcd\r\nz\r\n0\r\n\r\n", &[], h(0, Problem::ChunkExtensionTooLong(4))),
+        // The one-pass paths (a whole head, a whole chunk line with its
+        // extension) at their limits and on what they must decline.
+        ok("http1_ext_at_limit", "http1:request,ext=5", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;abcd\r\nz\r\n0\r\n\r\n", &[b"1;abcd\r\nz\r\n0\r\n\r\n"]),
+        err("http1_ext_over_limit_over_two_chunks", "http1:request,ext=8", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;abc\r\nz\r\n1;abcd\r\nz\r\n0\r\n\r\n", &[], h(0, Problem::ChunkExtensionTooLong(8))),
+        err("http1_ext_del", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;a\x7f\r\nz\r\n0\r\n\r\n", &[], h(0, Problem::BadChunkExtension)),
+        err("http1_ext_bare_cr", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;a\rb\r\nz\r\n0\r\n\r\n", &[], h(0, Problem::BareCr)),
+        err("http1_control_in_value", "http1:request", b"GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n", &[], h(0, Problem::BadFieldValue)),
+        err("http1_name_then_cr_cr_lf", "http1:request", b"GET / HTTP/1.1\r\nHost\r\r\n\r\n", &[], h(0, Problem::BadFieldName)),
+        ok("http1_headers_at_limit", "http1:request,headers=2", b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n", &[b""]),
+        ok("http1_head_at_limit", "http1:request,head=24", b"GET / HTTP/1.1\r\nA: 1\r\n\r\n", &[b""]),
+        err("http1_head_one_over_limit", "http1:request,head=23", b"GET / HTTP/1.1\r\nA: 1\r\n\r\n", &[], h(0, Problem::HeadTooLarge(23))),
+        ok("http1_value_trailing_spaces_tab_inside", "http1:request", b"GET / HTTP/1.1\r\nA:  x\ty  \r\nB: 2\r\n\r\n", &[b""]),
         err("http1_body_over_max", "http1:request,max=4", b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello", &[], Error::TooLarge { offset: 0, len: 5, max: 4 }),
         err("http1_chunk_over_max", "http1:request,max=8", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n9\r\n", &[], Error::TooLarge { offset: 0, len: 12, max: 8 }),
         err("http1_obs_text_in_target", "http1:request", b"GET /\x80 HTTP/1.1\r\n\r\n", &[], h(0, Problem::BadRequestLine)),
