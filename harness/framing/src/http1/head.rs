@@ -2,6 +2,8 @@
 
 use std::ops::Range;
 
+use wide::u8x16;
+
 use super::length::LengthFields;
 use super::{Http1, Problem, Role, StartLine, Version, is_tchar, is_vchar};
 
@@ -373,19 +375,7 @@ fn fast_request_line(buf: &[u8], pos: usize, cfg: &Http1) -> Option<(StartLine, 
     ))
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit of each byte of `w` below `n` (`n` at most 0x80), and of
-/// each byte equal to DEL; bits above the lowest may be spurious, the
-/// lowest is exact.
-#[inline]
-fn flags_below(w: u64, n: u64) -> u64 {
-    let del = w ^ (ONES * 0x7f);
-    (w.wrapping_sub(ONES * n) & !w | del.wrapping_sub(ONES) & !del) & HIGHS
-}
-
-/// Where the first control byte (below 0x20, or DEL) of `bytes` is, eight
+/// Where the first control byte (below 0x20, or DEL) of `bytes` is, sixteen
 /// bytes at a time; `None` if there is none.
 #[inline]
 pub(super) fn first_control(bytes: &[u8]) -> Option<usize> {
@@ -398,34 +388,30 @@ fn first_control_or_space(bytes: &[u8]) -> Option<usize> {
     first_flagged(bytes, 0x21, 0)
 }
 
-/// Where the first byte of `bytes` below `n` (at most 0x80), DEL or
-/// `also` is (`also` 0 adds nothing: NUL is below `n`), sixteen bytes a step.
+/// Where the first byte of `bytes` below `n` (1 to 0x80), DEL or `also` is
+/// (`also` 0 adds nothing: NUL is below `n`), sixteen bytes a step with SSE2
+/// compares and a move-mask (`wide`, safe SIMD; portable code elsewhere).
 #[inline]
 fn first_flagged(bytes: &[u8], n: u8, also: u8) -> Option<usize> {
-    let (n64, also64) = (u64::from(n), ONES * u64::from(also));
-    // The lowest flag of each term is exact, so the lowest of both is.
-    let flags = |w: u64| {
-        let x = w ^ also64;
-        flags_below(w, n64) | (x.wrapping_sub(ONES) & !x & HIGHS)
-    };
-    let word = |w: &[u8]| u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
-    let mut pairs = bytes.chunks_exact(16);
+    let (below, del, extra) = (
+        u8x16::splat(n.saturating_sub(1)),
+        u8x16::splat(0x7f),
+        u8x16::splat(also),
+    );
+    let mut blocks = bytes.chunks_exact(16);
     let mut at = 0;
-    // Two words a step: one branch for both, then which one.
-    for p in &mut pairs {
-        let (lo, hi) = (flags(word(&p[..8])), flags(word(&p[8..])));
-        if lo | hi != 0 {
-            let bit = if lo != 0 {
-                lo.trailing_zeros()
-            } else {
-                64 + hi.trailing_zeros()
-            };
-            // At most 127 / 8: the cast cannot truncate.
-            return Some(at + (bit / 8) as usize);
+    for block in &mut blocks {
+        let v = u8x16::new(block.try_into().unwrap_or([0; 16]));
+        // A byte at most n - 1 is its own minimum with n - 1.
+        let flags = v.min(below).cmp_eq(v) | v.cmp_eq(del) | v.cmp_eq(extra);
+        let mask = flags.move_mask();
+        if mask != 0 {
+            // At most 15: the cast cannot truncate.
+            return Some(at + mask.trailing_zeros() as usize);
         }
         at += 16;
     }
-    pairs
+    blocks
         .remainder()
         .iter()
         .position(|&b| b < n || b == 0x7f || b == also)
