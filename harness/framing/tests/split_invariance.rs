@@ -987,6 +987,12 @@ fn http1_scenarios() -> Vec<Scenario> {
         err("http1_ext_bare_cr", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;a\rb\r\nz\r\n0\r\n\r\n", &[], h(0, Problem::BareCr)),
         err("http1_control_in_value", "http1:request", b"GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n", &[], h(0, Problem::BadFieldValue)),
         err("http1_name_then_cr_cr_lf", "http1:request", b"GET / HTTP/1.1\r\nHost\r\r\n\r\n", &[], h(0, Problem::BadFieldName)),
+        // Past the first 16-byte block of the vector scans.
+        err("http1_del_in_target_second_block", "http1:request", b"GET /0123456789abcdef\x7f HTTP/1.1\r\n\r\n", &[], h(0, Problem::BadRequestLine)),
+        err("http1_obs_text_in_target_second_block", "http1:request", b"GET /0123456789abcdef\xff HTTP/1.1\r\n\r\n", &[], h(0, Problem::BadRequestLine)),
+        err("http1_control_in_value_second_block", "http1:request", b"GET / HTTP/1.1\r\nX: 0123456789abcdefghij\x1f\r\n\r\n", &[], h(0, Problem::BadFieldValue)),
+        ok("http1_obs_text_in_value_second_block", "http1:request", b"GET / HTTP/1.1\r\nX: 0123456789abcdefghij\x80\xff\r\n\r\n", &[b""]),
+        err("http1_ext_del_second_block", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1;0123456789abcdefghij\x7f\r\nz\r\n0\r\n\r\n", &[], h(0, Problem::BadChunkExtension)),
         ok("http1_headers_at_limit", "http1:request,headers=2", b"GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n", &[b""]),
         ok("http1_head_at_limit", "http1:request,head=24", b"GET / HTTP/1.1\r\nA: 1\r\n\r\n", &[b""]),
         err("http1_head_one_over_limit", "http1:request,head=23", b"GET / HTTP/1.1\r\nA: 1\r\n\r\n", &[], h(0, Problem::HeadTooLarge(23))),

@@ -355,8 +355,9 @@ fn fast_request_line(buf: &[u8], pos: usize, cfg: &Http1) -> Option<(StartLine, 
         return None;
     }
     let t = m + 1;
-    let t_len = first_control_or_space(&buf[t..])?;
-    if t_len == 0 || buf.get(t + t_len) != Some(&b' ') || !buf[t..t + t_len].is_ascii() {
+    // The target: visible ASCII up to its space, in one scan.
+    let t_len = first_not_graphic(&buf[t..])?;
+    if t_len == 0 || buf.get(t + t_len) != Some(&b' ') {
         return None;
     }
     let v = t + t_len + 1;
@@ -382,10 +383,30 @@ pub(super) fn first_control(bytes: &[u8]) -> Option<usize> {
     first_flagged(bytes, 0x20, 0)
 }
 
-/// Where the first control byte or space of `bytes` is.
+/// Where the first byte of `bytes` that is not visible ASCII (a control
+/// byte, SP, DEL or obs-text) is, sixteen bytes a step.
 #[inline]
-fn first_control_or_space(bytes: &[u8]) -> Option<usize> {
-    first_flagged(bytes, 0x21, 0)
+fn first_not_graphic(bytes: &[u8]) -> Option<usize> {
+    let (space, tilde) = (u8x16::splat(b' '), u8x16::splat(b'~'));
+    let mut blocks = bytes.chunks_exact(16);
+    let mut at = 0;
+    for block in &mut blocks {
+        let v = u8x16::new(block.try_into().unwrap_or([0; 16]));
+        // At most SP: its own minimum with SP; above `~`: not its own
+        // minimum with `~`.
+        let flags = v.min(space).cmp_eq(v) | !v.min(tilde).cmp_eq(v);
+        let mask = flags.move_mask();
+        if mask != 0 {
+            // At most 15: the cast cannot truncate.
+            return Some(at + mask.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    blocks
+        .remainder()
+        .iter()
+        .position(|b| !b.is_ascii_graphic())
+        .map(|i| at + i)
 }
 
 /// Where the first byte of `bytes` below `n` (1 to 0x80), DEL or `also` is
