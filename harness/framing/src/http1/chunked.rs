@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use super::head::first_control;
 use super::{Problem, is_tchar, is_vchar};
 
 /// What [`Chunked::feed`] found.
@@ -191,23 +192,43 @@ impl Chunked {
                 value: 0,
                 digits: false,
             } => {
-                let digits = rest
-                    .iter()
-                    .take(16)
-                    .take_while(|b| hex(**b).is_some())
-                    .count();
-                if digits == 0 || digits > 15 || rest.get(digits..digits + 2) != Some(b"\r\n") {
+                // The digits and their value in one pass (at most 16 looked
+                // at: 16 digits may overflow, and go byte by byte).
+                let (mut digits, mut value) = (0, 0u64);
+                while let Some(d) = rest.get(digits).and_then(|&b| hex(b)) {
+                    if digits == 15 {
+                        return None;
+                    }
+                    value = value << 4 | u64::from(d);
+                    digits += 1;
+                }
+                if digits == 0 {
                     return None;
                 }
-                let value = rest[..digits]
-                    .iter()
-                    .fold(0u64, |v, &b| v << 4 | u64::from(hex(b).unwrap_or(0)));
-                let n = digits + 2;
+                // The extension, if any: `;` and visible bytes or SP up to
+                // the CR (found sixteen bytes a step), within its bound.
+                let ext = if rest.get(digits) == Some(&b';') {
+                    let room = self.ext_max.saturating_sub(self.ext);
+                    let window = &rest[digits..rest.len().min(digits + room + 1)];
+                    let len = first_control(window)?;
+                    if len > room {
+                        return None;
+                    }
+                    len
+                } else {
+                    0
+                };
+                let cr = digits + ext;
+                if rest.get(cr..cr + 2) != Some(b"\r\n") {
+                    return None;
+                }
+                let n = cr + 2;
                 if self.raw + n as u64 > self.max {
                     return None;
                 }
                 self.raw += n as u64;
                 if let Ok(state) = self.line_end(value, false) {
+                    self.ext += ext;
                     (state, n)
                 } else {
                     // Let the slow path report it, at its byte.

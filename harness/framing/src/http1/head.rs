@@ -2,6 +2,8 @@
 
 use std::ops::Range;
 
+use wide::u8x16;
+
 use super::length::LengthFields;
 use super::{Http1, Problem, Role, StartLine, Version, is_tchar, is_vchar};
 
@@ -135,6 +137,16 @@ impl HeadScan {
     /// Process the whole lines of `buf` (the message's bytes so far) not
     /// yet seen: the header section's length once its empty line is in.
     pub(crate) fn advance(&mut self, buf: &[u8], cfg: &Http1) -> Result<Option<usize>, Problem> {
+        // At a strict request's start: its well-formed lines in one pass
+        // without the resumable bookkeeping, the whole head if it is all
+        // such lines. From the first line the pass does not take (a cut
+        // line, a problem, a tab) on, the line-by-line path below goes on,
+        // which gives the same answer for the lines the pass took.
+        if self.pos == 0 && self.scanned == 0 && self.start.is_none() && !cfg.lenient {
+            if let Some(len) = self.whole(buf, cfg) {
+                return Ok(Some(len));
+            }
+        }
         loop {
             let pos = self.pos;
             // The fast path: a well-formed line ending in CRLF within the
@@ -232,6 +244,45 @@ impl HeadScan {
         }
     }
 
+    /// [`HeadScan::advance`]'s one-pass path, for a strict scanner at the
+    /// start of a request: the request line and the well-formed field lines
+    /// ending in CRLF that follow it, taken without the line-by-line
+    /// bookkeeping. The scanner is left as the line-by-line path would
+    /// leave it after those lines; the header section's length if its empty
+    /// line was reached, else `None` (a cut line or anything the fast path
+    /// does not take: the line-by-line path goes on from there).
+    #[inline]
+    fn whole(&mut self, buf: &[u8], cfg: &Http1) -> Option<usize> {
+        // The head ends within the limit: nothing past it is looked at.
+        let buf = &buf[..buf.len().min(cfg.head)];
+        let (start, mut pos) = fast_request_line(buf, 0, cfg)?;
+        let mut lengths = LengthFields::default();
+        let mut count = 0;
+        let done = loop {
+            if buf.get(pos..pos + 2) == Some(b"\r\n") {
+                pos += 2;
+                break true;
+            }
+            if count == cfg.headers {
+                break false;
+            }
+            let Some((f, end)) = fast_field(buf, pos) else {
+                break false;
+            };
+            count += 1;
+            pos = end;
+            lengths.field(&buf[f.name.clone()], &buf[f.value.clone()]);
+            if let Some(all) = &mut self.collected {
+                all.push(f);
+            }
+        };
+        self.start = Some(start);
+        self.lengths = lengths;
+        self.count = count;
+        self.pos = pos;
+        done.then_some(pos)
+    }
+
     /// Record a whole field.
     #[inline]
     fn record(&mut self, buf: &[u8], f: Field) {
@@ -255,15 +306,20 @@ impl HeadScan {
 /// and where the line ends; `None` for anything else (a cut line, a tab in
 /// the value, whitespace before the colon, any problem), which the exact
 /// path judges.
-#[inline]
+#[inline(always)]
+#[expect(
+    clippy::inline_always,
+    reason = "called per field line from two loops; measured: out of line, its result returns through memory"
+)]
 fn fast_field(buf: &[u8], pos: usize) -> Option<(Field, usize)> {
     let line = buf.get(pos..)?;
-    let name_len = first_byte(line, b':')?;
+    // The colon or the first control byte, whichever comes first.
+    let name_len = first_flagged(line, 0x20, b':')?;
     // Branch-free: every name byte a token byte.
     let name_ok = line[..name_len]
         .iter()
         .fold(true, |ok, &b| ok & is_tchar(b));
-    if name_len == 0 || !name_ok {
+    if name_len == 0 || !name_ok || line[name_len] != b':' {
         return None;
     }
     let mut v = name_len + 1;
@@ -299,8 +355,9 @@ fn fast_request_line(buf: &[u8], pos: usize, cfg: &Http1) -> Option<(StartLine, 
         return None;
     }
     let t = m + 1;
-    let t_len = first_control_or_space(&buf[t..])?;
-    if t_len == 0 || buf.get(t + t_len) != Some(&b' ') || !buf[t..t + t_len].is_ascii() {
+    // The target: visible ASCII up to its space, in one scan.
+    let t_len = first_not_graphic(&buf[t..])?;
+    if t_len == 0 || buf.get(t + t_len) != Some(&b' ') {
         return None;
     }
     let v = t + t_len + 1;
@@ -319,78 +376,66 @@ fn fast_request_line(buf: &[u8], pos: usize, cfg: &Http1) -> Option<(StartLine, 
     ))
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit of each byte of `w` below `n` (`n` at most 0x80), and of
-/// each byte equal to DEL; bits above the lowest may be spurious, the
-/// lowest is exact.
-#[inline]
-fn flags_below(w: u64, n: u64) -> u64 {
-    let del = w ^ (ONES * 0x7f);
-    (w.wrapping_sub(ONES * n) & !w | del.wrapping_sub(ONES) & !del) & HIGHS
-}
-
-/// Where the first control byte (below 0x20, or DEL) of `bytes` is, eight
+/// Where the first control byte (below 0x20, or DEL) of `bytes` is, sixteen
 /// bytes at a time; `None` if there is none.
 #[inline]
-fn first_control(bytes: &[u8]) -> Option<usize> {
-    first_flagged(bytes, 0x20)
+pub(super) fn first_control(bytes: &[u8]) -> Option<usize> {
+    first_flagged(bytes, 0x20, 0)
 }
 
-/// Where the first control byte or space of `bytes` is.
+/// Where the first byte of `bytes` that is not visible ASCII (a control
+/// byte, SP, DEL or obs-text) is, sixteen bytes a step.
 #[inline]
-fn first_control_or_space(bytes: &[u8]) -> Option<usize> {
-    first_flagged(bytes, 0x21)
-}
-
-/// Where the first `byte` of `bytes` is, eight bytes at a time.
-#[inline]
-fn first_byte(bytes: &[u8], byte: u8) -> Option<usize> {
-    let mut words = bytes.chunks_exact(8);
+fn first_not_graphic(bytes: &[u8]) -> Option<usize> {
+    let (space, tilde) = (u8x16::splat(b' '), u8x16::splat(b'~'));
+    let mut blocks = bytes.chunks_exact(16);
     let mut at = 0;
-    for w in &mut words {
-        let word = u64::from_le_bytes(w.try_into().unwrap_or([0; 8])) ^ (ONES * u64::from(byte));
-        let f = word.wrapping_sub(ONES) & !word & HIGHS;
-        if f != 0 {
-            // At most 63 / 8: the cast cannot truncate.
-            return Some(at + (f.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| b == byte)
-        .map(|i| at + i)
-}
-
-#[inline]
-fn first_flagged(bytes: &[u8], n: u8) -> Option<usize> {
-    let word = |w: &[u8]| u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
-    let mut pairs = bytes.chunks_exact(16);
-    let mut at = 0;
-    // Two words a step: one branch for both, then which one.
-    for p in &mut pairs {
-        let (lo, hi) = (
-            flags_below(word(&p[..8]), u64::from(n)),
-            flags_below(word(&p[8..]), u64::from(n)),
-        );
-        if lo | hi != 0 {
-            let bit = if lo != 0 {
-                lo.trailing_zeros()
-            } else {
-                64 + hi.trailing_zeros()
-            };
-            // At most 127 / 8: the cast cannot truncate.
-            return Some(at + (bit / 8) as usize);
+    for block in &mut blocks {
+        let v = u8x16::new(block.try_into().unwrap_or([0; 16]));
+        // At most SP: its own minimum with SP; above `~`: not its own
+        // minimum with `~`.
+        let flags = v.min(space).cmp_eq(v) | !v.min(tilde).cmp_eq(v);
+        let mask = flags.move_mask();
+        if mask != 0 {
+            // At most 15: the cast cannot truncate.
+            return Some(at + mask.trailing_zeros() as usize);
         }
         at += 16;
     }
-    pairs
+    blocks
         .remainder()
         .iter()
-        .position(|&b| b < n || b == 0x7f)
+        .position(|b| !b.is_ascii_graphic())
+        .map(|i| at + i)
+}
+
+/// Where the first byte of `bytes` below `n` (1 to 0x80), DEL or `also` is
+/// (`also` 0 adds nothing: NUL is below `n`), sixteen bytes a step with SSE2
+/// compares and a move-mask (`wide`, safe SIMD; portable code elsewhere).
+#[inline]
+fn first_flagged(bytes: &[u8], n: u8, also: u8) -> Option<usize> {
+    let (below, del, extra) = (
+        u8x16::splat(n.saturating_sub(1)),
+        u8x16::splat(0x7f),
+        u8x16::splat(also),
+    );
+    let mut blocks = bytes.chunks_exact(16);
+    let mut at = 0;
+    for block in &mut blocks {
+        let v = u8x16::new(block.try_into().unwrap_or([0; 16]));
+        // A byte at most n - 1 is its own minimum with n - 1.
+        let flags = v.min(below).cmp_eq(v) | v.cmp_eq(del) | v.cmp_eq(extra);
+        let mask = flags.move_mask();
+        if mask != 0 {
+            // At most 15: the cast cannot truncate.
+            return Some(at + mask.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
+    blocks
+        .remainder()
+        .iter()
+        .position(|&b| b < n || b == 0x7f || b == also)
         .map(|i| at + i)
 }
 

@@ -93,6 +93,14 @@ impl LengthFields {
     #[inline(never)]
     fn transfer_encoding(&mut self, value: &[u8]) {
         self.te_fields += 1;
+        if value.eq_ignore_ascii_case(b"chunked") {
+            // The common value, one coding: what the loop below does for it.
+            self.chunked_not_final |= self.chunked_last;
+            self.codings += 1;
+            self.chunked += 1;
+            self.chunked_last = true;
+            return;
+        }
         for item in value.split(|&b| b == b',') {
             let item = trim_ows(item);
             if item.is_empty() {

@@ -10,6 +10,10 @@ use super::length::BodyLength;
 use super::{Http1, Problem};
 use crate::{Error, Stage};
 
+/// The least [`Stream::budget`] takes at a time while a message's end is
+/// unknown: a typical request's head or small chunked body.
+const STEP: usize = 512;
+
 /// An `http1:` stream in progress.
 #[derive(Debug, Clone)]
 pub(crate) struct Stream {
@@ -72,13 +76,19 @@ impl Stream {
     /// The most bytes to take into the held buffer now, holding `held`:
     /// enough to find the head's end or overflow it, the rest of a known
     /// body, or up to the bounds of a chunked or close-delimited body.
+    ///
+    /// Where the message's end is not known yet (a head, a chunked body),
+    /// at most as much as is held (and at least [`STEP`]) is taken at a
+    /// time: what lies past the message's end is copied and given back, so
+    /// a large read is not copied whole for the end of a small message,
+    /// while a long message is still copied in O(its length).
     pub(crate) fn budget(&self, held: usize) -> usize {
+        let step = held + held.max(STEP);
         let bound = match &self.state {
-            State::Head(_) => self.cfg.head + 1,
+            State::Head(_) => (self.cfg.head + 1).min(step),
             State::Body { total, .. } => *total,
-            State::Chunked { head, .. } | State::Close { head } => {
-                head + self.max + self.cfg.head + 1
-            }
+            State::Chunked { head, .. } => (head + self.max + self.cfg.head + 1).min(step),
+            State::Close { head } => head + self.max + self.cfg.head + 1,
         };
         bound.saturating_sub(held)
     }
