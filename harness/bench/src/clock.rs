@@ -79,3 +79,31 @@ pub fn median(v: &[f64]) -> f64 {
 pub fn to_f64(n: usize) -> f64 {
     n as f64
 }
+
+/// Time `a` and `b` in `rounds` paired rounds, back to back in alternating
+/// order (so drift and load hit both alike), each round enough iterations
+/// for about 10 ms: the nanoseconds of one iteration of each, per round.
+pub fn paired(a: &dyn Fn() -> u64, b: &dyn Fn() -> u64, rounds: usize) -> (Vec<f64>, Vec<f64>) {
+    let iters = |f: &dyn Fn() -> u64| {
+        let once = time(f, 1).max(1.0);
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "clamped"
+        )]
+        let n = (10e6 / once).clamp(1.0, 10_000.0) as u32;
+        n
+    };
+    let (ia, ib) = (iters(a), iters(b));
+    let (mut ta, mut tb) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    for round in 0..rounds {
+        if round % 2 == 0 {
+            ta.push(time(a, ia));
+            tb.push(time(b, ib));
+        } else {
+            tb.push(time(b, ib));
+            ta.push(time(a, ia));
+        }
+    }
+    (ta, tb)
+}

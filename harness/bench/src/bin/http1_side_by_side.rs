@@ -30,7 +30,7 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use framecheck_bench::clock::{median, time, to_f64};
+use framecheck_bench::clock::{median, paired, to_f64};
 use framecheck_framing::{Decoder, Spec};
 
 const STREAM_LEN: usize = 1 << 20;
@@ -68,27 +68,7 @@ fn main() -> ExitCode {
             );
             assert_eq!(a_side(), frames, "{name}");
             assert_eq!(b_side(), frames, "{name}");
-            let iters = |f: &dyn Fn() -> u64| {
-                let once = time(f, 1).max(1.0);
-                #[expect(
-                    clippy::cast_possible_truncation,
-                    clippy::cast_sign_loss,
-                    reason = "clamped"
-                )]
-                let n = (10e6 / once).clamp(1.0, 10_000.0) as u32;
-                n
-            };
-            let (ia, ib) = (iters(a_side.as_ref()), iters(b_side.as_ref()));
-            let (mut a, mut b) = (Vec::new(), Vec::new());
-            for round in 0..rounds {
-                if round % 2 == 0 {
-                    a.push(time(a_side.as_ref(), ia));
-                    b.push(time(b_side.as_ref(), ib));
-                } else {
-                    b.push(time(b_side.as_ref(), ib));
-                    a.push(time(a_side.as_ref(), ia));
-                }
-            }
+            let (a, b) = paired(a_side.as_ref(), b_side.as_ref(), rounds);
             let ratios: Vec<f64> = a.iter().zip(&b).map(|(x, y)| y / x).collect();
             let bytes = to_f64(stream.len());
             println!(

@@ -27,7 +27,7 @@ use std::hint::black_box;
 use std::process::ExitCode;
 
 use bytes::BytesMut;
-use framecheck_bench::clock::{median, time, to_f64};
+use framecheck_bench::clock::{median, paired, to_f64};
 use framecheck_framing::resp::{RespLimits, RespMode, Scanner};
 use framecheck_framing::{Decoder, Spec};
 
@@ -86,27 +86,7 @@ fn compare(stream: &[u8], chunk: Option<usize>, ours: &Driver<'_>, frames: u64, 
     };
     assert_eq!(ours(), frames);
     assert_eq!(theirs(), frames);
-    let iters = |f: &dyn Fn() -> u64| {
-        let once = time(f, 1).max(1.0);
-        #[expect(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "clamped"
-        )]
-        let n = (10e6 / once).clamp(1.0, 10_000.0) as u32;
-        n
-    };
-    let (io, it) = (iters(ours.as_ref()), iters(theirs.as_ref()));
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for round in 0..rounds {
-        if round % 2 == 0 {
-            a.push(time(ours.as_ref(), io));
-            b.push(time(theirs.as_ref(), it));
-        } else {
-            b.push(time(theirs.as_ref(), it));
-            a.push(time(ours.as_ref(), io));
-        }
-    }
+    let (a, b) = paired(ours.as_ref(), theirs.as_ref(), rounds);
     let ratios: Vec<f64> = a.iter().zip(&b).map(|(x, y)| y / x).collect();
     let bytes = to_f64(stream.len());
     println!(
