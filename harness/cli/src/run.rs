@@ -27,7 +27,7 @@ Examples:
   framecheck run 127.0.0.1:5432 --framing u32be,offset=1,adjust=-4 --cases 'boundary/*'
   framecheck run 127.0.0.1:4000 --framing u16be --list
 
-  # a real protocol, through a profile (built in: redis, mqtt, dns, postgres; or a TOML file)
+  # a real protocol, through a profile (built in: redis, mqtt, dns, postgres, http; or a TOML file)
   framecheck run 127.0.0.1:6379 --profile redis
   framecheck run 127.0.0.1:9000 --profile my-protocol.toml
 
@@ -94,7 +94,7 @@ struct Server {
     )]
     framing: Option<String>,
     /// Talk a protocol instead of expecting an echo: a built-in profile
-    /// (redis, mqtt, dns, postgres) or a profile TOML file (for replay, the one printed
+    /// (redis, mqtt, dns, postgres, http) or a profile TOML file (for replay, the one printed
     /// in the replay line).
     #[arg(long, value_name = "NAME|FILE")]
     profile: Option<String>,
@@ -124,7 +124,7 @@ struct ReplayServer {
     )]
     framing: Option<String>,
     /// Talk a protocol instead of expecting an echo: a built-in profile
-    /// (redis, mqtt, dns) or a profile TOML file (for replay, the one printed
+    /// (redis, mqtt, dns, postgres, http) or a profile TOML file (for replay, the one printed
     /// in the replay line).
     #[arg(long, value_name = "NAME|FILE")]
     profile: Option<String>,
