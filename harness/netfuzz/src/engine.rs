@@ -327,6 +327,24 @@ const PROBE_ONLY: &str = "probe";
 /// The kind and class the probe decides for a suspect; `None` when the
 /// suspect turns out to be nothing (a refused connect that the probe then
 /// makes).
+/// Whether the server at `addr` refuses connections within about a
+/// second. A server on its way down may still complete a connection from
+/// its listen queue (and reset it) for a moment after its liveness probe
+/// failed; a hung one goes on accepting. Asked several times, so a dying
+/// server is not taken for a hung one.
+fn stops_accepting(addr: SocketAddr) -> bool {
+    let until = Instant::now() + Duration::from_secs(1);
+    loop {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err() {
+            return true;
+        }
+        if Instant::now() >= until {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn decide(
     addr: SocketAddr,
     config: &Config,
@@ -348,8 +366,7 @@ fn decide(
             kind => Some((kind, suspect.class.to_owned(), suspect.what.clone())),
         },
         Err(why) => {
-            let refused = TcpStream::connect_timeout(&addr, Duration::from_millis(500)).is_err();
-            if refused {
+            if stops_accepting(addr) {
                 Some((
                     FindingKind::Crash,
                     "crash".to_owned(),
