@@ -236,6 +236,28 @@ impl Error {
         }
     }
 
+    /// The same error about a frame `by` bytes further on in the stream
+    /// (a decode error's offset moved; other errors unchanged).
+    /// Used by the model (`fuzzing` feature).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn shifted(mut self, by: u64) -> Self {
+        match &mut self {
+            Error::TooLarge { offset, .. }
+            | Error::Unterminated { offset, .. }
+            | Error::Overflow { offset, .. }
+            | Error::NegativeLength { offset, .. }
+            | Error::VarintOverflow { offset }
+            | Error::UnknownTag { offset, .. }
+            | Error::LengthText { offset, .. }
+            | Error::Trailer { offset, .. }
+            | Error::Resp { offset, .. }
+            | Error::Http1 { offset, .. }
+            | Error::Truncated { offset, .. } => *offset += by,
+            Error::Spec { .. } | Error::Schedule { .. } | Error::Unencodable { .. } => {}
+        }
+        self
+    }
+
     pub(crate) fn unencodable(reason: impl Into<String>) -> Self {
         Error::Unencodable {
             reason: reason.into(),

@@ -169,31 +169,11 @@ pub fn model(spec: &Spec, stream: &[u8], ended: bool) -> Model {
     }
     let shift = as_offset(f.len);
     rest.end = match rest.end {
-        End::Failed(e) => End::Failed(shift_error(e, shift)),
+        End::Failed(e) => End::Failed(e.shifted(shift)),
         other => other,
     };
     rest.frames.insert(0, f);
     rest
-}
-
-/// An error's offset moved on by `by`.
-fn shift_error(e: Error, by: u64) -> Error {
-    let mut e = e;
-    match &mut e {
-        Error::TooLarge { offset, .. }
-        | Error::Unterminated { offset, .. }
-        | Error::Overflow { offset, .. }
-        | Error::NegativeLength { offset, .. }
-        | Error::VarintOverflow { offset }
-        | Error::UnknownTag { offset, .. }
-        | Error::LengthText { offset, .. }
-        | Error::Trailer { offset, .. }
-        | Error::Resp { offset, .. }
-        | Error::Http1 { offset, .. }
-        | Error::Truncated { offset, .. } => *offset += by,
-        Error::Spec { .. } | Error::Schedule { .. } | Error::Unencodable { .. } => {}
-    }
-    e
 }
 
 /// [`model`] for one spec, without `first=`.
