@@ -407,6 +407,28 @@ fn http1_stream() -> impl Strategy<Value = Vec<u8>> {
     prop::collection::vec(message, 1..4).prop_map(|ms| ms.concat())
 }
 
+/// Found by `http1_encoded_bodies_decode_back`: with methods POST then
+/// HEAD, the encoder wrote both empty responses without Content-Length, so
+/// the first (to POST) ran to the close and swallowed the second.
+#[test]
+fn http1_empty_responses_to_post_then_head_decode_back() {
+    let spec: Spec = "http1:response,method=POST/HEAD".parse().expect("spec");
+    let enc = Encoder::new(&spec);
+    let mut wire = Vec::new();
+    for _ in 0..3 {
+        enc.encode(&[], b"", &mut wire)
+            .expect("an empty body encodes");
+    }
+    assert!(
+        enc.encode(&[], b"x", &mut Vec::new()).is_err(),
+        "a body after HEAD"
+    );
+    let t = transcript(&spec, [&wire[..]]);
+    assert_eq!(t.end, Ok(()));
+    assert_eq!(t.frames.len(), 3, "{wire:?}");
+    assert!(t.frames.iter().all(|f| f.payload().is_empty()));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1500, ..ProptestConfig::default() })]
 

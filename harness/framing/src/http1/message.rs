@@ -99,9 +99,13 @@ impl Message {
 
 /// The encoder's message: a request `POST / HTTP/1.1` or a response
 /// `HTTP/1.1 200 OK`, the payload as its body with Content-Length (its one
-/// field). A response answering HEAD carries no body and no field (a payload
-/// is refused); one answering CONNECT cannot be framed back, so it is
-/// refused; so is a header section longer than `head=`.
+/// field). Where the spec's methods include HEAD, a payload is refused: the
+/// encoder does not know which request a response answers, and an empty
+/// body with `Content-Length: 0` frames alike after a HEAD (no body, the
+/// field ignored) and after any other method (with `method=POST/HEAD`, a
+/// response without the field would run to the close). A response
+/// answering CONNECT cannot be framed back, so it is refused; so is a
+/// header section longer than `head=`.
 pub(crate) fn write_message(cfg: &Http1, payload: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
     let mut head = Vec::with_capacity(64);
     match cfg.role {
@@ -113,15 +117,15 @@ pub(crate) fn write_message(cfg: &Http1, payload: &[u8], out: &mut Vec<u8>) -> R
             head.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
         }
     }
-    if cfg.role == super::Role::Response && cfg.methods.iter().any(|m| m == b"HEAD") {
-        if !payload.is_empty() {
-            return Err(Error::unencodable("a response to HEAD has no body"));
-        }
-    } else {
-        head.extend_from_slice(b"Content-Length: ");
-        head.extend_from_slice(payload.len().to_string().as_bytes());
-        head.extend_from_slice(b"\r\n");
+    if cfg.role == super::Role::Response
+        && cfg.methods.iter().any(|m| m == b"HEAD")
+        && !payload.is_empty()
+    {
+        return Err(Error::unencodable("a response to HEAD has no body"));
     }
+    head.extend_from_slice(b"Content-Length: ");
+    head.extend_from_slice(payload.len().to_string().as_bytes());
+    head.extend_from_slice(b"\r\n");
     head.extend_from_slice(b"\r\n");
     if head.len() > cfg.head {
         return Err(Error::unencodable(format!(
