@@ -5,6 +5,7 @@ use std::ops::Range;
 use wide::u8x16;
 
 use super::length::LengthFields;
+use super::simd::{Avx2, Classes, Classify};
 use super::{Http1, Problem, Role, StartLine, Version, is_tchar, is_vchar};
 
 /// One field line: name and value (without surrounding whitespace) as
@@ -142,10 +143,13 @@ impl HeadScan {
         // such lines. From the first line the pass does not take (a cut
         // line, a problem, a tab) on, the line-by-line path below goes on,
         // which gives the same answer for the lines the pass took.
+        // Where the block scan last stopped: that line is for the exact path.
+        let mut stopped = None;
         if self.pos == 0 && self.scanned == 0 && self.start.is_none() && !cfg.lenient {
             if let Some(len) = self.whole(buf, cfg) {
                 return Ok(Some(len));
             }
+            stopped = self.start.is_some().then_some(self.pos);
         }
         loop {
             let pos = self.pos;
@@ -155,6 +159,19 @@ impl HeadScan {
             // line already found cut: the exact path resumes its search.)
             if self.scanned > pos {
                 // Cut before: only the exact path, from where it stopped.
+            } else if let (Some(avx2), Some(_), false, true) = (
+                Avx2::detect(),
+                &self.start,
+                cfg.lenient,
+                stopped != Some(pos),
+            ) {
+                // Strict: a pending field is whole (a fold is an error).
+                self.flush(buf);
+                if let Some(len) = super::simd::head_lines(avx2, self, buf, cfg) {
+                    return Ok(Some(len));
+                }
+                // The line the block scan did not take: the exact path.
+                stopped = Some(self.pos);
             } else if self.start.is_some() {
                 if buf.get(pos..pos + 2) == Some(b"\r\n") && pos + 2 <= cfg.head {
                     self.flush(buf);
@@ -182,6 +199,7 @@ impl HeadScan {
                     continue;
                 }
             }
+            let pos = self.pos;
             let from = self.scanned.max(pos).min(buf.len());
             let window = &buf[from..buf.len().min(cfg.head).max(from)];
             let Some(lf) = memchr::memchr(b'\n', window) else {
@@ -256,6 +274,11 @@ impl HeadScan {
         // The head ends within the limit: nothing past it is looked at.
         let buf = &buf[..buf.len().min(cfg.head)];
         let (start, mut pos) = fast_request_line(buf, 0, cfg)?;
+        if let Some(avx2) = Avx2::detect() {
+            self.start = Some(start);
+            self.pos = pos;
+            return super::simd::head_lines(avx2, self, buf, cfg);
+        }
         let mut lengths = LengthFields::default();
         let mut count = 0;
         let done = loop {
@@ -283,6 +306,74 @@ impl HeadScan {
         done.then_some(pos)
     }
 
+    /// The one-pass path over blocks of 64 bytes: from `self.pos` (a line's
+    /// start, after the start line; strict, nothing pending) the field lines
+    /// [`fast_field`] takes, found from two bit masks per block (control
+    /// bytes; bytes that are not tchar) with no per-line scan: a line's name
+    /// ends at its first non-tchar byte, which must be its colon, and its
+    /// value at its first control byte, which must be the CR of CRLF. The
+    /// scanner is left after the lines taken, as the line-by-line path
+    /// would leave it; the header section's length if its empty line was
+    /// reached, else `None` (the line at `self.pos` is for the exact path).
+    #[inline(always)]
+    #[expect(
+        clippy::inline_always,
+        reason = "inlined into its AVX2 entry, so that the classification compiles to AVX2"
+    )]
+    pub(super) fn blocks_with<C: Classify>(
+        &mut self,
+        c: C,
+        buf: &[u8],
+        cfg: &Http1,
+    ) -> Option<usize> {
+        // The head ends within the limit: nothing past it is looked at.
+        let buf = &buf[..buf.len().min(cfg.head)];
+        let mut pos = self.pos;
+        let mut count = self.count;
+        let mut blocks = Blocks::new(c, buf, pos);
+        let done = loop {
+            if buf.get(pos..pos + 2) == Some(b"\r\n") {
+                pos += 2;
+                break true;
+            }
+            if count >= cfg.headers {
+                break false;
+            }
+            let colon = blocks.next(pos, |k| k.delim);
+            if colon == pos || buf.get(colon) != Some(&b':') {
+                break false;
+            }
+            let cr = blocks.next(colon + 1, |k| k.ctl);
+            if buf.get(cr..cr + 2) != Some(b"\r\n") {
+                break false;
+            }
+            let name = colon - pos;
+            // Only the framing fields' values matter, unless collecting.
+            if name == 14 || name == 17 || self.collected.is_some() {
+                let mut v = colon + 1;
+                while buf[v] == b' ' {
+                    v += 1;
+                }
+                let mut end = cr;
+                while end > v && buf[end - 1] == b' ' {
+                    end -= 1;
+                }
+                self.record(
+                    buf,
+                    Field {
+                        name: pos..colon,
+                        value: v..end,
+                    },
+                );
+            }
+            count += 1;
+            pos = cr + 2;
+        };
+        self.count = count;
+        self.pos = pos;
+        done.then_some(pos)
+    }
+
     /// Record a whole field.
     #[inline]
     fn record(&mut self, buf: &[u8], f: Field) {
@@ -298,6 +389,69 @@ impl HeadScan {
     fn flush(&mut self, buf: &[u8]) {
         if let Some(f) = self.pending.take() {
             self.record(buf, f);
+        }
+    }
+}
+
+/// The classes of a message's bytes a block at a time, for searches that
+/// only move forward.
+struct Blocks<'a, C> {
+    c: C,
+    buf: &'a [u8],
+    /// Where the current block starts.
+    base: usize,
+    classes: Classes,
+}
+
+impl<'a, C: Classify> Blocks<'a, C> {
+    #[inline(always)]
+    #[expect(clippy::inline_always, reason = "see HeadScan::blocks_with")]
+    fn new(c: C, buf: &'a [u8], at: usize) -> Self {
+        let mut b = Blocks {
+            c,
+            buf,
+            base: at,
+            classes: Classes { ctl: 0, delim: 0 },
+        };
+        b.load(at);
+        b
+    }
+
+    /// Classify the 64 bytes at `at`; past the end, NUL (both classes), so
+    /// a search ends at the end of `buf` at the latest.
+    #[inline(always)]
+    #[expect(clippy::inline_always, reason = "see HeadScan::blocks_with")]
+    fn load(&mut self, at: usize) {
+        self.base = at;
+        let mut pad = [0u8; 64];
+        // One classification of either block (two, joined after, compile
+        // to a bit-by-bit merge of the masks).
+        let block: &[u8; 64] = match self.buf.get(at..at + 64) {
+            Some(block) => block.try_into().unwrap_or(&pad),
+            None => {
+                let rest = self.buf.get(at..).unwrap_or_default();
+                pad[..rest.len()].copy_from_slice(rest);
+                &pad
+            }
+        };
+        self.classes = self.c.classes(block);
+    }
+
+    /// The first byte at or after `from` (not before the current block)
+    /// whose bit `class` sets: at most the end of `buf`.
+    #[inline(always)]
+    #[expect(clippy::inline_always, reason = "see HeadScan::blocks_with")]
+    fn next(&mut self, mut from: usize, class: impl Fn(&Classes) -> u64) -> usize {
+        debug_assert!(from >= self.base);
+        loop {
+            if from - self.base < 64 {
+                let bits = class(&self.classes) >> (from - self.base);
+                if bits != 0 {
+                    return from + bits.trailing_zeros() as usize;
+                }
+                from = self.base + 64;
+            }
+            self.load(from);
         }
     }
 }

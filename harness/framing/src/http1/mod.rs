@@ -73,6 +73,7 @@ mod chunked;
 mod head;
 mod length;
 mod message;
+mod simd;
 pub(crate) mod stream;
 
 pub use chunked::{Chunked, Feed};
