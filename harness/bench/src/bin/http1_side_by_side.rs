@@ -2,8 +2,11 @@
 //! pipelined request streams, in paired rounds like `side_by_side`.
 //!
 //! ```text
-//! http1_side_by_side [--rounds N]
+//! http1_side_by_side [--rounds N] [--only STREAM]
 //! ```
+//!
+//! `--only` keeps the streams whose name holds STREAM (`GET`, `Content-Length`,
+//! `chunked`).
 //!
 //! Three 1 MiB streams: GETs with 8 to 12 header fields; POSTs with a
 //! Content-Length body (16 to 271 bytes); POSTs with a chunked body (one or
@@ -40,14 +43,18 @@ type Driver<'a> = Box<dyn Fn() -> u64 + 'a>;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let rounds = match args.as_slice() {
-        [] => 15,
-        [flag, n] if flag == "--rounds" => match n.parse() {
-            Ok(n) if n > 0 => n,
+    let (mut rounds, mut only) = (15, None);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        match (flag.as_str(), it.next()) {
+            ("--rounds", Some(n)) => match n.parse() {
+                Ok(n) if n > 0 => rounds = n,
+                _ => return usage(),
+            },
+            ("--only", Some(s)) => only = Some(s.clone()),
             _ => return usage(),
-        },
-        _ => return usage(),
-    };
+        }
+    }
     let spec: Spec = "http1:request".parse().expect("a valid spec");
     println!(
         "| stream | reads | framecheck GB/s | httparse framer GB/s | ratio (median of rounds) |\n|---|---|---:|---:|---:|"
@@ -57,6 +64,9 @@ fn main() -> ExitCode {
         ("POST, Content-Length", posts(STREAM_LEN, false)),
         ("POST, chunked", posts(STREAM_LEN, true)),
     ] {
+        if only.as_ref().is_some_and(|o| !name.contains(o.as_str())) {
+            continue;
+        }
         let stream = stream.as_slice();
         let frames = ours(&spec, stream, stream.len());
         assert_eq!(frames, theirs(stream, stream.len()), "{name}: same frames");
@@ -85,7 +95,7 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: http1_side_by_side [--rounds N]");
+    eprintln!("usage: http1_side_by_side [--rounds N] [--only STREAM]");
     ExitCode::from(2)
 }
 

@@ -167,7 +167,7 @@ impl HeadScan {
             ) {
                 // Strict: a pending field is whole (a fold is an error).
                 self.flush(buf);
-                if let Some(len) = super::simd::head_lines(avx2, self, buf, cfg) {
+                if let Some(len) = self.blocks_with(avx2, buf, cfg) {
                     return Ok(Some(len));
                 }
                 // The line the block scan did not take: the exact path.
@@ -272,13 +272,11 @@ impl HeadScan {
     #[inline]
     fn whole(&mut self, buf: &[u8], cfg: &Http1) -> Option<usize> {
         // The head ends within the limit: nothing past it is looked at.
+        if let Some(avx2) = Avx2::detect() {
+            return self.whole_with(avx2, buf, cfg);
+        }
         let buf = &buf[..buf.len().min(cfg.head)];
         let (start, mut pos) = fast_request_line(buf, 0, cfg)?;
-        if let Some(avx2) = Avx2::detect() {
-            self.start = Some(start);
-            self.pos = pos;
-            return super::simd::head_lines(avx2, self, buf, cfg);
-        }
         let mut lengths = LengthFields::default();
         let mut count = 0;
         let done = loop {
@@ -328,9 +326,64 @@ impl HeadScan {
     ) -> Option<usize> {
         // The head ends within the limit: nothing past it is looked at.
         let buf = &buf[..buf.len().min(cfg.head)];
+        let mut blocks = Blocks::new(c, buf, self.pos);
+        self.fields_with(&mut blocks, buf, cfg)
+    }
+
+    /// [`HeadScan::whole`] over blocks: at a strict request's start, the
+    /// request line (its method ends at the first non-tchar byte, which
+    /// must be SP) and then [`HeadScan::blocks_with`]'s field lines, from
+    /// the same blocks. `None` with no start line if the request line is
+    /// not one [`fast_request_line`] takes.
+    #[inline(always)]
+    #[expect(clippy::inline_always, reason = "see HeadScan::blocks_with")]
+    pub(super) fn whole_with<C: Classify>(
+        &mut self,
+        c: C,
+        buf: &[u8],
+        cfg: &Http1,
+    ) -> Option<usize> {
+        if cfg.role != Role::Request {
+            return None;
+        }
+        let buf = &buf[..buf.len().min(cfg.head)];
+        let mut blocks = Blocks::new(c, buf, 0);
+        let m = blocks.next(0, |k| k.delim);
+        if m == 0 || buf.get(m) != Some(&b' ') {
+            return None;
+        }
+        let t = m + 1;
+        let t_len = first_not_graphic(buf.get(t..)?)?;
+        if t_len == 0 || buf.get(t + t_len) != Some(&b' ') {
+            return None;
+        }
+        let v = t + t_len + 1;
+        let version = match buf.get(v..v + 10)? {
+            b"HTTP/1.1\r\n" => Version::Http11,
+            b"HTTP/1.0\r\n" => Version::Http10,
+            _ => return None,
+        };
+        self.start = Some(StartLine::Request {
+            method: 0..m,
+            target: t..t + t_len,
+            version,
+        });
+        self.pos = v + 10;
+        self.fields_with(&mut blocks, buf, cfg)
+    }
+
+    /// The field lines of [`HeadScan::blocks_with`], from `blocks` (at or
+    /// before `self.pos`) over `buf` (cut at the head's limit).
+    #[inline(always)]
+    #[expect(clippy::inline_always, reason = "see HeadScan::blocks_with")]
+    fn fields_with<C: Classify>(
+        &mut self,
+        blocks: &mut Blocks<'_, C>,
+        buf: &[u8],
+        cfg: &Http1,
+    ) -> Option<usize> {
         let mut pos = self.pos;
         let mut count = self.count;
-        let mut blocks = Blocks::new(c, buf, pos);
         let done = loop {
             if buf.get(pos..pos + 2) == Some(b"\r\n") {
                 pos += 2;

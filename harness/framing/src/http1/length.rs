@@ -66,6 +66,20 @@ impl LengthFields {
 
     #[inline(never)]
     fn content_length_value(&mut self, value: &[u8]) {
+        // The common value, up to 18 digits (no overflow): what the loop
+        // below does for it.
+        if !value.is_empty() && value.len() <= 18 && value.iter().all(u8::is_ascii_digit) {
+            let n = value
+                .iter()
+                .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+            self.cl_values += 1;
+            match self.content_length {
+                None => self.content_length = Some(n),
+                Some(m) if m != n => self.cl_conflict = true,
+                Some(_) => {}
+            }
+            return;
+        }
         for item in value.split(|&b| b == b',') {
             let item = trim_ows(item);
             self.cl_values += 1;

@@ -3,39 +3,13 @@
 //! by a table elsewhere.
 //!
 //! This module holds the framing crate's only `unsafe` code: the AVX2 loads
-//! and compares, reached only through an [`Avx2`] token, which exists only
-//! once the CPU is known to have AVX2. The scalar [`classes`] is the
+//! and compares of [`classes_avx2`], reached only through an [`Avx2`] token,
+//! which exists only once the CPU is known to have AVX2. The scalar [`classes`] is the
 //! reference the AVX2 version is tested against (byte by byte, every value
 //! at every position), and the fuzz targets run the scan that uses it.
 #![allow(unsafe_code)]
 
-use super::head::HeadScan;
-use super::{Http1, is_tchar};
-
-/// [`HeadScan::blocks_with`] in AVX2 code: the field lines from the
-/// scanner's position on (see there).
-#[inline]
-pub(super) fn head_lines(avx2: Avx2, scan: &mut HeadScan, buf: &[u8], cfg: &Http1) -> Option<usize> {
-    #[cfg(target_arch = "x86_64")]
-    {
-        // SAFETY: an `Avx2` exists only if the CPU has AVX2.
-        unsafe { head_lines_avx2(avx2, scan, buf, cfg) }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    scan.blocks_with(avx2, buf, cfg)
-}
-
-/// [`HeadScan::blocks_with`] compiled for AVX2: what it inlines (the
-/// classification above all) becomes AVX2 code.
-///
-/// # Safety
-///
-/// The CPU has AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn head_lines_avx2(avx2: Avx2, scan: &mut HeadScan, buf: &[u8], cfg: &Http1) -> Option<usize> {
-    scan.blocks_with(avx2, buf, cfg)
-}
+use super::is_tchar;
 
 /// Two classes of the bytes of a block: bit `i` is byte `i`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,29 +120,42 @@ const NIBBLES: ([u8; 32], [u8; 32]) = {
 
 #[cfg(target_arch = "x86_64")]
 impl Classify for Avx2 {
-    /// Two 32-byte halves; per half: control bytes as those equal to their
-    /// minimum with 0x1F, or to DEL; tchar by the nibble tables.
-    ///
-    /// Inlined always, so that it compiles to AVX2 instructions in the
-    /// `#[target_feature(enable = "avx2")]` function that calls it (the head
-    /// scan's entry); elsewhere it would call each intrinsic.
-    #[inline(always)]
+    #[inline]
     fn classes(self, block: &[u8; 64]) -> Classes {
-        use std::arch::x86_64::{__m256i, _mm256_loadu_si256};
-        // SAFETY: `self` exists only if the CPU has AVX2 (`Avx2::detect`);
-        // every load reads 32 bytes within a 32- or 64-byte array.
-        unsafe {
-            let tables = (
-                _mm256_loadu_si256(NIBBLES.0.as_ptr().cast::<__m256i>()),
-                _mm256_loadu_si256(NIBBLES.1.as_ptr().cast::<__m256i>()),
-            );
-            let p = block.as_ptr();
-            let (c0, d0) = half(_mm256_loadu_si256(p.cast::<__m256i>()), tables);
-            let (c1, d1) = half(_mm256_loadu_si256(p.add(32).cast::<__m256i>()), tables);
-            Classes {
-                ctl: c0 | c1 << 32,
-                delim: d0 | d1 << 32,
-            }
+        // SAFETY: `self` exists only if the CPU has AVX2 (`Avx2::detect`).
+        unsafe { classes_avx2(block) }
+    }
+}
+
+/// The classes with AVX2: two 32-byte halves; per half, control bytes as
+/// those equal to their minimum with 0x1F, or to DEL; tchar by the nibble
+/// tables.
+///
+/// Never inlined: its masks reach the scan as plain integers. (Inlined, LLVM
+/// carries them as vectors of bits across the scan's loop and rebuilds
+/// them a bit at a time, which measured slower than the call.)
+///
+/// # Safety
+///
+/// The CPU has AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline(never)]
+unsafe fn classes_avx2(block: &[u8; 64]) -> Classes {
+    use std::arch::x86_64::{__m256i, _mm256_loadu_si256};
+    // SAFETY: the caller's (AVX2); every load reads 32 bytes within a 32- or
+    // 64-byte array.
+    unsafe {
+        let tables = (
+            _mm256_loadu_si256(NIBBLES.0.as_ptr().cast::<__m256i>()),
+            _mm256_loadu_si256(NIBBLES.1.as_ptr().cast::<__m256i>()),
+        );
+        let p = block.as_ptr();
+        let (c0, d0) = half(_mm256_loadu_si256(p.cast::<__m256i>()), tables);
+        let (c1, d1) = half(_mm256_loadu_si256(p.add(32).cast::<__m256i>()), tables);
+        Classes {
+            ctl: c0 | c1 << 32,
+            delim: d0 | d1 << 32,
         }
     }
 }
@@ -177,9 +164,9 @@ impl Classify for Avx2 {
 ///
 /// # Safety
 ///
-/// The CPU has AVX2. Inlined always, like its caller.
+/// The CPU has AVX2.
 #[cfg(target_arch = "x86_64")]
-#[inline(always)]
+#[target_feature(enable = "avx2")]
 unsafe fn half(
     v: std::arch::x86_64::__m256i,
     (lo_table, hi_table): (std::arch::x86_64::__m256i, std::arch::x86_64::__m256i),
@@ -189,7 +176,9 @@ unsafe fn half(
         _mm256_or_si256, _mm256_set1_epi8, _mm256_setzero_si256, _mm256_shuffle_epi8,
         _mm256_srli_epi16,
     };
-    // SAFETY: the caller's: the CPU has AVX2.
+    // SAFETY: the caller's: the CPU has AVX2. (From Rust 1.87 on these
+    // intrinsics are safe in an AVX2 function; our MSRV, 1.85, needs the block.)
+    #[allow(unused_unsafe, reason = "needed before Rust 1.87 (MSRV 1.85)")]
     unsafe {
         let low4 = _mm256_set1_epi8(0x0f);
         let ctl = _mm256_or_si256(
