@@ -207,7 +207,8 @@ impl Classify for Avx2 {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::http1::{Head, LengthFields, Problem, Role};
+    use crate::http1::head::HeadScan;
+    use crate::http1::{Head, Http1, LengthFields, Problem, Role};
     use proptest::prelude::*;
 
     thread_local! {
