@@ -137,6 +137,12 @@ impl Chunked {
     ) -> Result<Feed, Problem> {
         let mut i = 0;
         while i < input.len() {
+            if self.state == Self::next_chunk() {
+                i += self.whole_chunks(&input[i..], i, &mut data);
+                if i == input.len() {
+                    break;
+                }
+            }
             if self.state == State::Done {
                 break;
             }
@@ -181,6 +187,74 @@ impl Chunked {
         } else {
             Feed::More
         })
+    }
+
+    /// At a chunk's start: the whole chunks at the front of `rest` (at `at`
+    /// in the input given to `feed_with`) that are common ones, each taken
+    /// at once (its size line `HEX [; ext] CRLF` as [`Chunked::fast_line`]
+    /// takes it, its data and the CRLF after it), and the last chunk if the
+    /// empty line ending an empty trailer section follows it. The bytes
+    /// taken: the state is the next chunk's start (or done) after them; from
+    /// the first chunk not taken whole, the paths below go on.
+    #[inline]
+    fn whole_chunks(
+        &mut self,
+        rest: &[u8],
+        at: usize,
+        data: &mut impl FnMut(Range<usize>),
+    ) -> usize {
+        let mut i = 0;
+        loop {
+            let line = &rest[i..];
+            let (mut digits, mut value) = (0, 0u64);
+            while let Some(d) = line.get(digits).and_then(|&b| hex(b)) {
+                if digits == 15 {
+                    return i;
+                }
+                value = value << 4 | u64::from(d);
+                digits += 1;
+            }
+            if digits == 0 {
+                return i;
+            }
+            let ext = if line.get(digits) == Some(&b';') {
+                let room = self.ext_max.saturating_sub(self.ext);
+                let window = &line[digits..line.len().min(digits + room + 1)];
+                match first_control(window) {
+                    Some(len) if len <= room => len,
+                    _ => return i,
+                }
+            } else {
+                0
+            };
+            let cr = digits + ext;
+            if line.get(cr..cr + 2) != Some(b"\r\n") {
+                return i;
+            }
+            let start = cr + 2;
+            // At most 15 hex digits: below 2^60, no overflow in u64.
+            let Some(end) = usize::try_from(value).ok().and_then(|v| start.checked_add(v)) else {
+                return i;
+            };
+            // The CRLF after the data; after the last chunk, the empty line
+            // of an empty trailer section (one byte of it counted).
+            if line.get(end..end + 2) != Some(b"\r\n")
+                || self.raw + (end + 2) as u64 > self.max
+                || (value == 0 && self.trailer + 1 > self.trailer_max)
+            {
+                return i;
+            }
+            self.raw += (end + 2) as u64;
+            self.ext += ext;
+            if value == 0 {
+                self.trailer += 1;
+                self.state = State::Done;
+                return i + end + 2;
+            }
+            data(at + i + start..at + i + end);
+            self.data += value;
+            i += end + 2;
+        }
     }
 
     /// A whole common line at the front of `rest` in the current state,
