@@ -352,12 +352,18 @@ impl HeadScan {
         if m == 0 || buf.get(m) != Some(&b' ') {
             return None;
         }
+        // The target: visible ASCII up to SP. Every other byte is a
+        // delimiter, so only the delimiters in it are looked at.
         let t = m + 1;
-        let t_len = first_not_graphic(buf.get(t..)?)?;
-        if t_len == 0 || buf.get(t + t_len) != Some(&b' ') {
+        let mut sp = blocks.next(t, |k| k.delim);
+        while buf.get(sp).is_some_and(|&b| b != b' ' && b.is_ascii_graphic()) {
+            sp = blocks.next(sp + 1, |k| k.delim);
+        }
+        if sp == t || buf.get(sp) != Some(&b' ') {
             return None;
         }
-        let v = t + t_len + 1;
+        let t_len = sp - t;
+        let v = sp + 1;
         let version = match buf.get(v..v + 10)? {
             b"HTTP/1.1\r\n" => Version::Http11,
             b"HTTP/1.0\r\n" => Version::Http10,
@@ -400,9 +406,14 @@ impl HeadScan {
             if buf.get(cr..cr + 2) != Some(b"\r\n") {
                 break false;
             }
-            let name = colon - pos;
             // Only the framing fields' values matter, unless collecting.
-            if name == 14 || name == 17 || self.collected.is_some() {
+            let name = &buf[pos..colon];
+            let (cl, te) = match name.len() {
+                14 => (token_is(name, b"content-length"), false),
+                17 => (false, token_is(name, b"transfer-encoding")),
+                _ => (false, false),
+            };
+            if cl || te || self.collected.is_some() {
                 let mut v = colon + 1;
                 while buf[v] == b' ' {
                     v += 1;
@@ -411,13 +422,17 @@ impl HeadScan {
                 while end > v && buf[end - 1] == b' ' {
                     end -= 1;
                 }
-                self.record(
-                    buf,
-                    Field {
+                if cl {
+                    self.lengths.content_length_value(&buf[v..end]);
+                } else if te {
+                    self.lengths.transfer_encoding(&buf[v..end]);
+                }
+                if let Some(all) = &mut self.collected {
+                    all.push(Field {
                         name: pos..colon,
                         value: v..end,
-                    },
-                );
+                    });
+                }
             }
             count += 1;
             pos = cr + 2;
@@ -507,6 +522,25 @@ impl<'a, C: Classify> Blocks<'a, C> {
             self.load(from);
         }
     }
+}
+
+/// Whether the field name `name`, all tchar, is `lower` (lowercase letters
+/// and `-`, 8 to 24 bytes, as long as `name`) in any case: eight bytes at a
+/// time, each byte ORed with 0x20. For a tchar that maps a letter of either
+/// case to its lowercase and keeps `-`; no other tchar becomes a letter or
+/// `-` (0x20 less than `-` is CR, which is not a tchar).
+#[inline(always)]
+#[expect(clippy::inline_always, reason = "see HeadScan::blocks_with")]
+fn token_is(name: &[u8], lower: &[u8]) -> bool {
+    const CASE: u64 = 0x2020_2020_2020_2020;
+    let word = |s: &[u8], i: usize| {
+        u64::from_le_bytes(s.get(i..i + 8).and_then(|w| w.try_into().ok()).unwrap_or([0; 8]))
+    };
+    let n = lower.len();
+    debug_assert!(name.len() == n && (8..=24).contains(&n));
+    (word(name, 0) | CASE) == word(lower, 0)
+        && (n <= 16 || (word(name, 8) | CASE) == word(lower, 8))
+        && (word(name, n - 8) | CASE) == word(lower, n - 8)
 }
 
 /// A field line at `pos` that is well formed and ends in CRLF: the field

@@ -65,7 +65,7 @@ impl LengthFields {
     }
 
     #[inline(never)]
-    fn content_length_value(&mut self, value: &[u8]) {
+    pub(super) fn content_length_value(&mut self, value: &[u8]) {
         // The common value, up to 18 digits (no overflow): what the loop
         // below does for it.
         if !value.is_empty() && value.len() <= 18 && value.iter().all(u8::is_ascii_digit) {
@@ -105,7 +105,7 @@ impl LengthFields {
     }
 
     #[inline(never)]
-    fn transfer_encoding(&mut self, value: &[u8]) {
+    pub(super) fn transfer_encoding(&mut self, value: &[u8]) {
         self.te_fields += 1;
         if value.eq_ignore_ascii_case(b"chunked") {
             // The common value, one coding: what the loop below does for it.
