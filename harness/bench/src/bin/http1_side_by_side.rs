@@ -2,11 +2,11 @@
 //! pipelined request streams, in paired rounds like `side_by_side`.
 //!
 //! ```text
-//! http1_side_by_side [--rounds N] [--only STREAM]
+//! http1_side_by_side [--rounds N] [--only STREAM] [--reads 65536|1460]
 //! ```
 //!
 //! `--only` keeps the streams whose name holds STREAM (`GET`, `Content-Length`,
-//! `chunked`).
+//! `chunked`), `--reads` the rows of that read size (for profiling one row).
 //!
 //! Three 1 MiB streams: GETs with 8 to 12 header fields; POSTs with a
 //! Content-Length body (16 to 271 bytes); POSTs with a chunked body (one or
@@ -43,7 +43,7 @@ type Driver<'a> = Box<dyn Fn() -> u64 + 'a>;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (mut rounds, mut only) = (15, None);
+    let (mut rounds, mut only, mut reads) = (15, None, None);
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         match (flag.as_str(), it.next()) {
@@ -52,6 +52,10 @@ fn main() -> ExitCode {
                 _ => return usage(),
             },
             ("--only", Some(s)) => only = Some(s.clone()),
+            ("--reads", Some(n)) => match n.parse::<usize>() {
+                Ok(n) if n > 0 => reads = Some(n),
+                _ => return usage(),
+            },
             _ => return usage(),
         }
     }
@@ -71,6 +75,9 @@ fn main() -> ExitCode {
         let frames = ours(&spec, stream, stream.len());
         assert_eq!(frames, theirs(stream, stream.len()), "{name}: same frames");
         for chunk in [None, Some(64 * 1024), Some(1460)] {
+            if reads.is_some_and(|r| chunk.unwrap_or(stream.len()) != r) {
+                continue;
+            }
             let n = chunk.unwrap_or(stream.len());
             let (a_side, b_side): (Driver<'_>, Driver<'_>) = (
                 Box::new(|| ours(&spec, stream, n)),
@@ -95,7 +102,7 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: http1_side_by_side [--rounds N] [--only STREAM]");
+    eprintln!("usage: http1_side_by_side [--rounds N] [--only STREAM] [--reads 65536|1460]");
     ExitCode::from(2)
 }
 

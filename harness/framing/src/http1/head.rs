@@ -352,18 +352,12 @@ impl HeadScan {
         if m == 0 || buf.get(m) != Some(&b' ') {
             return None;
         }
-        // The target: visible ASCII up to SP. Every other byte is a
-        // delimiter, so only the delimiters in it are looked at.
         let t = m + 1;
-        let mut sp = blocks.next(t, |k| k.delim);
-        while buf.get(sp).is_some_and(|&b| b != b' ' && b.is_ascii_graphic()) {
-            sp = blocks.next(sp + 1, |k| k.delim);
-        }
-        if sp == t || buf.get(sp) != Some(&b' ') {
+        let t_len = first_not_graphic(buf.get(t..)?)?;
+        if t_len == 0 || buf.get(t + t_len) != Some(&b' ') {
             return None;
         }
-        let t_len = sp - t;
-        let v = sp + 1;
+        let v = t + t_len + 1;
         let version = match buf.get(v..v + 10)? {
             b"HTTP/1.1\r\n" => Version::Http11,
             b"HTTP/1.0\r\n" => Version::Http10,
