@@ -485,18 +485,20 @@ impl<'a, C: Classify> Blocks<'a, C> {
     #[expect(clippy::inline_always, reason = "see HeadScan::blocks_with")]
     fn load(&mut self, at: usize) {
         self.base = at;
-        let mut pad = [0u8; 64];
-        // One classification of either block (two, joined after, compile
-        // to a bit-by-bit merge of the masks).
-        let block: &[u8; 64] = match self.buf.get(at..at + 64) {
-            Some(block) => block.try_into().unwrap_or(&pad),
-            None => {
-                let rest = self.buf.get(at..).unwrap_or_default();
-                pad[..rest.len()].copy_from_slice(rest);
-                &pad
-            }
+        self.classes = match self.buf.get(at..at + 64).and_then(|b| b.try_into().ok()) {
+            Some(block) => self.c.classes(block),
+            None => self.tail(at),
         };
-        self.classes = self.c.classes(block);
+    }
+
+    /// The classes of the last bytes of `buf`, from `at`, padded with NUL.
+    #[cold]
+    #[inline(never)]
+    fn tail(&self, at: usize) -> Classes {
+        let mut pad = [0u8; 64];
+        let rest = self.buf.get(at..).unwrap_or_default();
+        pad[..rest.len()].copy_from_slice(rest);
+        self.c.classes(&pad)
     }
 
     /// The first byte at or after `from` (not before the current block)

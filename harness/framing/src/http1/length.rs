@@ -107,7 +107,15 @@ impl LengthFields {
     #[inline(never)]
     pub(super) fn transfer_encoding(&mut self, value: &[u8]) {
         self.te_fields += 1;
-        if value.eq_ignore_ascii_case(b"chunked") {
+        // ORing 0x20 lowercases a letter and maps no other byte to one: two
+        // overlapping four-byte compares tell `chunked` in any case.
+        let word = |at: usize| {
+            u32::from_le_bytes(value.get(at..at + 4).and_then(|w| w.try_into().ok()).unwrap_or([0; 4]))
+        };
+        if value.len() == 7
+            && word(0) | 0x2020_2020 == u32::from_le_bytes(*b"chun")
+            && word(3) | 0x2020_2020 == u32::from_le_bytes(*b"nked")
+        {
             // The common value, one coding: what the loop below does for it.
             self.chunked_not_final |= self.chunked_last;
             self.codings += 1;

@@ -191,6 +191,7 @@ impl Stream {
     }
 
     /// The body length of the message whose head just ended.
+    #[inline]
     fn length(&mut self, _head: usize, offset: u64) -> Result<BodyLength, Error> {
         let State::Head(scan) = &self.state else {
             unreachable!("length is asked when a head ends")
