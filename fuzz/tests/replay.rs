@@ -1,4 +1,5 @@
-//! Replays `corpus/differential/*` and `corpus/regressions/differential/*`
+//! Replays `corpus/<target>/*` and `corpus/regressions/<target>/*` of the
+//! differential targets (`differential`, `differential_resp`, `differential_http1`)
 //! through the differential body on stable Rust (`cd fuzz && cargo test`).
 
 use std::fs;
@@ -114,4 +115,22 @@ fn every_resp_differential_input_replays_clean() {
             path.display()
         );
     }
+}
+
+#[test]
+fn every_http1_differential_input_replays_clean() {
+    let (ran, failures) = replay("differential_http1", |data| {
+        framecheck_fuzz::http1::differential_http1(data);
+    });
+    assert!(
+        ran > 0,
+        "no HTTP/1 differential corpus under {}",
+        corpus_root().display()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} inputs fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

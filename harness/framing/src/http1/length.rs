@@ -129,8 +129,13 @@ impl LengthFields {
                 // RFC 9110 section 5.6.1: empty list elements are ignored.
                 continue;
             }
-            let name = trim_ows(item.split(|&b| b == b';').next().unwrap_or(item));
-            if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+            // transfer-coding = token *( OWS ";" OWS transfer-parameter ),
+            // each parameter `token BWS "=" BWS ( token / quoted-string )`
+            // (RFC 9110 section 10.1.4). The list is split at every comma
+            // and semicolon, so a quoted string holding one is refused.
+            let mut parts = item.split(|&b| b == b';');
+            let name = trim_ows(parts.next().unwrap_or(item));
+            if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) || !parts.all(parameter) {
                 self.te_invalid = true;
             }
             if self.chunked_last {
@@ -219,6 +224,39 @@ impl LengthFields {
             BodyLength::Close
         })
     }
+}
+
+/// A transfer-parameter, `token BWS "=" BWS ( token / quoted-string )`,
+/// with the optional whitespace around it.
+fn parameter(p: &[u8]) -> bool {
+    let token = |t: &[u8]| !t.is_empty() && t.iter().all(|&b| is_tchar(b));
+    let Some(eq) = p.iter().position(|&b| b == b'=') else {
+        return false;
+    };
+    let (name, value) = (trim_ows(&p[..eq]), trim_ows(&p[eq + 1..]));
+    token(name) && (token(value) || quoted_string(value))
+}
+
+/// `quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE` (RFC 9110
+/// section 5.6.4): qdtext is HTAB, SP, visible bytes but `"` and `\`, and
+/// obs-text; a quoted pair is `\` and HTAB, SP, a visible byte or obs-text.
+fn quoted_string(v: &[u8]) -> bool {
+    let Some(inner) = v.strip_prefix(b"\"").and_then(|v| v.strip_suffix(b"\"")) else {
+        return false;
+    };
+    let text = |b: u8| b == b'\t' || b == b' ' || (b > 0x20 && b != 0x7f);
+    let mut bytes = inner.iter();
+    while let Some(&b) = bytes.next() {
+        let ok = match b {
+            b'\\' => bytes.next().is_some_and(|&e| text(e)),
+            b'"' => false,
+            _ => text(b),
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
 }
 
 /// `bytes` without leading and trailing optional whitespace (SP, HTAB, and

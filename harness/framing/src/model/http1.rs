@@ -88,6 +88,25 @@ fn value_ok(v: &[u8]) -> Result<(), Problem> {
     }
 }
 
+/// A quoted string, whole: `"`, then text or backslash pairs, then `"`.
+fn quoted(v: &[u8]) -> bool {
+    if v.len() < 2 || v[0] != b'"' || v[v.len() - 1] != b'"' {
+        return false;
+    }
+    let inner = &v[1..v.len() - 1];
+    let allowed = |b: u8| b == b'\t' || b == b' ' || visible(b);
+    let mut i = 0;
+    while i < inner.len() {
+        match inner[i] {
+            b'\\' if i + 1 < inner.len() && allowed(inner[i + 1]) => i += 2,
+            b'\\' | b'"' => return false,
+            b if allowed(b) => i += 1,
+            _ => return false,
+        }
+    }
+    true
+}
+
 fn strip(v: &[u8]) -> &[u8] {
     let is_ws = |b: &u8| b" \t\r\n".contains(b);
     let Some(a) = v.iter().position(|b| !is_ws(b)) else {
@@ -361,11 +380,16 @@ fn framing(
             .iter()
             .map(|c| strip(c.split(|&b| b == b';').next().unwrap_or(c)))
             .collect();
-        if names.is_empty()
-            || names
-                .iter()
-                .any(|n| n.is_empty() || !n.iter().copied().all(token_byte))
-        {
+        let is_token = |t: &[u8]| !t.is_empty() && t.iter().copied().all(token_byte);
+        // Every parameter: a token, `=`, a token or a quoted string.
+        let params_ok = tes.iter().all(|c| {
+            c.split(|&b| b == b';').skip(1).all(|p| {
+                let mut kv = p.splitn(2, |&b| b == b'=');
+                let (k, v) = (strip(kv.next().unwrap_or_default()), kv.next().map(strip));
+                is_token(k) && v.is_some_and(|v| is_token(v) || quoted(v))
+            })
+        });
+        if names.is_empty() || !params_ok || names.iter().any(|n| !is_token(n)) {
             return Err(Problem::BadTransferEncoding);
         }
         let is_chunked: Vec<bool> = names
