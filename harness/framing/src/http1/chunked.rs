@@ -233,7 +233,10 @@ impl Chunked {
             }
             let start = cr + 2;
             // At most 15 hex digits: below 2^60, no overflow in u64.
-            let Some(end) = usize::try_from(value).ok().and_then(|v| start.checked_add(v)) else {
+            let Some(end) = usize::try_from(value)
+                .ok()
+                .and_then(|v| start.checked_add(v))
+            else {
                 return i;
             };
             // The CRLF after the data; after the last chunk, the empty line

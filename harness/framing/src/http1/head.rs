@@ -137,6 +137,10 @@ impl HeadScan {
 
     /// Process the whole lines of `buf` (the message's bytes so far) not
     /// yet seen: the header section's length once its empty line is in.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one loop over the three paths (blocks, one line, exact) in the order that makes them agree"
+    )]
     pub(crate) fn advance(&mut self, buf: &[u8], cfg: &Http1) -> Result<Option<usize>, Problem> {
         // At a strict request's start: its well-formed lines in one pass
         // without the resumable bookkeeping, the whole head if it is all
@@ -522,15 +526,18 @@ impl<'a, C: Classify> Blocks<'a, C> {
 
 /// Whether the field name `name`, all tchar, is `lower` (lowercase letters
 /// and `-`, 8 to 24 bytes, as long as `name`) in any case: eight bytes at a
-/// time, each byte ORed with 0x20. For a tchar that maps a letter of either
+/// time, each byte with its bit 0x20 set. For a tchar that maps a letter of either
 /// case to its lowercase and keeps `-`; no other tchar becomes a letter or
 /// `-` (0x20 less than `-` is CR, which is not a tchar).
 #[inline(always)]
-#[expect(clippy::inline_always, reason = "see HeadScan::blocks_with")]
 fn token_is(name: &[u8], lower: &[u8]) -> bool {
     const CASE: u64 = 0x2020_2020_2020_2020;
     let word = |s: &[u8], i: usize| {
-        u64::from_le_bytes(s.get(i..i + 8).and_then(|w| w.try_into().ok()).unwrap_or([0; 8]))
+        u64::from_le_bytes(
+            s.get(i..i + 8)
+                .and_then(|w| w.try_into().ok())
+                .unwrap_or([0; 8]),
+        )
     };
     let n = lower.len();
     debug_assert!(name.len() == n && (8..=24).contains(&n));

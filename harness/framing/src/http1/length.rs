@@ -110,7 +110,12 @@ impl LengthFields {
         // ORing 0x20 lowercases a letter and maps no other byte to one: two
         // overlapping four-byte compares tell `chunked` in any case.
         let word = |at: usize| {
-            u32::from_le_bytes(value.get(at..at + 4).and_then(|w| w.try_into().ok()).unwrap_or([0; 4]))
+            u32::from_le_bytes(
+                value
+                    .get(at..at + 4)
+                    .and_then(|w| w.try_into().ok())
+                    .unwrap_or([0; 4]),
+            )
         };
         if value.len() == 7
             && word(0) | 0x2020_2020 == u32::from_le_bytes(*b"chun")

@@ -30,7 +30,13 @@ pub(super) trait Classify: Copy {
 
 /// The classes by a table, a byte at a time.
 #[derive(Debug, Clone, Copy)]
-#[cfg_attr(not(test), expect(dead_code, reason = "the reference the AVX2 classes are tested against"))]
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "the reference the AVX2 classes are tested against"
+    )
+)]
 pub(super) struct Table;
 
 impl Classify for Table {
@@ -42,7 +48,10 @@ impl Classify for Table {
 /// The reference classification, a byte at a time.
 #[cfg_attr(
     all(not(test), target_arch = "x86_64"),
-    expect(dead_code, reason = "the reference the AVX2 classes are tested against")
+    expect(
+        dead_code,
+        reason = "the reference the AVX2 classes are tested against"
+    )
 )]
 pub(super) fn classes(block: &[u8; 64]) -> Classes {
     let mut c = Classes { ctl: 0, delim: 0 };
@@ -141,6 +150,10 @@ impl Classify for Avx2 {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline(never)]
+#[expect(
+    clippy::cast_ptr_alignment,
+    reason = "_mm256_loadu_si256 reads unaligned"
+)]
 unsafe fn classes_avx2(block: &[u8; 64]) -> Classes {
     use std::arch::x86_64::{__m256i, _mm256_loadu_si256};
     // SAFETY: the caller's (AVX2); every load reads 32 bytes within a 32- or
@@ -301,7 +314,13 @@ pub(super) mod tests {
     /// of visible ASCII and of other bytes, short and past a block.
     fn start_line() -> impl Strategy<Value = Vec<u8>> {
         (
-            prop_oneof![Just("GET"), Just("m-search"), Just(""), Just("G(T"), Just("GE\tT")],
+            prop_oneof![
+                Just("GET"),
+                Just("m-search"),
+                Just(""),
+                Just("G(T"),
+                Just("GE\tT")
+            ],
             prop_oneof![
                 "/[!-~]{0,90}",
                 proptest::collection::vec(0x09u8..=0xff, 0..90).prop_map(|v| {
@@ -311,7 +330,12 @@ pub(super) mod tests {
                 }),
             ],
             prop_oneof![Just(" "), Just("  "), Just("\t")],
-            prop_oneof![Just("HTTP/1.1\r\n"), Just("HTTP/1.0\r\n"), Just("HTTP/2.0\r\n"), Just("HTTP/1.1\n")],
+            prop_oneof![
+                Just("HTTP/1.1\r\n"),
+                Just("HTTP/1.0\r\n"),
+                Just("HTTP/2.0\r\n"),
+                Just("HTTP/1.1\n")
+            ],
         )
             .prop_map(|(m, t, sp, v)| format!("{m} {t}{sp}{v}").into_bytes())
     }
@@ -356,7 +380,10 @@ pub(super) mod tests {
     #[test]
     fn nibble_tables_give_tchar() {
         for b in 0..=255u8 {
-            let (lo, hi) = (NIBBLES.0[usize::from(b & 15)], NIBBLES.1[usize::from(b >> 4)]);
+            let (lo, hi) = (
+                NIBBLES.0[usize::from(b & 15)],
+                NIBBLES.1[usize::from(b >> 4)],
+            );
             assert_eq!(lo & hi != 0, is_tchar(b), "byte {b:#04x}");
         }
     }
@@ -373,7 +400,11 @@ pub(super) mod tests {
                 for at in 0..64 {
                     let mut block = [fill; 64];
                     block[at] = b;
-                    assert_eq!(avx2.classes(&block), classes(&block), "byte {b:#04x} at {at}");
+                    assert_eq!(
+                        avx2.classes(&block),
+                        classes(&block),
+                        "byte {b:#04x} at {at}"
+                    );
                 }
             }
         }
