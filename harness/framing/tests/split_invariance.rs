@@ -969,6 +969,7 @@ fn http1_scenarios() -> Vec<Scenario> {
         // differential fuzzer's `chu+;;;\xff;;ked, chunked`, which hyper refuses).
         err("http1_te_empty_parameters", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: chu+;;;\xff;;ked, chunked\r\n\r\n0\r\n\r\n", &[], h(0, Problem::BadTransferEncoding)),
         err("http1_te_parameter_without_value", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip;level, chunked\r\n\r\n0\r\n\r\n", &[], h(0, Problem::BadTransferEncoding)),
+        ok("http1_lenient_te_quoted_parameter_across_obs_fold", "http1:request,lenient", b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip;x=\"a\\\r\n b\", chunked\r\n\r\n0\r\n\r\n", &[b"0\r\n\r\n"]),
         ok("http1_te_parameters_token_and_quoted", "http1:request", b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip ; level = 1;x=\"a b\\\"c\", chunked\r\n\r\n0\r\n\r\n", &[b"0\r\n\r\n"]),
         err("http1_cl_te", "http1:request", b"POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", &[], h(0, Problem::ContentLengthAndTransferEncoding)),
         err("http1_conflicting_cl", "http1:request", b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", &[], h(0, Problem::ConflictingContentLength)),

@@ -249,7 +249,9 @@ fn quoted_string(v: &[u8]) -> bool {
     let Some(inner) = v.strip_prefix(b"\"").and_then(|v| v.strip_suffix(b"\"")) else {
         return false;
     };
-    let text = |b: u8| b == b'\t' || b == b' ' || (b > 0x20 && b != 0x7f);
+    // CR and LF only come from an obs-fold (lenient), which RFC 9112
+    // section 5.2 reads as SP.
+    let text = |b: u8| matches!(b, b'\t' | b' ' | b'\r' | b'\n') || (b > 0x20 && b != 0x7f);
     let mut bytes = inner.iter();
     while let Some(&b) = bytes.next() {
         let ok = match b {
