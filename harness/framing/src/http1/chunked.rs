@@ -206,32 +206,9 @@ impl Chunked {
         let mut i = 0;
         loop {
             let line = &rest[i..];
-            let (mut digits, mut value) = (0, 0u64);
-            while let Some(d) = line.get(digits).and_then(|&b| hex(b)) {
-                if digits == 15 {
-                    return i;
-                }
-                value = value << 4 | u64::from(d);
-                digits += 1;
-            }
-            if digits == 0 {
+            let Some((value, ext, start)) = self.size_line(line) else {
                 return i;
-            }
-            let ext = if line.get(digits) == Some(&b';') {
-                let room = self.ext_max.saturating_sub(self.ext);
-                let window = &line[digits..line.len().min(digits + room + 1)];
-                match first_control(window) {
-                    Some(len) if len <= room => len,
-                    _ => return i,
-                }
-            } else {
-                0
             };
-            let cr = digits + ext;
-            if line.get(cr..cr + 2) != Some(b"\r\n") {
-                return i;
-            }
-            let start = cr + 2;
             // At most 15 hex digits: below 2^60, no overflow in u64.
             let Some(end) = usize::try_from(value)
                 .ok()
@@ -260,6 +237,36 @@ impl Chunked {
         }
     }
 
+    /// A whole common chunk-size line at the front of `line`, `HEX [; ext]
+    /// CRLF`: its size, its extension's bytes and its length. At most 15
+    /// digits (16 may overflow: they go byte by byte); the extension, if
+    /// any, is `;` and bytes that are not control bytes up to the CR (found
+    /// sixteen bytes a step), within what `ext=` has left. `None` for any
+    /// other line, which the byte-by-byte path judges.
+    #[inline]
+    fn size_line(&self, line: &[u8]) -> Option<(u64, usize, usize)> {
+        let (mut digits, mut value) = (0, 0u64);
+        while let Some(d) = line.get(digits).and_then(|&b| hex(b)) {
+            if digits == 15 {
+                return None;
+            }
+            value = value << 4 | u64::from(d);
+            digits += 1;
+        }
+        if digits == 0 {
+            return None;
+        }
+        let ext = if line.get(digits) == Some(&b';') {
+            let room = self.ext_max.saturating_sub(self.ext);
+            let window = &line[digits..line.len().min(digits + room + 1)];
+            first_control(window).filter(|&len| len <= room)?
+        } else {
+            0
+        };
+        let cr = digits + ext;
+        (line.get(cr..cr + 2) == Some(b"\r\n")).then_some((value, ext, cr + 2))
+    }
+
     /// A whole common line at the front of `rest` in the current state,
     /// taken at once: the bytes taken, or `None` to go byte by byte.
     #[inline]
@@ -269,37 +276,7 @@ impl Chunked {
                 value: 0,
                 digits: false,
             } => {
-                // The digits and their value in one pass (at most 16 looked
-                // at: 16 digits may overflow, and go byte by byte).
-                let (mut digits, mut value) = (0, 0u64);
-                while let Some(d) = rest.get(digits).and_then(|&b| hex(b)) {
-                    if digits == 15 {
-                        return None;
-                    }
-                    value = value << 4 | u64::from(d);
-                    digits += 1;
-                }
-                if digits == 0 {
-                    return None;
-                }
-                // The extension, if any: `;` and visible bytes or SP up to
-                // the CR (found sixteen bytes a step), within its bound.
-                let ext = if rest.get(digits) == Some(&b';') {
-                    let room = self.ext_max.saturating_sub(self.ext);
-                    let window = &rest[digits..rest.len().min(digits + room + 1)];
-                    let len = first_control(window)?;
-                    if len > room {
-                        return None;
-                    }
-                    len
-                } else {
-                    0
-                };
-                let cr = digits + ext;
-                if rest.get(cr..cr + 2) != Some(b"\r\n") {
-                    return None;
-                }
-                let n = cr + 2;
+                let (value, ext, n) = self.size_line(rest)?;
                 if self.raw + n as u64 > self.max {
                     return None;
                 }

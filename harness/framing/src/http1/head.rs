@@ -352,27 +352,9 @@ impl HeadScan {
         }
         let buf = &buf[..buf.len().min(cfg.head)];
         let mut blocks = Blocks::new(c, buf, 0);
-        let m = blocks.next(0, |k| k.delim);
-        if m == 0 || buf.get(m) != Some(&b' ') {
-            return None;
-        }
-        let t = m + 1;
-        let t_len = first_not_graphic(buf.get(t..)?)?;
-        if t_len == 0 || buf.get(t + t_len) != Some(&b' ') {
-            return None;
-        }
-        let v = t + t_len + 1;
-        let version = match buf.get(v..v + 10)? {
-            b"HTTP/1.1\r\n" => Version::Http11,
-            b"HTTP/1.0\r\n" => Version::Http10,
-            _ => return None,
-        };
-        self.start = Some(StartLine::Request {
-            method: 0..m,
-            target: t..t + t_len,
-            version,
-        });
-        self.pos = v + 10;
+        let (start, end) = after_method(buf, blocks.next(0, |k| k.delim))?;
+        self.start = Some(start);
+        self.pos = end;
         self.fields_with(&mut blocks, buf, cfg)
     }
 
@@ -594,13 +576,20 @@ fn fast_request_line(buf: &[u8], pos: usize, cfg: &Http1) -> Option<(StartLine, 
     if cfg.role != Role::Request || pos != 0 {
         return None;
     }
-    let m = buf.iter().position(|&b| !is_tchar(b))?;
-    if m == 0 || buf[m] != b' ' {
+    after_method(buf, buf.iter().position(|&b| !is_tchar(b))?)
+}
+
+/// The rest of a request line at the start of `buf` whose method ends at
+/// `m`, the first byte that is not tchar: SP, the target (visible ASCII), SP
+/// and `HTTP/1.1` or `HTTP/1.0` with CRLF; the start line and where it ends.
+#[inline]
+fn after_method(buf: &[u8], m: usize) -> Option<(StartLine, usize)> {
+    if m == 0 || buf.get(m) != Some(&b' ') {
         return None;
     }
     let t = m + 1;
     // The target: visible ASCII up to its space, in one scan.
-    let t_len = first_not_graphic(&buf[t..])?;
+    let t_len = first_not_graphic(buf.get(t..)?)?;
     if t_len == 0 || buf.get(t + t_len) != Some(&b' ') {
         return None;
     }

@@ -98,25 +98,7 @@ const NIBBLES: ([u8; 32], [u8; 32]) = {
             // h * 16 + l < 128: the cast is exact.
             #[expect(clippy::cast_possible_truncation, reason = "below 128")]
             let b = (h * 16 + l) as u8;
-            let tchar = b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                );
-            if tchar {
+            if super::tchar(b) {
                 lo[l] |= bit;
                 lo[l + 16] |= bit;
             }
