@@ -243,7 +243,11 @@ impl Chunked {
     /// any, is `;` and bytes that are not control bytes up to the CR (found
     /// sixteen bytes a step), within what `ext=` has left. `None` for any
     /// other line, which the byte-by-byte path judges.
-    #[inline]
+    #[inline(always)]
+    #[expect(
+        clippy::inline_always,
+        reason = "measured: out of line, a call per chunk line cost 5 % of framing chunked POSTs"
+    )]
     fn size_line(&self, line: &[u8]) -> Option<(u64, usize, usize)> {
         let (mut digits, mut value) = (0, 0u64);
         while let Some(d) = line.get(digits).and_then(|&b| hex(b)) {
