@@ -462,12 +462,27 @@ impl Chunked {
     }
 }
 
+/// A hex digit's value, by one table lookup (a `match` of three ranges cost
+/// a sixth of the chunked body's time).
 #[inline]
 fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    let v = HEX[usize::from(b)];
+    (v < 16).then_some(v)
 }
+
+/// Each byte's value as a hex digit, 0xFF for the others.
+static HEX: [u8; 256] = {
+    let mut t = [0xFF; 256];
+    let mut i: u8 = 0;
+    while i < 10 {
+        t[(b'0' + i) as usize] = i;
+        i += 1;
+    }
+    let mut i: u8 = 0;
+    while i < 6 {
+        t[(b'a' + i) as usize] = 10 + i;
+        t[(b'A' + i) as usize] = 10 + i;
+        i += 1;
+    }
+    t
+};
