@@ -793,3 +793,158 @@ fn start_line(line: &[u8], at: usize, cfg: &Http1) -> Result<StartLine, Problem>
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::simd::{Avx2, tests::PORTABLE};
+    use super::*;
+    use crate::http1::{Head, Http1, LengthFields, Problem, Role};
+    use proptest::prelude::*;
+
+    /// `f` with the portable path.
+    fn portable<T>(f: impl FnOnce() -> T) -> T {
+        PORTABLE.with(|p| p.set(true));
+        let out = f();
+        PORTABLE.with(|p| p.set(false));
+        out
+    }
+
+    /// What a scanner fed `wire` cut at `cuts` says after each piece and
+    /// what it gathered of the framing fields once the head is whole, and
+    /// what `Head::parse` says of the whole.
+    type Seen = (
+        Vec<Result<Option<usize>, Problem>>,
+        Option<LengthFields>,
+        Result<Option<Head>, Problem>,
+    );
+
+    fn scan(wire: &[u8], cuts: &[usize], cfg: &Http1) -> Seen {
+        let mut at: Vec<usize> = cuts.iter().map(|c| c % (wire.len() + 1)).collect();
+        at.push(wire.len());
+        at.sort_unstable();
+        let mut s = HeadScan::new(false);
+        let mut said = Vec::new();
+        for end in at {
+            let r = s.advance(&wire[..end], cfg);
+            let stop = !matches!(r, Ok(None));
+            said.push(r);
+            if stop {
+                break;
+            }
+        }
+        // Read once the head is whole (until then a field may be pending).
+        let lengths = matches!(said.last(), Some(Ok(Some(_)))).then_some(s.lengths);
+        (said, lengths, Head::parse(wire, cfg))
+    }
+
+    /// Pieces of header sections: well-formed lines, lines the block scan
+    /// leaves to the exact path, and lines that are errors.
+    fn piece() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            4 => Just(b"Host: example.com\r\n".to_vec()),
+            2 => Just(b"Content-Length: 5\r\n".to_vec()),
+            2 => Just(b"Transfer-Encoding: chunked\r\n".to_vec()),
+            1 => Just(b"content-length:  7 , 7 \r\n".to_vec()),
+            1 => Just(b"Sec-Fetch-Mode: navigate\r\n".to_vec()),
+            1 => Just(b"X:\r\n".to_vec()),
+            1 => Just(b"X:   \r\n".to_vec()),
+            1 => Just(b"Content-Length:  \r\n".to_vec()),
+            1 => Just(b"X: a\tb\r\n".to_vec()),
+            1 => Just(b"X:\tv\r\n".to_vec()),
+            1 => Just(b"X : v\r\n".to_vec()),
+            1 => Just(b": v\r\n".to_vec()),
+            1 => Just(b" folded\r\n".to_vec()),
+            1 => Just(b"X: v\n".to_vec()),
+            1 => Just(b"X: a\rb\r\n".to_vec()),
+            1 => Just(b"X: \x7f\r\n".to_vec()),
+            1 => Just(b"X: caf\xc3\xa9\r\n".to_vec()),
+            1 => Just(b"N\xc3me: v\r\n".to_vec()),
+            1 => Just(b"X(y): v\r\n".to_vec()),
+            1 => Just(b"no colon\r\n".to_vec()),
+            1 => Just(b"\r\n".to_vec()),
+            3 => (
+                "[!#$%&'*+.^_`|~0-9A-Za-z-]{1,70}",
+                "[ ]{0,3}",
+                proptest::collection::vec(0x20u8..=0xff, 0..150),
+                "[ ]{0,3}",
+            )
+                .prop_map(|(n, a, v, b)| {
+                    let mut l = n.into_bytes();
+                    l.push(b':');
+                    l.extend_from_slice(a.as_bytes());
+                    l.extend(v);
+                    l.extend_from_slice(b.as_bytes());
+                    l.extend_from_slice(b"\r\n");
+                    l
+                }),
+            1 => proptest::collection::vec(any::<u8>(), 0..80),
+        ]
+    }
+
+    /// Request lines, well formed or not: methods of tchar and not, targets
+    /// of visible ASCII and of other bytes, short and past a block.
+    fn start_line() -> impl Strategy<Value = Vec<u8>> {
+        (
+            prop_oneof![
+                Just("GET"),
+                Just("m-search"),
+                Just(""),
+                Just("G(T"),
+                Just("GE\tT")
+            ],
+            prop_oneof![
+                "/[!-~]{0,90}",
+                proptest::collection::vec(0x09u8..=0xff, 0..90).prop_map(|v| {
+                    let mut t = b"/".to_vec();
+                    t.extend(v);
+                    String::from_utf8_lossy(&t).into_owned()
+                }),
+            ],
+            prop_oneof![Just(" "), Just("  "), Just("\t")],
+            prop_oneof![
+                Just("HTTP/1.1\r\n"),
+                Just("HTTP/1.0\r\n"),
+                Just("HTTP/2.0\r\n"),
+                Just("HTTP/1.1\n")
+            ],
+        )
+            .prop_map(|(m, t, sp, v)| format!("{m} {t}{sp}{v}").into_bytes())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// With AVX2 (where the CPU has it) or without, every scan says
+        /// the same: each prefix's answer and the parsed head.
+        #[test]
+        fn the_avx2_scan_equals_the_portable_one(
+            start in prop_oneof![
+                Just(b"GET /x?y=1 HTTP/1.1\r\n".to_vec()),
+                Just(b"HTTP/1.1 200 OK\r\n".to_vec()),
+                Just(b"POST / HTTP/1.0\r\n".to_vec()),
+                start_line(),
+            ],
+            pieces in proptest::collection::vec(piece(), 0..14),
+            end in prop_oneof![Just(&b"\r\n"[..]), Just(&b""[..]), Just(&b"\r"[..])],
+            cuts in proptest::collection::vec(any::<usize>(), 0..4),
+            lenient in proptest::bool::weighted(0.2),
+            head in prop_oneof![Just(1usize << 16), 20usize..400],
+            headers in prop_oneof![Just(100usize), 0usize..6],
+        ) {
+            if Avx2::detect().is_none() {
+                return Ok(());
+            }
+            let mut wire = start.clone();
+            for p in &pieces {
+                wire.extend_from_slice(p);
+            }
+            wire.extend_from_slice(end);
+            wire.extend_from_slice(b"BODY");
+            let role = if start.starts_with(b"HTTP/") { Role::Response } else { Role::Request };
+            let cfg = Http1 { lenient, head, headers, ..Http1::new(role) };
+            let fast = scan(&wire, &cuts, &cfg);
+            let slow = portable(|| scan(&wire, &cuts, &cfg));
+            prop_assert_eq!(fast, slow, "{:?}", String::from_utf8_lossy(&wire));
+        }
+    }
+}
