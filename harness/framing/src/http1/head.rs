@@ -275,10 +275,10 @@ impl HeadScan {
     /// does not take: the line-by-line path goes on from there).
     #[inline]
     fn whole(&mut self, buf: &[u8], cfg: &Http1) -> Option<usize> {
-        // The head ends within the limit: nothing past it is looked at.
         if let Some(avx2) = Avx2::detect() {
             return self.whole_with(avx2, buf, cfg);
         }
+        // The head ends within the limit: nothing past it is looked at.
         let buf = &buf[..buf.len().min(cfg.head)];
         let (start, mut pos) = fast_request_line(buf, 0, cfg)?;
         let mut lengths = LengthFields::default();
@@ -320,14 +320,9 @@ impl HeadScan {
     #[inline(always)]
     #[expect(
         clippy::inline_always,
-        reason = "inlined into its AVX2 entry, so that the classification compiles to AVX2"
+        reason = "the scan's loop, inlined into `advance` like the one-line fast path it replaces (see fast_field)"
     )]
-    pub(super) fn blocks_with<C: Classify>(
-        &mut self,
-        c: C,
-        buf: &[u8],
-        cfg: &Http1,
-    ) -> Option<usize> {
+    fn blocks_with<C: Classify>(&mut self, c: C, buf: &[u8], cfg: &Http1) -> Option<usize> {
         // The head ends within the limit: nothing past it is looked at.
         let buf = &buf[..buf.len().min(cfg.head)];
         let mut blocks = Blocks::new(c, buf, self.pos);
@@ -341,12 +336,7 @@ impl HeadScan {
     /// not one [`fast_request_line`] takes.
     #[inline(always)]
     #[expect(clippy::inline_always, reason = "see HeadScan::blocks_with")]
-    pub(super) fn whole_with<C: Classify>(
-        &mut self,
-        c: C,
-        buf: &[u8],
-        cfg: &Http1,
-    ) -> Option<usize> {
+    fn whole_with<C: Classify>(&mut self, c: C, buf: &[u8], cfg: &Http1) -> Option<usize> {
         if cfg.role != Role::Request {
             return None;
         }

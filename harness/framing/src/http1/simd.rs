@@ -1,12 +1,12 @@
 //! Byte classes of a 64-byte block, one bit per byte, for the header-section
-//! scan ([`super::head`]): with AVX2 where the CPU has it (found at run time),
-//! by a table elsewhere.
+//! block scan ([`super::head`]), with AVX2, found at run time. Without AVX2
+//! the block scan is not used: the portable scan runs.
 //!
 //! This module holds the framing crate's only `unsafe` code: the AVX2 loads
 //! and compares of [`classes_avx2`], reached only through an [`Avx2`] token,
-//! which exists only once the CPU is known to have AVX2. The scalar [`classes`] is the
-//! reference the AVX2 version is tested against (byte by byte, every value
-//! at every position), and the fuzz targets run the scan that uses it.
+//! which exists only once the CPU is known to have AVX2. The scalar
+//! [`classes`] is the reference the AVX2 version is tested against (every
+//! byte value at every position), and the fuzz targets run the scan.
 #![allow(unsafe_code)]
 
 use super::is_tchar;
@@ -26,23 +26,6 @@ pub(super) struct Classes {
 pub(super) trait Classify: Copy {
     /// The classes of the 64 bytes of `block`.
     fn classes(self, block: &[u8; 64]) -> Classes;
-}
-
-/// The classes by a table, a byte at a time.
-#[derive(Debug, Clone, Copy)]
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the reference the AVX2 classes are tested against"
-    )
-)]
-pub(super) struct Table;
-
-impl Classify for Table {
-    fn classes(self, block: &[u8; 64]) -> Classes {
-        classes(block)
-    }
 }
 
 /// The reference classification, a byte at a time.
@@ -249,7 +232,7 @@ pub(super) mod tests {
                 x ^= x << 17;
                 *b = x.to_le_bytes()[3];
             }
-            assert_eq!(avx2.classes(&block), Table.classes(&block));
+            assert_eq!(avx2.classes(&block), classes(&block));
         }
     }
 }
