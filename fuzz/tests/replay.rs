@@ -49,12 +49,11 @@ fn replay(target: &str, body: fn(&[u8])) -> (usize, Vec<String>) {
     (ran, failures)
 }
 
-#[test]
-fn every_differential_input_replays_clean() {
-    let (ran, failures) = replay("differential", framecheck_fuzz::differential);
+/// `replay`'s answer for `target`: something replayed, and nothing failed.
+fn assert_clean(target: &str, (ran, failures): (usize, Vec<String>)) {
     assert!(
         ran > 0,
-        "no differential corpus under {}",
+        "no {target} corpus under {}",
         corpus_root().display()
     );
     assert!(
@@ -62,6 +61,14 @@ fn every_differential_input_replays_clean() {
         "{} inputs fail:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+#[test]
+fn every_differential_input_replays_clean() {
+    assert_clean(
+        "differential",
+        replay("differential", framecheck_fuzz::differential),
     );
 }
 
@@ -119,18 +126,10 @@ fn every_resp_differential_input_replays_clean() {
 
 #[test]
 fn every_http1_differential_input_replays_clean() {
-    let (ran, failures) = replay("differential_http1", |data| {
-        framecheck_fuzz::http1::differential_http1(data);
-    });
-    assert!(
-        ran > 0,
-        "no HTTP/1 differential corpus under {}",
-        corpus_root().display()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} inputs fail:\n{}",
-        failures.len(),
-        failures.join("\n")
+    assert_clean(
+        "differential_http1",
+        replay("differential_http1", |data| {
+            framecheck_fuzz::http1::differential_http1(data);
+        }),
     );
 }

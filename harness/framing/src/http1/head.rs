@@ -615,30 +615,17 @@ pub(super) fn first_control(bytes: &[u8]) -> Option<usize> {
 #[inline]
 fn first_not_graphic(bytes: &[u8]) -> Option<usize> {
     let (space, tilde) = (u8x16::splat(b' '), u8x16::splat(b'~'));
-    let mut blocks = bytes.chunks_exact(16);
-    let mut at = 0;
-    for block in &mut blocks {
-        let v = u8x16::new(block.try_into().unwrap_or([0; 16]));
-        // At most SP: its own minimum with SP; above `~`: not its own
-        // minimum with `~`.
-        let flags = v.min(space).cmp_eq(v) | !v.min(tilde).cmp_eq(v);
-        let mask = flags.move_mask();
-        if mask != 0 {
-            // At most 15: the cast cannot truncate.
-            return Some(at + mask.trailing_zeros() as usize);
-        }
-        at += 16;
-    }
-    blocks
-        .remainder()
-        .iter()
-        .position(|b| !b.is_ascii_graphic())
-        .map(|i| at + i)
+    // At most SP: its own minimum with SP; above `~`: not its own minimum
+    // with `~`.
+    first_where(
+        bytes,
+        |v| v.min(space).cmp_eq(v) | !v.min(tilde).cmp_eq(v),
+        |b| !b.is_ascii_graphic(),
+    )
 }
 
 /// Where the first byte of `bytes` below `n` (1 to 0x80), DEL or `also` is
-/// (`also` 0 adds nothing: NUL is below `n`), sixteen bytes a step with SSE2
-/// compares and a move-mask (`wide`, safe SIMD; portable code elsewhere).
+/// (`also` 0 adds nothing: NUL is below `n`), sixteen bytes a step.
 #[inline]
 fn first_flagged(bytes: &[u8], n: u8, also: u8) -> Option<usize> {
     let (below, del, extra) = (
@@ -646,13 +633,31 @@ fn first_flagged(bytes: &[u8], n: u8, also: u8) -> Option<usize> {
         u8x16::splat(0x7f),
         u8x16::splat(also),
     );
+    // A byte at most n - 1 is its own minimum with n - 1.
+    first_where(
+        bytes,
+        |v| v.min(below).cmp_eq(v) | v.cmp_eq(del) | v.cmp_eq(extra),
+        |b| b < n || b == 0x7f || b == also,
+    )
+}
+
+/// Where the first byte of `bytes` that `flags` marks is: sixteen bytes a
+/// step with SSE2 compares and a move-mask (`wide`, safe SIMD; portable code
+/// elsewhere), `byte` (the same test, a byte at a time) for the last few.
+#[inline(always)]
+#[expect(
+    clippy::inline_always,
+    reason = "the body of the 16-byte scans, whose compares must inline into it"
+)]
+fn first_where(
+    bytes: &[u8],
+    flags: impl Fn(u8x16) -> u8x16,
+    byte: impl Fn(u8) -> bool,
+) -> Option<usize> {
     let mut blocks = bytes.chunks_exact(16);
     let mut at = 0;
     for block in &mut blocks {
-        let v = u8x16::new(block.try_into().unwrap_or([0; 16]));
-        // A byte at most n - 1 is its own minimum with n - 1.
-        let flags = v.min(below).cmp_eq(v) | v.cmp_eq(del) | v.cmp_eq(extra);
-        let mask = flags.move_mask();
+        let mask = flags(u8x16::new(block.try_into().unwrap_or([0; 16]))).move_mask();
         if mask != 0 {
             // At most 15: the cast cannot truncate.
             return Some(at + mask.trailing_zeros() as usize);
@@ -662,7 +667,7 @@ fn first_flagged(bytes: &[u8], n: u8, also: u8) -> Option<usize> {
     blocks
         .remainder()
         .iter()
-        .position(|&b| b < n || b == 0x7f || b == also)
+        .position(|&b| byte(b))
         .map(|i| at + i)
 }
 
